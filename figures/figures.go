@@ -202,4 +202,3 @@ func Grid(path, title string, panels []Panel, cols int) error {
 		return nil
 	})
 }
-
