@@ -77,7 +77,7 @@ type Header struct {
 }
 
 // Len returns the number of elements, the product of Shape (1 for a 0-d array).
-func (h *Header) Len() int64 {
+func (h Header) Len() int64 {
 	n := int64(1)
 	for _, d := range h.Shape {
 		n *= int64(d)
@@ -86,11 +86,11 @@ func (h *Header) Len() int64 {
 }
 
 // DataBytes returns the size in bytes of the array data.
-func (h *Header) DataBytes() int64 { return h.Len() * int64(h.DType.Size()) }
+func (h Header) DataBytes() int64 { return h.Len() * int64(h.DType.Size()) }
 
 // Samples returns the number of samples, i.e. the length of the first axis
 // (1 for a 0-d array).
-func (h *Header) Samples() int {
+func (h Header) Samples() int {
 	if len(h.Shape) == 0 {
 		return 1
 	}
@@ -99,7 +99,7 @@ func (h *Header) Samples() int {
 
 // SampleLen returns the number of elements in one sample: the product of
 // Shape[1:] (1 for 0-d and 1-d arrays).
-func (h *Header) SampleLen() int {
+func (h Header) SampleLen() int {
 	n := 1
 	for i := 1; i < len(h.Shape); i++ {
 		n *= h.Shape[i]
