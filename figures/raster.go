@@ -203,10 +203,8 @@ func drawRaster(c draw.Canvas, title string, r Raster, s ColorScale) error {
 	if err != nil {
 		return err
 	}
-	barW := c.Size().X * 0.17
-	if barW > 1.05*vg.Inch {
-		barW = 1.05 * vg.Inch
-	}
+	// Fixed width: label, tick labels and a ~0.3 inch colour strip.
+	barW := 1.05 * vg.Inch
 	left := draw.Crop(c, 0, -barW, 0, 0)
 	p.Draw(left)
 	// Align the bar with the image's data area vertically.

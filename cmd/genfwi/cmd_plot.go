@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"genfwi/figures"
+	"genfwi/internal/cli"
+	"genfwi/npy"
+)
+
+// plotOptions are the flags of "genfwi plot".
+type plotOptions struct {
+	Model, Data string
+	Samples     string
+	Sample      int
+	Shot        int
+	Out         string
+	Title       string
+	DX, DT      float64
+	VMin, VMax  float64
+	Clip        float64
+	Cols        int
+	JSON        bool
+}
+
+func (o *plotOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Model, "model", "", "velocity `file` (.npy, m/s, shape [N,1,nz,nx], [N,nz,nx] or [nz,nx])")
+	fs.StringVar(&o.Data, "data", "", "seismic `file` (.npy, OpenFWI layout [N,shots,nt,receivers])")
+	fs.StringVar(&o.Samples, "samples", "0:1", "velocity samples to draw, half-open range `A:B` (with --model)")
+	fs.IntVar(&o.Sample, "sample", 0, "sample index (with --data)")
+	fs.IntVar(&o.Shot, "shot", 0, "shot index (with --data)")
+	fs.StringVar(&o.Out, "out", "", "output: a directory (one PNG per sample) or a .png file (one map, a gallery of several, or a gather)")
+	fs.StringVar(&o.Title, "title", "", "figure title (default: file name and indices)")
+	fs.Float64Var(&o.DX, "dx", 10, "grid spacing in m (velocity cells; receiver spacing for gathers)")
+	fs.Float64Var(&o.DT, "dt", 1e-3, "time step of the data in s")
+	fs.Float64Var(&o.VMin, "vmin", 1500, "lower end of the velocity colour scale in m/s (vmin >= vmax: data range)")
+	fs.Float64Var(&o.VMax, "vmax", 4500, "upper end of the velocity colour scale in m/s")
+	fs.Float64Var(&o.Clip, "clip", 0, "gather colour scale ±clip (0: 99th percentile of |amplitude|)")
+	fs.IntVar(&o.Cols, "cols", 4, "columns of a gallery (--model with several samples and a .png --out)")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON object listing the files written as the last line of stdout")
+}
+
+func init() {
+	o := &plotOptions{}
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	o.addFlags(fs)
+	register(&cli.Command{
+		Name:      "plot",
+		UsageLine: "plot (--model m.npy [--samples A:B] | --data d.npy [--sample K] [--shot S]) --out PATH [flags]",
+		Short:     "write PNG figures of velocity maps and shot gathers",
+		Long: `Plot draws velocity maps (x and depth in m, depth increasing downward,
+colour bar in m/s) or one shot gather (receiver x in m against time in s,
+symmetric colour scale) as PNG files, written atomically.
+
+With --model, each sample of --samples becomes one PNG in the --out directory
+(model_<index>.png); if --out ends in .png, a single sample is drawn to that
+file and several samples to one gallery grid (--cols columns).
+With --data, shot --shot of sample --sample is drawn to the --out .png file.
+
+Examples:
+  genfwi plot --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:4 --out figs/
+  genfwi plot --model model11.npy --samples 0:8 --out gallery.png --cols 4
+  genfwi plot --data data.npy --sample 0 --shot 2 --out gather.png
+` + cli.ExitStatus,
+		Flag: fs,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("unexpected arguments %q", args)
+			}
+			return runPlot(ctx, o, env.Stdout, env.Stderr)
+		},
+	})
+}
+
+// runPlot does the work of "genfwi plot".
+func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) error {
+	if (o.Model == "") == (o.Data == "") {
+		return cli.Usagef("give exactly one of --model or --data")
+	}
+	if o.Out == "" {
+		return cli.Usagef("--out is required")
+	}
+	if o.DX <= 0 || o.DT <= 0 {
+		return cli.Usagef("--dx and --dt must be positive, got %g and %g", o.DX, o.DT)
+	}
+	var files []string
+	var err error
+	if o.Model != "" {
+		files, err = plotModels(ctx, o)
+	} else {
+		files, err = plotGather(o)
+	}
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(stdout, map[string]any{"files": files})
+	}
+	for _, f := range files {
+		fmt.Fprintln(stdout, f)
+	}
+	return nil
+}
+
+// modelGeometry returns (samples, nz, nx) of a velocity array shape.
+func modelGeometry(path string, shape []int) (n, nz, nx int, err error) {
+	switch {
+	case len(shape) == 4 && shape[1] == 1:
+		return shape[0], shape[2], shape[3], nil
+	case len(shape) == 3:
+		return shape[0], shape[1], shape[2], nil
+	case len(shape) == 2:
+		return 1, shape[0], shape[1], nil
+	}
+	return 0, 0, 0, fmt.Errorf("%s: shape %v is not a velocity array [N,1,nz,nx], [N,nz,nx] or [nz,nx]", path, shape)
+}
+
+func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
+	f, err := npy.Open(o.Model)
+	if err != nil {
+		return nil, fmt.Errorf("--model: %w", err)
+	}
+	defer f.Close()
+	n, nz, nx, err := modelGeometry(o.Model, f.Shape())
+	if err != nil {
+		return nil, fmt.Errorf("--model: %w", err)
+	}
+	lo, hi, err := cli.ParseRange(o.Samples, n)
+	if err != nil {
+		return nil, cli.Usagef("--samples: %v", err)
+	}
+	base := strings.TrimSuffix(filepath.Base(o.Model), ".npy")
+	toFile := strings.EqualFold(filepath.Ext(o.Out), ".png")
+	if !toFile {
+		if err := os.MkdirAll(o.Out, 0o755); err != nil {
+			return nil, fmt.Errorf("--out: %w", err)
+		}
+	}
+	var panels []figures.Panel
+	var files []string
+	for i := lo; i < hi; i++ {
+		if err := ctx.Err(); err != nil {
+			return files, err
+		}
+		v := make([]float32, nz*nx)
+		if err := f.ReadFloat32(v, int64(i)*int64(nz*nx)); err != nil {
+			return files, fmt.Errorf("--model: reading sample %d: %w", i, err)
+		}
+		title := fmt.Sprintf("%s #%d", base, i)
+		if toFile {
+			panels = append(panels, figures.Panel{Title: title,
+				Raster: figures.VelocityRaster(v, nz, nx, o.DX, o.DX), Scale: figures.VelocityScale(o.VMin, o.VMax)})
+			continue
+		}
+		if o.Title != "" {
+			title = fmt.Sprintf("%s #%d", o.Title, i)
+		}
+		path := filepath.Join(o.Out, fmt.Sprintf("model_%d.png", i))
+		if err := figures.VelocityMap(path, title, v, nz, nx, o.DX, o.DX, o.VMin, o.VMax); err != nil {
+			return files, err
+		}
+		files = append(files, path)
+	}
+	if toFile {
+		var err error
+		if len(panels) == 1 {
+			t := panels[0].Title
+			if o.Title != "" {
+				t = o.Title
+			}
+			err = figures.Image(o.Out, t, panels[0].Raster, panels[0].Scale)
+		} else {
+			err = figures.Grid(o.Out, o.Title, panels, o.Cols)
+		}
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, o.Out)
+	}
+	return files, nil
+}
+
+func plotGather(o *plotOptions) ([]string, error) {
+	if !strings.EqualFold(filepath.Ext(o.Out), ".png") {
+		return nil, cli.Usagef("--out must name a .png file for a gather, got %q", o.Out)
+	}
+	f, err := npy.Open(o.Data)
+	if err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	defer f.Close()
+	sh := f.Shape()
+	if len(sh) != 4 {
+		return nil, fmt.Errorf("--data: %s has shape %v, want [N,shots,nt,receivers]", o.Data, sh)
+	}
+	n, ns, nt, nr := sh[0], sh[1], sh[2], sh[3]
+	if o.Sample < 0 || o.Sample >= n {
+		return nil, cli.Usagef("--sample %d is outside 0..%d", o.Sample, n-1)
+	}
+	if o.Shot < 0 || o.Shot >= ns {
+		return nil, cli.Usagef("--shot %d is outside 0..%d", o.Shot, ns-1)
+	}
+	d := make([]float32, nt*nr)
+	off := (int64(o.Sample)*int64(ns) + int64(o.Shot)) * int64(nt*nr)
+	if err := f.ReadFloat32(d, off); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	title := o.Title
+	if title == "" {
+		title = fmt.Sprintf("%s sample %d shot %d", strings.TrimSuffix(filepath.Base(o.Data), ".npy"), o.Sample, o.Shot)
+	}
+	if err := figures.ShotGather(o.Out, title, d, nt, nr, o.DT, 0, o.DX, o.Clip); err != nil {
+		return nil, err
+	}
+	return []string{o.Out}, nil
+}
