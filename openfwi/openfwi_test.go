@@ -1,0 +1,224 @@
+package openfwi
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// realRoot holds the real OpenFWI velocity maps shipped with genfwi.
+const realRoot = "../../shared/data/openfwi"
+
+func needReal(t testing.TB, ds string) string {
+	t.Helper()
+	dir := filepath.Join(realRoot, ds)
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("real OpenFWI data not available: %v", err)
+	}
+	return dir
+}
+
+func TestLookup(t *testing.T) {
+	for _, name := range []string{"flatvel-a", "FlatVel_A", "FlatVel-A", "FLATVEL_A"} {
+		d, err := Lookup(name)
+		if err != nil || d.Name != "flatvel-a" || d.Norm.DataMax != 52.77 {
+			t.Errorf("Lookup(%q) = %+v, %v", name, d, err)
+		}
+	}
+	if _, err := Lookup("kimberlina"); err == nil {
+		t.Error("Lookup(kimberlina) succeeded")
+	}
+	if len(Datasets) != 10 {
+		t.Errorf("%d datasets, want 10", len(Datasets))
+	}
+}
+
+func TestOfficialSplits(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		train, test int
+		first, last string
+	}{
+		{"flatvel-a", 48, 12, "model/model1.npy", "model/model60.npy"},
+		{"curvefault-b", 96, 12, "vel6_1_0.npy", "vel8_1_35.npy"},
+		{"style-a", 120, 14, "model/model1.npy", "model/model134.npy"},
+	} {
+		d, _ := Lookup(tc.name)
+		tr, te := d.OfficialFiles(Train), d.OfficialFiles(Test)
+		if len(tr) != tc.train || len(te) != tc.test {
+			t.Errorf("%s: %d train / %d test files, want %d / %d", tc.name, len(tr), len(te), tc.train, tc.test)
+			continue
+		}
+		if tr[0].Model != tc.first || te[len(te)-1].Model != tc.last {
+			t.Errorf("%s: first train %s, last test %s", tc.name, tr[0].Model, te[len(te)-1].Model)
+		}
+		for _, r := range te {
+			if r.Split != Test {
+				t.Errorf("%s: %s in test list has split %v", tc.name, r.Model, r.Split)
+			}
+		}
+	}
+	d, _ := Lookup("flatfault-a")
+	for _, r := range d.OfficialFiles(Test) {
+		if r.Index < 32 {
+			t.Errorf("fault test file %s has k < 32", r.Data)
+		}
+	}
+}
+
+func TestRealCollectionSplit(t *testing.T) {
+	dir := needReal(t, "FlatVel_A")
+	d, _ := Lookup("flatvel-a")
+	c, err := OpenCollection(dir, d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Layout != Subset {
+		t.Fatalf("layout %v, want subset", c.Layout)
+	}
+	tr, te := c.Train(), c.Test()
+	if len(tr) != 10 || len(te) != 2 {
+		t.Fatalf("%d train / %d test files, want 10 / 2", len(tr), len(te))
+	}
+	for _, f := range tr {
+		if f.Index > 10 || !f.HasModel || f.HasData {
+			t.Errorf("train file %+v", f)
+		}
+	}
+	for _, f := range te {
+		if f.Index < 11 {
+			t.Errorf("test file %+v", f)
+		}
+	}
+	// The shipped FlatFault_A maps are test files only: no training data.
+	fd, _ := Lookup("flatfault-a")
+	fc, err := OpenCollection(needReal(t, "FlatFault_A"), fd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Train()) != 0 || len(fc.Test()) != 2 {
+		t.Errorf("FlatFault_A: %d train / %d test, want 0 / 2", len(fc.Train()), len(fc.Test()))
+	}
+	if _, _, err := fc.LoadTrainModels(); err == nil {
+		t.Error("LoadTrainModels on a test-only collection succeeded")
+	}
+}
+
+func TestCollectionNamingSchemes(t *testing.T) {
+	dir := t.TempDir()
+	touch := func(p string) {
+		p = filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch("vel2_1_0.npy")
+	touch("seis2_1_0.npy")
+	touch("vel4_1_33.npy")
+	touch("notes.txt")
+	d, _ := Lookup("flatfault-a")
+	c, err := OpenCollection(dir, d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Files) != 2 {
+		t.Fatalf("files %+v", c.Files)
+	}
+	if f := c.Files[0]; f.L != 2 || f.Index != 0 || !f.HasData || !f.HasModel || f.Split != Train {
+		t.Errorf("file 0 %+v", f)
+	}
+	if f := c.Files[1]; f.L != 4 || f.Index != 33 || f.HasData || f.Split != Test {
+		t.Errorf("file 1 %+v", f)
+	}
+	// An official Vel directory (an index above 12) uses the 48/12 split.
+	dir2 := t.TempDir()
+	for _, i := range []string{"1", "11", "49"} {
+		p := filepath.Join(dir2, "model", "model"+i+".npy")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, nil, 0o644)
+	}
+	dv, _ := Lookup("curvevel-b")
+	cv, err := OpenCollection(dir2, dv, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cv.Layout != Official || len(cv.Train()) != 2 || len(cv.Test()) != 1 || cv.Test()[0].Index != 49 {
+		t.Errorf("official layout: %v train %v test %v", cv.Layout, cv.Train(), cv.Test())
+	}
+	if _, err := OpenCollection(t.TempDir(), dv, 0); err == nil {
+		t.Error("empty directory accepted")
+	}
+}
+
+func TestNormRoundTrip(t *testing.T) {
+	for _, d := range Datasets {
+		n := d.Norm
+		ends := []float32{float32(n.DataMin), float32(n.DataMax), 0}
+		n.Data(ends, ends)
+		a, b := logTF(n.DataMin), logTF(n.DataMax)
+		if math.Abs(float64(ends[0])+1) > 1e-6 || math.Abs(float64(ends[1])-1) > 1e-6 || math.Abs(float64(ends[2])-(-2*a/(b-a)-1)) > 1e-6 {
+			t.Errorf("%s: Data(min, max, 0) = %v", d.Name, ends)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := make([]float32, 10000)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 10)
+		}
+		y := make([]float32, len(x))
+		n.Data(y, x)
+		n.DataInverse(y, y)
+		for i := range x {
+			if e := math.Abs(float64(y[i] - x[i])); e > 1e-5*(1+math.Abs(float64(x[i]))) {
+				t.Fatalf("%s: data round trip %g -> %g", d.Name, x[i], y[i])
+			}
+		}
+		v := []float32{1500, 3000, 4500, 2250}
+		w := make([]float32, 4)
+		n.Label(w, v)
+		if w[0] != -1 || w[1] != 0 || w[2] != 1 || w[3] != -0.5 {
+			t.Errorf("%s: Label = %v", d.Name, w)
+		}
+		n.LabelInverse(w, w)
+		for i := range v {
+			if w[i] != v[i] {
+				t.Errorf("%s: label round trip %v -> %v", d.Name, v, w)
+			}
+		}
+	}
+}
+
+func TestResizeBilinearPyTorch(t *testing.T) {
+	// torch.nn.functional.interpolate(torch.tensor([[[[1.,2],[3,4]]]]),
+	// size=(4,4), mode="bilinear", align_corners=False).
+	up := make([]float32, 16)
+	ResizeBilinear(up, 4, 4, []float32{1, 2, 3, 4}, 2, 2)
+	want := []float32{1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4}
+	for i := range want {
+		if math.Abs(float64(up[i]-want[i])) > 1e-6 {
+			t.Fatalf("upsample = %v, want %v", up, want)
+		}
+	}
+	// Downsampling by 2 averages neighbour pairs (no antialiasing): (1,4) of
+	// [0 1 2 3] samples at 0.5 and 2.5.
+	down := make([]float32, 2)
+	ResizeBilinear(down, 1, 2, []float32{0, 1, 2, 3}, 1, 4)
+	if down[0] != 0.5 || down[1] != 2.5 {
+		t.Errorf("downsample = %v, want [0.5 2.5]", down)
+	}
+	// 70 -> 64: a linear ramp stays linear away from the clamped borders.
+	src := make([]float32, 70)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	dst := make([]float32, 64)
+	ResizeBilinear(dst, 1, 64, src, 1, 70)
+	for j := 1; j < 63; j++ {
+		want := (float64(j)+0.5)*70/64 - 0.5
+		if math.Abs(float64(dst[j])-want) > 1e-4 {
+			t.Errorf("ramp[%d] = %g, want %g", j, dst[j], want)
+		}
+	}
+}
