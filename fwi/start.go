@@ -1,0 +1,117 @@
+package fwi
+
+import (
+	"fmt"
+	"math"
+)
+
+// GaussianKernel returns the normalised 1-D Gaussian g[k] ∝ exp(−(k−h)²/(2σ²)),
+// k = 0…2h, with half-width h = 2·⌈σ⌉ (length 4⌈σ⌉+1, the default of Julia
+// ImageFiltering's KernelFactors.gaussian used by WISE). It allocates. It
+// panics if sigma <= 0.
+func GaussianKernel(sigma float64) []float64 {
+	if !(sigma > 0) {
+		panic("fwi: Gaussian sigma must be positive")
+	}
+	h := 2 * int(math.Ceil(sigma))
+	g := make([]float64, 2*h+1)
+	s := 0.0
+	for k := range g {
+		d := float64(k - h)
+		g[k] = math.Exp(-d * d / (2 * sigma * sigma))
+		s += g[k]
+	}
+	for k := range g {
+		g[k] /= s
+	}
+	return g
+}
+
+// Smooth writes to dst the separable Gaussian smoothing (standard deviation
+// sigma cells, kernel GaussianKernel) of the nz×nx row-major field src, with
+// edge replication outside the field ("replicate" border). dst may alias src.
+// It allocates one nz·nx scratch plane. It panics on a length mismatch.
+func Smooth(dst, src []float64, nz, nx int, sigma float64) {
+	if len(dst) != nz*nx || len(src) != nz*nx {
+		panic(errLength)
+	}
+	g := GaussianKernel(sigma)
+	h := len(g) / 2
+	tmp := make([]float64, nz*nx)
+	for iz := 0; iz < nz; iz++ {
+		row := src[iz*nx : (iz+1)*nx]
+		for ix := 0; ix < nx; ix++ {
+			s := 0.0
+			for k, w := range g {
+				s += w * row[min(max(ix+k-h, 0), nx-1)]
+			}
+			tmp[iz*nx+ix] = s
+		}
+	}
+	for iz := 0; iz < nz; iz++ {
+		for ix := 0; ix < nx; ix++ {
+			s := 0.0
+			for k, w := range g {
+				s += w * tmp[min(max(iz+k-h, 0), nz-1)*nx+ix]
+			}
+			dst[iz*nx+ix] = s
+		}
+	}
+}
+
+// OneDSpecial returns the "1d-special" start model of WISE for OpenFWI
+// (methods.md C.3): the lateral mean of the slowness of the true model,
+// repeated across x, smoothed with a Gaussian of σ = 1 cell, inverted back to
+// velocity:
+//
+//	v0 = 1 / G_σ=1( repeat_x( mean_x(1/v_true) ) )
+//
+// vTrue is nz×nx row-major in m/s; the result (m/s, same layout) is a new
+// slice. It returns an error for a non-positive or non-finite velocity.
+func OneDSpecial(vTrue []float32, nz, nx int) ([]float32, error) {
+	if len(vTrue) != nz*nx {
+		panic(errLength)
+	}
+	s := make([]float64, nz*nx)
+	for iz := 0; iz < nz; iz++ {
+		m := 0.0
+		for ix := 0; ix < nx; ix++ {
+			v := float64(vTrue[iz*nx+ix])
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("fwi: velocity %g at (z %d, x %d) is not positive and finite", v, iz, ix)
+			}
+			m += 1 / v
+		}
+		m /= float64(nx)
+		for ix := 0; ix < nx; ix++ {
+			s[iz*nx+ix] = m
+		}
+	}
+	Smooth(s, s, nz, nx, 1)
+	out := make([]float32, nz*nx)
+	for i, x := range s {
+		out[i] = float32(1 / x)
+	}
+	return out, nil
+}
+
+// LinearGradient returns an nz×nx model (m/s, row-major) increasing linearly
+// with depth from vTop in row 0 to vBottom in row nz−1 and constant along x
+// (the "1d-gradient" start model without smoothing, which a linear ramp does
+// not need). It allocates.
+func LinearGradient(nz, nx int, vTop, vBottom float64) []float32 {
+	out := make([]float32, nz*nx)
+	for iz := 0; iz < nz; iz++ {
+		f := 0.0
+		if nz > 1 {
+			f = float64(iz) / float64(nz-1)
+		}
+		v := float32(vTop + f*(vBottom-vTop))
+		for ix := 0; ix < nx; ix++ {
+			out[iz*nx+ix] = v
+		}
+	}
+	return out
+}
+
+const errLength = "fwi: slice length does not match the grid"
