@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"genfwi/internal/cli"
+	"genfwi/npy"
+	"genfwi/wave"
+)
+
+// simulateOptions are the flags of "genfwi simulate".
+type simulateOptions struct {
+	Model    string
+	Out      string
+	Samples  string
+	Top      int
+	JSON     bool
+	Workers  int
+	Compare  string
+	Preset   string
+	Dx       float64
+	Dt       float64
+	Nt       int
+	Order    int
+	Boundary string
+	NBC      int
+	SrcX     string
+	SrcZ     int
+	RecZ     int
+	Freq     float64
+	Wavelet  string
+}
+
+func (o *simulateOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Model, "model", "", "velocity model .npy (m/s), shape [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx] (required)")
+	fs.StringVar(&o.Out, "out", "", "output seismic .npy [N,shots,nt,receivers] float32 (omit to only report statistics)")
+	fs.StringVar(&o.Samples, "samples", "", "half-open sample range A:B of the model file (default all)")
+	fs.IntVar(&o.Top, "top", 0, "simulate only the K samples of the range with the highest mean top-row velocity (the ones that set OpenFWI's data_max, openfwi.md §3.6)")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+	fs.IntVar(&o.Workers, "workers", 0, "worker goroutines (0 = GOMAXPROCS)")
+	fs.StringVar(&o.Compare, "compare", "", "report the relative error of min/max against an OpenFWI dataset_config entry (flatvel-a, curvevel-a, flatfault-a, ...)")
+	fs.StringVar(&o.Preset, "preset", "openfwi", "openfwi (exact OpenFWI acquisition, 70×70 maps) or custom (the geometry flags below)")
+	fs.Float64Var(&o.Dx, "dx", 10, "custom: cell size (m)")
+	fs.Float64Var(&o.Dt, "dt", 1e-3, "custom: recording time step (s)")
+	fs.IntVar(&o.Nt, "nt", 1000, "custom: recorded time samples")
+	fs.IntVar(&o.Order, "order", 4, "custom: spatial order 2, 4 or 8")
+	fs.StringVar(&o.Boundary, "boundary", "sponge", "custom: absorbing boundary sponge or devito")
+	fs.IntVar(&o.NBC, "nbc", 120, "custom: absorbing cells per side")
+	fs.StringVar(&o.SrcX, "src-x", "5", "custom: source columns as a comma list (\"0,17,34\") or a count K for K sources evenly spread")
+	fs.IntVar(&o.SrcZ, "src-z", 1, "custom: source row")
+	fs.IntVar(&o.RecZ, "rec-z", 1, "custom: receiver row (one receiver per column)")
+	fs.Float64Var(&o.Freq, "freq", 15, "custom: Ricker peak frequency (Hz)")
+	fs.StringVar(&o.Wavelet, "wavelet", "openfwi", "custom: openfwi (peak at floor(nw/2), §3.2) or ricker (peak at 1/f)")
+}
+
+func init() {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	o := &simulateOptions{}
+	o.addFlags(fs)
+	register(&cli.Command{
+		Name:      "simulate",
+		UsageLine: "simulate --model FILE [--samples A:B] [--out FILE] [--json] [--preset openfwi|custom ...]",
+		Short:     "simulate seismic data for velocity models (OpenFWI-exact by default)",
+		Long: `Simulate reads velocity maps (m/s) from a .npy file and writes the recorded
+pressure in the OpenFWI layout [N, shots, time, receivers] float32, atomically.
+
+With --preset openfwi (default) the maps must be 70×70 and the acquisition is
+OpenFWI's (openfwi.md §3: 5 shots, 1000 samples of 1 ms, 70 receivers, 120-cell
+sponge, 4th order). With --preset custom the geometry flags apply to any grid.
+The summary (data_min, data_max, timing) goes to stdout; with --compare the
+extremes are compared with OpenFWI's dataset_config normalisation constants.
+
+Examples:
+  genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --samples 0:8 --out data.npy
+  genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --top 10 --compare flatvel-a --json
+` + cli.ExitStatus,
+		Flag: fs,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("simulate takes no arguments, got %q", args)
+			}
+			return runSimulate(ctx, o, env)
+		},
+	})
+}
+
+// openfwiExtremes are dataset_config.json's data_min/data_max (openfwi.md §3.5).
+var openfwiExtremes = map[string][2]float64{
+	"flatvel-a": {-26.95, 52.77}, "flatvel-b": {-27.17, 56.05},
+	"curvevel-a": {-27.11, 55.10}, "curvevel-b": {-29.04, 57.03},
+	"flatfault-a": {-26.10, 50.86}, "flatfault-b": {-24.86, 50.28},
+	"curvefault-a": {-26.48, 52.32}, "curvefault-b": {-24.93, 50.98},
+	"style-a": {-24.96, 48.93}, "style-b": {-23.76, 46.01},
+}
+
+// simulateSetup builds the simulator for the options and a model grid.
+func simulateSetup(o *simulateOptions, nz, nx int) (*wave.Simulator, error) {
+	if o.Preset == "openfwi" {
+		if nz != wave.OpenFWINz || nx != wave.OpenFWINx {
+			return nil, fmt.Errorf("--preset openfwi needs 70×70 maps, %s has %d×%d (use --preset custom)", o.Model, nz, nx)
+		}
+		return wave.NewOpenFWI(1)
+	}
+	if o.Preset != "custom" {
+		return nil, cli.Usagef("--preset must be openfwi or custom, got %q", o.Preset)
+	}
+	b, err := wave.ParseBoundary(o.Boundary)
+	if err != nil {
+		return nil, cli.Usagef("--boundary: %v", err)
+	}
+	var xs []int
+	if k, err := strconv.Atoi(o.SrcX); err == nil && !strings.Contains(o.SrcX, ",") {
+		if k < 1 {
+			return nil, cli.Usagef("--src-x count must be >= 1, got %d", k)
+		}
+		for i := 0; i < k; i++ {
+			x := 0.0
+			if k > 1 {
+				x = float64(i) * float64(nx-1) / float64(k-1)
+			} else {
+				x = float64(nx-1) / 2
+			}
+			xs = append(xs, int(math.RoundToEven(x)))
+		}
+	} else {
+		for _, f := range strings.Split(o.SrcX, ",") {
+			x, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return nil, cli.Usagef("--src-x: %q is not an integer column", f)
+			}
+			xs = append(xs, x)
+		}
+	}
+	shots := make([]wave.Shot, len(xs))
+	for i, x := range xs {
+		rec := make([]wave.Point, nx)
+		for j := range rec {
+			rec[j] = wave.Point{Z: o.RecZ, X: j}
+		}
+		shots[i] = wave.Shot{Source: wave.Point{Z: o.SrcZ, X: x}, Receivers: rec}
+	}
+	if !(o.Freq > 0) {
+		return nil, cli.Usagef("--freq must be positive, got %v", o.Freq)
+	}
+	if o.Nt < 1 || !(o.Dt > 0) {
+		return nil, cli.Usagef("--nt must be >= 1 and --dt > 0, got %d and %v", o.Nt, o.Dt)
+	}
+	var w []float64
+	switch o.Wavelet {
+	case "openfwi":
+		w = wave.RickerOpenFWI(o.Nt, o.Freq, o.Dt)
+	case "ricker":
+		w = wave.Ricker(o.Nt, o.Freq, o.Dt, 0)
+	default:
+		return nil, cli.Usagef("--wavelet must be openfwi or ricker, got %q", o.Wavelet)
+	}
+	opts := wave.Options{Order: o.Order, Boundary: b, NB: o.NBC, Dt: o.Dt, Nt: o.Nt, Workers: 1}
+	if err := opts.Validate(); err != nil {
+		return nil, cli.Usagef("%v (check --order/--nbc/--dt/--nt)", err)
+	}
+	return wave.NewSimulator(wave.Grid{Nz: nz, Nx: nx, H: o.Dx}, shots, w, opts)
+}
+
+func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
+	if o.Model == "" {
+		return cli.Usagef("--model is required")
+	}
+	if o.Compare != "" {
+		if _, ok := openfwiExtremes[o.Compare]; !ok {
+			return cli.Usagef("--compare: unknown dataset %q", o.Compare)
+		}
+	}
+	if o.Workers < 0 {
+		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	}
+	f, err := npy.Open(o.Model)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	defer f.Close()
+	shape := f.Shape()
+	var n, nz, nx int
+	switch {
+	case len(shape) == 4 && shape[1] == 1:
+		n, nz, nx = shape[0], shape[2], shape[3]
+	case len(shape) == 3:
+		n, nz, nx = shape[0], shape[1], shape[2]
+	case len(shape) == 2:
+		n, nz, nx = 1, shape[0], shape[1]
+	default:
+		return fmt.Errorf("--model %s: shape %v, want [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]", o.Model, shape)
+	}
+	lo, hi, err := cli.ParseRange(o.Samples, n)
+	if err != nil {
+		return cli.Usagef("--samples: %v", err)
+	}
+	sim, err := simulateSetup(o, nz, nx)
+	if err != nil {
+		return err
+	}
+	cells := nz * nx
+	models := make([]float32, (hi-lo)*cells)
+	if len(shape) == 2 {
+		err = f.ReadFloat32(models, 0)
+	} else {
+		err = f.ReadSamplesFloat32(models, lo, hi)
+	}
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	idx := make([]int, hi-lo) // positions within models
+	for i := range idx {
+		idx[i] = i
+	}
+	if o.Top > 0 {
+		top := func(i int) float64 {
+			var s float64
+			for _, v := range models[i*cells : i*cells+nx] {
+				s += float64(v)
+			}
+			return s / float64(nx)
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return top(idx[a]) > top(idx[b]) })
+		if o.Top < len(idx) {
+			idx = idx[:o.Top]
+		}
+		sort.Ints(idx)
+	}
+	for _, i := range idx {
+		if _, err := sim.Info(models[i*cells : (i+1)*cells]); err != nil {
+			return fmt.Errorf("--model %s sample %d: %w", o.Model, lo+i, err)
+		}
+	}
+	per := sim.DataLen(sim.NumShots())
+	var fw *npy.FileWriter
+	if o.Out != "" {
+		fw, err = npy.Create(o.Out, npy.Float32, []int{len(idx), sim.NumShots(), sim.Options().Nt, sim.NumReceivers()})
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer fw.Abort()
+	}
+	nw := o.Workers
+	if nw == 0 {
+		nw = runtime.GOMAXPROCS(0)
+	}
+	nw = min(nw, len(idx))
+	prog := cli.NewProgress(env, len(idx), "simulate")
+	type ext struct {
+		min, max       float64
+		argmin, argmax int
+	}
+	res := make([]ext, nw)
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	// Samples in parallel, shots sequential within a sample: no imbalance
+	// from 5 shots on 2 cores when there are several samples.
+	for w := 0; w < nw; w++ {
+		res[w] = ext{min: math.Inf(1), max: math.Inf(-1)}
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			buf := make([]float32, per)
+			for {
+				mu.Lock()
+				k := next
+				next++
+				stop := first != nil
+				mu.Unlock()
+				if stop || k >= len(idx) {
+					return
+				}
+				i := idx[k]
+				err := sim.Forward(ctx, models[i*cells:(i+1)*cells], buf)
+				if err == nil && fw != nil {
+					err = fw.WriteSampleFloat32(k, buf)
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("sample %d: %w", lo+i, err)
+					}
+					mu.Unlock()
+					return
+				}
+				e := &res[w]
+				for _, x := range buf {
+					if float64(x) < e.min {
+						e.min, e.argmin = float64(x), lo+i
+					}
+					if float64(x) > e.max {
+						e.max, e.argmax = float64(x), lo+i
+					}
+				}
+				prog.Add(1)
+			}
+		}(w)
+	}
+	wg.Wait()
+	prog.Finish()
+	if first != nil {
+		return first
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	tot := ext{min: math.Inf(1), max: math.Inf(-1)}
+	for _, e := range res {
+		if e.min < tot.min {
+			tot.min, tot.argmin = e.min, e.argmin
+		}
+		if e.max > tot.max {
+			tot.max, tot.argmax = e.max, e.argmax
+		}
+	}
+	if fw != nil {
+		if err := fw.Commit(); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	out := map[string]any{
+		"model": o.Model, "samples": len(idx), "range": fmt.Sprintf("%d:%d", lo, hi), "preset": o.Preset,
+		"data_min": tot.min, "data_max": tot.max, "argmin_sample": tot.argmin, "argmax_sample": tot.argmax,
+		"seconds": secs, "seconds_per_sample": secs / float64(len(idx)), "workers": nw,
+	}
+	if o.Out != "" {
+		out["out"] = o.Out
+	}
+	if o.Compare != "" {
+		ref := openfwiExtremes[o.Compare]
+		out["ref_data_min"], out["ref_data_max"] = ref[0], ref[1]
+		out["rel_err_min"] = (tot.min - ref[0]) / math.Abs(ref[0])
+		out["rel_err_max"] = (tot.max - ref[1]) / math.Abs(ref[1])
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, out)
+	}
+	fmt.Fprintf(env.Stdout, "simulated %d samples of %s in %.1f s (%.3f s/sample, %d workers)\n", len(idx), o.Model, secs, secs/float64(len(idx)), nw)
+	fmt.Fprintf(env.Stdout, "data_min %.4f (sample %d)  data_max %.4f (sample %d)\n", tot.min, tot.argmin, tot.max, tot.argmax)
+	if o.Compare != "" {
+		fmt.Fprintf(env.Stdout, "%s: data_min %.2f (rel. err %+.2f%%)  data_max %.2f (rel. err %+.2f%%)\n", o.Compare,
+			out["ref_data_min"], 100*out["rel_err_min"].(float64), out["ref_data_max"], 100*out["rel_err_max"].(float64))
+	}
+	return nil
+}

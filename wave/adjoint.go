@@ -1,0 +1,351 @@
+package wave
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// Adjoint state. With p^0 = p^{-1} = 0 the forward scheme is, for internal
+// steps n = 0..N−1,
+//
+//	p^{n+1} = Q∘p^n − P∘p^{n−1} + A∘w^n + B f^n e_s,    w^n = (c0 + L) p^n,
+//	d^j     = R p^{(j+1)k}                              (k substeps per sample)
+//
+// For J = ½ Σ_j ‖d^j − d_obs^j‖² the discrete adjoint runs backwards from
+// λ^{N+1} = λ^{N+2} = 0:
+//
+//	λ^n = Q∘λ^{n+1} + (c0 + L)(A∘λ^{n+1}) − P∘λ^{n+2} + Rᵀ(d^j − d_obs^j)[n = (j+1)k]
+//
+// and ∂J/∂A_i = Σ_n λ^n_i w^{n−1}_i, ∂J/∂B_s = Σ_n λ^n_s f^{n−1}. With
+// A = (v dt/h)², B = (v dt)²: ∂J/∂v = (2A/v) ∂J/∂A + (2B/v) ∂J/∂B on the padded
+// grid, summed onto the model cells the padding replicates. The damping is
+// held fixed. The same backward sweep with an arbitrary residual is the
+// adjoint of the Born operator (RTM) and, with shifted products, of the
+// extended Born operator.
+
+// tape stores what the adjoint sweep needs from the forward pass: the
+// Laplacians w^n of the last segment of L steps, and a checkpoint
+// (p^{m}, p^{m−1}) at the start of every earlier segment, which is recomputed
+// during the backward sweep (one extra forward in total).
+type tape[T float] struct {
+	N, L, nseg, last int // steps, segment length, segments, start of the last
+	ws               [][]T
+	ck               [][2][]T
+}
+
+// newTape sizes a tape for N steps of fields of n values within budget bytes:
+// everything if it fits, else the longest segment L with
+// (L + 2·ceil(N/L))·field ≤ budget, but at least ceil(sqrt(2N)).
+func newTape[T float](N, n int, budget int64) *tape[T] {
+	var zero T
+	fb := int64(n) * int64(sizeOf(zero))
+	cap := int(budget / fb)
+	L := N
+	if L > cap {
+		lmin := int(math.Ceil(math.Sqrt(2 * float64(N))))
+		L = cap
+		for L > lmin && L+2*((N+L-1)/L) > cap {
+			L--
+		}
+		if L < lmin {
+			L = lmin
+		}
+	}
+	if L < 1 {
+		L = 1
+	}
+	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L}
+	t.last = (t.nseg - 1) * L
+	t.ws = make([][]T, L)
+	for i := range t.ws {
+		t.ws[i] = make([]T, n)
+	}
+	t.ck = make([][2][]T, t.nseg-1)
+	for i := range t.ck {
+		t.ck[i] = [2][]T{make([]T, n), make([]T, n)}
+	}
+	return t
+}
+
+func sizeOf[T float](x T) int {
+	if _, ok := any(x).(float32); ok {
+		return 4
+	}
+	return 8
+}
+
+// checkpoint is called before internal step n with p1 = p^n, p0 = p^{n−1}.
+func (t *tape[T]) checkpoint(n int, p1, p0 []T) {
+	if n%t.L == 0 && n < t.last {
+		ck := t.ck[n/t.L]
+		copy(ck[0], p1)
+		copy(ck[1], p0)
+	}
+}
+
+// wbuf returns where to store w^n during the first forward pass, or nil.
+func (t *tape[T]) wbuf(n int) []T {
+	if n >= t.last {
+		return t.ws[n-t.last]
+	}
+	return nil
+}
+
+// imager accumulates the adjoint-state correlation at every backward step.
+type imager[T float] interface {
+	// add is called with λ^n (halo layout) and w^{n−1} for n = N..1.
+	add(lam, w []T)
+}
+
+// plainImage is the zero-offset correlation g_i += λ_i w_i (∂J/∂A).
+type plainImage[T float] struct{ g []T }
+
+func (im *plainImage[T]) add(lam, w []T) {
+	g := im.g[:len(lam)]
+	w = w[:len(lam)]
+	for i, l := range lam {
+		g[i] += l * w[i]
+	}
+}
+
+// offsetImage correlates λ at x+h with w at x−h (horizontal subsurface offset
+// h cells) for every offset; products whose shifted cells leave the padded
+// grid are skipped.
+type offsetImage[T float] struct {
+	c       *coef[T]
+	offsets []int
+	g       [][]T
+}
+
+func (im *offsetImage[T]) add(lam, w []T) {
+	c := im.c
+	for k, h := range im.offsets {
+		g := im.g[k]
+		ah := h
+		if ah < 0 {
+			ah = -ah
+		}
+		x0, x1 := c.hw+ah, c.hw+c.nxp-ah
+		if x0 >= x1 {
+			continue
+		}
+		for z := c.hw; z < c.hw+c.nzp; z++ {
+			row := z * c.stride
+			for x := x0; x < x1; x++ {
+				i := row + x
+				g[i] += lam[i+h] * w[i-h]
+			}
+		}
+	}
+}
+
+// adjointShot runs the backward sweep of shot si after forwardShot filled tp,
+// injecting res ([Nt][nrec]) at the receivers, accumulating into im, and
+// returns Σ_n λ^n_s f^{n−1} (the source-amplitude sensitivity ∂J/∂B_s).
+func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, l0, l1, p0, p1 []T, im imager[T]) (float64, error) {
+	clear(l0)
+	clear(l1)
+	c := &r.c
+	src, b, rec, nrec := r.src[si], r.bsrc[si], r.rec[si], len(r.rec[si])
+	z0, z1 := c.hw, c.hw+c.nzp
+	var gb float64
+	for seg := tp.nseg - 1; seg >= 0; seg-- {
+		m0 := seg * tp.L
+		m1 := min(m0+tp.L, tp.N)
+		if seg != tp.nseg-1 {
+			copy(p1, tp.ck[seg][0])
+			copy(p0, tp.ck[seg][1])
+			for n := m0; n < m1; n++ {
+				stepForward(c, p0, p1, tp.ws[n-m0], z0, z1)
+				p0[src] += b * r.f[n]
+				p0, p1 = p1, p0
+			}
+		}
+		for n := m1; n > m0; n-- {
+			if n%ctxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return 0, err
+				}
+			}
+			stepAdjoint(c, l0, l1, z0, z1)
+			if n%r.k == 0 {
+				j := n/r.k - 1
+				rr := res[j*nrec : (j+1)*nrec]
+				for i, ix := range rec {
+					l0[ix] += rr[i]
+				}
+			}
+			im.add(l0, tp.ws[n-1-m0])
+			gb += float64(l0[src]) * float64(r.f[n-1])
+			l0, l1 = l1, l0
+		}
+	}
+	return gb, nil
+}
+
+// foldPadded maps a padded-grid field gp (halo layout) scaled by 2A/v onto the
+// model grid, summing the cells the edge replication ties to each model cell,
+// and adds the source term gb·2B/v at shot si's source. dst is [Nz][Nx] and
+// is accumulated into.
+func (r *run[T]) foldPadded(dst []float64, gp []T) {
+	g := r.s.grid
+	c := &r.c
+	for z := 0; z < c.nzp; z++ {
+		mz := min(max(z-r.nb, 0), g.Nz-1)
+		for x := 0; x < c.nxp; x++ {
+			mx := min(max(x-r.nb, 0), g.Nx-1)
+			i := r.idx(z, x)
+			dst[mz*g.Nx+mx] += float64(gp[i]) * 2 * float64(c.A[i]) / r.vp[z*c.nxp+x]
+		}
+	}
+}
+
+// sourceTerm adds gb·∂B/∂v at shot si's source to dst (model grid).
+func (r *run[T]) sourceTerm(dst []float64, si int, gb float64) {
+	sh := r.s.shots[si].Source
+	v := r.vp[(sh.Z+r.nb)*r.c.nxp+sh.X+r.nb]
+	dst[sh.Z*r.s.grid.Nx+sh.X] += gb * 2 * float64(r.bsrc[si]) / v
+}
+
+// backprop is the shared driver of Gradient and the (extended) Born adjoint.
+// For each listed shot it runs the forward with a tape, forms the residual
+// (resid(pos, dsyn) fills it in place from the synthetic data and returns the
+// misfit contribution), back-propagates it and folds the correlation into
+// dst[k] (one model-grid image per offset; offsets nil = plain gradient).
+func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid func(pos int, d []T) float64, dst [][]float64) (float64, error) {
+	s := r.s
+	nw := s.workers(len(list))
+	per := s.opts.Nt * s.nrec
+	nimg := 1
+	if offsets != nil {
+		nimg = len(offsets)
+	}
+	type work struct {
+		p0, p1, l0, l1, d []T
+		tp                *tape[T]
+		g                 [][]T
+		gsrc              []float64 // model-grid source terms (zero-offset image)
+		misfit            float64
+	}
+	ws := make([]*work, nw)
+	err := forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
+		wk := ws[w]
+		if wk == nil {
+			wk = &work{p0: make([]T, r.fields), p1: make([]T, r.fields), l0: make([]T, r.fields), l1: make([]T, r.fields),
+				d: make([]T, per), tp: newTape[T](r.N, r.fields, s.opts.budget()), gsrc: make([]float64, s.grid.Cells())}
+			wk.g = make([][]T, nimg)
+			for i := range wk.g {
+				wk.g[i] = make([]T, r.fields)
+			}
+			ws[w] = wk
+		}
+		si := list[pos]
+		if err := r.forwardShot(ctx, si, wk.p0, wk.p1, wk.d, wk.tp); err != nil {
+			return err
+		}
+		wk.misfit += resid(pos, wk.d)
+		var im imager[T]
+		if offsets == nil {
+			im = &plainImage[T]{g: wk.g[0]}
+		} else {
+			im = &offsetImage[T]{c: &r.c, offsets: offsets, g: wk.g}
+		}
+		gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, im)
+		if err != nil {
+			return err
+		}
+		r.sourceTerm(wk.gsrc, si, gb)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	var misfit float64
+	for _, wk := range ws {
+		if wk == nil {
+			continue
+		}
+		misfit += wk.misfit
+		for k := range dst {
+			r.foldPadded(dst[k], wk.g[k])
+		}
+		h0 := 0
+		if offsets != nil {
+			h0 = -1
+			for k, h := range offsets {
+				if h == 0 {
+					h0 = k
+				}
+			}
+		}
+		if h0 >= 0 {
+			for i, x := range wk.gsrc {
+				dst[h0][i] += x
+			}
+		}
+	}
+	return misfit, nil
+}
+
+// gradient computes J and ∂J/∂v (model grid, float64) for observed data dObs
+// laid out for all shots; only the listed shots enter J.
+func gradient[T float](ctx context.Context, s *Simulator, v []float64, dObs []T, shots []int, grad []float64) (float64, error) {
+	list, err := s.shotList(shots)
+	if err != nil {
+		return 0, err
+	}
+	if len(dObs) != s.DataLen(len(s.shots)) {
+		return 0, fmt.Errorf("wave: observed data has %d values, want shots·Nt·receivers = %d·%d·%d = %d", len(dObs), len(s.shots), s.opts.Nt, s.nrec, s.DataLen(len(s.shots)))
+	}
+	if len(grad) != s.grid.Cells() {
+		panic("wave: gradient length differs from Nz·Nx")
+	}
+	r, err := newRun[T](s, v)
+	if err != nil {
+		return 0, err
+	}
+	per := s.opts.Nt * s.nrec
+	clear(grad)
+	return r.backprop(ctx, list, nil, func(pos int, d []T) float64 {
+		obs := dObs[list[pos]*per : (list[pos]+1)*per]
+		var j float64
+		for i := range d {
+			d[i] -= obs[i]
+			j += 0.5 * float64(d[i]) * float64(d[i])
+		}
+		return j
+	}, [][]float64{grad})
+}
+
+// Gradient returns the misfit J = ½ Σ_{s∈shots} ‖F_s(v) − dObs_s‖² and writes
+// ∂J/∂v (per m/s, [Nz][Nx]) to grad, computed by the discrete adjoint of the
+// forward scheme (exact up to float32 rounding; see adjoint.go). dObs holds
+// data for all shots ([shot][time][receiver]); shots selects which enter J
+// (nil = all). grad is overwritten. Memory per worker: 4 fields plus the
+// tape bounded by Options.MemoryBudget. It panics if len(grad) != Nz·Nx.
+func (s *Simulator) Gradient(ctx context.Context, v, dObs []float32, shots []int, grad []float32) (float64, error) {
+	g := make([]float64, len(grad))
+	j, err := gradient(ctx, s, toF64(v), dObs, shots, g)
+	if err != nil {
+		return 0, err
+	}
+	for i, x := range g {
+		grad[i] = float32(x)
+	}
+	return j, nil
+}
+
+// GradientSlowness is Gradient with respect to the squared slowness
+// m = 1/v² (s²/m²): ∂J/∂m = ∂J/∂v · (−v³/2).
+func (s *Simulator) GradientSlowness(ctx context.Context, v, dObs []float32, shots []int, grad []float32) (float64, error) {
+	j, err := s.Gradient(ctx, v, dObs, shots, grad)
+	if err != nil {
+		return 0, err
+	}
+	for i := range grad {
+		vi := float64(v[i])
+		grad[i] = float32(float64(grad[i]) * -0.5 * vi * vi * vi)
+	}
+	return j, nil
+}

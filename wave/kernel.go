@@ -1,0 +1,138 @@
+package wave
+
+// Stencil kernels, generic over float32 and float64. Layout: a field is
+// [rows][stride] with a halo of hw = order/2 zero cells around the padded
+// grid; the kernels update rows z0..z1−1 (halo-inclusive row numbers) and
+// columns hw..hw+nxp−1, and never write the halo.
+//
+// Forward step (in place: p0 holds p^{n−1} on entry and p^{n+1} on return):
+//
+//	w      = c0 p1 + Σ_k w_k (p1[z,x±k] + p1[z±k,x])       (h² ∇²p, c0 = 2 w_0)
+//	p0     = A w + Q p1 − P p0                               A = (v dt/h)², Q = 2 − κ, P = 1 − κ
+//
+// which is openfwi.md §3.4: (2 + 2 c1 α − κ) p1 − (1 − κ) p0 + α lap.
+// Adjoint step (the transpose of the forward step in p^n):
+//
+//	l0     = c0 A l1 + Σ_k w_k ((A l1)[z,x±k] + (A l1)[z±k,x]) + Q l1 − P l0
+
+type float interface{ ~float32 | ~float64 }
+
+// coef holds the per-cell update coefficients of one call on the padded,
+// halo-extended grid, and the stencil weights.
+type coef[T float] struct {
+	order, hw      int
+	nzp, nxp       int // padded grid (model + 2 nb)
+	rows, stride   int // nzp + 2hw, nxp + 2hw
+	A, Q, P        []T // [rows][stride]; zero in the halo
+	c0, w1, w2, w3 T
+	w4             T
+}
+
+// fwdRows runs the forward step on rows z0..z1−1; if ws is non-nil it also
+// stores w (the h²-scaled Laplacian of p1) there, same layout.
+func fwdRows[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
+	switch c.order {
+	case 2:
+		fwdRows2(c, p0, p1, ws, z0, z1)
+	case 4:
+		fwdRows4(c, p0, p1, ws, z0, z1)
+	default:
+		fwdRows8(c, p0, p1, ws, z0, z1)
+	}
+}
+
+func fwdRows2[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
+	s, n, x0 := c.stride, c.nxp, c.hw
+	c0, w1 := c.c0, c.w1
+	for z := z0; z < z1; z++ {
+		i := z*s + x0
+		pc := p1[i-1 : i+n+1]
+		pu := p1[i-s : i-s+n]
+		pd := p1[i+s : i+s+n]
+		o := p0[i : i+n]
+		a, q, p := c.A[i:i+n], c.Q[i:i+n], c.P[i:i+n]
+		var w []T
+		if ws != nil {
+			w = ws[i : i+n]
+		}
+		for x := 0; x < n; x++ {
+			l := c0*pc[x+1] + w1*(pc[x]+pc[x+2]+pu[x]+pd[x])
+			if w != nil {
+				w[x] = l
+			}
+			o[x] = a[x]*l + q[x]*pc[x+1] - p[x]*o[x]
+		}
+	}
+}
+
+func fwdRows4[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
+	s, n, x0 := c.stride, c.nxp, c.hw
+	c0, w1, w2 := c.c0, c.w1, c.w2
+	for z := z0; z < z1; z++ {
+		i := z*s + x0
+		pc := p1[i-2 : i+n+2]
+		pu2 := p1[i-2*s : i-2*s+n]
+		pu1 := p1[i-s : i-s+n]
+		pd1 := p1[i+s : i+s+n]
+		pd2 := p1[i+2*s : i+2*s+n]
+		o := p0[i : i+n]
+		a, q, p := c.A[i:i+n], c.Q[i:i+n], c.P[i:i+n]
+		if ws != nil {
+			w := ws[i : i+n]
+			for x := 0; x < n; x++ {
+				l := c0*pc[x+2] + w1*(pc[x+1]+pc[x+3]+pu1[x]+pd1[x]) + w2*(pc[x]+pc[x+4]+pu2[x]+pd2[x])
+				w[x] = l
+				o[x] = a[x]*l + q[x]*pc[x+2] - p[x]*o[x]
+			}
+			continue
+		}
+		for x := 0; x < n; x++ {
+			l := c0*pc[x+2] + w1*(pc[x+1]+pc[x+3]+pu1[x]+pd1[x]) + w2*(pc[x]+pc[x+4]+pu2[x]+pd2[x])
+			o[x] = a[x]*l + q[x]*pc[x+2] - p[x]*o[x]
+		}
+	}
+}
+
+func fwdRows8[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
+	s, n, x0 := c.stride, c.nxp, c.hw
+	c0, w1, w2, w3, w4 := c.c0, c.w1, c.w2, c.w3, c.w4
+	for z := z0; z < z1; z++ {
+		i := z*s + x0
+		pc := p1[i-4 : i+n+4]
+		u1, u2, u3, u4 := p1[i-s:i-s+n], p1[i-2*s:i-2*s+n], p1[i-3*s:i-3*s+n], p1[i-4*s:i-4*s+n]
+		d1, d2, d3, d4 := p1[i+s:i+s+n], p1[i+2*s:i+2*s+n], p1[i+3*s:i+3*s+n], p1[i+4*s:i+4*s+n]
+		o := p0[i : i+n]
+		a, q, p := c.A[i:i+n], c.Q[i:i+n], c.P[i:i+n]
+		var w []T
+		if ws != nil {
+			w = ws[i : i+n]
+		}
+		for x := 0; x < n; x++ {
+			l := c0*pc[x+4] + w1*(pc[x+3]+pc[x+5]+u1[x]+d1[x]) + w2*(pc[x+2]+pc[x+6]+u2[x]+d2[x]) +
+				w3*(pc[x+1]+pc[x+7]+u3[x]+d3[x]) + w4*(pc[x]+pc[x+8]+u4[x]+d4[x])
+			if w != nil {
+				w[x] = l
+			}
+			o[x] = a[x]*l + q[x]*pc[x+4] - p[x]*o[x]
+		}
+	}
+}
+
+// adjRows runs the adjoint step on rows z0..z1−1 (see the file comment).
+// Written for clarity over all orders; the adjoint is not the hot path of the
+// forward benchmarks.
+func adjRows[T float](c *coef[T], l0, l1 []T, z0, z1 int) {
+	s, n, x0, hw := c.stride, c.nxp, c.hw, c.hw
+	wts := [5]T{c.c0, c.w1, c.w2, c.w3, c.w4}
+	A := c.A
+	for z := z0; z < z1; z++ {
+		for x := x0; x < x0+n; x++ {
+			i := z*s + x
+			l := wts[0] * A[i] * l1[i]
+			for k := 1; k <= hw; k++ {
+				l += wts[k] * (A[i-k]*l1[i-k] + A[i+k]*l1[i+k] + A[i-k*s]*l1[i-k*s] + A[i+k*s]*l1[i+k*s])
+			}
+			l0[i] = l + c.Q[i]*l1[i] - c.P[i]*l0[i]
+		}
+	}
+}

@@ -1,0 +1,15 @@
+// Float32 stencil kernels for package wave (see kernel.go for the equations
+// and the layout). Compiled with -O3 -march=native so the inner loops are
+// vectorised; the pure-Go kernels in kernel.go are the reference and the
+// fallback (build tag purego or CGO_ENABLED=0).
+#include <stddef.h>
+
+typedef struct {
+	int order, hw, nzp, nxp, rows, stride;
+	float c0, w1, w2, w3, w4;
+} wave_coef;
+
+void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
+                   float *p0, const float *p1, float *ws, int z0, int z1);
+void wave_adj_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
+                   float *l0, const float *l1, int z0, int z1);

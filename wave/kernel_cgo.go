@@ -1,0 +1,37 @@
+//go:build cgo && !purego
+
+package wave
+
+// #cgo CFLAGS: -O3 -march=native -std=c11
+// #include "kernel.h"
+import "C"
+
+import "unsafe"
+
+// haveCKernel reports whether the cgo float32 kernels are compiled in.
+const haveCKernel = true
+
+func cCoef(c *coef[float32]) C.wave_coef {
+	return C.wave_coef{order: C.int(c.order), hw: C.int(c.hw), nzp: C.int(c.nzp), nxp: C.int(c.nxp),
+		rows: C.int(c.rows), stride: C.int(c.stride),
+		c0: C.float(c.c0), w1: C.float(c.w1), w2: C.float(c.w2), w3: C.float(c.w3), w4: C.float(c.w4)}
+}
+
+func fptr(s []float32) *C.float {
+	if s == nil {
+		return nil
+	}
+	return (*C.float)(unsafe.Pointer(&s[0]))
+}
+
+// fwdRowsC is fwdRows in C (kernel.c).
+func fwdRowsC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) {
+	cc := cCoef(c)
+	C.wave_fwd_rows(&cc, fptr(c.A), fptr(c.Q), fptr(c.P), fptr(p0), fptr(p1), fptr(ws), C.int(z0), C.int(z1))
+}
+
+// adjRowsC is adjRows in C (kernel.c).
+func adjRowsC(c *coef[float32], l0, l1 []float32, z0, z1 int) {
+	cc := cCoef(c)
+	C.wave_adj_rows(&cc, fptr(c.A), fptr(c.Q), fptr(c.P), fptr(l0), fptr(l1), C.int(z0), C.int(z1))
+}

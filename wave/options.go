@@ -1,0 +1,155 @@
+package wave
+
+import (
+	"fmt"
+	"math"
+)
+
+// Grid is a regular 2D model grid of square cells.
+//
+// A model array on the grid is row-major [Nz][Nx] (index iz*Nx + ix, z slowest,
+// row 0 = the surface). Velocities are in m/s.
+type Grid struct {
+	Nz, Nx int     // cells in depth and in x
+	H      float64 // cell size (m), the same in z and x
+}
+
+// Cells returns Nz*Nx.
+func (g Grid) Cells() int { return g.Nz * g.Nx }
+
+// Validate reports whether the grid is usable.
+func (g Grid) Validate() error {
+	if g.Nz < 1 || g.Nx < 1 {
+		return fmt.Errorf("wave: Grid must have Nz >= 1 and Nx >= 1, got Nz=%d Nx=%d", g.Nz, g.Nx)
+	}
+	if !(g.H > 0) || math.IsInf(g.H, 0) {
+		return fmt.Errorf("wave: Grid.H (cell size, m) must be positive and finite, got %v", g.H)
+	}
+	return nil
+}
+
+// Point is a grid position (cell indices) on the model grid: Z is the row
+// (depth index), X the column.
+type Point struct{ Z, X int }
+
+// Shot is one experiment: a point source and the receivers that record it.
+// Every shot of a simulator must have the same number of receivers.
+type Shot struct {
+	Source    Point
+	Receivers []Point
+}
+
+// Boundary selects the absorbing boundary (see doc.go, "# Boundaries").
+type Boundary int
+
+const (
+	// Sponge is the Collino–Tsogka quadratic damping used by OpenFWI
+	// (openfwi.md §3.3), generalised to any width NB:
+	// d(i) = κ (i/(NB−1))², κ = 3 vref ln(1e7) / (2 (NB−1) H), i = distance
+	// (cells) into the layer, corners take the x profile.
+	Sponge Boundary = iota
+	// Devito is the Devito/JUDI damp_op profile (methods.md C.1a):
+	// NB' = NB−3 damped cells, pos = (NB' − i + 1)/NB' (i = 0 outermost),
+	// η = 1.5 ln(1000)/NB' · (pos − sin(2π pos)/(2π)) / H, summed over x and z
+	// in the corners, converted to a damping rate d = η vref²/1000 (1/s).
+	Devito
+)
+
+func (b Boundary) String() string {
+	switch b {
+	case Sponge:
+		return "sponge"
+	case Devito:
+		return "devito"
+	}
+	return fmt.Sprintf("Boundary(%d)", int(b))
+}
+
+// ParseBoundary converts "sponge" or "devito" to a Boundary.
+func ParseBoundary(s string) (Boundary, error) {
+	switch s {
+	case "sponge":
+		return Sponge, nil
+	case "devito":
+		return Devito, nil
+	}
+	return 0, fmt.Errorf("wave: boundary must be sponge or devito, got %q", s)
+}
+
+// Options configures a Simulator. The zero value of a tunable means the
+// documented default.
+type Options struct {
+	// Order is the spatial order of accuracy: 2, 4 or 8. 0 means 4.
+	Order int
+	// Boundary is the absorbing boundary type (default Sponge).
+	Boundary Boundary
+	// NB is the absorbing layer width in cells on each of the four sides; the
+	// model is extended by edge replication. 0 means no absorbing layer (the
+	// wavefield is zero outside the model: a rigid boundary).
+	NB int
+	// Dt is the recording time step (s) of the wavelet and of the data.
+	Dt float64
+	// Nt is the number of recorded time samples.
+	Nt int
+	// DampVelocity (m/s) is the reference velocity in the damping profile.
+	// 0 means the minimum of the velocity given to each call (OpenFWI). The
+	// gradient always treats the damping as independent of the model, so
+	// set DampVelocity when exact gradients matter near min(v) changes.
+	DampVelocity float64
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int
+	// MemoryBudget (bytes) bounds the stored forward wavefields per shot in
+	// Gradient and the Born adjoints. When all steps do not fit, the forward
+	// pass keeps checkpoints and recomputes segments (about one extra
+	// forward). 0 means 512 MiB.
+	MemoryBudget int64
+}
+
+// Validate checks every field once and returns an error naming the field, the
+// allowed values and the value given.
+func (o Options) Validate() error {
+	switch o.Order {
+	case 0, 2, 4, 8:
+	default:
+		return fmt.Errorf("wave: Options.Order must be 2, 4 or 8 (0 = 4), got %d", o.Order)
+	}
+	if o.Boundary != Sponge && o.Boundary != Devito {
+		return fmt.Errorf("wave: Options.Boundary must be Sponge or Devito, got %d", int(o.Boundary))
+	}
+	if o.NB < 0 {
+		return fmt.Errorf("wave: Options.NB (absorbing cells) must be >= 0, got %d", o.NB)
+	}
+	if o.Boundary == Devito && o.NB > 0 && o.NB < 4 {
+		return fmt.Errorf("wave: Options.NB must be 0 or >= 4 with the Devito boundary (3-cell buffer), got %d", o.NB)
+	}
+	if !(o.Dt > 0) || math.IsInf(o.Dt, 0) {
+		return fmt.Errorf("wave: Options.Dt (s) must be positive and finite, got %v", o.Dt)
+	}
+	if o.Nt < 1 {
+		return fmt.Errorf("wave: Options.Nt (time samples) must be >= 1, got %d", o.Nt)
+	}
+	if o.DampVelocity < 0 || math.IsNaN(o.DampVelocity) || math.IsInf(o.DampVelocity, 0) {
+		return fmt.Errorf("wave: Options.DampVelocity (m/s) must be >= 0 and finite, got %v", o.DampVelocity)
+	}
+	if o.Workers < 0 {
+		return fmt.Errorf("wave: Options.Workers must be >= 0 (0 = GOMAXPROCS), got %d", o.Workers)
+	}
+	if o.MemoryBudget < 0 {
+		return fmt.Errorf("wave: Options.MemoryBudget (bytes) must be >= 0, got %d", o.MemoryBudget)
+	}
+	return nil
+}
+
+func (o Options) order() int {
+	if o.Order == 0 {
+		return 4
+	}
+	return o.Order
+}
+
+func (o Options) budget() int64 {
+	if o.MemoryBudget == 0 {
+		return 512 << 20
+	}
+	return o.MemoryBudget
+}

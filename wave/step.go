@@ -1,0 +1,27 @@
+package wave
+
+import "context"
+
+// stepForward dispatches one forward step over rows z0..z1−1 to the fastest
+// kernel for T (the C kernel for float32 when built with cgo).
+func stepForward[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
+	if c32, ok := any(c).(*coef[float32]); ok && haveCKernel {
+		fwdRowsC(c32, any(p0).([]float32), any(p1).([]float32), any(ws).([]float32), z0, z1)
+		return
+	}
+	fwdRows(c, p0, p1, ws, z0, z1)
+}
+
+// stepAdjoint dispatches one adjoint step over rows z0..z1−1.
+func stepAdjoint[T float](c *coef[T], l0, l1 []T, z0, z1 int) {
+	if c32, ok := any(c).(*coef[float32]); ok && haveCKernel {
+		adjRowsC(c32, any(l0).([]float32), any(l1).([]float32), z0, z1)
+		return
+	}
+	adjRows(c, l0, l1, z0, z1)
+}
+
+// forwardFast is the production forward: shots in parallel.
+func (r *run[T]) forwardFast(ctx context.Context, list []int, dst []T) error {
+	return r.forward(ctx, list, dst)
+}
