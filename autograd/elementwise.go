@@ -1,0 +1,392 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+
+	"genfwi/tensor"
+)
+
+// minChunk is the smallest slice an elementwise op hands to one goroutine;
+// below it, spawning costs more than the arithmetic.
+const minChunk = 1 << 15
+
+// unary applies f elementwise (y = f(x), written to y) and records the
+// backward rule df, which must ADD dy·f'(x) into dx. Both run in parallel
+// chunks.
+func unary(x *Var, op string, f func(y, x []float32), df func(dx, dy, x, y []float32)) *Var {
+	out := newOut(false, x.Value.Shape, x)
+	xd, yd := x.Value.Data, out.Value.Data
+	tensor.ParallelRange(len(xd), minChunk, func(lo, hi int) { f(yd[lo:hi], xd[lo:hi]) })
+	return record(out, op, []*Var{x}, func(g *tensor.Tensor) {
+		dx := gradOf(x).Data
+		tensor.ParallelRange(len(xd), minChunk, func(lo, hi int) { df(dx[lo:hi], g.Data[lo:hi], xd[lo:hi], yd[lo:hi]) })
+	})
+}
+
+// Exp returns e^x elementwise. d/dx = e^x.
+func Exp(x *Var) *Var {
+	return unary(x, "Exp", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = exp32(v)
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += dy[i] * y[i]
+		}
+	})
+}
+
+// Log returns ln x elementwise (NaN for x < 0, -Inf at 0). d/dx = 1/x.
+func Log(x *Var) *Var {
+	return unary(x, "Log", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = float32(math.Log(float64(v)))
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += dy[i] / x[i]
+		}
+	})
+}
+
+// Sqrt returns √x elementwise. d/dx = 1/(2√x).
+func Sqrt(x *Var) *Var {
+	return unary(x, "Sqrt", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = float32(math.Sqrt(float64(v)))
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += dy[i] * 0.5 / y[i]
+		}
+	})
+}
+
+// Abs returns |x| elementwise. d/dx = sign(x), taken as 0 at x = 0.
+func Abs(x *Var) *Var {
+	return unary(x, "Abs", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = float32(math.Abs(float64(v)))
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i, v := range x {
+			if v > 0 {
+				dx[i] += dy[i]
+			} else if v < 0 {
+				dx[i] -= dy[i]
+			}
+		}
+	})
+}
+
+// Pow returns x^p elementwise for a constant exponent p. d/dx = p·x^(p-1).
+func Pow(x *Var, p float64) *Var {
+	return unary(x, "Pow", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = float32(math.Pow(float64(v), p))
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i, v := range x {
+			dx[i] += dy[i] * float32(p*math.Pow(float64(v), p-1))
+		}
+	})
+}
+
+// Clamp returns min(max(x, lo), hi) elementwise. The gradient passes where
+// lo ≤ x ≤ hi and is 0 elsewhere.
+func Clamp(x *Var, lo, hi float32) *Var {
+	return unary(x, "Clamp", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = min(max(v, lo), hi)
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i, v := range x {
+			if v >= lo && v <= hi {
+				dx[i] += dy[i]
+			}
+		}
+	})
+}
+
+// Neg returns -x.
+func Neg(x *Var) *Var { return Scale(x, -1) }
+
+// Scale returns s·x for a constant s.
+func Scale(x *Var, s float32) *Var {
+	return unary(x, "Scale", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = s * v
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += s * dy[i]
+		}
+	})
+}
+
+// AddScalar returns x + s for a constant s.
+func AddScalar(x *Var, s float32) *Var {
+	return unary(x, "AddScalar", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = v + s
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += dy[i]
+		}
+	})
+}
+
+// ReLU returns max(x, 0). The gradient at 0 is taken as 0.
+func ReLU(x *Var) *Var { return LeakyReLU(x, 0) }
+
+// LeakyReLU returns x for x > 0 and slope·x otherwise.
+func LeakyReLU(x *Var, slope float32) *Var {
+	return unary(x, "LeakyReLU", func(y, x []float32) {
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			} else {
+				y[i] = slope * v
+			}
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i, v := range x {
+			if v > 0 {
+				dx[i] += dy[i]
+			} else {
+				dx[i] += slope * dy[i]
+			}
+		}
+	})
+}
+
+// Tanh returns tanh x. d/dx = 1 - tanh²x.
+func Tanh(x *Var) *Var {
+	return unary(x, "Tanh", func(y, x []float32) {
+		for i, v := range x {
+			// tanh v = 2σ(2v) - 1, via the fast exponential.
+			y[i] = 2*sigmoid32(2*v) - 1
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += dy[i] * (1 - y[i]*y[i])
+		}
+	})
+}
+
+// Sigmoid returns σ(x) = 1/(1+e^-x). d/dx = σ(1-σ).
+func Sigmoid(x *Var) *Var {
+	return unary(x, "Sigmoid", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = sigmoid32(v)
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i := range dx {
+			dx[i] += dy[i] * y[i] * (1 - y[i])
+		}
+	})
+}
+
+// SiLU returns x·σ(x) (swish). d/dx = σ(x)·(1 + x·(1-σ(x))).
+func SiLU(x *Var) *Var {
+	return unary(x, "SiLU", func(y, x []float32) {
+		for i, v := range x {
+			y[i] = v * sigmoid32(v)
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i, v := range x {
+			s := sigmoid32(v)
+			dx[i] += dy[i] * s * (1 + v*(1-s))
+		}
+	})
+}
+
+// Softplus returns ln(1+e^x), computed as x for x > 20 like PyTorch.
+// d/dx = σ(x).
+func Softplus(x *Var) *Var {
+	return unary(x, "Softplus", func(y, x []float32) {
+		for i, v := range x {
+			if v > 20 {
+				y[i] = v
+			} else {
+				y[i] = float32(math.Log1p(math.Exp(float64(v))))
+			}
+		}
+	}, func(dx, dy, x, y []float32) {
+		for i, v := range x {
+			dx[i] += dy[i] * sigmoid32(v)
+		}
+	})
+}
+
+// broadcastShape returns the NumPy broadcast of shapes a and b.
+func broadcastShape(op string, a, b []int) []int {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := 0; i < n; i++ {
+		da, db := 1, 1
+		if j := len(a) - n + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - n + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db, db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			panic(fmt.Sprintf("autograd: %s: shapes %v and %v do not broadcast", op, a, b))
+		}
+	}
+	return out
+}
+
+// bstrides returns the strides of shape aligned to the rank of out, with 0 on
+// broadcast axes, so that element idx of out reads shape's element Σ idx_i·s_i.
+func bstrides(shape, out []int) []int {
+	s := make([]int, len(out))
+	st := tensor.Strides(shape)
+	off := len(out) - len(shape)
+	for i := range shape {
+		if shape[i] != 1 {
+			s[off+i] = st[i]
+		}
+	}
+	return s
+}
+
+// walk2 calls fn(o, ia, ib) for every element o of shape with the matching
+// offsets into two operands of strides sa and sb. It is the general
+// (broadcasting) loop; same-shape cases take a flat fast path instead.
+func walk2(shape, sa, sb []int, fn func(o, ia, ib int)) {
+	n := tensor.Numel(shape)
+	if n == 0 {
+		return
+	}
+	r := len(shape)
+	if r == 0 {
+		fn(0, 0, 0)
+		return
+	}
+	idx := make([]int, r)
+	ia, ib := 0, 0
+	last := r - 1
+	for o := 0; o < n; {
+		// Inner axis in one go.
+		sal, sbl := sa[last], sb[last]
+		for j := 0; j < shape[last]; j++ {
+			fn(o, ia+j*sal, ib+j*sbl)
+			o++
+		}
+		// Advance the odometer over the outer axes.
+		for d := last - 1; d >= 0; d-- {
+			idx[d]++
+			ia += sa[d]
+			ib += sb[d]
+			if idx[d] < shape[d] {
+				break
+			}
+			ia -= sa[d] * shape[d]
+			ib -= sb[d] * shape[d]
+			idx[d] = 0
+		}
+	}
+}
+
+// binary evaluates out = f(a, b) with broadcasting; da and db are the partial
+// derivatives ∂f/∂a and ∂f/∂b given (a, b, out) values.
+func binary(a, b *Var, op string, f func(x, y float32) float32, da, db func(x, y, z float32) float32) *Var {
+	shape := broadcastShape(op, a.Value.Shape, b.Value.Shape)
+	out := newOut(false, shape, a, b)
+	ad, bd, od := a.Value.Data, b.Value.Data, out.Value.Data
+	same := len(ad) == len(od) && len(bd) == len(od)
+	var sa, sb []int
+	if same {
+		tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				od[i] = f(ad[i], bd[i])
+			}
+		})
+	} else {
+		sa, sb = bstrides(a.Value.Shape, shape), bstrides(b.Value.Shape, shape)
+		walk2(shape, sa, sb, func(o, ia, ib int) { od[o] = f(ad[ia], bd[ib]) })
+	}
+	return record(out, op, []*Var{a, b}, func(g *tensor.Tensor) {
+		gd := g.Data
+		var ga, gb []float32
+		if a.requires {
+			ga = gradOf(a).Data
+		}
+		if b.requires {
+			gb = gradOf(b).Data
+		}
+		if same {
+			tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					if ga != nil {
+						ga[i] += gd[i] * da(ad[i], bd[i], od[i])
+					}
+					if gb != nil {
+						gb[i] += gd[i] * db(ad[i], bd[i], od[i])
+					}
+				}
+			})
+			return
+		}
+		// Broadcast axes sum their contributions: sequential, since several
+		// outputs hit the same input element.
+		walk2(shape, sa, sb, func(o, ia, ib int) {
+			if ga != nil {
+				ga[ia] += gd[o] * da(ad[ia], bd[ib], od[o])
+			}
+			if gb != nil {
+				gb[ib] += gd[o] * db(ad[ia], bd[ib], od[o])
+			}
+		})
+	})
+}
+
+// Add returns a + b with NumPy broadcasting.
+func Add(a, b *Var) *Var {
+	return binary(a, b, "Add", func(x, y float32) float32 { return x + y },
+		func(x, y, z float32) float32 { return 1 }, func(x, y, z float32) float32 { return 1 })
+}
+
+// Sub returns a - b with NumPy broadcasting.
+func Sub(a, b *Var) *Var {
+	return binary(a, b, "Sub", func(x, y float32) float32 { return x - y },
+		func(x, y, z float32) float32 { return 1 }, func(x, y, z float32) float32 { return -1 })
+}
+
+// Mul returns a ⊙ b with NumPy broadcasting.
+func Mul(a, b *Var) *Var {
+	return binary(a, b, "Mul", func(x, y float32) float32 { return x * y },
+		func(x, y, z float32) float32 { return y }, func(x, y, z float32) float32 { return x })
+}
+
+// Div returns a / b with NumPy broadcasting.
+func Div(a, b *Var) *Var {
+	return binary(a, b, "Div", func(x, y float32) float32 { return x / y },
+		func(x, y, z float32) float32 { return 1 / y }, func(x, y, z float32) float32 { return -z / y })
+}
+
+// Maximum returns max(a, b) elementwise with broadcasting; the gradient goes
+// to a where a ≥ b, else to b.
+func Maximum(a, b *Var) *Var {
+	return binary(a, b, "Maximum", func(x, y float32) float32 { return max(x, y) },
+		func(x, y, z float32) float32 {
+			if x >= y {
+				return 1
+			}
+			return 0
+		}, func(x, y, z float32) float32 {
+			if x >= y {
+				return 0
+			}
+			return 1
+		})
+}

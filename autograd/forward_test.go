@@ -1,0 +1,168 @@
+package autograd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"genfwi/tensor"
+)
+
+// naiveConv2d is the definition of Conv2d as plain loops (the reference the
+// im2col + GEMM path must match).
+func naiveConv2d(x, w, b *tensor.Tensor, o Conv2dOpts) *tensor.Tensor {
+	o = o.norm()
+	N, C, H, W := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	F, KH, KW := w.Shape[0], w.Shape[2], w.Shape[3]
+	OH := outSize(H, o.Pad[0], o.Pad[1], KH, o.Stride[0], o.Dilation[0])
+	OW := outSize(W, o.Pad[2], o.Pad[3], KW, o.Stride[1], o.Dilation[1])
+	y := tensor.New(N, F, OH, OW)
+	for n := 0; n < N; n++ {
+		for f := 0; f < F; f++ {
+			for oh := 0; oh < OH; oh++ {
+				for ow := 0; ow < OW; ow++ {
+					s := 0.0
+					if b != nil {
+						s = float64(b.Data[f])
+					}
+					for c := 0; c < C; c++ {
+						for i := 0; i < KH; i++ {
+							for j := 0; j < KW; j++ {
+								ih := oh*o.Stride[0] - o.Pad[0] + i*o.Dilation[0]
+								iw := ow*o.Stride[1] - o.Pad[2] + j*o.Dilation[1]
+								if ih < 0 || ih >= H || iw < 0 || iw >= W {
+									continue
+								}
+								s += float64(w.Data[((f*C+c)*KH+i)*KW+j]) * float64(x.Data[((n*C+c)*H+ih)*W+iw])
+							}
+						}
+					}
+					y.Data[((n*F+f)*OH+oh)*OW+ow] = float32(s)
+				}
+			}
+		}
+	}
+	return y
+}
+
+// naiveConvT2d is the transposed convolution by its scatter definition:
+// every input pixel adds w[c,f]·x into the output window it maps to.
+func naiveConvT2d(x, w, b *tensor.Tensor, o Conv2dOpts) *tensor.Tensor {
+	o = o.norm()
+	N, C, H, W := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	F, KH, KW := w.Shape[1], w.Shape[2], w.Shape[3]
+	OH := (H-1)*o.Stride[0] - o.Pad[0] - o.Pad[1] + o.Dilation[0]*(KH-1) + 1 + o.OutputPad[0]
+	OW := (W-1)*o.Stride[1] - o.Pad[2] - o.Pad[3] + o.Dilation[1]*(KW-1) + 1 + o.OutputPad[1]
+	y := tensor.New(N, F, OH, OW)
+	for n := 0; n < N; n++ {
+		for f := 0; f < F; f++ {
+			for p := 0; p < OH*OW; p++ {
+				if b != nil {
+					y.Data[(n*F+f)*OH*OW+p] = b.Data[f]
+				}
+			}
+		}
+		for c := 0; c < C; c++ {
+			for ih := 0; ih < H; ih++ {
+				for iw := 0; iw < W; iw++ {
+					v := x.Data[((n*C+c)*H+ih)*W+iw]
+					for f := 0; f < F; f++ {
+						for i := 0; i < KH; i++ {
+							for j := 0; j < KW; j++ {
+								oh := ih*o.Stride[0] - o.Pad[0] + i*o.Dilation[0]
+								ow := iw*o.Stride[1] - o.Pad[2] + j*o.Dilation[1]
+								if oh < 0 || oh >= OH || ow < 0 || ow >= OW {
+									continue
+								}
+								y.Data[((n*F+f)*OH+oh)*OW+ow] += v * w.Data[((c*F+f)*KH+i)*KW+j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return y
+}
+
+func TestConvForwardMatchesNaive(t *testing.T) {
+	cases := []struct {
+		name   string
+		x, w   []int
+		o      Conv2dOpts
+		transp bool
+	}{
+		{"3x3-pad1", []int{3, 4, 9, 8}, []int{5, 4, 3, 3}, Conv2dOpts{Pad: PadAll(1)}, false},
+		{"stride2", []int{2, 3, 9, 10}, []int{4, 3, 3, 3}, Conv2dOpts{Stride: [2]int{2, 2}, Pad: PadAll(1)}, false},
+		{"stride21", []int{2, 3, 12, 7}, []int{4, 3, 5, 3}, Conv2dOpts{Stride: [2]int{2, 1}, Pad: [4]int{2, 2, 1, 1}}, false},
+		{"asym-pad", []int{1, 2, 8, 8}, []int{3, 2, 3, 3}, Conv2dOpts{Stride: [2]int{2, 2}, Pad: [4]int{0, 1, 0, 1}}, false},
+		{"dilated", []int{1, 2, 10, 9}, []int{3, 2, 3, 3}, Conv2dOpts{Pad: PadAll(2), Dilation: [2]int{2, 2}}, false},
+		{"1x1", []int{2, 5, 4, 4}, []int{3, 5, 1, 1}, Conv2dOpts{}, false},
+		{"T-2x2-s2", []int{2, 4, 5, 5}, []int{4, 3, 2, 2}, Conv2dOpts{Stride: [2]int{2, 2}}, true},
+		{"T-3x3-s2-p1-op1", []int{2, 3, 4, 5}, []int{3, 2, 3, 3}, Conv2dOpts{Stride: [2]int{2, 2}, Pad: PadAll(1), OutputPad: [2]int{1, 1}}, true},
+		{"T-aniso", []int{1, 2, 5, 3}, []int{2, 3, 4, 3}, Conv2dOpts{Stride: [2]int{2, 1}, Pad: [4]int{1, 1, 1, 1}, Dilation: [2]int{1, 2}}, true},
+	}
+	for ci, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(ci), 11))
+			x, w := tensor.Randn(rng, 1, c.x...), tensor.Randn(rng, 1, c.w...)
+			nb := c.w[0]
+			if c.transp {
+				nb = c.w[1]
+			}
+			b := tensor.Randn(rng, 1, nb)
+			tp := NewTape()
+			var got *Var
+			var want *tensor.Tensor
+			if c.transp {
+				got = ConvTranspose2d(tp.Const(x), tp.Const(w), tp.Const(b), c.o)
+				want = naiveConvT2d(x, w, b, c.o)
+			} else {
+				got = Conv2d(tp.Const(x), tp.Const(w), tp.Const(b), c.o)
+				want = naiveConv2d(x, w, b, c.o)
+			}
+			if !tensor.SameShape(got.Value.Shape, want.Shape) {
+				t.Fatalf("shape %v, want %v", got.Value.Shape, want.Shape)
+			}
+			if d := tensor.MaxAbsDiff(got.Value, want); d > 1e-4 {
+				t.Fatalf("max |diff| %g against the naive loops", d)
+			}
+		})
+	}
+}
+
+// TestKnownValues pins ops whose conventions matter against values computed
+// by hand with PyTorch's documented rules.
+func TestKnownValues(t *testing.T) {
+	tp := NewTape()
+	check := func(name string, got *Var, want []float32) {
+		t.Helper()
+		if len(got.Value.Data) != len(want) {
+			t.Fatalf("%s: %d values, want %d", name, len(got.Value.Data), len(want))
+		}
+		for i := range want {
+			if math.Abs(float64(got.Value.Data[i]-want[i])) > 1e-6 {
+				t.Fatalf("%s: got %v, want %v", name, got.Value.Data, want)
+			}
+		}
+	}
+	row := tp.Const(tensor.FromSlice([]float32{1, 2}, 1, 1, 1, 2))
+	// F.interpolate([1,2], size=4, mode="bilinear", align_corners=False) = [1, 1.25, 1.75, 2].
+	check("bilinear", ResizeBilinear(row, 1, 4), []float32{1, 1.25, 1.75, 2})
+	check("nearest", ResizeNearest(row, 1, 4), []float32{1, 1, 2, 2})
+	x3 := tp.Const(tensor.FromSlice([]float32{1, 2, 3}, 1, 1, 1, 3))
+	// Downsampling 3 → 2: src = (d+0.5)·1.5-0.5 = 0.25, 1.75.
+	check("bilinear-down", ResizeBilinear(x3, 1, 2), []float32{1.25, 2.75})
+	check("nearest-down", ResizeNearest(x3, 1, 2), []float32{1, 2})
+	sq := tp.Const(tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6, 7, 8}, 1, 1, 2, 4))
+	check("avgpool", AvgPool2d(sq, [2]int{2, 2}, [2]int{}), []float32{3.5, 5.5})
+	check("softmax", Softmax(tp.Const(tensor.FromSlice([]float32{0, float32(math.Log(3))}, 2))), []float32{0.25, 0.75})
+	// GroupNorm of [1,3] in one group: mean 2, var 1 → [-1, 1]/√(1+eps).
+	gn := GroupNorm(tp.Const(tensor.FromSlice([]float32{1, 3}, 1, 2, 1, 1)), 1, nil, nil, 0)
+	check("groupnorm", gn, []float32{-1, 1})
+	check("softplus", Softplus(tp.Const(tensor.FromSlice([]float32{0, 30}, 2))), []float32{float32(math.Log(2)), 30})
+	check("sum-axes", Sum(tp.Const(tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)), false, 0), []float32{5, 7, 9})
+	check("max-axes", Max(tp.Const(tensor.FromSlice([]float32{1, 9, 3, 4, 5, 6}, 2, 3)), false, 1), []float32{9, 6})
+	check("permute", Permute(tp.Const(tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)), 1, 0), []float32{1, 4, 2, 5, 3, 6})
+	check("pad", Pad(tp.Const(tensor.FromSlice([]float32{1, 2}, 1, 2)), 0, [2]int{1, 0}, [2]int{0, 1}), []float32{0, 0, 0, 1, 2, 0})
+}
