@@ -1,0 +1,172 @@
+package wave
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// smallCase is a tiny float64 problem for adjoint and gradient checks.
+type smallCase struct {
+	name     string
+	nz, nx   int
+	order    int
+	nb       int
+	boundary Boundary
+	dt       float64 // recording dt; large values force substeps
+	nt       int
+	budget   int64
+}
+
+func (c smallCase) sim(t *testing.T) *Simulator {
+	t.Helper()
+	shots := []Shot{
+		{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+		{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+	}
+	s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+		Options{Order: c.order, NB: c.nb, Boundary: c.boundary, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: c.budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var smallCases = []smallCase{
+	{name: "o4-sponge", nz: 9, nx: 8, order: 4, nb: 3, dt: 1e-3, nt: 60},
+	{name: "o2-devito", nz: 7, nx: 9, order: 2, nb: 5, boundary: Devito, dt: 1e-3, nt: 50},
+	{name: "o8-nopml", nz: 10, nx: 10, order: 8, nb: 0, dt: 1e-3, nt: 40},
+	{name: "o4-substeps", nz: 8, nx: 8, order: 4, nb: 3, dt: 4e-3, nt: 25},
+	{name: "o4-checkpoint", nz: 8, nx: 9, order: 4, nb: 3, dt: 1e-3, nt: 61, budget: 1},
+}
+
+// smoothField returns a seeded smooth random field on nz×nx: a sum of a few
+// low-wavenumber cosines.
+func smoothField(rng *rand.Rand, nz, nx int, amp float64) []float64 {
+	f := make([]float64, nz*nx)
+	for k := 0; k < 4; k++ {
+		kz, kx := rng.Float64()*2, rng.Float64()*2
+		ph := rng.Float64() * 2 * math.Pi
+		a := amp * (rng.Float64() - 0.5)
+		for z := 0; z < nz; z++ {
+			for x := 0; x < nx; x++ {
+				f[z*nx+x] += a * math.Cos(math.Pi*(kz*float64(z)/float64(nz)+kx*float64(x)/float64(nx))+ph)
+			}
+		}
+	}
+	return f
+}
+
+func misfit64(t *testing.T, s *Simulator, v, dObs []float64, shots []int) float64 {
+	t.Helper()
+	r, err := newRun[float64](s, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := s.shotList(shots)
+	d := make([]float64, s.DataLen(len(list)))
+	if err := r.forward(context.Background(), list, d); err != nil {
+		t.Fatal(err)
+	}
+	per := s.opts.Nt * s.nrec
+	var j float64
+	for p, si := range list {
+		for i := 0; i < per; i++ {
+			e := d[p*per+i] - dObs[si*per+i]
+			j += 0.5 * e * e
+		}
+	}
+	return j
+}
+
+// TestGradientFiniteDifference checks ∂J/∂v from the discrete adjoint against
+// central differences of J along random smooth directions (float64).
+func TestGradientFiniteDifference(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range smallCases {
+		t.Run(c.name, func(t *testing.T) {
+			s := c.sim(t)
+			rng := rand.New(rand.NewPCG(1, 2))
+			n := c.nz * c.nx
+			vTrue, v0 := make([]float64, n), make([]float64, n)
+			pert := smoothField(rng, c.nz, c.nx, 400)
+			for i := range vTrue {
+				vTrue[i] = 2000 + 300*float64(i/c.nx)/float64(c.nz)
+				v0[i] = vTrue[i] + pert[i]
+			}
+			r, err := newRun[float64](s, vTrue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dObs := make([]float64, s.DataLen(s.NumShots()))
+			if err := r.forward(ctx, nil2all(s), dObs); err != nil {
+				t.Fatal(err)
+			}
+			for _, shots := range [][]int{nil, {1}} {
+				g := make([]float64, n)
+				j0, err := gradient(ctx, s, v0, dObs, shots, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if jj := misfit64(t, s, v0, dObs, shots); math.Abs(jj-j0) > 1e-12*jj {
+					t.Fatalf("misfit %g from Gradient, %g from Forward", j0, jj)
+				}
+				for trial := 0; trial < 2; trial++ {
+					dir := smoothField(rng, c.nz, c.nx, 1)
+					const eps = 1e-2 // m/s
+					vp, vm := make([]float64, n), make([]float64, n)
+					for i := range v0 {
+						vp[i], vm[i] = v0[i]+eps*dir[i], v0[i]-eps*dir[i]
+					}
+					fd := (misfit64(t, s, vp, dObs, shots) - misfit64(t, s, vm, dObs, shots)) / (2 * eps)
+					var an float64
+					for i := range g {
+						an += g[i] * dir[i]
+					}
+					if rel := math.Abs(fd-an) / math.Abs(fd); !(rel < 1e-6) {
+						t.Errorf("shots %v trial %d: adjoint %.10g, finite difference %.10g, rel. diff %.2g", shots, trial, an, fd, rel)
+					}
+				}
+			}
+		})
+	}
+}
+
+func nil2all(s *Simulator) []int { l, _ := s.shotList(nil); return l }
+
+// TestCheckpointMatchesFullStorage: recomputing segments from checkpoints
+// must give exactly the gradient of full storage.
+func TestCheckpointMatchesFullStorage(t *testing.T) {
+	c := smallCases[0]
+	c.nt = 77
+	full := c.sim(t)
+	c.budget = 1
+	ck := c.sim(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := c.nz * c.nx
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = 2500 + 200*rng.Float64()
+	}
+	dObs := make([]float64, full.DataLen(full.NumShots()))
+	for i := range dObs {
+		dObs[i] = rng.NormFloat64() * 1e-3
+	}
+	g1, g2 := make([]float64, n), make([]float64, n)
+	if _, err := gradient(context.Background(), full, v, dObs, nil, g1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gradient(context.Background(), ck, v, dObs, nil, g2); err != nil {
+		t.Fatal(err)
+	}
+	tp := newTape[float64](77, 100, 1)
+	if tp.nseg < 2 {
+		t.Fatalf("budget 1 byte gave %d segments; the test needs checkpointing", tp.nseg)
+	}
+	for i := range g1 {
+		if g1[i] != g2[i] {
+			t.Fatalf("cell %d: full storage %g, checkpointed %g", i, g1[i], g2[i])
+		}
+	}
+}
