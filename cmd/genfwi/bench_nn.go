@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"syscall"
+	"time"
+
+	"genfwi/autograd"
+	"genfwi/internal/cli"
+	"genfwi/nn"
+	"genfwi/tensor"
+)
+
+// The tensor-engine benchmark cases of docs/benchmarks.md: nn-refae (train
+// step and forward of the reference autoencoder) and sgemm.
+
+func init() {
+	registerBench(
+		&benchCase{Name: "nn-refae", Short: "train step and forward of the 930 949-parameter reference autoencoder, batch 16×1×64×64", Run: benchRefAE},
+		&benchCase{Name: "sgemm", Short: "float32 GEMM GFLOP/s at the four conv-sized shapes", Run: benchSGEMM},
+	)
+}
+
+// median returns the median of xs (xs is sorted in place).
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// peakRSSMB returns the process's peak resident set size in MB (getrusage).
+func peakRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return float64(ru.Maxrss) / 1024 // Linux reports KiB
+}
+
+func benchRefAE(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+	tensor.SetThreads(o.Threads)
+	defer tensor.SetThreads(0)
+	const warm = 2
+	reps := o.Repeat
+	if reps <= 0 {
+		reps = 7
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	model := nn.NewRefAE(rng)
+	arena := nn.NewArena(model.Params())
+	if arena.NumParams() != 930949 {
+		return nil, fmt.Errorf("nn-refae: model has %d parameters, the benchmark defines 930949", arena.NumParams())
+	}
+	opt := nn.NewAdam()
+	tp := autograd.NewTape()
+	x, y := tensor.New(16, 1, 64, 64), tensor.New(16, 1, 64, 64)
+	fresh := func() {
+		for i := range x.Data {
+			x.Data[i] = float32(rng.NormFloat64())
+			y.Data[i] = float32(rng.NormFloat64())
+		}
+	}
+	bar := cli.NewProgress(env, 2*(warm+reps), "nn-refae")
+	var train []float64
+	var loss float32
+	for i := 0; i < warm+reps; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fresh() // drawing the data is not part of the step
+		t0 := time.Now()
+		tp.Reset()
+		arena.ZeroGrad()
+		l := autograd.MSE(model.Forward(tp.Const(x)), tp.Const(y))
+		autograd.Backward(l)
+		opt.Step(arena, 1e-3)
+		if i >= warm {
+			train = append(train, time.Since(t0).Seconds())
+		}
+		loss = l.Item()
+		bar.Add(1)
+	}
+	trainRSS := peakRSSMB()
+	tapeMB := float64(tp.Bytes()) / 1e6
+	inf := autograd.NewTape()
+	inf.NoGrad = true
+	var fwd []float64
+	for i := 0; i < warm+reps; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fresh()
+		t0 := time.Now()
+		inf.Reset()
+		model.Forward(inf.Const(x))
+		if i >= warm {
+			fwd = append(fwd, time.Since(t0).Seconds())
+		}
+		bar.Add(1)
+	}
+	bar.Finish()
+	return map[string]any{
+		"train_step_ms":     1e3 * median(train),
+		"train_step_min_ms": 1e3 * train[0],
+		"forward_ms":        1e3 * median(fwd),
+		"params":            arena.NumParams(),
+		"peak_rss_mb":       trainRSS,
+		"tape_mb":           tapeMB,
+		"last_loss":         loss,
+		"threads":           tensor.Threads(),
+		"blas":              tensor.BLAS,
+		"gomaxprocs":        runtime.GOMAXPROCS(0),
+		"repeat":            reps,
+	}, nil
+}
+
+func benchSGEMM(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+	tensor.SetThreads(o.Threads)
+	defer tensor.SetThreads(0)
+	reps := o.Repeat
+	if reps <= 0 {
+		reps = 5
+	}
+	sizes := [][3]int{{64, 576, 16384}, {128, 1152, 4096}, {256, 2304, 1024}, {512, 512, 512}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	gflops := map[string]float64{}
+	blasThreaded := map[string]float64{}
+	bar := cli.NewProgress(env, len(sizes)*2*(reps+1), "sgemm")
+	timeIt := func(fn func()) float64 {
+		var ts []float64
+		for i := 0; i <= reps; i++ {
+			t0 := time.Now()
+			fn()
+			if i > 0 { // the first run warms caches and OpenBLAS buffers
+				ts = append(ts, time.Since(t0).Seconds())
+			}
+			bar.Add(1)
+		}
+		return median(ts)
+	}
+	for _, s := range sizes {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m, k, n := s[0], s[1], s[2]
+		a := tensor.Randn(rng, 1, m, k)
+		b := tensor.Randn(rng, 1, k, n)
+		c := tensor.New(m, n)
+		key := fmt.Sprintf("%dx%dx%d", m, k, n)
+		flop := 2 * float64(m) * float64(n) * float64(k)
+		// The engine's way: goroutines over blocks, OpenBLAS single-threaded.
+		t := timeIt(func() { tensor.GemmParallel(false, false, m, n, k, 1, a.Data, k, b.Data, n, 0, c.Data, n) })
+		gflops[key] = flop / t / 1e9
+		// For comparison: one call with OpenBLAS's own threads.
+		tensor.SetBLASThreads(tensor.Threads())
+		t = timeIt(func() { tensor.Gemm(false, false, m, n, k, 1, a.Data, k, b.Data, n, 0, c.Data, n) })
+		tensor.SetBLASThreads(1)
+		blasThreaded[key] = flop / t / 1e9
+	}
+	bar.Finish()
+	return map[string]any{
+		"gflops":               gflops,
+		"gflops_blas_threaded": blasThreaded,
+		"threads":              tensor.Threads(),
+		"blas":                 tensor.BLAS,
+		"repeat":               reps,
+	}, nil
+}
