@@ -374,8 +374,7 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 			return optimize.NotTerminated, nil
 		},
 	}
-	// gonum reports the evaluated start as the first MajorIteration and
-	// counts it against MajorIterations.
+	// gonum reports the evaluated start as the first MajorIteration.
 	iter := st.Iter
 	first := true
 	var cbErr error
@@ -400,12 +399,16 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 			cbErr = err
 			return errStop
 		}
+		if iter >= cfg.Iters {
+			// Stop here rather than through MajorIterations: gonum does not
+			// record the iteration that reaches its limit.
+			return errStop
+		}
 		return nil
 	})
 	settings := &optimize.Settings{
-		MajorIterations: cfg.Iters - st.Iter + 1,
-		Converger:       optimize.NeverTerminate{},
-		Recorder:        recorder,
+		Converger: optimize.NeverTerminate{},
+		Recorder:  recorder,
 	}
 	method := &optimize.LBFGS{Linesearcher: &optimize.MoreThuente{}, Store: cfg.Store, GradStopThreshold: math.NaN()}
 	_, err := optimize.Minimize(prob, make([]float64, n), settings, method)
@@ -417,8 +420,9 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 	case ctx.Err() != nil:
 		return ctx.Err()
 	}
-	// Line-search failures (no further decrease possible) end the band early;
-	// the model of the last completed iteration is kept.
+	// errStop ends the band after Iters iterations. Line-search failures (no
+	// further decrease possible) end it early; the model of the last
+	// completed iteration is kept either way.
 	_ = err
 	return nil
 }

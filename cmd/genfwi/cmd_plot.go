@@ -108,8 +108,8 @@ func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// modelGeometry returns (samples, nz, nx) of a velocity array shape.
-func modelGeometry(path string, shape []int) (n, nz, nx int, err error) {
+// plotModelGeometry returns (samples, nz, nx) of a velocity array shape.
+func plotModelGeometry(path string, shape []int) (n, nz, nx int, err error) {
 	switch {
 	case len(shape) == 4 && shape[1] == 1:
 		return shape[0], shape[2], shape[3], nil
@@ -127,7 +127,7 @@ func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
 	defer f.Close()
-	n, nz, nx, err := modelGeometry(o.Model, f.Shape())
+	n, nz, nx, err := plotModelGeometry(o.Model, f.Shape())
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
