@@ -34,11 +34,11 @@ func (c smallCase) sim(t *testing.T) *Simulator {
 }
 
 var smallCases = []smallCase{
-	{name: "o4-sponge", nz: 9, nx: 8, order: 4, nb: 3, dt: 1e-3, nt: 60},
+	{name: "o4-sponge", nz: 9, nx: 8, order: 4, nb: 6, dt: 1e-3, nt: 60},
 	{name: "o2-devito", nz: 7, nx: 9, order: 2, nb: 5, boundary: Devito, dt: 1e-3, nt: 50},
 	{name: "o8-nopml", nz: 10, nx: 10, order: 8, nb: 0, dt: 1e-3, nt: 40},
-	{name: "o4-substeps", nz: 8, nx: 8, order: 4, nb: 3, dt: 4e-3, nt: 25},
-	{name: "o4-checkpoint", nz: 8, nx: 9, order: 4, nb: 3, dt: 1e-3, nt: 61, budget: 1},
+	{name: "o4-substeps", nz: 8, nx: 8, order: 4, nb: 12, dt: 4e-3, nt: 25},
+	{name: "o4-checkpoint", nz: 8, nx: 9, order: 4, nb: 6, dt: 1e-3, nt: 61, budget: 1},
 }
 
 // smoothField returns a seeded smooth random field on nz×nx: a sum of a few

@@ -201,6 +201,7 @@ type run[T float] struct {
 	k, N   int       // substeps, internal steps N = Nt·k
 	dtf    float64   // internal dt
 	vp     []float64 // padded velocity [nzp][nxp]
+	bscale []float64 // source scale 1/(1 + κ/2) (Devito) or 1, [nzp][nxp]
 	f      []T       // source value per internal step (len N)
 	src    []int     // per shot: source cell (halo layout index)
 	bsrc   []T       // per shot: B = (v dtf)² at the source
@@ -251,6 +252,8 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 		dampField(damp, g.Nz, g.Nx, nb, g.H, vref, s.opts.Boundary)
 	}
 	c.A = make([]T, r.fields)
+	r.bscale = make([]float64, c.nzp*c.nxp)
+	var kmax float64
 	c.Q = make([]T, r.fields)
 	c.P = make([]T, r.fields)
 	for z := 0; z < c.nzp; z++ {
@@ -259,10 +262,24 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 			i := r.idx(z, x)
 			a := r.vp[j] * r.dtf / g.H
 			kap := damp[j] * r.dtf
-			c.A[i] = T(a * a)
-			c.Q[i] = T(2 - kap)
-			c.P[i] = T(1 - kap)
+			if s.opts.Boundary == Devito {
+				// centred damping (Devito's u.dt): divide the update by 1 + κ/2
+				den := 1 + kap/2
+				c.A[i] = T(a * a / den)
+				c.Q[i] = T(2 / den)
+				c.P[i] = T((1 - kap/2) / den)
+				r.bscale[j] = 1 / den
+			} else {
+				c.A[i] = T(a * a)
+				c.Q[i] = T(2 - kap)
+				c.P[i] = T(1 - kap)
+				r.bscale[j] = 1
+			}
+			kmax = max(kmax, kap)
 		}
+	}
+	if s.opts.Boundary == Sponge && kmax >= 1 {
+		return nil, fmt.Errorf("wave: sponge damping times the internal dt is %.3g >= 1 at the outer edge (unstable): widen Options.NB (now %d) or use the Devito boundary", kmax, nb)
 	}
 	// source values at internal steps: linear interpolation of the wavelet
 	r.f = make([]T, r.N)
@@ -282,8 +299,9 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	r.rec = make([][]int, len(s.shots))
 	for i, sh := range s.shots {
 		r.src[i] = r.idx(sh.Source.Z+nb, sh.Source.X+nb)
-		b := r.vp[(sh.Source.Z+nb)*c.nxp+sh.Source.X+nb] * r.dtf
-		r.bsrc[i] = T(b * b)
+		j := (sh.Source.Z+nb)*c.nxp + sh.Source.X + nb
+		b := r.vp[j] * r.dtf
+		r.bsrc[i] = T(b * b * r.bscale[j])
 		r.rec[i] = make([]int, len(sh.Receivers))
 		for j, p := range sh.Receivers {
 			r.rec[i][j] = r.idx(p.Z+nb, p.X+nb)
@@ -295,44 +313,25 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 // idx maps a padded-grid cell (z, x) to the halo layout.
 func (r *run[T]) idx(z, x int) int { return (z+r.c.hw)*r.c.stride + x + r.c.hw }
 
-// forEach runs fn for every shot in list on the simulator's workers. Each
-// worker gets its own id (0..nw−1). The first error stops the others.
+// forEach runs fn for every shot in list on nw workers. Worker w takes the
+// positions w, w+nw, w+2nw, ... (a static assignment, so per-worker sums and
+// thus results are deterministic). The first error stops the others.
 func forEach(ctx context.Context, nw int, list []int, fn func(ctx context.Context, worker, pos int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		mu    sync.Mutex
-		next  int
-		first error
-		wg    sync.WaitGroup
-	)
+	errs := make([]error, nw)
+	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for {
-				mu.Lock()
-				pos := next
-				next++
-				stop := first != nil
-				mu.Unlock()
-				if stop || pos >= len(list) {
-					return
-				}
+			for pos := w; pos < len(list); pos += nw {
 				if err := ctx.Err(); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
+					errs[w] = err
 					return
 				}
 				if err := fn(ctx, w, pos); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
+					errs[w] = err
 					cancel()
 					return
 				}
@@ -340,6 +339,12 @@ func forEach(ctx context.Context, nw int, list []int, fn func(ctx context.Contex
 		}(w)
 	}
 	wg.Wait()
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || first == context.Canceled) {
+			first = err
+		}
+	}
 	return first
 }
 
