@@ -2,6 +2,8 @@
 // and the layout). Compiled with -O3 -march=native so the inner loops are
 // vectorised; the pure-Go kernels in kernel.go are the reference and the
 // fallback (build tag purego or CGO_ENABLED=0).
+#ifndef GENFWI_WAVE_KERNEL_H
+#define GENFWI_WAVE_KERNEL_H
 #include <stddef.h>
 
 typedef struct {
@@ -9,7 +11,8 @@ typedef struct {
 	float c0, w1, w2, w3, w4;
 } wave_coef;
 
-void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
+static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
                    float *p0, const float *p1, float *ws, int z0, int z1);
-void wave_adj_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
+static void wave_adj_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
                    float *l0, const float *l1, int z0, int z1);
+#endif

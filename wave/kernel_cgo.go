@@ -3,7 +3,7 @@
 package wave
 
 // #cgo CFLAGS: -O3 -march=native -std=c11
-// #include "kernel.h"
+// #include "kernel_impl.h"
 import "C"
 
 import "unsafe"

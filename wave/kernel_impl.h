@@ -1,3 +1,5 @@
+// Implementation of kernel.h, included once by kernel_cgo.go (a .c file
+// would break builds with the purego tag, which must not compile C).
 #include "kernel.h"
 
 #define FWD_ROW(HW, LAP)                                                        \
@@ -22,7 +24,7 @@
 		}                                                                       \
 	}
 
-void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
+static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
                    float *p0, const float *p1, float *ws, int z0, int z1) {
 	const ptrdiff_t s = c->stride;
 	const int n = c->nxp, hw = c->hw;
@@ -59,7 +61,7 @@ void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const flo
 		}                                                                       \
 	}
 
-void wave_adj_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
+static void wave_adj_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
                    float *l0, const float *l1, int z0, int z1) {
 	const ptrdiff_t s = c->stride;
 	const int n = c->nxp, hw = c->hw;
