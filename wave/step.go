@@ -25,3 +25,12 @@ func stepAdjoint[T float](c *coef[T], l0, l1 []T, z0, z1 int) {
 func (r *run[T]) forwardFast(ctx context.Context, list []int, dst []T) error {
 	return r.forward(ctx, list, dst)
 }
+
+// KernelName reports which float32 kernels are compiled in: "c" (cgo,
+// -O3 -march=native) or "go".
+func KernelName() string {
+	if haveCKernel {
+		return "c"
+	}
+	return "go"
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"syscall"
+	"time"
+
+	"genfwi/internal/cli"
+	"genfwi/npy"
+	"genfwi/wave"
+)
+
+// Bench cases of the wave engine (docs/benchmarks.md).
+func init() {
+	registerBench(
+		&benchCase{Name: "wave-openfwi", Short: "OpenFWI-exact forward of FlatVel_A model1 sample 0 (5 shots)", Run: benchWaveOpenFWI},
+		&benchCase{Name: "wave-large", Short: "512×256 grid, order 8, 40-cell boundary, 2000 steps, 16 shots", Run: benchWaveLarge},
+		&benchCase{Name: "grad-openfwi", Short: "adjoint-state gradient on the OpenFWI sample vs its forward", Run: benchGradOpenFWI},
+	)
+}
+
+// timeRuns calls fn once to warm up, then repeat times, and returns the
+// median wall time in seconds.
+func timeRuns(ctx context.Context, env *cli.Env, name string, repeat int, fn func() error) (float64, error) {
+	prog := cli.NewProgress(env, repeat+1, name)
+	defer prog.Finish()
+	if err := fn(); err != nil {
+		return 0, err
+	}
+	prog.Add(1)
+	ts := make([]float64, repeat)
+	for i := range ts {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return 0, err
+		}
+		ts[i] = time.Since(t0).Seconds()
+		prog.Add(1)
+	}
+	sort.Float64s(ts)
+	if repeat%2 == 1 {
+		return ts[repeat/2], nil
+	}
+	return (ts[repeat/2-1] + ts[repeat/2]) / 2, nil
+}
+
+func benchThreads(o *benchOptions) int {
+	if o.Threads > 0 {
+		return o.Threads
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func benchRepeat(o *benchOptions, def int) int {
+	if o.Repeat > 0 {
+		return o.Repeat
+	}
+	return def
+}
+
+// openfwiBenchModel reads sample 0 of FlatVel_A/model/model1.npy under root.
+func openfwiBenchModel(root string) ([]float32, error) {
+	path := filepath.Join(root, "FlatVel_A", "model", "model1.npy")
+	f, err := npy.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	defer f.Close()
+	if sh := f.Shape(); len(sh) != 4 || sh[1] != 1 || sh[2] != 70 || sh[3] != 70 {
+		return nil, fmt.Errorf("--data: %s has shape %v, want [N,1,70,70]", path, sh)
+	}
+	v := make([]float32, wave.OpenFWIModel)
+	if err := f.ReadSamplesFloat32(v, 0, 1); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	return v, nil
+}
+
+const openfwiCells = 310 * 310 * 1000 * 5
+
+func benchWaveOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+	v, err := openfwiBenchModel(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	nw := benchThreads(o)
+	dst := make([]float32, wave.OpenFWISample)
+	sec, err := timeRuns(ctx, env, "wave-openfwi", benchRepeat(o, 10), func() error {
+		return wave.OpenFWIForward(ctx, v, dst, nw)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"seconds_per_sample": sec, "mcells_per_s": openfwiCells / sec / 1e6, "threads": nw,
+		"kernel": wave.KernelName()}, nil
+}
+
+func benchWaveLarge(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+	const nx, nz, h, nb, nt, nshots = 512, 256, 12.5, 40, 2000, 16
+	v := make([]float32, nz*nx)
+	vmax := 0.0
+	for z := 0; z < nz; z++ {
+		vz := 1500 + 1.2*float64(z)*h
+		vmax = math.Max(vmax, vz)
+		for x := 0; x < nx; x++ {
+			v[z*nx+x] = float32(vz)
+		}
+	}
+	// CFL rule: the largest dt the simulator runs without substeps.
+	dt := 0.9 * wave.CourantLimit(8) * h / vmax
+	rec := make([]wave.Point, nx)
+	for i := range rec {
+		rec[i] = wave.Point{Z: 1, X: i}
+	}
+	shots := make([]wave.Shot, nshots)
+	for i := range shots {
+		x := int(math.Round((float64(i) + 0.5) * nx / nshots))
+		shots[i] = wave.Shot{Source: wave.Point{Z: 1, X: x}, Receivers: rec}
+	}
+	nw := benchThreads(o)
+	sim, err := wave.NewSimulator(wave.Grid{Nz: nz, Nx: nx, H: h}, shots, wave.Ricker(nt, 15, dt, 0),
+		wave.Options{Order: 8, Boundary: wave.Devito, NB: nb, Dt: dt, Nt: nt, Workers: nw})
+	if err != nil {
+		return nil, err
+	}
+	if in, err := sim.Info(v); err != nil || in.Substeps != 1 {
+		return nil, fmt.Errorf("wave-large: setup needs substeps (%+v, %v)", in, err)
+	}
+	dst := make([]float32, sim.DataLen(nshots))
+	sec, err := timeRuns(ctx, env, "wave-large", benchRepeat(o, 3), func() error { return sim.Forward(ctx, v, dst) })
+	if err != nil {
+		return nil, err
+	}
+	cells := float64((nx+2*nb)*(nz+2*nb)) * nt * nshots
+	return map[string]any{"seconds": sec, "mcells_per_s": cells / sec / 1e6, "dt": dt, "threads": nw, "kernel": wave.KernelName()}, nil
+}
+
+// gaussSmooth returns v smoothed by a separable Gaussian of sigma cells with
+// edge clamping.
+func gaussSmooth(v []float32, nz, nx int, sigma float64) []float32 {
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	var s float64
+	for i := range k {
+		d := float64(i - r)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		s += k[i]
+	}
+	for i := range k {
+		k[i] /= s
+	}
+	tmp := make([]float64, nz*nx)
+	for z := 0; z < nz; z++ {
+		for x := 0; x < nx; x++ {
+			var a float64
+			for i, w := range k {
+				a += w * float64(v[z*nx+min(max(x+i-r, 0), nx-1)])
+			}
+			tmp[z*nx+x] = a
+		}
+	}
+	out := make([]float32, nz*nx)
+	for z := 0; z < nz; z++ {
+		for x := 0; x < nx; x++ {
+			var a float64
+			for i, w := range k {
+				a += w * tmp[min(max(z+i-r, 0), nz-1)*nx+x]
+			}
+			out[z*nx+x] = float32(a)
+		}
+	}
+	return out
+}
+
+func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+	v, err := openfwiBenchModel(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	nw := benchThreads(o)
+	sim, err := wave.NewOpenFWI(nw)
+	if err != nil {
+		return nil, err
+	}
+	obs := make([]float32, wave.OpenFWISample)
+	if err := sim.Forward(ctx, v, obs); err != nil {
+		return nil, err
+	}
+	v0 := gaussSmooth(v, 70, 70, 5)
+	rep := benchRepeat(o, 5)
+	syn := make([]float32, wave.OpenFWISample)
+	fwd, err := timeRuns(ctx, env, "forward", rep, func() error { return sim.Forward(ctx, v0, syn) })
+	if err != nil {
+		return nil, err
+	}
+	grad := make([]float32, wave.OpenFWIModel)
+	var misfit float64
+	gsec, err := timeRuns(ctx, env, "gradient", rep, func() error {
+		var err error
+		misfit, err = sim.Gradient(ctx, v0, obs, nil, grad)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ru syscall.Rusage
+	peak := 0.0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		peak = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+	return map[string]any{"seconds_forward": fwd, "seconds_gradient": gsec, "ratio": gsec / fwd, "peak_rss_mb": peak,
+		"misfit": misfit, "threads": nw, "memory_budget_mb": 512, "kernel": wave.KernelName()}, nil
+}
