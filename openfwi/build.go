@@ -1,0 +1,496 @@
+package openfwi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"genfwi/npy"
+)
+
+// SimulateFunc computes one seismic sample: vel is a 70×70 map in m/s
+// ([z][x]), dst (len 5·1000·70) receives [shot][t][receiver]. It must be
+// safe for concurrent use; Build calls it from Workers goroutines.
+type SimulateFunc func(ctx context.Context, vel, dst []float32) error
+
+// ManifestFormat identifies the manifest layout.
+const ManifestFormat = "genfwi-openfwi-dataset/1"
+
+// BuildConfig configures Build.
+type BuildConfig struct {
+	// Out is the dataset directory to write (e.g. out/FlatVel_A).
+	Out string
+	// Dataset is the dataset being built (names, normalisation).
+	Dataset Dataset
+	// Source supplies the velocity maps.
+	Source Source
+	// Simulate computes the seismic data; SimulatorName (e.g.
+	// "wave.OpenFWIForward") is recorded in the manifest and is part of
+	// the configuration.
+	Simulate      SimulateFunc
+	SimulatorName string
+	// Shard and Shards select the files with ID mod Shards = Shard
+	// (Shards 0 means 1).
+	Shard, Shards int
+	// Workers is the number of samples simulated at once (0 means 1).
+	Workers int
+	// Version is the genfwi version recorded in the manifest.
+	Version string
+	// Recheck re-hashes files already built before skipping them.
+	Recheck bool
+	// OnStart, if set, is called once with the number of samples to
+	// simulate in this run; OnSample after each simulated sample (from
+	// any goroutine).
+	OnStart  func(samples int)
+	OnSample func()
+}
+
+// config is the part of a build that must be identical across resumed runs
+// and shards; its SHA-256 is the config ID stored with every file.
+type config struct {
+	Format    string     `json:"format"`
+	Dataset   string     `json:"dataset"`
+	Source    SourceInfo `json:"source"`
+	Simulator string     `json:"simulator"`
+	Files     []OutFile  `json:"files"`
+}
+
+// Entry is the manifest record of one built file pair.
+type Entry struct {
+	OutFile
+	ConfigID    string  `json:"config_id"`
+	ModelSHA256 string  `json:"model_sha256"`
+	DataSHA256  string  `json:"data_sha256"`
+	ModelBytes  int64   `json:"model_bytes"`
+	DataBytes   int64   `json:"data_bytes"`
+	ModelMin    float32 `json:"model_min"`
+	ModelMax    float32 `json:"model_max"`
+	DataMin     float32 `json:"data_min"`
+	DataMax     float32 `json:"data_max"`
+	Version     string  `json:"genfwi_version"`
+	Seconds     float64 `json:"seconds"`
+	Finished    string  `json:"finished"`
+}
+
+// Manifest describes a built dataset: the configuration, and one entry per
+// completed file. It is rebuilt from the per-file entries in .manifest.d.
+type Manifest struct {
+	Format        string     `json:"format"`
+	Dataset       string     `json:"dataset"`
+	Dir           string     `json:"dir"`
+	ConfigID      string     `json:"config_id"`
+	Source        SourceInfo `json:"source"`
+	Simulator     string     `json:"simulator"`
+	Norm          Norm       `json:"normalisation"`
+	ModelShape    []int      `json:"model_shape"`
+	DataShape     []int      `json:"data_shape"`
+	Version       string     `json:"genfwi_version"`
+	FilesPlanned  int        `json:"files_planned"`
+	SamplesPlanned int        `json:"samples_planned"`
+	Complete      bool       `json:"complete"`
+	Files         []Entry    `json:"files"`
+}
+
+// BuildResult summarises one Build call.
+type BuildResult struct {
+	// Built and Skipped are the IDs of the files written now and of those
+	// found complete from an earlier run.
+	Built, Skipped []int
+	// Samples is the number of samples simulated now.
+	Samples int
+	// Seconds is the wall time of the simulation phase.
+	Seconds float64
+	// Complete reports whether the whole dataset (every shard) is done.
+	Complete bool
+}
+
+const entryDir = ".manifest.d"
+
+// Build writes the shard's files of an OpenFWI-layout dataset: for every
+// output file, the model file (n, 1, 70, 70) and the data file (n, 5, 1000,
+// 70), float32, simulated with cfg.Simulate, then a manifest entry. Each file
+// is written under a temporary name and renamed when complete, and the entry
+// is written last, so a build killed at any moment leaves only complete
+// files; a rerun skips the files that have an entry and rebuilds the others
+// (maps are deterministic, so the result is the same). Finally manifest.json
+// is rewritten from all entries present (of every shard).
+//
+// Build returns ctx.Err() when cancelled, after removing its partial files.
+func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
+	if cfg.Shards <= 0 {
+		cfg.Shards = 1
+	}
+	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
+		return nil, fmt.Errorf("shard %d/%d: want 0 <= shard < %d", cfg.Shard, cfg.Shards, cfg.Shards)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Simulate == nil || cfg.Source == nil {
+		panic("openfwi: Build needs a Source and a Simulate function")
+	}
+	cid, conf, err := configID(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Out, entryDir), 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", cfg.Out, err)
+	}
+	cpath := filepath.Join(cfg.Out, entryDir, "config.json")
+	if b, err := os.ReadFile(cpath); err == nil {
+		var old struct {
+			ID string `json:"config_id"`
+		}
+		if json.Unmarshal(b, &old) == nil && old.ID != cid {
+			return nil, fmt.Errorf("%s holds a build with a different configuration (config %.12s…, now %.12s…): use a new output directory or the original settings", cfg.Out, old.ID, cid)
+		}
+	} else if err := writeJSONAtomic(cpath, conf, cid); err != nil {
+		return nil, err
+	}
+	res := &BuildResult{}
+	var todo []OutFile
+	for _, f := range conf.Files {
+		if f.ID%cfg.Shards != cfg.Shard {
+			continue
+		}
+		ok, err := fileDone(cfg.Out, f, cid, cfg.Recheck)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			res.Skipped = append(res.Skipped, f.ID)
+		} else {
+			todo = append(todo, f)
+		}
+	}
+	total := 0
+	for _, f := range todo {
+		total += f.Samples
+	}
+	if cfg.OnStart != nil {
+		cfg.OnStart(total)
+	}
+	start := time.Now()
+	for _, f := range todo {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := buildFile(ctx, cfg, cid, f); err != nil {
+			return res, err
+		}
+		res.Built = append(res.Built, f.ID)
+		res.Samples += f.Samples
+	}
+	res.Seconds = time.Since(start).Seconds()
+	m, err := WriteManifest(cfg.Out)
+	if err != nil {
+		return res, err
+	}
+	res.Complete = m.Complete
+	return res, nil
+}
+
+// configID returns the SHA-256 of the canonical configuration.
+func configID(cfg BuildConfig) (string, config, error) {
+	c := config{Format: ManifestFormat, Dataset: cfg.Dataset.Name, Source: cfg.Source.Info(),
+		Simulator: cfg.SimulatorName, Files: cfg.Source.Files()}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", c, fmt.Errorf("encoding build configuration: %w", err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), c, nil
+}
+
+func entryPath(out string, id int) string {
+	return filepath.Join(out, entryDir, fmt.Sprintf("file%05d.json", id))
+}
+
+// fileDone reports whether file f has a valid entry of this configuration
+// and both files exist with the recorded sizes (and hashes, if recheck).
+func fileDone(out string, f OutFile, cid string, recheck bool) (bool, error) {
+	b, err := os.ReadFile(entryPath(out, f.ID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return false, nil // a corrupt entry means the file is rebuilt
+	}
+	if e.ConfigID != cid {
+		return false, fmt.Errorf("%s was built with a different configuration (config %s…, now %s…): use a new --out directory or the original settings",
+			out, e.ConfigID[:min(12, len(e.ConfigID))], cid[:12])
+	}
+	for _, p := range []struct {
+		rel  string
+		size int64
+		sum  string
+	}{{e.Model, e.ModelBytes, e.ModelSHA256}, {e.Data, e.DataBytes, e.DataSHA256}} {
+		st, err := os.Stat(filepath.Join(out, p.rel))
+		if err != nil || st.Size() != p.size {
+			return false, nil
+		}
+		if recheck {
+			if s, err := fileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+// buildFile writes one model/data pair and its entry.
+func buildFile(ctx context.Context, cfg BuildConfig, cid string, f OutFile) error {
+	t0 := time.Now()
+	// Remove temporaries of an earlier, killed attempt at this file (and
+	// only this file: other shards may be writing theirs).
+	for _, rel := range []string{f.Model, f.Data} {
+		dir, base := filepath.Split(filepath.Join(cfg.Out, rel))
+		old, _ := filepath.Glob(filepath.Join(dir, "."+base+".partial-*"))
+		for _, p := range old {
+			os.Remove(p)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", dir, err)
+		}
+	}
+	models := make([]float32, f.Samples*ModelLen)
+	if err := cfg.Source.Models(f, models); err != nil {
+		return fmt.Errorf("file %s: %w", f.Model, err)
+	}
+	mlo, mhi := minMax(models)
+	if math.IsNaN(float64(mlo)) || mlo <= 0 {
+		return fmt.Errorf("file %s: velocity maps contain NaN or non-positive values", f.Model)
+	}
+	modelPath, dataPath := filepath.Join(cfg.Out, f.Model), filepath.Join(cfg.Out, f.Data)
+	mw, err := npy.Create(modelPath, npy.Float32, []int{f.Samples, 1, NZ, NX})
+	if err != nil {
+		return err
+	}
+	defer mw.Abort()
+	for i := range f.Samples {
+		if err := mw.WriteSampleFloat32(i, models[i*ModelLen:(i+1)*ModelLen]); err != nil {
+			return err
+		}
+	}
+	dw, err := npy.Create(dataPath, npy.Float32, []int{f.Samples, Shots, NT, Receivers})
+	if err != nil {
+		return err
+	}
+	defer dw.Abort()
+	dlo, dhi, err := simulateAll(ctx, cfg, f, models, dw)
+	if err != nil {
+		return err
+	}
+	// The model file goes first; a data file never exists without its
+	// model, and the entry (written last) certifies both.
+	if err := mw.Commit(); err != nil {
+		return err
+	}
+	if err := dw.Commit(); err != nil {
+		return err
+	}
+	e := Entry{OutFile: f, ConfigID: cid, ModelMin: mlo, ModelMax: mhi, DataMin: dlo, DataMax: dhi,
+		Version: cfg.Version, Finished: time.Now().UTC().Format(time.RFC3339)}
+	for _, p := range []struct {
+		path string
+		sum  *string
+		size *int64
+	}{{modelPath, &e.ModelSHA256, &e.ModelBytes}, {dataPath, &e.DataSHA256, &e.DataBytes}} {
+		s, err := fileSHA256(p.path)
+		if err != nil {
+			return err
+		}
+		st, err := os.Stat(p.path)
+		if err != nil {
+			return err
+		}
+		*p.sum, *p.size = s, st.Size()
+	}
+	e.Seconds = time.Since(t0).Seconds()
+	return writeJSONAtomic(entryPath(cfg.Out, f.ID), e, "")
+}
+
+// simulateAll simulates every sample of f on cfg.Workers goroutines and
+// writes them to dw; it returns the data range.
+func simulateAll(ctx context.Context, cfg BuildConfig, f OutFile, models []float32, dw *npy.FileWriter) (lo, hi float32, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	var (
+		mu       sync.Mutex
+		firstErr error
+	)
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	fail := func(e error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = e
+		}
+		mu.Unlock()
+		cancel()
+	}
+	var wg sync.WaitGroup
+	for range min(cfg.Workers, f.Samples) {
+		wg.Go(func() {
+			buf := make([]float32, DataLen)
+			for i := range next {
+				if err := cfg.Simulate(ctx, models[i*ModelLen:(i+1)*ModelLen], buf); err != nil {
+					fail(fmt.Errorf("simulating sample %d of %s: %w", i, f.Data, err))
+					return
+				}
+				l, h := minMax(buf)
+				if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) || math.IsInf(float64(h), 0) {
+					fail(fmt.Errorf("simulating sample %d of %s: result contains NaN or Inf", i, f.Data))
+					return
+				}
+				if err := dw.WriteSampleFloat32(i, buf); err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				lo, hi = min(lo, l), max(hi, h)
+				mu.Unlock()
+				if cfg.OnSample != nil {
+					cfg.OnSample()
+				}
+			}
+		})
+	}
+feed:
+	for i := range f.Samples {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		if ctx.Err() != nil && errors.Is(firstErr, context.Canceled) {
+			return lo, hi, context.Canceled
+		}
+		return lo, hi, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return lo, hi, err
+	}
+	return lo, hi, nil
+}
+
+// minMax returns the extremes of v; NaN if v holds a NaN.
+func minMax(v []float32) (lo, hi float32) {
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, x := range v {
+		if x != x {
+			return x, x
+		}
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+// writeJSONAtomic writes v as indented JSON to path via a temporary file.
+// If id is set, v is wrapped as {"config_id": id, "config": v}.
+func writeJSONAtomic(path string, v any, id string) error {
+	if id != "" {
+		v = map[string]any{"config_id": id, "config": v}
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadManifest reads dir/manifest.json.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "manifest.json"), err)
+	}
+	return &m, nil
+}
+
+// WriteManifest rebuilds dir/manifest.json from the configuration and the
+// per-file entries in dir/.manifest.d. Any shard may call it at any time;
+// the result only depends on the entries present. It returns the manifest.
+func WriteManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, entryDir, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, entryDir, err)
+	}
+	var wrap struct {
+		ID     string `json:"config_id"`
+		Config config `json:"config"`
+	}
+	if err := json.Unmarshal(b, &wrap); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, entryDir, "config.json"), err)
+	}
+	c := wrap.Config
+	d, err := Lookup(c.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{Format: ManifestFormat, Dataset: d.Name, Dir: filepath.Base(dir), ConfigID: wrap.ID,
+		Source: c.Source, Simulator: c.Simulator, Norm: d.Norm,
+		ModelShape: []int{1, NZ, NX}, DataShape: []int{Shots, NT, Receivers}, FilesPlanned: len(c.Files)}
+	for _, f := range c.Files {
+		m.SamplesPlanned += f.Samples
+		b, err := os.ReadFile(entryPath(dir, f.ID))
+		if err != nil {
+			continue
+		}
+		var e Entry
+		if json.Unmarshal(b, &e) != nil || e.ConfigID != wrap.ID {
+			continue
+		}
+		m.Files = append(m.Files, e)
+		if m.Version == "" || strings.Compare(e.Version, m.Version) > 0 {
+			m.Version = e.Version
+		}
+	}
+	slices.SortFunc(m.Files, func(a, b Entry) int { return a.ID - b.ID })
+	m.Complete = len(m.Files) == m.FilesPlanned
+	return m, writeJSONAtomic(filepath.Join(dir, "manifest.json"), m, "")
+}

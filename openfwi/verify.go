@@ -1,0 +1,185 @@
+package openfwi
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"genfwi/npy"
+)
+
+// VerifyReport is the result of Verify.
+type VerifyReport struct {
+	Dir      string `json:"dir"`
+	Dataset  string `json:"dataset"`
+	Complete bool   `json:"complete"`
+	// Files and Samples count the files and samples checked.
+	Files   int `json:"files"`
+	Samples int `json:"samples"`
+	// Bytes is the number of bytes read and hashed.
+	Bytes int64 `json:"bytes"`
+	// Problems lists every failed check; empty means the dataset is valid.
+	Problems []string `json:"problems"`
+	// DataMin and DataMax are the seismic extremes over all files, to
+	// compare with the normalisation constants.
+	DataMin float32 `json:"data_min"`
+	DataMax float32 `json:"data_max"`
+}
+
+// OK reports whether no problem was found.
+func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// Verify checks a built dataset against its manifest: every file planned is
+// present; every file has the recorded size and SHA-256, a .npy float32
+// header of shape (n, 1, 70, 70) or (n, 5, 1000, 70) with n as recorded,
+// no NaN or Inf, velocities within [1500, 4500] m/s, and value ranges equal
+// to the recorded ones; no partial temporary files are left. It reads every
+// byte once. onBytes, if set, is called with the number of data bytes read
+// after each chunk.
+func Verify(dir string, onBytes func(n int64)) (*VerifyReport, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &VerifyReport{Dir: dir, Dataset: m.Dataset, Complete: m.Complete,
+		DataMin: float32(math.Inf(1)), DataMax: float32(math.Inf(-1))}
+	bad := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
+	if m.Format != ManifestFormat {
+		bad("manifest format %q, want %q", m.Format, ManifestFormat)
+	}
+	if !m.Complete || len(m.Files) != m.FilesPlanned {
+		bad("incomplete: %d of %d files built", len(m.Files), m.FilesPlanned)
+	}
+	for _, e := range m.Files {
+		if e.ConfigID != m.ConfigID {
+			bad("%s: built with config %.12s…, manifest has %.12s…", e.Data, e.ConfigID, m.ConfigID)
+		}
+		for _, c := range []struct {
+			rel      string
+			size     int64
+			sum      string
+			shape    []int
+			lo, hi   float32
+			velocity bool
+		}{
+			{e.Model, e.ModelBytes, e.ModelSHA256, []int{e.Samples, 1, NZ, NX}, e.ModelMin, e.ModelMax, true},
+			{e.Data, e.DataBytes, e.DataSHA256, []int{e.Samples, Shots, NT, Receivers}, e.DataMin, e.DataMax, false},
+		} {
+			st, err := scanFile(filepath.Join(dir, c.rel), r, onBytes)
+			if err != nil {
+				bad("%s: %v", c.rel, err)
+				continue
+			}
+			switch {
+			case st.size != c.size:
+				bad("%s: %d bytes, manifest says %d", c.rel, st.size, c.size)
+			case st.sum != c.sum:
+				bad("%s: SHA-256 %s, manifest says %s", c.rel, st.sum, c.sum)
+			}
+			if !slices.Equal(st.shape, c.shape) {
+				bad("%s: shape %v, want %v", c.rel, st.shape, c.shape)
+			}
+			if st.dtype != npy.Float32 {
+				bad("%s: dtype %v, want <f4", c.rel, st.dtype)
+			}
+			if st.nonFinite > 0 {
+				bad("%s: %d NaN or Inf values", c.rel, st.nonFinite)
+			}
+			if st.lo != c.lo || st.hi != c.hi {
+				bad("%s: values in [%g, %g], manifest says [%g, %g]", c.rel, st.lo, st.hi, c.lo, c.hi)
+			}
+			if c.velocity && (st.lo < VelocityLo || st.hi > VelocityHi) {
+				bad("%s: velocities in [%g, %g] m/s, outside [1500, 4500]", c.rel, st.lo, st.hi)
+			}
+			if !c.velocity {
+				r.DataMin, r.DataMax = min(r.DataMin, st.lo), max(r.DataMax, st.hi)
+			}
+		}
+		r.Files++
+		r.Samples += e.Samples
+	}
+	// Leftover temporaries mean a build is running or was killed.
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".partial-") {
+			rel, _ := filepath.Rel(dir, p)
+			bad("%s: partial file left by an interrupted or running build", rel)
+		}
+		return nil
+	})
+	return r, nil
+}
+
+type scanStats struct {
+	size      int64
+	sum       string
+	shape     []int
+	dtype     npy.DType
+	lo, hi    float32
+	nonFinite int64
+}
+
+// scanFile reads a .npy file once, hashing all bytes and scanning values.
+func scanFile(path string, r *VerifyReport, onBytes func(int64)) (*scanStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	cr := &countReader{r: f}
+	br := bufio.NewReaderSize(io.TeeReader(cr, h), 1<<20)
+	hdr, err := npy.ReadHeader(br, path)
+	if err != nil {
+		return nil, err
+	}
+	st := &scanStats{shape: hdr.Shape, dtype: hdr.DType, lo: float32(math.Inf(1)), hi: float32(math.Inf(-1))}
+	if hdr.DType != npy.Float32 {
+		return st, fmt.Errorf("dtype %v, want <f4", hdr.DType)
+	}
+	buf := make([]byte, 1<<16)
+	left := hdr.DataBytes()
+	for left > 0 {
+		n := int(min(int64(len(buf)), left))
+		if _, err := io.ReadFull(br, buf[:n]); err != nil {
+			return st, fmt.Errorf("truncated data: %w", err)
+		}
+		for i := 0; i+4 <= n; i += 4 {
+			v := math.Float32frombits(binary.LittleEndian.Uint32(buf[i:]))
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				st.nonFinite++
+				continue
+			}
+			st.lo, st.hi = min(st.lo, v), max(st.hi, v)
+		}
+		left -= int64(n)
+		if onBytes != nil {
+			onBytes(int64(n))
+		}
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil { // trailing bytes count in size and hash
+		return st, err
+	}
+	st.size = cr.n
+	r.Bytes += cr.n
+	st.sum = hex.EncodeToString(h.Sum(nil))
+	return st, nil
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
