@@ -86,20 +86,20 @@ type Entry struct {
 // Manifest describes a built dataset: the configuration, and one entry per
 // completed file. It is rebuilt from the per-file entries in .manifest.d.
 type Manifest struct {
-	Format        string     `json:"format"`
-	Dataset       string     `json:"dataset"`
-	Dir           string     `json:"dir"`
-	ConfigID      string     `json:"config_id"`
-	Source        SourceInfo `json:"source"`
-	Simulator     string     `json:"simulator"`
-	Norm          Norm       `json:"normalisation"`
-	ModelShape    []int      `json:"model_shape"`
-	DataShape     []int      `json:"data_shape"`
-	Version       string     `json:"genfwi_version"`
-	FilesPlanned  int        `json:"files_planned"`
+	Format         string     `json:"format"`
+	Dataset        string     `json:"dataset"`
+	Dir            string     `json:"dir"`
+	ConfigID       string     `json:"config_id"`
+	Source         SourceInfo `json:"source"`
+	Simulator      string     `json:"simulator"`
+	Norm           Norm       `json:"normalisation"`
+	ModelShape     []int      `json:"model_shape"`
+	DataShape      []int      `json:"data_shape"`
+	Version        string     `json:"genfwi_version"`
+	FilesPlanned   int        `json:"files_planned"`
 	SamplesPlanned int        `json:"samples_planned"`
-	Complete      bool       `json:"complete"`
-	Files         []Entry    `json:"files"`
+	Complete       bool       `json:"complete"`
+	Files          []Entry    `json:"files"`
 }
 
 // BuildResult summarises one Build call.
