@@ -124,8 +124,11 @@ func (g *convGeom) col2im(img, col []float32) {
 					dst := plane[ih*g.W : (ih+1)*g.W]
 					if g.SW == 1 {
 						lo, hi := max(0, -iw0), min(g.OW, g.W-iw0)
-						for ow := lo; ow < hi; ow++ {
-							dst[ow+iw0] += src[ow]
+						if lo < hi {
+							d, s := dst[lo+iw0:hi+iw0], src[lo:hi]
+							for i, v := range s {
+								d[i] += v
+							}
 						}
 						continue
 					}

@@ -28,7 +28,7 @@ func unary(x *Var, op string, f func(y, x []float32), df func(dx, dy, x, y []flo
 func Exp(x *Var) *Var {
 	return unary(x, "Exp", func(y, x []float32) {
 		for i, v := range x {
-			y[i] = exp32(v)
+			y[i] = float32(math.Exp(float64(v)))
 		}
 	}, func(dx, dy, x, y []float32) {
 		for i := range dx {
@@ -179,9 +179,7 @@ func Tanh(x *Var) *Var {
 // Sigmoid returns σ(x) = 1/(1+e^-x). d/dx = σ(1-σ).
 func Sigmoid(x *Var) *Var {
 	return unary(x, "Sigmoid", func(y, x []float32) {
-		for i, v := range x {
-			y[i] = sigmoid32(v)
-		}
+		sigmoidKernel(y, x)
 	}, func(dx, dy, x, y []float32) {
 		for i := range dx {
 			dx[i] += dy[i] * y[i] * (1 - y[i])
@@ -189,17 +187,27 @@ func Sigmoid(x *Var) *Var {
 	})
 }
 
-// SiLU returns x·σ(x) (swish). d/dx = σ(x)·(1 + x·(1-σ(x))).
+// SiLU returns x·σ(x) (swish). d/dx = σ + x·σ(1-σ) = σ·(1-y) + y. The
+// forward pass keeps σ(x) on the tape so backward needs no exponential.
 func SiLU(x *Var) *Var {
-	return unary(x, "SiLU", func(y, x []float32) {
-		for i, v := range x {
-			y[i] = v * sigmoid32(v)
+	out := newOut(false, x.Value.Shape, x)
+	xd, yd := x.Value.Data, out.Value.Data
+	var sd []float32
+	if needGrad(x) {
+		sd = out.tape.buf(len(xd), false)
+	}
+	tensor.ParallelRange(len(xd), minChunk, func(lo, hi int) {
+		var ss []float32
+		if sd != nil {
+			ss = sd[lo:hi]
 		}
-	}, func(dx, dy, x, y []float32) {
-		for i, v := range x {
-			s := sigmoid32(v)
-			dx[i] += dy[i] * s * (1 + v*(1-s))
-		}
+		siluKernel(yd[lo:hi], ss, xd[lo:hi])
+	})
+	return record(out, "SiLU", []*Var{x}, func(g *tensor.Tensor) {
+		dx := gradOf(x).Data
+		tensor.ParallelRange(len(xd), minChunk, func(lo, hi int) {
+			siluBackKernel(dx[lo:hi], g.Data[lo:hi], sd[lo:hi], yd[lo:hi])
+		})
 	})
 }
 

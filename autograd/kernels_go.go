@@ -1,0 +1,24 @@
+//go:build !cgo || noblas
+
+package autograd
+
+// siluKernel writes y = x·σ(x) and, if s is non-nil, s = σ(x).
+func siluKernel(y, s, x []float32) {
+	if s == nil {
+		s = make([]float32, len(x))
+	}
+	sigmoidSlice(s, x)
+	for i, v := range x {
+		y[i] = v * s[i]
+	}
+}
+
+// siluBackKernel adds dy·(s·(1-y)+y) into dx.
+func siluBackKernel(dx, dy, s, y []float32) {
+	for i := range dx {
+		dx[i] += dy[i] * (s[i]*(1-y[i]) + y[i])
+	}
+}
+
+// sigmoidKernel writes s = σ(x).
+func sigmoidKernel(s, x []float32) { sigmoidSlice(s, x) }
