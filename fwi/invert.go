@@ -87,9 +87,10 @@ type Config struct {
 	// Param is the parameter the optimiser works in (default Velocity).
 	Param Param
 	// Precond is the gradient preconditioner. For PG and Adam it is applied
-	// to the gradient (Normalize is forced on). For LBFGS its row weights
-	// (normalised to a maximum of 1) scale the optimisation variables, an
-	// exact change of variables; Normalize is ignored.
+	// to the gradient (Normalize is forced on). For LBFGS it becomes an
+	// exact change of variables y = y0 + D ⊙ (G z), with D its row weights
+	// (normalised to a maximum of 1) and G its Gaussian smoother, so the
+	// gradient in z is G (D ⊙ ∂J/∂y); Normalize is ignored.
 	Precond Precond
 	// Reg is an optional regulariser added to the misfit.
 	Reg Regularizer
@@ -323,9 +324,20 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 		u := math.Min(math.Max(toU(float64(v)), lo+delta), hi-delta)
 		y0[i] = math.Asin((u-lo)/half - 1)
 	}
+	// y = y0 + D ⊙ (G z), with G the symmetric Gaussian smoother (or I).
+	sig := cfg.Precond.SmoothSigma
+	gz := make([]float64, n)
+	smooth := func(dst, src []float64) {
+		if sig > 0 {
+			SmoothZero(dst, src, nz, nx, sig)
+		} else {
+			copy(dst, src)
+		}
+	}
 	model := func(dst []float32, z []float64) {
+		smooth(gz, z)
 		for i := range dst {
-			y := y0[i] + w[i/nx]*z[i]
+			y := y0[i] + w[i/nx]*gz[i]
 			dst[i] = float32(toV(lo + half*(1+math.Sin(y))))
 		}
 	}
@@ -346,7 +358,7 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 		if evalErr != nil {
 			return
 		}
-		model(v, z)
+		model(v, z) // also leaves G z in gz
 		f, err := obj.Eval(ctx, v, nil, cacheGV)
 		if err != nil {
 			evalErr = err
@@ -354,10 +366,11 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 			return
 		}
 		for i := range cacheG {
-			y := y0[i] + w[i/nx]*z[i]
+			y := y0[i] + w[i/nx]*gz[i]
 			dudy := half * math.Cos(y)
 			cacheG[i] = float64(cacheGV[i]) * dvdu(float64(v[i])) * dudy * w[i/nx]
 		}
+		smooth(cacheG, cacheG) // Gᵀ = G
 		cacheZ = append(cacheZ[:0], z...)
 		cacheF = f
 	}

@@ -163,3 +163,36 @@ func TestPrecondAndBounds(t *testing.T) {
 		t.Errorf("Project: %d changed, %v", n, v)
 	}
 }
+
+func TestSmoothZeroIsSymmetric(t *testing.T) {
+	// ⟨G a, b⟩ = ⟨a, G b⟩: required for G to be its own adjoint in the
+	// L-BFGS change of variables.
+	const nz, nx = 9, 13
+	r := rand.New(rand.NewPCG(4, 5))
+	a, b := make([]float64, nz*nx), make([]float64, nz*nx)
+	for i := range a {
+		a[i], b[i] = r.NormFloat64(), r.NormFloat64()
+	}
+	ga, gb := make([]float64, nz*nx), make([]float64, nz*nx)
+	SmoothZero(ga, a, nz, nx, 2)
+	SmoothZero(gb, b, nz, nx, 2)
+	l, rr := 0.0, 0.0
+	for i := range a {
+		l += ga[i] * b[i]
+		rr += a[i] * gb[i]
+	}
+	if math.Abs(l-rr) > 1e-12*math.Abs(l) {
+		t.Errorf("⟨Ga,b⟩ = %.15g, ⟨a,Gb⟩ = %.15g", l, rr)
+	}
+	// Smooth (edge replication) keeps a constant field constant.
+	c := make([]float64, nz*nx)
+	for i := range c {
+		c[i] = 3
+	}
+	Smooth(c, c, nz, nx, 2)
+	for _, x := range c {
+		if math.Abs(x-3) > 1e-12 {
+			t.Fatalf("Smooth changed a constant field: %g", x)
+		}
+	}
+}

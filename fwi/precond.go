@@ -10,10 +10,15 @@ import "math"
 // the gradient with depth (WISE/WISER multiply by z·dz, DepthPower = 1; JUDI's
 // judiDepthScaling uses √z, DepthPower = 0.5). The first WaterRows rows are
 // masked to zero (a water layer or other known top that must not change).
+// With SmoothSigma > 0 the gradient is also smoothed with a Gaussian of that
+// many cells (zero outside the grid, so the operator is symmetric and
+// positive definite and therefore a valid preconditioner); this suppresses
+// the high-wavenumber, migration-like part of the update.
 // The zero value is the identity.
 type Precond struct {
-	DepthPower float64 // exponent of depth (m) in the scaling; 0 = none
-	WaterRows  int     // rows from the top whose gradient is zeroed
+	SmoothSigma float64 // Gaussian smoothing of the gradient in cells; 0 = none
+	DepthPower  float64 // exponent of depth (m) in the scaling; 0 = none
+	WaterRows   int     // rows from the top whose gradient is zeroed
 	// Normalize divides the gradient by its largest absolute value, so that
 	// a step length is in m/s (projected gradient) or Adam sees O(1) values.
 	Normalize bool
@@ -35,8 +40,9 @@ func (p Precond) Weights(nz int, h float64) []float64 {
 	return w
 }
 
-// Apply preconditions g (nz×nx, row-major) in place for cell size h m. It
-// does not allocate beyond the nz row weights. It panics if len(g) is not a
+// Apply preconditions g (nz×nx, row-major) in place for cell size h m:
+// smoothing first, then the row weights, then Normalize. It allocates the
+// row weights and, when smoothing, two nz·nx scratch planes. It panics if len(g) is not a
 // multiple of nz.
 func (p Precond) Apply(g []float32, nz int, h float64) {
 	if nz <= 0 || len(g)%nz != 0 {
@@ -44,6 +50,16 @@ func (p Precond) Apply(g []float32, nz int, h float64) {
 	}
 	nx := len(g) / nz
 	w := p.Weights(nz, h)
+	if p.SmoothSigma > 0 {
+		tmp := make([]float64, len(g))
+		for i, x := range g {
+			tmp[i] = float64(x)
+		}
+		SmoothZero(tmp, tmp, nz, nx, p.SmoothSigma)
+		for i, x := range tmp {
+			g[i] = float32(x)
+		}
+	}
 	for iz := 0; iz < nz; iz++ {
 		row := g[iz*nx : (iz+1)*nx]
 		for ix := range row {

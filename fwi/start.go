@@ -59,6 +59,37 @@ func Smooth(dst, src []float64, nz, nx int, sigma float64) {
 	}
 }
 
+// SmoothZero is Smooth with zeros outside the field instead of edge
+// replication. Its matrix is symmetric, so it can serve as a preconditioner
+// and as a change of variables whose adjoint is itself. dst may alias src.
+func SmoothZero(dst, src []float64, nz, nx int, sigma float64) {
+	if len(dst) != nz*nx || len(src) != nz*nx {
+		panic(errLength)
+	}
+	g := GaussianKernel(sigma)
+	h := len(g) / 2
+	tmp := make([]float64, nz*nx)
+	for iz := 0; iz < nz; iz++ {
+		row := src[iz*nx : (iz+1)*nx]
+		for ix := 0; ix < nx; ix++ {
+			s := 0.0
+			for k := max(0, h-ix); k < len(g) && ix+k-h < nx; k++ {
+				s += g[k] * row[ix+k-h]
+			}
+			tmp[iz*nx+ix] = s
+		}
+	}
+	for iz := 0; iz < nz; iz++ {
+		for ix := 0; ix < nx; ix++ {
+			s := 0.0
+			for k := max(0, h-iz); k < len(g) && iz+k-h < nz; k++ {
+				s += g[k] * tmp[(iz+k-h)*nx+ix]
+			}
+			dst[iz*nx+ix] = s
+		}
+	}
+}
+
 // OneDSpecial returns the "1d-special" start model of WISE for OpenFWI
 // (methods.md C.3): the lateral mean of the slowness of the true model,
 // repeated across x, smoothed with a Gaussian of σ = 1 cell, inverted back to

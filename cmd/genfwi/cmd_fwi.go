@@ -33,6 +33,7 @@ type fwiOptions struct {
 	Method, Param     string
 	Step              float64
 	DepthPower        float64
+	Smooth            float64
 	WaterRows         int
 	Tikhonov, TV      float64
 	ShotsPerEval      int
@@ -59,6 +60,7 @@ func (o *fwiOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Param, "param", "velocity", "parameterisation: velocity or slowness2 (squared slowness)")
 	fs.Float64Var(&o.Step, "step", 0, "pg step / adam learning rate in m/s (0 = 50 for pg, 20 for adam)")
 	fs.Float64Var(&o.DepthPower, "depth-power", 0, "gradient depth scaling exponent: g·z^p (WISE uses 1; 0 = none)")
+	fs.Float64Var(&o.Smooth, "smooth", 0, "Gaussian smoothing of the gradient in cells (0 = none)")
 	fs.IntVar(&o.WaterRows, "water-rows", 0, "rows from the top whose gradient is masked (water layer)")
 	fs.Float64Var(&o.Tikhonov, "tikhonov", 0, "Tikhonov (first-difference) regularisation weight λ, ½λ‖∇v‖² with v in m/s")
 	fs.Float64Var(&o.TV, "tv", 0, "total-variation regularisation weight λ, λ·Σ|∇v| with v in m/s")
@@ -139,7 +141,7 @@ type fwiSampleResult struct {
 type fwiCheckpointKey struct {
 	Data, Model, Init, Freqs, Method, Param string
 	Iters, Sample, WaterRows, ShotsPerEval  int
-	Step, DepthPower, Tikhonov, TV          float64
+	Step, DepthPower, Smooth, Tikhonov, TV  float64
 	SNR                                     string
 	Seed                                    uint64
 	VMin, VMax, VTop, VBottom               float64
@@ -252,7 +254,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	}
 	cfg := fwi.Config{Method: method, Iters: o.Iters, Bands: bands, FilterOrder: o.FilterOrder,
 		Bounds: fwi.Bounds{Min: o.VMin, Max: o.VMax}, Param: param,
-		Precond: fwi.Precond{DepthPower: o.DepthPower, WaterRows: o.WaterRows},
+		Precond: fwi.Precond{DepthPower: o.DepthPower, WaterRows: o.WaterRows, SmoothSigma: o.Smooth},
 		Reg:     reg, Step: o.Step, ShotsPerEval: o.ShotsPerEval, Seed: o.Seed}
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
@@ -423,7 +425,7 @@ func invertSample(ctx context.Context, o *fwiOptions, cfg fwi.Config, k int, tru
 
 	key := fwiCheckpointKey{Data: o.Data, Model: o.Model, Init: o.Init, Freqs: o.Freqs, Method: o.Method, Param: o.Param,
 		Iters: o.Iters, Sample: k, WaterRows: o.WaterRows, ShotsPerEval: o.ShotsPerEval, Step: o.Step,
-		DepthPower: o.DepthPower, Tikhonov: o.Tikhonov, TV: o.TV, SNR: fmt.Sprint(o.SNR), Seed: o.Seed,
+		DepthPower: o.DepthPower, Smooth: o.Smooth, Tikhonov: o.Tikhonov, TV: o.TV, SNR: fmt.Sprint(o.SNR), Seed: o.Seed,
 		VMin: o.VMin, VMax: o.VMax, VTop: o.VTop, VBottom: o.VBottom, FilterOrder: o.FilterOrder}
 	ck := &fwiCheckpoint{Key: key, State: &fwi.State{Model: append([]float32(nil), start...)}}
 	ckJSON, ckNPY := filepath.Join(dir, "checkpoint.json"), filepath.Join(dir, "checkpoint.npy")
