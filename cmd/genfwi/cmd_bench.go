@@ -46,7 +46,8 @@ func init() {
 		Name:      "bench",
 		UsageLine: "bench [--json] [--threads N] [--repeat N] CASE",
 		Short:     "run a benchmark case (wave-openfwi, wave-large, grad-openfwi, nn-refae, sgemm)",
-		Long: `Bench runs one of the benchmark cases defined in docs/benchmarks.md and
+		Long: `Bench runs one of the benchmark cases defined in docs/benchmarks.md (wave-openfwi,
+wave-large, grad-openfwi, nn-refae, sgemm) and
 reports medians over repeated runs after a warm-up. Progress goes to stderr.
 
 Example:
