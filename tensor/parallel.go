@@ -20,10 +20,12 @@ func Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// Parallel calls fn(worker, i) for every i in [0, n), spreading the indices over
-// min(Threads(), n) goroutines. worker is in [0, Workers(n)) and identifies the
-// goroutine, so fn may use per-worker scratch space. Work is handed out one
-// index at a time, so uneven items balance. With one worker it runs inline.
+// Parallel calls fn(worker, i) for every i in [0, n), spreading the indices
+// over w = Workers(n) goroutines. worker is in [0, w) and identifies the
+// goroutine, so fn may use per-worker scratch space and partial sums. The
+// assignment is static — worker k gets the k-th contiguous block of indices,
+// in increasing order — so per-worker reductions are bit-reproducible for a
+// given thread count. With one worker it runs inline.
 func Parallel(n int, fn func(worker, i int)) {
 	w := Workers(n)
 	if w <= 1 {
@@ -32,17 +34,12 @@ func Parallel(n int, fn func(worker, i int)) {
 		}
 		return
 	}
-	var next atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(w)
 	for k := 0; k < w; k++ {
 		go func(k int) {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
+			for i := k * n / w; i < (k+1)*n/w; i++ {
 				fn(k, i)
 			}
 		}(k)
