@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"genfwi/npy"
 	"genfwi/openfwi/gen"
 )
 
@@ -35,8 +34,10 @@ type SourceInfo struct {
 	Dataset string `json:"dataset"`
 	// Root, Layout, Split and Inputs describe a real source: the
 	// directory, its split rule, the split used and each input file
-	// with its SHA-256.
-	Root   string      `json:"root,omitempty"`
+	// with its SHA-256. Root is not recorded, so that shards reading the
+	// same files from different paths (other machines) agree; the
+	// checksums identify the data.
+	Root   string      `json:"-"`
 	Layout string      `json:"layout,omitempty"`
 	Split  string      `json:"split,omitempty"`
 	Inputs []InputFile `json:"inputs,omitempty"`
@@ -252,5 +253,3 @@ func fileSHA256(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
-
-var _ = npy.Float32

@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"genfwi/figures"
+	"genfwi/internal/cli"
+	"genfwi/openfwi"
+	"genfwi/openfwi/gen"
+	"genfwi/wave"
+)
+
+func init() {
+	fs := flag.NewFlagSet("dataset", flag.ContinueOnError)
+	register(&cli.Command{
+		Name:      "dataset",
+		UsageLine: "dataset build|verify|gallery|manifest [flags]",
+		Short:     "build, verify and view OpenFWI-layout datasets",
+		Long: `Dataset builds OpenFWI-layout datasets (velocity maps + simulated seismic),
+checks them, and draws galleries of real and generated maps.
+
+  genfwi dataset build --out DIR [--datasets flatvel-a,curvevel-a] [--source real|gen]
+        [--files N] [--per-file 500] [--samples N] [--shard i/n] [--workers N] [--json]
+      Writes DIR/<Dataset>/{model,data}/... (Fault generator sets: vel{L}_1_{k}.npy),
+      simulating every map with the OpenFWI-exact wave preset. With --source real
+      (default) the maps are the TRAINING files of the real data (--data root;
+      files 1–10 of the shipped subset, never 11–12 unless --split test). With
+      --source gen they come from the family generators, deterministic per
+      (dataset, file, index). Resumable: rerun the same command after a kill.
+      Shardable: run i = 0..n−1 with --shard i/n, in any order or at once, into
+      the same DIR; then "genfwi dataset manifest DIR/<Dataset>" (or any rerun).
+  genfwi dataset verify [--json] DIR...
+      Checks shapes, dtypes, NaN/Inf, SHA-256 checksums and value ranges of each
+      dataset directory (or of every dataset directory below DIR) against its
+      manifest.json. Exit status 1 if any check fails.
+  genfwi dataset gallery --out FILE.png [--datasets ...] [--n 3]
+      A PNG grid per family: real maps (where available) beside generated ones.
+  genfwi dataset manifest DIR
+      Rebuilds DIR/manifest.json from the per-file entries (after sharded runs).
+
+Examples:
+  genfwi dataset build --out data/openfwi-train
+  genfwi dataset build --source gen --datasets flatfault-a --files 4 --per-file 50 --out data/gen
+  genfwi dataset verify data/openfwi-train
+` + cli.ExitStatus,
+		Flag: fs,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("dataset needs a subcommand: build, verify, gallery or manifest")
+			}
+			switch args[0] {
+			case "build":
+				return runDatasetBuild(ctx, env, args[1:])
+			case "verify":
+				return runDatasetVerify(env, args[1:])
+			case "gallery":
+				return runDatasetGallery(env, args[1:])
+			case "manifest":
+				if len(args) != 2 {
+					return cli.Usagef("dataset manifest takes one dataset directory")
+				}
+				m, err := openfwi.WriteManifest(args[1])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s: %d of %d files, complete %v\n", args[1], len(m.Files), m.FilesPlanned, m.Complete)
+				return nil
+			}
+			return cli.Usagef("unknown dataset subcommand %q (want build, verify, gallery or manifest)", args[0])
+		},
+	})
+}
+
+// datasetBuildOptions are the flags of "genfwi dataset build".
+type datasetBuildOptions struct {
+	Out      string
+	Datasets string
+	Source   string
+	Data     string
+	Split    string
+	Files    int
+	PerFile  int
+	Samples  int
+	Shard    string
+	Workers  int
+	Recheck  bool
+	JSON     bool
+}
+
+func (o *datasetBuildOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Out, "out", "", "output root; each dataset goes to OUT/<Dir> (required)")
+	fs.StringVar(&o.Datasets, "datasets", "flatvel-a,curvevel-a", "comma-separated dataset names")
+	fs.StringVar(&o.Source, "source", "real", "real (maps from --data) or gen (family generators)")
+	fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "root of the real OpenFWI maps (<root>/FlatVel_A/model/model1.npy, ...)")
+	fs.StringVar(&o.Split, "split", "train", "real source: train, or test to build an evaluation set (keeps test file names)")
+	fs.IntVar(&o.Files, "files", 10, "gen source: number of files per dataset")
+	fs.IntVar(&o.PerFile, "per-file", openfwi.FileSize, "samples per file")
+	fs.IntVar(&o.Samples, "samples", 0, "real source: use only the first N maps per dataset (0 = all)")
+	fs.StringVar(&o.Shard, "shard", "0/1", "build only files with id mod n = i (i/n, 0-based)")
+	fs.IntVar(&o.Workers, "workers", 0, "samples simulated at once (0 = GOMAXPROCS)")
+	fs.BoolVar(&o.Recheck, "recheck", false, "re-hash files of earlier runs before skipping them")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+}
+
+// parseShard parses "i/n".
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		i, err = strconv.Atoi(a)
+		if err == nil {
+			n, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, cli.Usagef("--shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
+	}
+	return i, n, nil
+}
+
+func runDatasetBuild(ctx context.Context, env *cli.Env, args []string) error {
+	fs := flag.NewFlagSet("dataset build", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	o := &datasetBuildOptions{}
+	o.addFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if fs.NArg() != 0 {
+		return cli.Usagef("dataset build takes no arguments, got %q", fs.Args())
+	}
+	if o.Out == "" {
+		return cli.Usagef("--out is required")
+	}
+	shard, shards, err := parseShard(o.Shard)
+	if err != nil {
+		return err
+	}
+	if o.PerFile <= 0 {
+		return cli.Usagef("--per-file must be positive, got %d", o.PerFile)
+	}
+	split := openfwi.Train
+	switch o.Split {
+	case "train":
+	case "test":
+		split = openfwi.Test
+	default:
+		return cli.Usagef("--split must be train or test, got %q", o.Split)
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type dsResult struct {
+		Dataset  string  `json:"dataset"`
+		Dir      string  `json:"dir"`
+		Built    int     `json:"files_built"`
+		Skipped  int     `json:"files_skipped"`
+		Samples  int     `json:"samples_simulated"`
+		Seconds  float64 `json:"seconds"`
+		Complete bool    `json:"complete"`
+	}
+	var results []dsResult
+	totalSamples, t0 := 0, time.Now()
+	for _, name := range strings.Split(o.Datasets, ",") {
+		d, err := openfwi.Lookup(strings.TrimSpace(name))
+		if err != nil {
+			return cli.Usagef("--datasets: %v", err)
+		}
+		var src openfwi.Source
+		switch o.Source {
+		case "real":
+			c, err := openfwi.OpenCollection(filepath.Join(o.Data, d.Dir), d, 0)
+			if err != nil {
+				return fmt.Errorf("--data: %w", err)
+			}
+			if src, err = openfwi.NewRealSource(c, split, o.PerFile, o.Samples); err != nil {
+				return err
+			}
+		case "gen":
+			if src, err = openfwi.NewGenSource(d, o.Files, o.PerFile); err != nil {
+				return cli.Usagef("%v", err)
+			}
+		default:
+			return cli.Usagef("--source must be real or gen, got %q", o.Source)
+		}
+		out := filepath.Join(o.Out, d.Dir)
+		var bar *cli.Progress
+		cfg := openfwi.BuildConfig{
+			Out: out, Dataset: d, Source: src,
+			Simulate: func(ctx context.Context, vel, dst []float32) error {
+				return wave.OpenFWIForward(ctx, vel, dst, 1)
+			},
+			SimulatorName: "wave.OpenFWIForward (OpenFWI-exact preset, openfwi.md §3)",
+			Shard:         shard, Shards: shards, Workers: workers, Version: version, Recheck: o.Recheck,
+			OnStart:  func(n int) { bar = cli.NewProgress(env, n, d.Dir) },
+			OnSample: func() { bar.Add(1) },
+		}
+		res, err := openfwi.Build(ctx, cfg)
+		if bar != nil {
+			bar.Finish()
+		}
+		if err != nil {
+			return fmt.Errorf("building %s: %w", out, err)
+		}
+		totalSamples += res.Samples
+		results = append(results, dsResult{d.Name, out, len(res.Built), len(res.Skipped), res.Samples, res.Seconds, res.Complete})
+		if !o.JSON {
+			fmt.Fprintf(env.Stdout, "%s: %d files built, %d already complete, %d samples in %.1f s; dataset complete: %v\n",
+				out, len(res.Built), len(res.Skipped), res.Samples, res.Seconds, res.Complete)
+		}
+	}
+	secs := time.Since(t0).Seconds()
+	rate := 0.0
+	if totalSamples > 0 && secs > 0 {
+		rate = float64(totalSamples) / secs * 3600
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, map[string]any{"datasets": results, "samples_simulated": totalSamples,
+			"seconds": secs, "samples_per_hour": rate, "workers": workers, "shard": o.Shard})
+	}
+	if totalSamples > 0 {
+		fmt.Fprintf(env.Stdout, "%d samples in %.1f s: %.0f samples/hour with %d workers\n", totalSamples, secs, rate, workers)
+	}
+	return nil
+}
+
+func runDatasetVerify(env *cli.Env, args []string) error {
+	fs := flag.NewFlagSet("dataset verify", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	jsonOut := fs.Bool("json", false, "print one JSON object with all reports as the last stdout line")
+	if err := fs.Parse(args); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if fs.NArg() == 0 {
+		return cli.Usagef("dataset verify needs at least one directory")
+	}
+	var dirs []string
+	for _, root := range fs.Args() {
+		if _, err := os.Stat(filepath.Join(root, "manifest.json")); err == nil {
+			dirs = append(dirs, root)
+			continue
+		}
+		found := false
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && d.Name() == "manifest.json" {
+				dirs, found = append(dirs, filepath.Dir(p)), true
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("scanning %s: %w", root, err)
+		}
+		if !found {
+			return fmt.Errorf("%s: no manifest.json found (not a genfwi-built dataset)", root)
+		}
+	}
+	var reports []*openfwi.VerifyReport
+	bad := 0
+	for _, dir := range dirs {
+		m, err := openfwi.ReadManifest(dir)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, e := range m.Files {
+			total += e.ModelBytes + e.DataBytes
+		}
+		bar := cli.NewProgress(env, int(total>>20), "verify "+filepath.Base(dir)+" (MiB)")
+		var acc int64
+		var mu sync.Mutex
+		r, err := openfwi.Verify(dir, func(n int64) {
+			mu.Lock()
+			acc += n
+			if acc >= 1<<20 {
+				bar.Add(int(acc >> 20))
+				acc &= 1<<20 - 1
+			}
+			mu.Unlock()
+		})
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+		if !r.OK() {
+			bad++
+		}
+		if !*jsonOut {
+			status := "OK"
+			if !r.OK() {
+				status = fmt.Sprintf("FAILED (%d problems)", len(r.Problems))
+			}
+			fmt.Fprintf(env.Stdout, "%s: %s, %d files, %d samples, %.1f MB read, data range [%g, %g]\n",
+				dir, status, r.Files, r.Samples, float64(r.Bytes)/1e6, r.DataMin, r.DataMax)
+			for _, p := range r.Problems {
+				fmt.Fprintf(env.Stdout, "  %s\n", p)
+			}
+		}
+	}
+	if *jsonOut {
+		if err := cli.WriteJSON(env.Stdout, map[string]any{"ok": bad == 0, "reports": reports}); err != nil {
+			return err
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d datasets failed verification", bad, len(reports))
+	}
+	return nil
+}
+
+func runDatasetGallery(env *cli.Env, args []string) error {
+	fs := flag.NewFlagSet("dataset gallery", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	out := fs.String("out", "", "output PNG (required)")
+	names := fs.String("datasets", strings.Join(gen.Names(), ","), "comma-separated dataset names")
+	data := fs.String("data", defaultOpenFWIRoot(), "root of the real OpenFWI maps")
+	n := fs.Int("n", 3, "maps per kind (real, generated) and family")
+	file := fs.Int("file", 0, "generator file id to draw maps from")
+	if err := fs.Parse(args); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if *out == "" || fs.NArg() != 0 {
+		return cli.Usagef("dataset gallery needs --out FILE.png and no arguments")
+	}
+	if *n < 1 || *n > 10 {
+		return cli.Usagef("--n must be in 1..10, got %d", *n)
+	}
+	scale := figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)
+	var panels []figures.Panel
+	for _, name := range strings.Split(*names, ",") {
+		d, err := openfwi.Lookup(strings.TrimSpace(name))
+		if err != nil {
+			return cli.Usagef("--datasets: %v", err)
+		}
+		g, err := gen.New(d.Name)
+		if err != nil {
+			return err
+		}
+		real, label := galleryReal(filepath.Join(*data, d.Dir), d, *n)
+		for i := range *n {
+			p := figures.Panel{Title: d.Dir + " real: none available", Scale: scale,
+				Raster: figures.VelocityRaster(make([]float32, openfwi.ModelLen), openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)}
+			if i < len(real) {
+				p.Title = fmt.Sprintf("%s real (%s) #%d", d.Dir, label, i)
+				p.Raster = figures.VelocityRaster(real[i], openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)
+			}
+			panels = append(panels, p)
+		}
+		for i := range *n {
+			m := make([]float32, openfwi.ModelLen)
+			gen.Sample(g, *file, i, m)
+			panels = append(panels, figures.Panel{Title: fmt.Sprintf("%s generated #%d", d.Dir, i), Scale: scale,
+				Raster: figures.VelocityRaster(m, openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)})
+		}
+	}
+	if err := figures.Grid(*out, "real (left) and generated (right) velocity maps", panels, 2**n); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", *out, len(panels))
+	return nil
+}
+
+// galleryReal returns up to n real maps of a dataset: from the training
+// files, or, for display only, from the test files when there are no
+// training files (the shipped FlatFault-A maps are test files).
+func galleryReal(dir string, d openfwi.Dataset, n int) ([][]float32, string) {
+	c, err := openfwi.OpenCollection(dir, d, 0)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			slog.Warn("gallery: no real maps", "dir", dir, "err", err)
+		}
+		return nil, ""
+	}
+	files, label := c.Train(), "train"
+	if len(files) == 0 {
+		files, label = c.Test(), "test file"
+	}
+	for _, f := range files {
+		if !f.HasModel {
+			continue
+		}
+		fh, err := openfwi.OpenModels(c.Path(f.Model))
+		if err != nil {
+			return nil, ""
+		}
+		defer fh.Close()
+		k := min(n, fh.Header().Samples())
+		v := make([]float32, k*openfwi.ModelLen)
+		if err := fh.ReadSamplesFloat32(v, 0, k); err != nil {
+			return nil, ""
+		}
+		var out [][]float32
+		for i := range k {
+			out = append(out, v[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen])
+		}
+		return out, label
+	}
+	return nil, ""
+}
