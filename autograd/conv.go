@@ -59,9 +59,10 @@ type convGeom struct {
 // outSize returns the conv output extent for input extent n.
 func outSize(n, pad0, pad1, k, s, d int) int { return (n+pad0+pad1-d*(k-1)-1)/s + 1 }
 
-// im2col writes col (C·KH·KW, OH·OW): row (c, ki, kj), column (oh, ow) holds
-// img[c, oh·SH-PT+ki·DH, ow·SW-PL+kj·DW], or 0 in the padding.
-func (g *convGeom) im2col(col, img []float32) {
+// im2colGo writes col (C·KH·KW, OH·OW): row (c, ki, kj), column (oh, ow)
+// holds img[c, oh·SH-PT+ki·DH, ow·SW-PL+kj·DW], or 0 in the padding. It is
+// the pure-Go version of im2col (the reference for the C kernel).
+func (g *convGeom) im2colGo(col, img []float32) {
 	P := g.OH * g.OW
 	r := 0
 	for c := 0; c < g.C; c++ {
@@ -103,9 +104,9 @@ func (g *convGeom) im2col(col, img []float32) {
 	}
 }
 
-// col2im is the transpose of im2col: it ADDS every column entry back into
-// the image pixel it was read from; padding entries are dropped.
-func (g *convGeom) col2im(img, col []float32) {
+// col2imGo is the transpose of im2colGo: it ADDS every column entry back
+// into the image pixel it was read from; padding entries are dropped.
+func (g *convGeom) col2imGo(img, col []float32) {
 	P := g.OH * g.OW
 	r := 0
 	for c := 0; c < g.C; c++ {

@@ -22,3 +22,6 @@ func siluBackKernel(dx, dy, s, y []float32) {
 
 // sigmoidKernel writes s = σ(x).
 func sigmoidKernel(s, x []float32) { sigmoidSlice(s, x) }
+
+func (g *convGeom) im2col(col, img []float32) { g.im2colGo(col, img) }
+func (g *convGeom) col2im(img, col []float32) { g.col2imGo(img, col) }
