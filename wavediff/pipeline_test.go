@@ -1,0 +1,255 @@
+package wavediff
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"genfwi/openfwi"
+)
+
+// openfwiRoot is the real-map directory of the checkout (../shared/data/openfwi).
+func openfwiRoot(t *testing.T) string {
+	t.Helper()
+	for _, c := range []string{os.Getenv("GENFWI_OPENFWI"), "../../shared/data/openfwi", "../../../shared/data/openfwi"} {
+		if c == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(c, "CurveVel_A", "model", "model1.npy")); err == nil && !st.IsDir() {
+			return c
+		}
+	}
+	t.Skip("real OpenFWI maps not found (set GENFWI_OPENFWI)")
+	return ""
+}
+
+func TestHalfRoundTrip(t *testing.T) {
+	cases := []float32{0, 1, -1, 0.5, -0.09375, 65504, 1e-7, 6.1035156e-05, 3.14159}
+	for _, v := range cases {
+		got := fromHalf(toHalf(v))
+		if d := math.Abs(float64(got - v)); d > math.Abs(float64(v))*1.0/1024+6e-8 {
+			t.Errorf("half(%g) = %g", v, got)
+		}
+	}
+	if !math.IsInf(float64(fromHalf(toHalf(1e6))), 1) {
+		t.Errorf("1e6 did not overflow to +Inf")
+	}
+	// Every half value survives float32 → half exactly.
+	for h := 0; h < 1<<16; h++ {
+		f := fromHalf(uint16(h))
+		if math.IsNaN(float64(f)) {
+			continue
+		}
+		if back := toHalf(f); back != uint16(h) && !(f == 0 && back&0x7fff == 0) {
+			t.Fatalf("half %#04x → %g → %#04x", h, f, back)
+		}
+	}
+}
+
+func TestCodecForWidest(t *testing.T) {
+	c, err := CodecFor("flatvel-a", "curvevel-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Norm.DataMin != -27.11 || c.Norm.DataMax != 55.10 || c.Norm.LabelMin != 1500 || c.Norm.LabelMax != 4500 {
+		t.Fatalf("codec norm %+v", c.Norm)
+	}
+	if _, err := CodecFor("nope"); err == nil {
+		t.Fatal("unknown dataset accepted")
+	}
+}
+
+// TestCodecRoundTripModelResolution: model resolution → OpenFWI layout →
+// model resolution is the identity up to the resize pair and float error
+// (a 64→70→64 bilinear round trip of a smooth field is close to exact).
+func TestCodecRoundTripModelResolution(t *testing.T) {
+	c, _ := CodecFor("curvevel-a")
+	v := make([]float32, VelLen)
+	s := make([]float32, SeisLen)
+	for i := range v {
+		z, x := float64(i/VelW), float64(i%VelW)
+		v[i] = float32(0.8 * math.Sin(z/9) * math.Cos(x/13))
+	}
+	for i := range s {
+		r := i % (SeisT * SeisR)
+		tt, x := float64(r/SeisR), float64(r%SeisR)
+		s[i] = float32(-0.1 + 0.5*math.Sin(tt/17)*math.Cos(x/11))
+	}
+	fv, fs := make([]float32, FullVel), make([]float32, FullSeis)
+	ToOpenFWI(c, v, s, fv, fs)
+	for _, x := range fv {
+		if x < 1500-0.8*1500-1 || x > 4500 {
+			t.Fatalf("velocity %g m/s out of range", x)
+		}
+	}
+	v2, s2 := make([]float32, VelLen), make([]float32, SeisLen)
+	c.VelocityToModel(v2, fv)
+	c.SeismicToModel(s2, fs)
+	if e := maxAbs(v, v2); e > 0.01 {
+		t.Errorf("velocity round trip error %g", e)
+	}
+	if e := maxAbs(s, s2); e > 0.01 {
+		t.Errorf("seismic round trip error %g", e)
+	}
+	// Exactness of the normalisation itself: constant fields survive exactly.
+	for i := range v {
+		v[i] = 0.25
+	}
+	c.VelocityFromModel(fv, v)
+	if math.Abs(float64(fv[0])-3375) > 1e-3 {
+		t.Errorf("0.25 normalised → %g m/s, want 3375", fv[0])
+	}
+}
+
+func maxAbs(a, b []float32) float64 {
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}
+
+func TestBatcherDeterministicAndResumable(t *testing.T) {
+	a := NewBatcher(37, 8, 5)
+	var full [][]int
+	for s := 0; s < 20; s++ {
+		full = append(full, slices.Clone(a.Indices(s, nil)))
+	}
+	// A fresh batcher started at step 11 (a resumed run) draws the same.
+	b := NewBatcher(37, 8, 5)
+	for s := 11; s < 20; s++ {
+		if got := b.Indices(s, nil); !slices.Equal(got, full[s]) {
+			t.Fatalf("step %d: resumed %v, uninterrupted %v", s, got, full[s])
+		}
+	}
+	// Each epoch visits every item exactly once.
+	seen := make([]int, 37)
+	for k := 0; k < 37; k++ {
+		seen[full[k/8][k%8]]++
+	}
+	for i, n := range seen {
+		if n != 1 {
+			t.Fatalf("item %d drawn %d times in epoch 0", i, n)
+		}
+	}
+	// Another seed gives another order.
+	c := NewBatcher(37, 8, 6)
+	if slices.Equal(c.Indices(0, nil), full[0]) {
+		t.Fatal("seed does not change the batches")
+	}
+}
+
+// TestPDEDeviationRealPairIsZero: a real pair (seismic simulated from its map
+// by the same OpenFWI-exact model) taken through normalise/de-normalise only
+// has a deviation at rounding level, while a pair with the wrong velocity does
+// not.
+func TestPDEDeviationRealPairIsZero(t *testing.T) {
+	root := openfwiRoot(t)
+	maps, n, err := openfwi.ReadModels(filepath.Join(root, "CurveVel_A", "model", "model1.npy"))
+	if err != nil || n < 2 {
+		t.Fatal(err)
+	}
+	c, _ := CodecFor("curvevel-a")
+	ctx := context.Background()
+	v0, v1 := maps[:FullVel], maps[FullVel:2*FullVel]
+	s0 := make([]float32, FullSeis)
+	if err := defaultSimulate(ctx, v0, s0); err != nil {
+		t.Fatal(err)
+	}
+	// normalise, de-normalise (what a stored pair goes through).
+	sn := make([]float32, FullSeis)
+	c.Norm.Data(sn, s0)
+	c.Norm.DataInverse(sn, sn)
+	d, err := PDEDeviation(ctx, c, v0, sn, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.MSENorm > 1e-10 || d.RelL2 > 1e-5 || d.Clipped != 0 {
+		t.Fatalf("real pair deviation %+v, want ≈ 0", d)
+	}
+	wrong, err := PDEDeviation(ctx, c, v1, sn, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrong.MSENorm < 1e-4 || wrong.RelL2 < 0.05 {
+		t.Fatalf("mismatched pair deviation %+v is too small", wrong)
+	}
+	ds, err := PDEDeviations(ctx, c, slices.Concat(v0, v1), slices.Concat(sn, sn), nil, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds[0] != d || ds[1] != wrong {
+		t.Fatalf("parallel deviations %+v differ from serial %+v %+v", ds, d, wrong)
+	}
+	if _, err := PDEDeviation(ctx, c, v0[:10], sn, nil, nil); err == nil {
+		t.Fatal("short map accepted")
+	}
+}
+
+func TestPairsTrainOnlyAndCache(t *testing.T) {
+	root := openfwiRoot(t)
+	cfg := TrainConfig{Root: root, Datasets: []string{"flatvel-a", "curvevel-a"}, PerDataset: 3}
+	maps, origins, err := SelectTrainMaps(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(origins) != 6 || len(maps) != 6*FullVel {
+		t.Fatalf("%d origins, %d values", len(origins), len(maps))
+	}
+	for _, o := range origins {
+		if o.File == "model/model11.npy" || o.File == "model/model12.npy" {
+			t.Fatalf("training selection reached test file %+v", o)
+		}
+	}
+	// Spread over the split: the third map of each dataset comes from a later file.
+	if origins[2].File == origins[0].File {
+		t.Errorf("selection not spread over files: %+v", origins[:3])
+	}
+	// A cheap stand-in simulator keeps this test fast; the cache logic is
+	// what is under test.
+	sim := func(_ context.Context, v, dst []float32) error {
+		for i := range dst {
+			dst[i] = v[i%FullVel] / 200
+		}
+		return nil
+	}
+	c, _ := CodecFor(cfg.Datasets...)
+	p, err := PairsFromMaps(context.Background(), c, maps, sim, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Origin, p.Key = origins, PairsKey(c, "test", maps)
+	path := filepath.Join(t.TempDir(), "pairs.bin")
+	if err := WritePairs(path, p); err != nil {
+		t.Fatal(err)
+	}
+	q, err := ReadPairs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.N != p.N || q.Key != p.Key || !slices.Equal(q.Vel, p.Vel) || !slices.Equal(q.Seis, p.Seis) || q.Origin[5] != p.Origin[5] || q.Codec != p.Codec {
+		t.Fatal("pair file round trip differs")
+	}
+	// The float16 velocity of pair 0 matches the codec applied directly.
+	want := make([]float32, VelLen)
+	c.VelocityToModel(want, maps[:FullVel])
+	got := make([]float32, VelLen)
+	q.Velocity(got, 0)
+	if e := maxAbs(want, got); e > 1e-3 {
+		t.Fatalf("stored velocity differs by %g", e)
+	}
+	// Corruption is detected.
+	b, _ := os.ReadFile(path)
+	b[len(b)-3] ^= 0xff
+	os.WriteFile(path, b, 0o644)
+	if _, err := ReadPairs(path); err == nil {
+		t.Fatal("corrupt pair file accepted")
+	}
+	// Keys depend on the maps.
+	if PairsKey(c, "test", maps[FullVel:]) == p.Key {
+		t.Fatal("key ignores the maps")
+	}
+}
