@@ -1,0 +1,45 @@
+package wavediff
+
+import (
+	"fmt"
+
+	"genfwi/figures"
+	"genfwi/openfwi"
+)
+
+// GalleryShot is the shot drawn in galleries: the middle source (x = 340 m).
+const GalleryShot = 2
+
+// VelocityPanel is a figure panel of one 70×70 map in m/s on the fixed
+// 1500–4500 m/s scale. It does not copy vel.
+func VelocityPanel(title string, vel []float32) figures.Panel {
+	return figures.Panel{Title: title, Raster: figures.VelocityRaster(vel, openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX),
+		Scale: figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)}
+}
+
+// GatherPanel is a figure panel of shot GalleryShot of one 5×1000×70 sample
+// (raw amplitudes), clipped at ±clip (clip ≤ 0: 99th percentile of |d|).
+func GatherPanel(title string, seis []float32, clip float64) figures.Panel {
+	shot := seis[GalleryShot*openfwi.NT*openfwi.Receivers : (GalleryShot+1)*openfwi.NT*openfwi.Receivers]
+	return figures.Panel{Title: fmt.Sprintf("%s (shot %d)", title, GalleryShot+1),
+		Raster: figures.GatherRaster(shot, openfwi.NT, openfwi.Receivers, openfwi.DT, 0, openfwi.DX),
+		Scale:  figures.GatherScale(shot, clip)}
+}
+
+// ModelPairPanels converts one model-resolution pair with codec and returns
+// a velocity panel (if vel != nil) and a gather panel (if seis != nil). It
+// allocates the OpenFWI-layout copies.
+func ModelPairPanels(codec Codec, title string, vel, seis []float32) []figures.Panel {
+	var ps []figures.Panel
+	if vel != nil {
+		fv := make([]float32, FullVel)
+		codec.VelocityFromModel(fv, vel)
+		ps = append(ps, VelocityPanel(title+" velocity", fv))
+	}
+	if seis != nil {
+		fs := make([]float32, FullSeis)
+		codec.SeismicFromModel(fs, seis)
+		ps = append(ps, GatherPanel(title+" seismic", fs, 0))
+	}
+	return ps
+}

@@ -1,0 +1,194 @@
+package wavediff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"genfwi/autograd"
+	"genfwi/figures"
+	"genfwi/models/vqae"
+	"genfwi/nn"
+	"genfwi/tensor"
+)
+
+// CheckVQAEConfig checks that an autoencoder config reads the pipeline's
+// model resolution: velocity 1×64×64 and seismic 5×256×64.
+func CheckVQAEConfig(c *vqae.Config) error {
+	if b := c.Velocity; b != nil && (b.InChannels != 1 || b.Resolution != [2]int{VelH, VelW}) {
+		return fmt.Errorf("vqae config %q: velocity branch must read 1×%d×%d, has %d×%v", c.Name, VelH, VelW, b.InChannels, b.Resolution)
+	}
+	if b := c.Seismic; b != nil && (b.InChannels != Shots || b.Resolution != [2]int{SeisT, SeisR}) {
+		return fmt.Errorf("vqae config %q: seismic branch must read %d×%d×%d (the pipeline's model resolution), has %d×%v", c.Name, Shots, SeisT, SeisR, b.InChannels, b.Resolution)
+	}
+	return nil
+}
+
+// vqaeInputs decodes a batch into the tensors the mode needs (nil otherwise).
+func vqaeInputs(mode vqae.Mode, pairs *Pairs, idx []int, vel, seis *tensor.Tensor) (s, v *tensor.Tensor) {
+	needS := mode.HasSeismicEncoder() || mode.HasSeismicDecoder()
+	needV := mode.HasVelocityEncoder() || mode.HasVelocityDecoder()
+	var sd, vd []float32
+	if needS {
+		sd, s = seis.Data, seis
+	}
+	if needV {
+		vd, v = vel.Data, vel
+	}
+	pairs.Batch(idx, vd, sd)
+	return s, v
+}
+
+func constOrNil(tp *autograd.Tape, t *tensor.Tensor) *autograd.Var {
+	if t == nil {
+		return nil
+	}
+	return tp.Const(t)
+}
+
+type codeStatsJSON struct {
+	Counts   []int64 `json:"counts"`
+	LastUsed []int   `json:"last_used"`
+	Step     int     `json:"step"`
+	Reinit   int     `json:"reinitialised"`
+}
+
+// TrainVQAE trains (or resumes training of) a VQ autoencoder of any mode on
+// pairs: Adam with the config's betas, learning rate LR·LRDecay^⌊step/
+// DecayEvery⌋, global-norm clipping, dead-code re-initialisation every
+// DeadCodeEvery steps from the batch's latents, periodic reconstruction
+// figures. See runTraining for checkpoints and resumption. It returns the
+// run summary, whose Extra holds the final codebook usage and perplexity.
+func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptions) (*TrainSummary, error) {
+	if err := CheckVQAEConfig(cfg); err != nil {
+		return nil, err
+	}
+	m, err := vqae.New(*cfg)
+	if err != nil {
+		return nil, err
+	}
+	tc := cfg.Train
+	if tc.BatchSize < 1 || tc.LR <= 0 {
+		return nil, fmt.Errorf("vqae config %q: train.batch_size and train.lr must be positive", cfg.Name)
+	}
+	pcg := rand.NewPCG(o.Seed, 0x76716165)
+	m.RNG = rand.New(pcg)
+	m.Training = true
+	opt := nn.NewAdam()
+	if tc.Beta1 > 0 {
+		opt.Beta1 = tc.Beta1
+	}
+	if tc.Beta2 > 0 {
+		opt.Beta2 = tc.Beta2
+	}
+	stats := vqae.NewCodeStats(cfg.NEmbed)
+	reinit := 0
+	vel := tensor.New(tc.BatchSize, 1, VelH, VelW)
+	seis := tensor.New(tc.BatchSize, Shots, SeisT, SeisR)
+	mode := cfg.Mode
+	if mode == "" {
+		mode = vqae.Joint
+	}
+	// Fixed pairs for the periodic reconstruction figures.
+	show := []int{0, pairs.N / 3, 2 * pairs.N / 3, pairs.N - 1}
+	job := &trainJob{
+		kind: "vqae-" + string(mode), pairs: pairs.N, batch: tc.BatchSize, steps: tc.Steps,
+		arena: m.Arena, opt: opt, rng: pcg, clip: tc.GradClip, tape: autograd.NewTape(),
+		lr: func(step int) float64 {
+			if tc.LRDecay > 0 && tc.DecayEvery > 0 {
+				return tc.LR * math.Pow(tc.LRDecay, float64(step/tc.DecayEvery))
+			}
+			return tc.LR
+		},
+		stepFn: func(tp *autograd.Tape, step int, idx []int) (float64, map[string]float64, error) {
+			s, v := vqaeInputs(mode, pairs, idx, vel, seis)
+			loss, parts := m.Loss(tp, constOrNil(tp, s), constOrNil(tp, v))
+			autograd.Backward(loss)
+			stats.Observe(parts.Indices)
+			if tc.DeadCodeEvery > 0 && (step+1)%tc.DeadCodeEvery == 0 {
+				if dead := stats.Dead(tc.DeadCodeEvery); len(dead) > 0 {
+					reinit += m.Quant.ReinitCodes(dead, parts.H, m.RNG, stats)
+				}
+			}
+			lv := float64(loss.Item())
+			if math.IsNaN(lv) || math.IsInf(lv, 0) {
+				return 0, nil, fmt.Errorf("loss is %g", lv)
+			}
+			return lv, map[string]float64{"l1_seis": parts.L1Seis, "l1_vel": parts.L1Vel, "vq": parts.VQ,
+				"align": parts.Align, "cross": parts.Cross, "perplexity": parts.Perplexity, "usage": parts.Usage}, nil
+		},
+		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
+		load: func(path string) error { _, err := nn.LoadModel(path, m.Arena, nil); return err },
+		saveExtra: func() any {
+			return codeStatsJSON{Counts: stats.Counts, LastUsed: stats.LastUsed, Step: stats.Step, Reinit: reinit}
+		},
+		loadExtra: func(b []byte) error {
+			var c codeStatsJSON
+			if err := json.Unmarshal(b, &c); err != nil {
+				return err
+			}
+			if len(c.Counts) != cfg.NEmbed || len(c.LastUsed) != cfg.NEmbed {
+				return fmt.Errorf("code statistics for %d codes, model has %d", len(c.Counts), cfg.NEmbed)
+			}
+			stats.Counts, stats.LastUsed, stats.Step, reinit = c.Counts, c.LastUsed, c.Step, c.Reinit
+			return nil
+		},
+		sample: func(ctx context.Context, path string) error {
+			m.Training = false
+			defer func() { m.Training = true }()
+			return ReconstructionFigure(m, pairs, show, path)
+		},
+	}
+	sum := &TrainSummary{}
+	if err := runTraining(ctx, o, job, sum); err != nil {
+		return nil, err
+	}
+	sum.Extra = map[string]any{"config": cfg.Name, "mode": string(mode), "codebook_usage": stats.Usage(),
+		"codebook_perplexity": stats.Perplexity(), "codes_reinitialised": reinit}
+	if err := writeJSONAtomic(o.Out+"/train.json", sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// ReconstructionFigure writes a PNG with, for each pair idx, the true and
+// reconstructed velocity and middle-shot gather (in the OpenFWI layout),
+// for the modalities the model decodes.
+func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) error {
+	mode := m.Cfg.Mode
+	if mode == "" {
+		mode = vqae.Joint
+	}
+	vel := tensor.New(len(idx), 1, VelH, VelW)
+	seis := tensor.New(len(idx), Shots, SeisT, SeisR)
+	s, v := vqaeInputs(mode, pairs, idx, vel, seis)
+	tp := autograd.NewTape()
+	tp.NoGrad = true
+	var sIn, vIn *autograd.Var
+	if mode.HasSeismicEncoder() {
+		sIn = constOrNil(tp, s)
+	}
+	if mode.HasVelocityEncoder() {
+		vIn = constOrNil(tp, v)
+	}
+	sh, vh := m.Decode(tp, m.Encode(tp, sIn, vIn))
+	var panels []figures.Panel
+	for j := range idx {
+		var ts, tv, rs, rv []float32
+		if sh != nil {
+			ts, rs = seis.Data[j*SeisLen:(j+1)*SeisLen], sh.Value.Data[j*SeisLen:(j+1)*SeisLen]
+		}
+		if vh != nil {
+			tv, rv = vel.Data[j*VelLen:(j+1)*VelLen], vh.Value.Data[j*VelLen:(j+1)*VelLen]
+		}
+		panels = append(panels, ModelPairPanels(pairs.Codec, fmt.Sprintf("#%d true", idx[j]), tv, ts)...)
+		panels = append(panels, ModelPairPanels(pairs.Codec, fmt.Sprintf("#%d recon", idx[j]), rv, rs)...)
+	}
+	cols := 4
+	if sh == nil || vh == nil {
+		cols = 2
+	}
+	return figures.Grid(path, "autoencoder reconstructions ("+string(mode)+")", panels, cols)
+}
