@@ -10,7 +10,9 @@ package wave
 //	w      = c0 p1 + Σ_k w_k (p1[z,x±k] + p1[z±k,x])       (h² ∇²p, c0 = 2 w_0)
 //	p0     = A w + Q p1 − P p0                               A = (v dt/h)², Q = 2 − κ, P = 1 − κ
 //
-// which is openfwi.md §3.4: (2 + 2 c1 α − κ) p1 − (1 − κ) p0 + α lap.
+// which is openfwi.md §3.4: (2 + 2 c1 α − κ) p1 − (1 − κ) p0 + α lap. Both
+// damping forms have P = Q − 1 (Devito: Q = 2/(1+κ/2)), so the kernels store
+// only A and Q and compute p0 = A w + Q (p1 − p0) + p0.
 // Adjoint step (the transpose of the forward step in p^n):
 //
 //	l0     = c0 A l1 + Σ_k w_k ((A l1)[z,x±k] + (A l1)[z±k,x]) + Q l1 − P l0
@@ -23,7 +25,7 @@ type coef[T float] struct {
 	order, hw      int
 	nzp, nxp       int // padded grid (model + 2 nb)
 	rows, stride   int // nzp + 2hw, nxp + 2hw
-	A, Q, P        []T // [rows][stride]; zero in the halo
+	A, Q           []T // [rows][stride]; zero in the halo
 	c0, w1, w2, w3 T
 	w4             T
 }
@@ -50,7 +52,7 @@ func fwdRows2[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 		pu := p1[i-s : i-s+n]
 		pd := p1[i+s : i+s+n]
 		o := p0[i : i+n]
-		a, q, p := c.A[i:i+n], c.Q[i:i+n], c.P[i:i+n]
+		a, q := c.A[i:i+n], c.Q[i:i+n]
 		var w []T
 		if ws != nil {
 			w = ws[i : i+n]
@@ -60,7 +62,7 @@ func fwdRows2[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 			if w != nil {
 				w[x] = l
 			}
-			o[x] = a[x]*l + q[x]*pc[x+1] - p[x]*o[x]
+			o[x] = a[x]*l + q[x]*(pc[x+1]-o[x]) + o[x]
 		}
 	}
 }
@@ -76,19 +78,19 @@ func fwdRows4[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 		pd1 := p1[i+s : i+s+n]
 		pd2 := p1[i+2*s : i+2*s+n]
 		o := p0[i : i+n]
-		a, q, p := c.A[i:i+n], c.Q[i:i+n], c.P[i:i+n]
+		a, q := c.A[i:i+n], c.Q[i:i+n]
 		if ws != nil {
 			w := ws[i : i+n]
 			for x := 0; x < n; x++ {
 				l := c0*pc[x+2] + w1*(pc[x+1]+pc[x+3]+pu1[x]+pd1[x]) + w2*(pc[x]+pc[x+4]+pu2[x]+pd2[x])
 				w[x] = l
-				o[x] = a[x]*l + q[x]*pc[x+2] - p[x]*o[x]
+				o[x] = a[x]*l + q[x]*(pc[x+2]-o[x]) + o[x]
 			}
 			continue
 		}
 		for x := 0; x < n; x++ {
 			l := c0*pc[x+2] + w1*(pc[x+1]+pc[x+3]+pu1[x]+pd1[x]) + w2*(pc[x]+pc[x+4]+pu2[x]+pd2[x])
-			o[x] = a[x]*l + q[x]*pc[x+2] - p[x]*o[x]
+			o[x] = a[x]*l + q[x]*(pc[x+2]-o[x]) + o[x]
 		}
 	}
 }
@@ -102,7 +104,7 @@ func fwdRows8[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 		u1, u2, u3, u4 := p1[i-s:i-s+n], p1[i-2*s:i-2*s+n], p1[i-3*s:i-3*s+n], p1[i-4*s:i-4*s+n]
 		d1, d2, d3, d4 := p1[i+s:i+s+n], p1[i+2*s:i+2*s+n], p1[i+3*s:i+3*s+n], p1[i+4*s:i+4*s+n]
 		o := p0[i : i+n]
-		a, q, p := c.A[i:i+n], c.Q[i:i+n], c.P[i:i+n]
+		a, q := c.A[i:i+n], c.Q[i:i+n]
 		var w []T
 		if ws != nil {
 			w = ws[i : i+n]
@@ -113,7 +115,7 @@ func fwdRows8[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 			if w != nil {
 				w[x] = l
 			}
-			o[x] = a[x]*l + q[x]*pc[x+4] - p[x]*o[x]
+			o[x] = a[x]*l + q[x]*(pc[x+4]-o[x]) + o[x]
 		}
 	}
 }
@@ -132,7 +134,7 @@ func adjRows[T float](c *coef[T], l0, l1 []T, z0, z1 int) {
 			for k := 1; k <= hw; k++ {
 				l += wts[k] * (A[i-k]*l1[i-k] + A[i+k]*l1[i+k] + A[i-k*s]*l1[i-k*s] + A[i+k*s]*l1[i+k*s])
 			}
-			l0[i] = l + c.Q[i]*l1[i] - c.P[i]*l0[i]
+			l0[i] = l + c.Q[i]*(l1[i]-l0[i]) + l0[i]
 		}
 	}
 }

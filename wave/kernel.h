@@ -11,8 +11,8 @@ typedef struct {
 	float c0, w1, w2, w3, w4;
 } wave_coef;
 
-static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
-                   float *p0, const float *p1, float *ws, int z0, int z1);
-static void wave_adj_rows(const wave_coef *c, const float *A, const float *Q, const float *P,
-                   float *l0, const float *l1, int z0, int z1);
+static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
+                          float *p0, const float *p1, float *ws, int z0, int z1);
+static void wave_adj_rows(const wave_coef *c, const float *A, const float *Q,
+                          float *l0, const float *l1, int z0, int z1);
 #endif

@@ -255,7 +255,6 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	r.bscale = make([]float64, c.nzp*c.nxp)
 	var kmax float64
 	c.Q = make([]T, r.fields)
-	c.P = make([]T, r.fields)
 	for z := 0; z < c.nzp; z++ {
 		for x := 0; x < c.nxp; x++ {
 			j := z*c.nxp + x
@@ -267,12 +266,10 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 				den := 1 + kap/2
 				c.A[i] = T(a * a / den)
 				c.Q[i] = T(2 / den)
-				c.P[i] = T((1 - kap/2) / den)
 				r.bscale[j] = 1 / den
 			} else {
 				c.A[i] = T(a * a)
 				c.Q[i] = T(2 - kap)
-				c.P[i] = T(1 - kap)
 				r.bscale[j] = 1
 			}
 			kmax = max(kmax, kap)
