@@ -2,7 +2,9 @@ package fwi
 
 import (
 	"context"
+	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"genfwi/wave"
@@ -111,5 +113,118 @@ func TestInvertTinyDecreasesMisfitAndError(t *testing.T) {
 			}
 			t.Logf("%s: misfit %.4g → %.4g, RMSE %.1f → %.1f m/s, %d solves", tc.name, first.Misfit, last.Misfit, e0, e1, st.Solves)
 		})
+	}
+}
+
+func TestInvertResumeAfterInterruption(t *testing.T) {
+	sv, truth := tinySurvey(t)
+	obs := observe(t, sv, truth)
+	start := LinearGradient(20, 20, 2000, 2000+40*19)
+	cfg := Config{Method: LBFGS, Iters: 3, Bands: []float64{8, 0}}
+	stop := errors.New("interrupted")
+	st := &State{Model: append([]float32(nil), start...)}
+	// Interrupt after the first iteration of the second band.
+	err := Invert(context.Background(), sv, obs, st, cfg, func(s *State) error {
+		if s.Band == 1 && s.Iter == 1 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("Invert = %v, want the callback's error", err)
+	}
+	if st.Done || st.Band != 1 || st.Iter != 1 {
+		t.Fatalf("interrupted state: band %d iter %d done %v", st.Band, st.Iter, st.Done)
+	}
+	solves := st.Solves
+	// Resume from a copy, as if loaded from a checkpoint.
+	rs := &State{Band: st.Band, Iter: st.Iter, Model: append([]float32(nil), st.Model...),
+		History: append([]Iteration(nil), st.History...), Solves: st.Solves, Seconds: st.Seconds}
+	if err := Invert(context.Background(), sv, obs, rs, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !rs.Done || rs.Solves <= solves {
+		t.Fatalf("resumed: done %v, solves %d (before %d)", rs.Done, rs.Solves, solves)
+	}
+	// History: band 0 iterations 0..3, band 1 iterations 0..3, each once.
+	var got []int
+	for _, h := range rs.History {
+		got = append(got, h.Band*10+h.Iter)
+	}
+	want := []int{0, 1, 2, 3, 10, 11, 12, 13}
+	if len(got) != len(want) {
+		t.Fatalf("history band·10+iter = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("history band·10+iter = %v, want %v", got, want)
+		}
+	}
+	if rmse(rs.Model, truth) >= rmse(start, truth) {
+		t.Errorf("resumed run did not improve the model")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	bad := []Config{
+		{Bands: []float64{-1}},
+		{Bounds: Bounds{Min: 3000, Max: 2000}},
+		{Method: LBFGS, ShotsPerEval: 1},
+		{Iters: -1},
+	}
+	for i, c := range bad {
+		if err := c.Validate(); err == nil {
+			t.Errorf("config %d accepted: %+v", i, c)
+		}
+	}
+	if err := (Config{Method: Adam, ShotsPerEval: 1}).Validate(); err != nil {
+		t.Errorf("Adam with one shot per evaluation rejected: %v", err)
+	}
+}
+
+func TestEvalBatchMatchesEval(t *testing.T) {
+	sv, truth := tinySurvey(t)
+	obs := observe(t, sv, truth)
+	sim, err := wave.NewSimulator(sv.Grid, sv.Shots, sv.Wavelet, sv.Opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := NewObjective(sim, obs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := LinearGradient(20, 20, 2000, 2800)
+	b := LinearGradient(20, 20, 2100, 2700)
+	shots := [][]int{{1}, {0, 3}}
+	grads := [][]float32{make([]float32, 400), make([]float32, 400)}
+	js, err := obj.EvalBatch(context.Background(), [][]float32{a, b}, shots, grads, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := make([]float32, 400)
+	for k, v := range [][]float32{a, b} {
+		j, err := obj.Eval(context.Background(), v, shots[k], g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(j-js[k]) > 1e-9*math.Abs(j) || rmse(g, grads[k]) > 1e-6*norm2(g) {
+			t.Errorf("particle %d: batch J %g vs single %g", k, js[k], j)
+		}
+	}
+	if obj.Solves() != 2*(1+2)*2 {
+		t.Errorf("solves %d, want 12 (2 per shot, 3 shots, twice)", obj.Solves())
+	}
+	// One random shot per particle, WISER-style.
+	r := rand.New(rand.NewPCG(1, 2))
+	seen := map[int]bool{}
+	for i := 0; i < 50; i++ {
+		s := RandomShots(r, 4, 1)
+		if len(s) != 1 || s[0] < 0 || s[0] >= 4 {
+			t.Fatalf("RandomShots = %v", s)
+		}
+		seen[s[0]] = true
+	}
+	if len(seen) != 4 || RandomShots(r, 4, 4) != nil {
+		t.Errorf("RandomShots covered %d of 4 shots", len(seen))
 	}
 }
