@@ -1,0 +1,296 @@
+package vqae
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"genfwi/autograd"
+	"genfwi/nn"
+	"genfwi/tensor"
+)
+
+// Model is a VQ autoencoder of any Mode. Branch fields a Mode does not use
+// are nil. Build it with New; the parameters live in Arena.
+//
+// Shapes: seismic (N, C_s, T, W_s) = (N, Seismic.InChannels,
+// Seismic.Resolution...), velocity (N, 1, 64, 64), latent h (N, D, 16, 16)
+// with D = EmbedDim. Inputs are in the OpenFWI normalised scale [−1, 1].
+type Model struct {
+	Cfg Config
+
+	SeisEnc *Encoder
+	VelEnc  *Encoder
+	SeisDec *Decoder
+	VelDec  *Decoder
+	// QuantConv maps the concatenated encoder outputs to D (Joint), or the
+	// seismic encoder output to D (OneInTwoOut, SeismicOnly, and h_s in
+	// Aligned); VelQuantConv is the velocity one (Aligned, VelocityOnly).
+	QuantConv    *nn.Conv2d
+	VelQuantConv *nn.Conv2d
+	// SeisPostQuant and VelPostQuant map D back to each decoder's z_channels.
+	SeisPostQuant *nn.Conv2d
+	VelPostQuant  *nn.Conv2d
+	Quant         *Quantizer
+
+	// Arena holds every parameter (order: Params).
+	Arena *nn.Arena
+
+	// Training enables dropout; RNG draws its masks (needed only when a
+	// branch has Dropout > 0 and Training is set).
+	Training bool
+	RNG      *rand.Rand
+}
+
+// New validates c and builds the model with weights drawn from a PCG seeded
+// by c.Seed (PyTorch-default initialisation, codebook U(−1/K, 1/K)).
+func New(c Config) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.Mode == "" {
+		c.Mode = Joint
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+	m := &Model{Cfg: c}
+	mode := c.Mode
+	if mode.HasSeismicEncoder() {
+		m.SeisEnc = NewEncoder("seismic.encoder", rng, *c.Seismic)
+	}
+	if mode.HasVelocityEncoder() {
+		m.VelEnc = NewEncoder("velocity.encoder", rng, *c.Velocity)
+	}
+	switch mode {
+	case Joint:
+		m.QuantConv = conv1("quant_conv", rng, c.Seismic.ZChannels+c.Velocity.ZChannels, c.EmbedDim)
+	case Aligned:
+		m.QuantConv = conv1("seismic.quant_conv", rng, c.Seismic.ZChannels, c.EmbedDim)
+		m.VelQuantConv = conv1("velocity.quant_conv", rng, c.Velocity.ZChannels, c.EmbedDim)
+	case OneInTwoOut, SeismicOnly:
+		m.QuantConv = conv1("quant_conv", rng, c.Seismic.ZChannels, c.EmbedDim)
+	case VelocityOnly:
+		m.VelQuantConv = conv1("quant_conv", rng, c.Velocity.ZChannels, c.EmbedDim)
+	}
+	m.Quant = NewQuantizer(rng, c.NEmbed, c.EmbedDim, or(c.Beta, 0.25), c.VQLoss != "standard")
+	if mode.HasSeismicDecoder() {
+		m.SeisPostQuant = conv1("seismic.post_quant_conv", rng, c.EmbedDim, c.Seismic.ZChannels)
+		m.SeisDec = NewDecoder("seismic.decoder", rng, *c.Seismic)
+	}
+	if mode.HasVelocityDecoder() {
+		m.VelPostQuant = conv1("velocity.post_quant_conv", rng, c.EmbedDim, c.Velocity.ZChannels)
+		m.VelDec = NewDecoder("velocity.decoder", rng, *c.Velocity)
+	}
+	m.Arena = nn.NewArena(m.collect())
+	return m, nil
+}
+
+func (m *Model) collect() []*nn.Param {
+	var ps []*nn.Param
+	if m.SeisEnc != nil {
+		ps = append(ps, m.SeisEnc.Params()...)
+	}
+	if m.VelEnc != nil {
+		ps = append(ps, m.VelEnc.Params()...)
+	}
+	ps = append(ps, nn.Collect(moduleOrNil(m.QuantConv), moduleOrNil(m.VelQuantConv), m.Quant, moduleOrNil(m.SeisPostQuant), moduleOrNil(m.VelPostQuant))...)
+	if m.SeisDec != nil {
+		ps = append(ps, m.SeisDec.Params()...)
+	}
+	if m.VelDec != nil {
+		ps = append(ps, m.VelDec.Params()...)
+	}
+	return ps
+}
+
+// Params returns every trainable parameter in arena order.
+func (m *Model) Params() []*nn.Param { return m.Arena.Params }
+
+// NumParams returns the number of scalar parameters.
+func (m *Model) NumParams() int { return m.Arena.NumParams() }
+
+// LatentShape returns the per-sample latent shape [D, H, W].
+func (m *Model) LatentShape() [3]int { return m.Cfg.LatentShape() }
+
+func (m *Model) fc() fwdCtx { return fwdCtx{training: m.Training, rng: m.RNG} }
+
+// encodeParts returns the per-encoder pre-quantisation latents h_s, h_v
+// (each (N, D, h, w); nil when that input or encoder is absent). In Joint
+// mode both are nil and the joint latent is returned as joint.
+func (m *Model) encodeParts(seis, vel *autograd.Var) (hs, hv, joint *autograd.Var) {
+	fc := m.fc()
+	switch m.Cfg.Mode {
+	case Joint:
+		if seis == nil || vel == nil {
+			panic("vqae: Encode: joint mode needs both seismic and velocity")
+		}
+		zs, zv := m.SeisEnc.forward(fc, seis), m.VelEnc.forward(fc, vel)
+		return nil, nil, m.QuantConv.Forward(autograd.Concat(1, zs, zv))
+	case Aligned:
+		if seis != nil {
+			hs = m.QuantConv.Forward(m.SeisEnc.forward(fc, seis))
+		}
+		if vel != nil {
+			hv = m.VelQuantConv.Forward(m.VelEnc.forward(fc, vel))
+		}
+		if hs == nil && hv == nil {
+			panic("vqae: Encode: aligned mode needs seismic or velocity")
+		}
+		return hs, hv, nil
+	case OneInTwoOut, SeismicOnly:
+		if seis == nil {
+			panic(fmt.Sprintf("vqae: Encode: mode %s needs seismic input", m.Cfg.Mode))
+		}
+		return nil, nil, m.QuantConv.Forward(m.SeisEnc.forward(fc, seis))
+	case VelocityOnly:
+		if vel == nil {
+			panic("vqae: Encode: velocity mode needs velocity input")
+		}
+		return nil, nil, m.VelQuantConv.Forward(m.VelEnc.forward(fc, vel))
+	}
+	panic("vqae: unknown mode " + string(m.Cfg.Mode))
+}
+
+// Encode returns the pre-quantisation latent h (N, D, 16, 16), the target
+// of the latent diffusion (LDM's VQModelInterface.encode). Inputs the mode
+// does not use may be nil; in Joint mode both are required, in Aligned mode
+// either (h = ½(h_s + h_v) when both are given), in OneInTwoOut and
+// SeismicOnly seismic, in VelocityOnly velocity. Missing required inputs
+// panic (programmer error).
+func (m *Model) Encode(tp *autograd.Tape, seis, vel *autograd.Var) *autograd.Var {
+	hs, hv, joint := m.encodeParts(seis, vel)
+	switch {
+	case joint != nil:
+		return joint
+	case hs != nil && hv != nil:
+		return autograd.Scale(autograd.Add(hs, hv), 0.5)
+	case hs != nil:
+		return hs
+	default:
+		return hv
+	}
+}
+
+// Decode quantises h (N, D, 16, 16) with the shared codebook (LDM's decode
+// quantises first) and returns the reconstructions: seismic (N, C_s, T,
+// W_s) and velocity (N, 1, 64, 64), nil for a modality the mode has no
+// decoder for.
+func (m *Model) Decode(tp *autograd.Tape, h *autograd.Var) (seisHat, velHat *autograd.Var) {
+	return m.DecodeQuantized(tp, m.Quant.Quantize(h).Zq)
+}
+
+// DecodeQuantized decodes an already quantised latent zq without
+// quantising again (post_quant_conv, then each decoder).
+func (m *Model) DecodeQuantized(tp *autograd.Tape, zq *autograd.Var) (seisHat, velHat *autograd.Var) {
+	fc := m.fc()
+	if m.SeisDec != nil {
+		seisHat = m.SeisDec.forward(fc, m.SeisPostQuant.Forward(zq))
+	}
+	if m.VelDec != nil {
+		velHat = m.VelDec.forward(fc, m.VelPostQuant.Forward(zq))
+	}
+	return seisHat, velHat
+}
+
+// LossParts are the terms of one Loss evaluation (float64 copies) plus what
+// the training loop needs for codebook bookkeeping.
+type LossParts struct {
+	Total  float64 `json:"total"`
+	L1Seis float64 `json:"l1_seis"` // mean |ŝ − s| (0 without a seismic decoder)
+	L1Vel  float64 `json:"l1_vel"`  // mean |v̂ − v|
+	VQ     float64 `json:"vq"`      // VQ loss (mean over quantised latents)
+	Align  float64 `json:"align"`   // Aligned: mean (h_s − h_v)²
+	Cross  float64 `json:"cross"`   // Aligned: L1 of the cross-decodings (sum of both)
+	// Perplexity of this batch's code histogram and the fraction of the
+	// codebook it uses.
+	Perplexity float64 `json:"perplexity"`
+	Usage      float64 `json:"usage"`
+	// Indices are the chosen codes (for CodeStats.Observe); H is the
+	// pre-quantisation latent (for Quantizer.ReinitCodes), on the tape.
+	Indices []int          `json:"-"`
+	H       *tensor.Tensor `json:"-"`
+}
+
+// Loss runs the autoencoder on a batch and returns the training loss
+//
+//	L = w_s·mean|ŝ−s| + w_v·mean|v̂−v| + L_vq   (+ λ_a·mean(h_s−h_v)² + w_x·(cross L1) in Aligned mode)
+//
+// as a one-element Var on tp, with its parts. Each modality's reconstruction
+// target is its own input; in OneInTwoOut mode vel is only a target. Inputs
+// required by the mode's encoders and decoders must be non-nil.
+func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var, LossParts) {
+	c := &m.Cfg
+	ws, wv := or(c.SeisWeight, 1), or(c.VelWeight, 1)
+	var p LossParts
+	if m.SeisDec != nil && seis == nil || m.VelDec != nil && vel == nil {
+		panic(fmt.Sprintf("vqae: Loss: mode %s needs targets for every decoder", c.Mode))
+	}
+	recon := func(zq *autograd.Var, seisT, velT *autograd.Var) (l *autograd.Var, ls, lv float64) {
+		sh, vh := m.DecodeQuantized(tp, zq)
+		if sh != nil {
+			t := autograd.L1(sh, seisT)
+			ls = float64(t.Item())
+			l = autograd.Scale(t, float32(ws))
+		}
+		if vh != nil {
+			t := autograd.L1(vh, velT)
+			lv = float64(t.Item())
+			t = autograd.Scale(t, float32(wv))
+			if l == nil {
+				l = t
+			} else {
+				l = autograd.Add(l, t)
+			}
+		}
+		return l, ls, lv
+	}
+	var total *autograd.Var
+	if c.Mode != Aligned {
+		encS, encV := seis, vel
+		if c.Mode == OneInTwoOut {
+			encV = nil
+		}
+		h := m.Encode(tp, encS, encV)
+		q := m.Quant.Quantize(h)
+		l, ls, lv := recon(q.Zq, seis, vel)
+		total = autograd.Add(l, q.Loss)
+		p.L1Seis, p.L1Vel, p.VQ = ls, lv, float64(q.Loss.Item())
+		p.Indices, p.H = q.Indices, h.Value
+	} else {
+		hs, hv, _ := m.encodeParts(seis, vel)
+		qs, qv := m.Quant.Quantize(hs), m.Quant.Quantize(hv)
+		ls1, l1s, _ := reconSeis(m, tp, qs.Zq, seis, ws)
+		lv1, _, l1v := reconVel(m, tp, qv.Zq, vel, wv)
+		// cross-decoding: velocity from the seismic code and vice versa
+		lx1, _, x1 := reconVel(m, tp, qs.Zq, vel, 1)
+		lx2, x2, _ := reconSeis(m, tp, qv.Zq, seis, 1)
+		vq := autograd.Scale(autograd.Add(qs.Loss, qv.Loss), 0.5)
+		align := autograd.MSE(hs, hv)
+		wx, wa := or(c.CrossWeight, 1), or(c.AlignWeight, 1)
+		total = autograd.Add(autograd.Add(ls1, lv1), vq)
+		total = autograd.Add(total, autograd.Scale(autograd.Add(lx1, lx2), float32(wx)))
+		total = autograd.Add(total, autograd.Scale(align, float32(wa)))
+		p.L1Seis, p.L1Vel, p.VQ = l1s, l1v, float64(vq.Item())
+		p.Align, p.Cross = float64(align.Item()), x1+x2
+		p.Indices = append(append([]int(nil), qs.Indices...), qv.Indices...)
+		p.H = autograd.Scale(autograd.Add(hs, hv), 0.5).Value
+	}
+	p.Total = float64(total.Item())
+	p.Perplexity = Perplexity(p.Indices, c.NEmbed)
+	used := map[int]bool{}
+	for _, i := range p.Indices {
+		used[i] = true
+	}
+	p.Usage = float64(len(used)) / float64(c.NEmbed)
+	return total, p
+}
+
+func reconSeis(m *Model, tp *autograd.Tape, zq, target *autograd.Var, w float64) (*autograd.Var, float64, float64) {
+	sh := m.SeisDec.forward(m.fc(), m.SeisPostQuant.Forward(zq))
+	l := autograd.L1(sh, target)
+	return autograd.Scale(l, float32(w)), float64(l.Item()), 0
+}
+
+func reconVel(m *Model, tp *autograd.Tape, zq, target *autograd.Var, w float64) (*autograd.Var, float64, float64) {
+	vh := m.VelDec.forward(m.fc(), m.VelPostQuant.Forward(zq))
+	l := autograd.L1(vh, target)
+	return autograd.Scale(l, float32(w)), 0, float64(l.Item())
+}

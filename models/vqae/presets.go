@@ -1,0 +1,111 @@
+package vqae
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The presets. "paper" follows WaveDiffusion appendix A.1.1: ResNet-block
+// branches with channel multipliers [1,2,2,4,4] (velocity, 64×64) and
+// [1,2,2,4,4,4,4,8,8] (seismic, 1024×64), 3 residual blocks, latent 16×16,
+// embedding dimension 32, codebook 8192, Adam lr 4.5e-4, batch 256, clip 1.0,
+// exponential decay 0.98. The paper does not say where its branches
+// downsample; the Down factors here are the ones that reach 16×16 (seismic:
+// four time-only halvings, then two isotropic). The paper resizes seismic
+// data to 3 channels ([3,64,1024]); we keep the 5 OpenFWI shots. Base
+// channel count 128 is LDM's (not stated in the paper).
+//
+// "cpu" keeps the architecture (same block types, attention at 16×16, the
+// same time-only-then-isotropic downsampling) with a 256-sample time axis,
+// fewer levels and channels, one residual block per level and a 1024-code
+// codebook, so that a batch-16 training step takes about a second on two
+// cores (docs/wavediffusion-models.md has the measurements).
+
+func paperVelocity() *BranchConfig {
+	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 128, ChMult: []int{1, 2, 2, 4, 4},
+		Down: [][2]int{{2, 2}, {2, 2}, {1, 1}, {1, 1}}, NumResBlocks: 3, AttnResolutions: []int{16}, ZChannels: 32}
+}
+
+func paperSeismic() *BranchConfig {
+	return &BranchConfig{InChannels: 5, Resolution: [2]int{1024, 64}, Ch: 128, ChMult: []int{1, 2, 2, 4, 4, 4, 4, 8, 8},
+		Down:         [][2]int{{2, 1}, {2, 1}, {2, 1}, {2, 1}, {2, 2}, {2, 2}, {1, 1}, {1, 1}},
+		NumResBlocks: 3, AttnResolutions: []int{16}, ZChannels: 32}
+}
+
+func cpuVelocity() *BranchConfig {
+	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 32, ChMult: []int{1, 2, 2},
+		Down: [][2]int{{2, 2}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{16}, ZChannels: 16, NormGroups: 8}
+}
+
+func cpuSeismic() *BranchConfig {
+	return &BranchConfig{InChannels: 5, Resolution: [2]int{256, 64}, Ch: 16, ChMult: []int{1, 1, 2, 2, 4},
+		Down: [][2]int{{2, 1}, {2, 1}, {2, 2}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{16}, ZChannels: 16, NormGroups: 8}
+}
+
+func paperTrain() TrainConfig {
+	return TrainConfig{LR: 4.5e-4, Beta1: 0.9, Beta2: 0.999, BatchSize: 256, Steps: 100000, GradClip: 1,
+		LRDecay: 0.98, DecayEvery: 94, DeadCodeEvery: 0}
+}
+
+func cpuTrain() TrainConfig {
+	return TrainConfig{LR: 2e-4, Beta1: 0.9, Beta2: 0.999, BatchSize: 16, Steps: 4000, GradClip: 1,
+		LRDecay: 0.98, DecayEvery: 250, DeadCodeEvery: 200}
+}
+
+// presets maps preset names to constructors (fresh copies each call).
+var presets = map[string]func() *Config{
+	"paper": func() *Config {
+		return &Config{Name: "paper", Mode: Joint, Seismic: paperSeismic(), Velocity: paperVelocity(),
+			EmbedDim: 32, NEmbed: 8192, Beta: 0.25, VQLoss: "legacy", Seed: 1, Train: paperTrain()}
+	},
+	"cpu": func() *Config {
+		return &Config{Name: "cpu", Mode: Joint, Seismic: cpuSeismic(), Velocity: cpuVelocity(),
+			EmbedDim: 32, NEmbed: 1024, Beta: 0.25, VQLoss: "legacy", Seed: 1, Train: cpuTrain()}
+	},
+}
+
+func init() {
+	// derived presets: the other modes on the same branches.
+	for _, base := range []string{"paper", "cpu"} {
+		for _, v := range []struct {
+			suffix string
+			mode   Mode
+		}{{"one-in", OneInTwoOut}, {"aligned", Aligned}, {"velocity", VelocityOnly}, {"seismic", SeismicOnly}} {
+			mk, b, v := presets[base], base, v
+			presets[b+"-"+v.suffix] = func() *Config {
+				c := mk()
+				c.Name, c.Mode = b+"-"+v.suffix, v.mode
+				switch v.mode {
+				case VelocityOnly:
+					c.Seismic = nil
+				case SeismicOnly:
+					c.Velocity = nil
+				}
+				return c
+			}
+		}
+	}
+}
+
+// Preset returns a fresh copy of the named built-in configuration: "cpu",
+// "paper", and for each of them the variants "-one-in", "-aligned",
+// "-velocity" and "-seismic" (e.g. "cpu-one-in"). The files
+// configs/vqae-<name>.json hold the same values.
+func Preset(name string) (*Config, error) {
+	mk, ok := presets[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown vqae preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	return mk(), nil
+}
+
+// PresetNames lists the built-in presets, sorted.
+func PresetNames() []string {
+	var s []string
+	for k := range presets {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return s
+}
