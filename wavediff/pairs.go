@@ -28,6 +28,10 @@ type Origin struct {
 	Dataset string `json:"dataset"` // config name, e.g. "curvevel-a"
 	File    string `json:"file"`    // model file relative to the dataset directory
 	Index   int    `json:"index"`   // map index within that file
+	// Data is the path of the file holding the pair's seismic when the
+	// collection has one (a dataset built by "genfwi dataset build"); the
+	// pairs are then read from it instead of simulated.
+	Data string `json:"data,omitempty"`
 }
 
 // Pairs is a set of seismic–velocity pairs at model resolution, stored as
@@ -90,13 +94,18 @@ func defaultSimulate(ctx context.Context, vel, dst []float32) error {
 // after each map (from any goroutine). It allocates the float16 pairs plus
 // one full-resolution sample per worker.
 func PairsFromMaps(ctx context.Context, codec Codec, maps []float32, sim SimulateFunc, workers int, onDone func()) (*Pairs, error) {
+	if sim == nil {
+		sim = defaultSimulate
+	}
+	return pairsFrom(ctx, codec, maps, func(ctx context.Context, _ int, vel, dst []float32) error { return sim(ctx, vel, dst) }, workers, onDone)
+}
+
+// pairsFrom is PairsFromMaps with a seismic source that knows the pair index.
+func pairsFrom(ctx context.Context, codec Codec, maps []float32, sim func(ctx context.Context, i int, vel, dst []float32) error, workers int, onDone func()) (*Pairs, error) {
 	if len(maps)%FullVel != 0 {
 		panic("wavediff: PairsFromMaps: maps is not a whole number of 70×70 maps")
 	}
 	n := len(maps) / FullVel
-	if sim == nil {
-		sim = defaultSimulate
-	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -119,7 +128,7 @@ func PairsFromMaps(ctx context.Context, codec Codec, maps []float32, sim Simulat
 					return
 				}
 				m := maps[i*FullVel : (i+1)*FullVel]
-				if err := sim(ctx, m, raw); err != nil {
+				if err := sim(ctx, i, m, raw); err != nil {
 					errs[w] = fmt.Errorf("simulating map %d: %w", i, err)
 					cancel()
 					return
@@ -184,8 +193,12 @@ func SelectTrainMaps(cfg TrainConfig) ([]float32, []Origin, error) {
 			}
 			k := mf.Shape()[0]
 			mf.Close()
+			data := ""
+			if f.HasData {
+				data = c.Path(f.Data)
+			}
 			for j := 0; j < k; j++ {
-				all = append(all, Origin{Dataset: d.Name, File: f.Model, Index: j})
+				all = append(all, Origin{Dataset: d.Name, File: f.Model, Index: j, Data: data})
 			}
 		}
 		v, n, err := c.LoadTrainModels()
@@ -238,7 +251,26 @@ func LoadOrBuildTrainPairs(ctx context.Context, cfg TrainConfig, cache string, w
 	if err != nil {
 		return nil, false, err
 	}
-	key := PairsKey(codec, "wave.OpenFWIForward", maps)
+	// Seismic comes from the collection's data files when every selected
+	// map has one, otherwise from the OpenFWI-exact simulator.
+	fromData := len(origins) > 0
+	for _, o := range origins {
+		fromData = fromData && o.Data != ""
+	}
+	simName := "wave.OpenFWIForward"
+	sim := func(ctx context.Context, _ int, vel, dst []float32) error { return defaultSimulate(ctx, vel, dst) }
+	if fromData {
+		simName = "openfwi data files"
+		sim = func(_ context.Context, i int, _, dst []float32) error {
+			f, err := openfwi.OpenData(origins[i].Data)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.ReadSamplesFloat32(dst, origins[i].Index, origins[i].Index+1)
+		}
+	}
+	key := PairsKey(codec, simName, maps)
 	if cache != "" {
 		p, err := ReadPairs(cache)
 		switch {
@@ -251,7 +283,7 @@ func LoadOrBuildTrainPairs(ctx context.Context, cfg TrainConfig, cache string, w
 	if onStart != nil {
 		onStart(len(maps) / FullVel)
 	}
-	p, err = PairsFromMaps(ctx, codec, maps, nil, workers, onDone)
+	p, err = pairsFrom(ctx, codec, maps, sim, workers, onDone)
 	if err != nil {
 		return nil, false, err
 	}
