@@ -23,6 +23,12 @@ import (
 // held fixed. The same backward sweep with an arbitrary residual is the
 // adjoint of the Born operator (RTM) and, with shifted products, of the
 // extended Born operator.
+//
+// Because A, Q and P are diagonal, μ = A∘λ obeys the forward recurrence
+// itself: μ^n = Q∘μ^{n+1} + A∘(c0 + L)μ^{n+1} − P∘μ^{n+2} + A∘Rᵀr^n. The sweep
+// therefore runs the forward kernel on μ, injects A·r at the receivers, and
+// accumulates Σ_n μ^n w^{n−1} = A ∂J/∂A, so that ∂J/∂v = (2/v) Σ μ w: no
+// division and no separate adjoint stencil.
 
 // tape stores what the adjoint sweep needs from the forward pass: the
 // Laplacians w^n of the last segment of L steps, and a checkpoint
@@ -92,33 +98,17 @@ func (t *tape[T]) wbuf(n int) []T {
 	return nil
 }
 
-// imager accumulates the adjoint-state correlation at every backward step.
-type imager[T float] interface {
-	// add is called with λ^n (halo layout) and w^{n−1} for n = N..1.
-	add(lam, w []T)
-}
-
-// plainImage is the zero-offset correlation g_i += λ_i w_i (∂J/∂A).
-type plainImage[T float] struct{ g []T }
-
-func (im *plainImage[T]) add(lam, w []T) {
-	g := im.g[:len(lam)]
-	w = w[:len(lam)]
-	for i, l := range lam {
-		g[i] += l * w[i]
-	}
-}
-
-// offsetImage correlates λ at x+h with w at x−h (horizontal subsurface offset
-// h cells) for every offset; products whose shifted cells leave the padded
-// grid are skipped.
+// offsetImage correlates λ = μ/A at x+h with w at x−h (horizontal subsurface
+// offset h ≠ 0 cells) for every offset; products whose shifted cells leave the
+// padded grid are skipped.
 type offsetImage[T float] struct {
 	c       *coef[T]
+	invA    []T // 1/A on the padded grid, 0 in the halo
 	offsets []int
 	g       [][]T
 }
 
-func (im *offsetImage[T]) add(lam, w []T) {
+func (im *offsetImage[T]) add(mu, w []T) {
 	c := im.c
 	for k, h := range im.offsets {
 		g := im.g[k]
@@ -134,21 +124,25 @@ func (im *offsetImage[T]) add(lam, w []T) {
 			row := z * c.stride
 			for x := x0; x < x1; x++ {
 				i := row + x
-				g[i] += lam[i+h] * w[i-h]
+				g[i] += mu[i+h] * im.invA[i+h] * w[i-h]
 			}
 		}
 	}
 }
 
-// adjointShot runs the backward sweep of shot si after forwardShot filled tp,
-// injecting res ([Nt][nrec]) at the receivers, accumulating into im, and
-// returns Σ_n λ^n_s f^{n−1} (the source-amplitude sensitivity ∂J/∂B_s).
-func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, l0, l1, p0, p1 []T, im imager[T]) (float64, error) {
+// adjointShot runs the backward sweep of shot si (in μ = A∘λ) after
+// forwardShot filled tp, injecting res ([Nt][nrec]) at the receivers. It
+// accumulates Σ μ^n w^{n−1} into plain (if non-nil) and the shifted
+// correlations into off (if non-nil), and returns Σ_n λ^n_s f^{n−1} (the
+// source-amplitude sensitivity ∂J/∂B_s).
+func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, l0, l1, p0, p1 []T, plain []T, off *offsetImage[T]) (float64, error) {
 	clear(l0)
 	clear(l1)
 	c := &r.c
 	src, b, rec, nrec := r.src[si], r.bsrc[si], r.rec[si], len(r.rec[si])
 	z0, z1 := c.hw, c.hw+c.nzp
+	A := c.A
+	invAs := 1 / float64(A[src])
 	var gb float64
 	for seg := tp.nseg - 1; seg >= 0; seg-- {
 		m0 := seg * tp.L
@@ -168,27 +162,38 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 					return 0, err
 				}
 			}
-			stepAdjoint(c, l0, l1, z0, z1)
+			wprev := tp.ws[n-1-m0]
+			if plain != nil {
+				stepImage(c, l0, l1, wprev, plain, z0, z1)
+			} else {
+				stepForward(c, l0, l1, nil, z0, z1)
+			}
 			if n%r.k == 0 {
 				j := n/r.k - 1
 				rr := res[j*nrec : (j+1)*nrec]
 				for i, ix := range rec {
-					l0[ix] += rr[i]
+					val := A[ix] * rr[i]
+					l0[ix] += val
+					if plain != nil {
+						plain[ix] += val * wprev[ix]
+					}
 				}
 			}
-			im.add(l0, tp.ws[n-1-m0])
-			gb += float64(l0[src]) * float64(r.f[n-1])
+			if off != nil {
+				off.add(l0, wprev)
+			}
+			gb += float64(l0[src]) * invAs * float64(r.f[n-1])
 			l0, l1 = l1, l0
 		}
 	}
 	return gb, nil
 }
 
-// foldPadded maps a padded-grid field gp (halo layout) scaled by 2A/v onto the
-// model grid, summing the cells the edge replication ties to each model cell,
-// and adds the source term gb·2B/v at shot si's source. dst is [Nz][Nx] and
-// is accumulated into.
-func (r *run[T]) foldPadded(dst []float64, gp []T) {
+// foldPadded maps a padded-grid field gp (halo layout) scaled by 2/v (a plain
+// μ image) or by 2A/v (a λ image, withA) onto the model grid, summing the
+// cells the edge replication ties to each model cell. dst is [Nz][Nx] and is
+// accumulated into.
+func (r *run[T]) foldPadded(dst []float64, gp []T, withA bool) {
 	g := r.s.grid
 	c := &r.c
 	for z := 0; z < c.nzp; z++ {
@@ -196,7 +201,11 @@ func (r *run[T]) foldPadded(dst []float64, gp []T) {
 		for x := 0; x < c.nxp; x++ {
 			mx := min(max(x-r.nb, 0), g.Nx-1)
 			i := r.idx(z, x)
-			dst[mz*g.Nx+mx] += float64(gp[i]) * 2 * float64(c.A[i]) / r.vp[z*c.nxp+x]
+			f := 2 / r.vp[z*c.nxp+x]
+			if withA {
+				f *= float64(c.A[i])
+			}
+			dst[mz*g.Nx+mx] += float64(gp[i]) * f
 		}
 	}
 }
@@ -229,6 +238,37 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 		misfit            float64
 	}
 	ws := make([]*work, nw)
+	// h0 is the image index of the zero offset (the plain gradient when
+	// offsets is nil); shifted lists the other offsets and their indices.
+	h0 := 0
+	var shifted, shiftIdx []int
+	if offsets != nil {
+		h0 = -1
+		for k, h := range offsets {
+			if h == 0 {
+				h0 = k
+			} else {
+				shifted = append(shifted, h)
+				shiftIdx = append(shiftIdx, k)
+			}
+		}
+	}
+	gShift := func(g [][]T) [][]T {
+		out := make([][]T, len(shiftIdx))
+		for i, k := range shiftIdx {
+			out[i] = g[k]
+		}
+		return out
+	}
+	var invA []T
+	if len(shifted) > 0 {
+		invA = make([]T, r.fields)
+		for i, a := range r.c.A {
+			if a != 0 {
+				invA[i] = 1 / a
+			}
+		}
+	}
 	err := forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
 		wk := ws[w]
 		if wk == nil {
@@ -245,13 +285,15 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			return err
 		}
 		wk.misfit += resid(pos, wk.d)
-		var im imager[T]
-		if offsets == nil {
-			im = &plainImage[T]{g: wk.g[0]}
-		} else {
-			im = &offsetImage[T]{c: &r.c, offsets: offsets, g: wk.g}
+		var plain []T
+		var off *offsetImage[T]
+		if h0 >= 0 {
+			plain = wk.g[h0]
 		}
-		gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, im)
+		if len(shifted) > 0 {
+			off = &offsetImage[T]{c: &r.c, invA: invA, offsets: shifted, g: gShift(wk.g)}
+		}
+		gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, plain, off)
 		if err != nil {
 			return err
 		}
@@ -268,16 +310,7 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 		}
 		misfit += wk.misfit
 		for k := range dst {
-			r.foldPadded(dst[k], wk.g[k])
-		}
-		h0 := 0
-		if offsets != nil {
-			h0 = -1
-			for k, h := range offsets {
-				if h == 0 {
-					h0 = k
-				}
-			}
+			r.foldPadded(dst[k], wk.g[k], k != h0)
 		}
 		if h0 >= 0 {
 			for i, x := range wk.gsrc {

@@ -13,9 +13,8 @@ package wave
 // which is openfwi.md §3.4: (2 + 2 c1 α − κ) p1 − (1 − κ) p0 + α lap. Both
 // damping forms have P = Q − 1 (Devito: Q = 2/(1+κ/2)), so the kernels store
 // only A and Q and compute p0 = A w + Q (p1 − p0) + p0.
-// Adjoint step (the transpose of the forward step in p^n):
-//
-//	l0     = c0 A l1 + Σ_k w_k ((A l1)[z,x±k] + (A l1)[z±k,x]) + Q l1 − P l0
+// The adjoint sweep needs no kernel of its own: in μ = A∘λ it is the forward
+// step (adjoint.go).
 
 type float interface{ ~float32 | ~float64 }
 
@@ -120,21 +119,16 @@ func fwdRows8[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 	}
 }
 
-// adjRows runs the adjoint step on rows z0..z1−1 (see the file comment).
-// Written for clarity over all orders; the adjoint is not the hot path of the
-// forward benchmarks.
-func adjRows[T float](c *coef[T], l0, l1 []T, z0, z1 int) {
-	s, n, x0, hw := c.stride, c.nxp, c.hw, c.hw
-	wts := [5]T{c.c0, c.w1, c.w2, c.w3, c.w4}
-	A := c.A
+// fwdImgRows runs the forward step without storing w and then accumulates
+// the imaging condition g += p0·wi (new field times a stored Laplacian). The
+// adjoint sweep uses it on μ = A∘λ (adjoint.go).
+func fwdImgRows[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
+	fwdRows(c, p0, p1, nil, z0, z1)
 	for z := z0; z < z1; z++ {
-		for x := x0; x < x0+n; x++ {
-			i := z*s + x
-			l := wts[0] * A[i] * l1[i]
-			for k := 1; k <= hw; k++ {
-				l += wts[k] * (A[i-k]*l1[i-k] + A[i+k]*l1[i+k] + A[i-k*s]*l1[i-k*s] + A[i+k*s]*l1[i+k*s])
-			}
-			l0[i] = l + c.Q[i]*(l1[i]-l0[i]) + l0[i]
+		i := z*c.stride + c.hw
+		o, w, gg := p0[i:i+c.nxp], wi[i:i+c.nxp], g[i:i+c.nxp]
+		for x := range o {
+			gg[x] += o[x] * w[x]
 		}
 	}
 }

@@ -30,8 +30,8 @@ func fwdRowsC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) {
 	C.wave_fwd_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(ws), C.int(z0), C.int(z1))
 }
 
-// adjRowsC is adjRows in C (kernel.c).
-func adjRowsC(c *coef[float32], l0, l1 []float32, z0, z1 int) {
+// fwdImgRowsC is fwdImgRows in C (kernel_impl.h).
+func fwdImgRowsC(c *coef[float32], p0, p1, wi, g []float32, z0, z1 int) {
 	cc := cCoef(c)
-	C.wave_adj_rows(&cc, fptr(c.A), fptr(c.Q), fptr(l0), fptr(l1), C.int(z0), C.int(z1))
+	C.wave_fwd_img_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(wi), fptr(g), C.int(z0), C.int(z1))
 }

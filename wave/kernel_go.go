@@ -6,4 +6,6 @@ package wave
 const haveCKernel = false
 
 func fwdRowsC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) { panic("wave: no C kernel") }
-func adjRowsC(c *coef[float32], l0, l1 []float32, z0, z1 int)     { panic("wave: no C kernel") }
+func fwdImgRowsC(c *coef[float32], p0, p1, wi, g []float32, z0, z1 int) {
+	panic("wave: no C kernel")
+}

@@ -65,28 +65,29 @@ static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
 	FTZ_OFF();
 }
 
-// Adjoint: l0 = (c0 + L)(A l1) + Q (l1 − l0) + l0, with A l1 formed on the fly.
-#define ADJ_FN(NAME, LAP)                                                      \
+// Forward step plus the zero-offset imaging condition g += p0_new * wi
+// (used by the adjoint sweep on μ = A∘λ, see adjoint.go).
+#define IMG_FN(NAME, LAP)                                                      \
 	static inline void NAME(int n, ptrdiff_t s, float *restrict o,             \
-	                        const float *restrict l, const float *restrict a,  \
-	                        const float *restrict q, float c0, float w1,       \
-	                        float w2, float w3, float w4) {                    \
+	                        const float *restrict pc, const float *restrict a, \
+	                        const float *restrict q, const float *restrict wi, \
+	                        float *restrict g, float c0, float w1, float w2,   \
+	                        float w3, float w4) {                              \
 		(void)w2; (void)w3; (void)w4;                                          \
 		for (int x = 0; x < n; x++) {                                          \
-			const float y = LAP;                                               \
-			o[x] = y + q[x] * (l[x] - o[x]) + o[x];                            \
+			const float l = LAP;                                               \
+			const float v = a[x] * l + q[x] * (pc[x] - o[x]) + o[x];           \
+			o[x] = v;                                                          \
+			g[x] += v * wi[x];                                                 \
 		}                                                                      \
 	}
-#define Y(k) (a[x + (k)] * l[x + (k)])
-#define Y2 (c0 * Y(0) + w1 * (Y(-1) + Y(1) + Y(-s) + Y(s)))
-#define Y4 (Y2 + w2 * (Y(-2) + Y(2) + Y(-2 * s) + Y(2 * s)))
-#define Y8 (Y4 + w3 * (Y(-3) + Y(3) + Y(-3 * s) + Y(3 * s)) + w4 * (Y(-4) + Y(4) + Y(-4 * s) + Y(4 * s)))
-ADJ_FN(adj_row2, Y2)
-ADJ_FN(adj_row4, Y4)
-ADJ_FN(adj_row8, Y8)
+IMG_FN(img_row2, L2(pc))
+IMG_FN(img_row4, L4(pc))
+IMG_FN(img_row8, L8(pc))
 
-static void wave_adj_rows(const wave_coef *c, const float *A, const float *Q,
-                          float *l0, const float *l1, int z0, int z1) {
+static void wave_fwd_img_rows(const wave_coef *c, const float *A, const float *Q,
+                              float *p0, const float *p1, const float *wi, float *g,
+                              int z0, int z1) {
 	const ptrdiff_t s = c->stride;
 	const int n = c->nxp, hw = c->hw;
 	FTZ_ON();
@@ -94,13 +95,13 @@ static void wave_adj_rows(const wave_coef *c, const float *A, const float *Q,
 		const ptrdiff_t b = (ptrdiff_t)z * s + hw;
 		switch (c->order) {
 		case 2:
-			adj_row2(n, s, l0 + b, l1 + b, A + b, Q + b, c->c0, c->w1, c->w2, c->w3, c->w4);
+			img_row2(n, s, p0 + b, p1 + b, A + b, Q + b, wi + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
 			break;
 		case 4:
-			adj_row4(n, s, l0 + b, l1 + b, A + b, Q + b, c->c0, c->w1, c->w2, c->w3, c->w4);
+			img_row4(n, s, p0 + b, p1 + b, A + b, Q + b, wi + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
 			break;
 		default:
-			adj_row8(n, s, l0 + b, l1 + b, A + b, Q + b, c->c0, c->w1, c->w2, c->w3, c->w4);
+			img_row8(n, s, p0 + b, p1 + b, A + b, Q + b, wi + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
 		}
 	}
 	FTZ_OFF();

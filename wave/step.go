@@ -12,13 +12,13 @@ func stepForward[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 	fwdRows(c, p0, p1, ws, z0, z1)
 }
 
-// stepAdjoint dispatches one adjoint step over rows z0..z1−1.
-func stepAdjoint[T float](c *coef[T], l0, l1 []T, z0, z1 int) {
+// stepImage dispatches fwdImgRows.
+func stepImage[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
 	if c32, ok := any(c).(*coef[float32]); ok && haveCKernel {
-		adjRowsC(c32, any(l0).([]float32), any(l1).([]float32), z0, z1)
+		fwdImgRowsC(c32, any(p0).([]float32), any(p1).([]float32), any(wi).([]float32), any(g).([]float32), z0, z1)
 		return
 	}
-	adjRows(c, l0, l1, z0, z1)
+	fwdImgRows(c, p0, p1, wi, g, z0, z1)
 }
 
 // forwardFast is the production forward: shots in parallel.

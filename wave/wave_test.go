@@ -116,10 +116,10 @@ func TestGoKernelMatchesC(t *testing.T) {
 		ws1, ws2 := make([]float32, r.fields), make([]float32, r.fields)
 		fwdRows(c, p0, p1, ws1, c.hw, c.hw+c.nzp)
 		stepForward(c, a0, p1, ws2, c.hw, c.hw+c.nzp)
-		l0 := field()
-		b0 := append([]float32(nil), l0...)
-		adjRows(c, l0, p1, c.hw, c.hw+c.nzp)
-		stepAdjoint(c, b0, p1, c.hw, c.hw+c.nzp)
+		l0, wi, g1 := field(), field(), field()
+		b0, g2 := append([]float32(nil), l0...), append([]float32(nil), g1...)
+		fwdImgRows(c, l0, p1, wi, g1, c.hw, c.hw+c.nzp)
+		stepImage(c, b0, p1, wi, g2, c.hw, c.hw+c.nzp)
 		for i := range p0 {
 			if d := math.Abs(float64(p0[i] - a0[i])); d > 1e-5*(1+math.Abs(float64(p0[i]))) {
 				t.Fatalf("order %d forward cell %d: Go %g, dispatched %g", order, i, p0[i], a0[i])
@@ -128,7 +128,10 @@ func TestGoKernelMatchesC(t *testing.T) {
 				t.Fatalf("order %d Laplacian cell %d: Go %g, dispatched %g", order, i, ws1[i], ws2[i])
 			}
 			if d := math.Abs(float64(l0[i] - b0[i])); d > 1e-5*(1+math.Abs(float64(l0[i]))) {
-				t.Fatalf("order %d adjoint cell %d: Go %g, dispatched %g", order, i, l0[i], b0[i])
+				t.Fatalf("order %d imaging step cell %d: Go %g, dispatched %g", order, i, l0[i], b0[i])
+			}
+			if d := math.Abs(float64(g1[i] - g2[i])); d > 1e-5*(1+math.Abs(float64(g1[i]))) {
+				t.Fatalf("order %d image cell %d: Go %g, dispatched %g", order, i, g1[i], g2[i])
 			}
 		}
 	}
