@@ -151,8 +151,11 @@ func Lines(path string, spec LineSpec, series ...Series) error {
 			p.Legend.Add(s.Name, l)
 		}
 	}
-	p.Legend.Top = true
-	p.Legend.Left = false
+	// Bottom left: decreasing curves (misfits, errors) rarely go there.
+	p.Legend.Top = false
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
+	p.Legend.YOffs = vg.Points(10)
 	p.Legend.Padding = vg.Points(3)
 	return render(path, 6.4*vg.Inch, 4.2*vg.Inch, func(c draw.Canvas) error {
 		p.Draw(c)

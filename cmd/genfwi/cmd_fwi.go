@@ -306,6 +306,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	var results []fwiSampleResult
 	var startSum, resSum metrics.Summary
 	var solves int64
+	var seconds float64
 	began := time.Now()
 	for k := lo; k < hi; k++ {
 		r, err := invertSample(ctx, o, cfg, k, truthPath, dataFile, env)
@@ -314,21 +315,23 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 		}
 		results = append(results, *r)
 		solves += r.Solves
+		seconds += r.Seconds
 		if r.Start != nil {
 			startSum.Add(*r.Start)
 			resSum.Add(*r.Result)
 		}
 	}
 	summary := map[string]any{
-		"samples":    len(results),
-		"pde_solves": solves,
-		"seconds":    time.Since(began).Seconds(),
-		"method":     method.String(),
-		"param":      param.String(),
-		"freqs_hz":   bands,
-		"iters":      o.Iters,
-		"init":       o.Init,
-		"per_sample": results,
+		"samples":      len(results),
+		"pde_solves":   solves,
+		"seconds":      seconds, // inversion time summed over samples and resumes
+		"wall_seconds": time.Since(began).Seconds(),
+		"method":       method.String(),
+		"param":        param.String(),
+		"freqs_hz":     bands,
+		"iters":        o.Iters,
+		"init":         o.Init,
+		"per_sample":   results,
 	}
 	if !math.IsInf(o.SNR, 1) {
 		summary["snr_db"] = o.SNR
@@ -436,7 +439,11 @@ func invertSample(ctx context.Context, o *fwiOptions, cfg fwi.Config, k int, tru
 			}
 			ck = old
 			if !env.Quiet {
-				fmt.Fprintf(env.Stderr, "sample %d: resuming at band %d iteration %d (%d PDE solves so far)\n", k, ck.State.Band, ck.State.Iter, ck.State.Solves)
+				if ck.State.Done {
+					fmt.Fprintf(env.Stderr, "sample %d: already complete in %s (%d PDE solves); rewriting its results\n", k, dir, ck.State.Solves)
+				} else {
+					fmt.Fprintf(env.Stderr, "sample %d: resuming at band %d iteration %d (%d PDE solves so far)\n", k, ck.State.Band, ck.State.Iter, ck.State.Solves)
+				}
 			}
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("reading checkpoint: %w", err)
@@ -518,21 +525,29 @@ func fwiMinOf(v []float32) float64 {
 // fwiFigures writes misfit.png, compare.png and snapshots.png.
 func fwiFigures(dir string, k int, truth, start, final []float32, snaps [][]float32, bands []float64, hist []fwi.Iteration, o *fwiOptions) error {
 	const nz, nx = wave.OpenFWINz, wave.OpenFWINx
-	// Misfit per band, against the global iteration count.
+	// Misfit per band relative to the band's start (bands have different
+	// data, so absolute values are not comparable), against the global
+	// iteration count.
 	var series []figures.Series
 	x := 0
 	for b := range bands {
 		var s figures.Series
 		s.Name = fwiBandName(bands[b])
+		j0 := math.NaN()
 		for _, h := range hist {
 			if h.Band != b {
 				continue
 			}
 			if h.Iter > 0 {
 				x++
+			} else {
+				j0 = h.Misfit
+			}
+			if math.IsNaN(j0) {
+				j0 = h.Misfit // resumed without the band start: use the first entry
 			}
 			s.X = append(s.X, float64(x))
-			s.Y = append(s.Y, h.Misfit)
+			s.Y = append(s.Y, h.Misfit/j0)
 		}
 		if len(s.Y) > 0 {
 			series = append(series, s)
@@ -540,7 +555,8 @@ func fwiFigures(dir string, k int, truth, start, final []float32, snaps [][]floa
 	}
 	if len(series) > 0 {
 		if err := figures.Lines(filepath.Join(dir, "misfit.png"), figures.LineSpec{
-			Title: fmt.Sprintf("sample %d: data misfit per band", k), XLabel: "iteration", YLabel: "½‖F(v) − d‖²", LogY: true}, series...); err != nil {
+			Title:  fmt.Sprintf("sample %d: data misfit relative to each band's start", k),
+			XLabel: "iteration", YLabel: "J / J(band start)"}, series...); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"genfwi/internal/cli"
+	"genfwi/npy"
+)
+
+func TestFWICommandRunsAndResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("OpenFWI-size inversion (a few seconds of PDE solves)")
+	}
+	dir := t.TempDir()
+	// Two-layer 70×70 map with a fast lens: the true model.
+	v := make([]float32, 70*70)
+	for i := range v {
+		iz, ix := i/70, i%70
+		v[i] = 2000
+		if iz >= 35 {
+			v[i] = 3000
+		}
+		if iz >= 20 && iz < 30 && ix >= 25 && ix < 45 {
+			v[i] = 2600
+		}
+	}
+	model := filepath.Join(dir, "m.npy")
+	if err := npy.WriteFileFloat32(model, npy.Float32, []int{1, 1, 70, 70}, v); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	o := &fwiOptions{Model: model, Samples: "0:1", Init: "1d-special", Out: out, Iters: 2, Freqs: "0",
+		Method: "lbfgs", Param: "velocity", Smooth: 3, SNR: math.Inf(1), Seed: 1, VMin: 1500, VMax: 4500,
+		VTop: 1500, VBottom: 4500, FilterOrder: 4, JSON: true}
+	var stdout, stderr bytes.Buffer
+	env := &cli.Env{Stdout: &stdout, Stderr: &stderr}
+	if err := runFWI(context.Background(), o, env); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Samples      int   `json:"samples"`
+		Solves       int64 `json:"pde_solves"`
+		ImprovedRMSE int   `json:"improved_rmse"`
+		Start        struct{ RMSE float64 }
+		Result       struct{ RMSE float64 }
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("last stdout line is not JSON: %q", stdout.String())
+	}
+	if res.Samples != 1 || res.Solves < 20 || !(res.Result.RMSE < res.Start.RMSE) {
+		t.Errorf("summary %+v: want 1 sample, ≥ 20 solves, lower RMSE", res)
+	}
+	if !strings.Contains(stderr.String(), "iter 2/2") {
+		t.Errorf("no per-iteration progress on stderr: %q", stderr.String())
+	}
+	for _, f := range []string{"inverted.npy", "start.npy", "history.json", "misfit.png", "compare.png", "snapshots.png", "checkpoint.json", "checkpoint.npy"} {
+		if _, err := os.Stat(filepath.Join(out, "sample_0", f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	// Same flags again: the finished checkpoint is reused, no new solves.
+	stdout.Reset()
+	stderr.Reset()
+	if err := runFWI(context.Background(), o, env); err != nil {
+		t.Fatal(err)
+	}
+	var again struct {
+		Solves int64 `json:"pde_solves"`
+	}
+	lines = strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &again); err != nil || again.Solves != res.Solves {
+		t.Errorf("rerun used %d solves (first run %d), want the checkpoint reused", again.Solves, res.Solves)
+	}
+	// Other flags on the same --out: refused without --fresh.
+	o2 := *o
+	o2.Iters = 3
+	if err := runFWI(context.Background(), &o2, env); err == nil || !strings.Contains(err.Error(), "--fresh") {
+		t.Errorf("mismatched checkpoint: got %v, want an error suggesting --fresh", err)
+	}
+}
+
+func TestFWICommandUsageErrors(t *testing.T) {
+	env := &cli.Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	base := fwiOptions{Samples: "0:1", Init: "1d-special", Out: t.TempDir(), Iters: 1, Freqs: "0", Method: "lbfgs",
+		Param: "velocity", SNR: math.Inf(1), VMin: 1500, VMax: 4500, FilterOrder: 4}
+	for name, mut := range map[string]func(o *fwiOptions){
+		"no input":    func(o *fwiOptions) {},
+		"both inputs": func(o *fwiOptions) { o.Data, o.Model = "a.npy", "b.npy" },
+		"bad freqs":   func(o *fwiOptions) { o.Model = "m.npy"; o.Freqs = "4,x" },
+		"bad method":  func(o *fwiOptions) { o.Model = "m.npy"; o.Method = "newton" },
+		"bad bounds":  func(o *fwiOptions) { o.Model = "m.npy"; o.VMin = 5000 },
+	} {
+		o := base
+		mut(&o)
+		if err := runFWI(context.Background(), &o, env); !cli.IsUsage(err) {
+			t.Errorf("%s: got %v, want a usage error", name, err)
+		}
+	}
+}
