@@ -129,3 +129,83 @@ func linearIndex(i, out, in int) (i0, i1 int, w float32) {
 	}
 	return i0, i1, x - float32(i0)
 }
+
+// ResizeLanczos resizes the row-major image src (sh × sw) to dst (dh × dw)
+// with a separable Lanczos-3 filter, antialiased when downsampling (the
+// kernel is stretched by the reduction factor, as PIL does), using the same
+// pixel-centre convention as ResizeBilinear. It is not PyTorch's resize but a
+// band-limited one: for OpenFWI seismic (1000×70 ↔ 256×64) its round-trip
+// error is several times smaller than bilinear's (docs/datasets.md). It
+// writes dst and allocates a dh×sw scratch image and the filter taps. It
+// panics like ResizeBilinear.
+func ResizeLanczos(dst []float32, dh, dw int, src []float32, sh, sw int) {
+	if dh <= 0 || dw <= 0 || sh <= 0 || sw <= 0 {
+		panic("openfwi: ResizeLanczos: sizes must be positive")
+	}
+	if len(dst) != dh*dw || len(src) != sh*sw {
+		panic(fmt.Sprintf("openfwi: ResizeLanczos: len(dst) %d != %d×%d or len(src) %d != %d×%d", len(dst), dh, dw, len(src), sh, sw))
+	}
+	rows, cols := lanczosTaps(dh, sh), lanczosTaps(dw, sw)
+	tmp := make([]float32, dh*sw)
+	for i, taps := range rows { // resample along the row axis
+		out := tmp[i*sw : (i+1)*sw]
+		for _, tp := range taps {
+			in := src[tp.i*sw : (tp.i+1)*sw]
+			w := float32(tp.w)
+			for j := range out {
+				out[j] += w * in[j]
+			}
+		}
+	}
+	for i := range dh { // then along the column axis
+		in, out := tmp[i*sw:(i+1)*sw], dst[i*dw:(i+1)*dw]
+		for j, taps := range cols {
+			s := float32(0)
+			for _, tp := range taps {
+				s += float32(tp.w) * in[tp.i]
+			}
+			out[j] = s
+		}
+	}
+}
+
+type lanczosTap struct {
+	i int
+	w float64
+}
+
+// lanczosTaps returns, for each of out output samples of an axis of in
+// samples, the input indices and normalised Lanczos-3 weights.
+func lanczosTaps(out, in int) [][]lanczosTap {
+	const a = 3
+	scale := float64(in) / float64(out)
+	stretch := max(scale, 1) // widen the kernel when downsampling
+	taps := make([][]lanczosTap, out)
+	for o := range out {
+		x := (float64(o)+0.5)*scale - 0.5
+		lo, hi := int(math.Floor(x-a*stretch)), int(math.Ceil(x+a*stretch))
+		sum := 0.0
+		for i := max(lo, 0); i <= min(hi, in-1); i++ {
+			t := (float64(i) - x) / stretch
+			if w := lanczos(t, a); w != 0 {
+				taps[o] = append(taps[o], lanczosTap{i, w})
+				sum += w
+			}
+		}
+		for k := range taps[o] {
+			taps[o][k].w /= sum
+		}
+	}
+	return taps
+}
+
+func lanczos(t float64, a float64) float64 {
+	switch {
+	case t == 0:
+		return 1
+	case math.Abs(t) >= a:
+		return 0
+	}
+	pt := math.Pi * t
+	return a * math.Sin(pt) * math.Sin(pt/a) / (pt * pt)
+}
