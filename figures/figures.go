@@ -51,11 +51,11 @@ func GatherRaster(d []float32, nt, nrec int, dt, x0, drec float64) Raster {
 }
 
 // GatherScale is the symmetric diverging colour scale ±clip for seismic data
-// (label "amplitude"). If clip <= 0 it is chosen from the data: the 99th
-// percentile of |d|, which keeps the direct wave from hiding reflections.
+// (label "amplitude"). If clip <= 0 it is chosen from the data: the 95th
+// percentile of |d|, which saturates the direct wave so that reflections show.
 func GatherScale(d []float32, clip float64) ColorScale {
 	if clip <= 0 {
-		clip = Percentile(d, 99)
+		clip = Percentile(d, 95)
 		if clip == 0 {
 			clip = 1
 		}
@@ -65,7 +65,7 @@ func GatherScale(d []float32, clip float64) ColorScale {
 
 // ShotGather writes one shot gather d ([t][receiver], nt×nrec, time step dt
 // s, receiver spacing drec m from x0 m) as an image with time increasing
-// downward and a symmetric colour bar ±clip (clip <= 0: 99th percentile of |d|).
+// downward and a symmetric colour bar ±clip (clip <= 0: 95th percentile of |d|).
 func ShotGather(path, title string, d []float32, nt, nrec int, dt, x0, drec, clip float64) error {
 	return Image(path, title, GatherRaster(d, nt, nrec, dt, x0, drec), GatherScale(d, clip))
 }

@@ -89,7 +89,7 @@ func TestShotGatherSymmetricScaleAndTimeDown(t *testing.T) {
 	}
 	s := GatherScale(d, 0)
 	if s.Min != -s.Max || s.Max != 3 {
-		t.Fatalf("GatherScale = [%g, %g], want symmetric ±3 (99th percentile of |d|)", s.Min, s.Max)
+		t.Fatalf("GatherScale = [%g, %g], want symmetric ±3 (95th percentile of |d|)", s.Min, s.Max)
 	}
 	path := filepath.Join(t.TempDir(), "g.png")
 	if err := ShotGather(path, "gather", d, nt, nrec, 1e-3, 0, 10, 0); err != nil {

@@ -41,7 +41,7 @@ func (o *plotOptions) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.DT, "dt", 1e-3, "time step of the data in s")
 	fs.Float64Var(&o.VMin, "vmin", 1500, "lower end of the velocity colour scale in m/s (vmin >= vmax: data range)")
 	fs.Float64Var(&o.VMax, "vmax", 4500, "upper end of the velocity colour scale in m/s")
-	fs.Float64Var(&o.Clip, "clip", 0, "gather colour scale ±clip (0: 99th percentile of |amplitude|)")
+	fs.Float64Var(&o.Clip, "clip", 0, "gather colour scale ±clip (0: 95th percentile of |amplitude|)")
 	fs.IntVar(&o.Cols, "cols", 4, "columns of a gallery (--model with several samples and a .png --out)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object listing the files written as the last line of stdout")
 }
