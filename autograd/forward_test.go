@@ -166,3 +166,25 @@ func TestKnownValues(t *testing.T) {
 	check("permute", Permute(tp.Const(tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)), 1, 0), []float32{1, 4, 2, 5, 3, 6})
 	check("pad", Pad(tp.Const(tensor.FromSlice([]float32{1, 2}, 1, 2)), 0, [2]int{1, 0}, [2]int{0, 1}), []float32{0, 0, 0, 1, 2, 0})
 }
+
+// TestBatchNormRunningStats checks PyTorch's update: running ← 0.9·running +
+// 0.1·batch, with the unbiased batch variance; eval mode then uses them.
+func TestBatchNormRunningStats(t *testing.T) {
+	tp := NewTape()
+	// Channel 0 holds 1, 3 (mean 2, unbiased var 2); channel 1 holds 0, 0.
+	x := tp.Const(tensor.FromSlice([]float32{1, 0, 3, 0}, 2, 2, 1, 1))
+	st := &BNStats{Mean: []float32{0, 0}, Var: []float32{1, 1}}
+	y := BatchNorm2d(x, nil, nil, st, true, 0)
+	if math.Abs(float64(st.Mean[0])-0.2) > 1e-6 || math.Abs(float64(st.Var[0])-(0.9+0.2)) > 1e-6 || st.Var[1] != 0.9 {
+		t.Fatalf("running stats %v %v", st.Mean, st.Var)
+	}
+	// Training output uses the biased batch variance 1: (1-2)/1 = -1.
+	if math.Abs(float64(y.Value.Data[0])+1) > 1e-6 {
+		t.Fatalf("training output %v", y.Value.Data)
+	}
+	e := BatchNorm2d(x, nil, nil, st, false, 0)
+	want := (1 - 0.2) / math.Sqrt(1.1)
+	if math.Abs(float64(e.Value.Data[0])-want) > 1e-6 {
+		t.Fatalf("eval output %g, want %g", e.Value.Data[0], want)
+	}
+}
