@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -231,4 +234,39 @@ func (p *ProxyNet) FDProxy(ctx context.Context, modality string, a, b []float32)
 		return 0, fmt.Errorf("FD-proxy %s: %w", modality, err)
 	}
 	return metrics.FrechetDistance(ga, gb)
+}
+
+// TrainProxy trains an FD-proxy network on pairs and writes it to
+// out/model.safetensors with a summary in out/train.json. onStep (may be
+// nil) receives the summed L1 loss with its two parts. The run is short and
+// not checkpointed: an interrupted run starts again.
+func TrainProxy(ctx context.Context, cfg ProxyConfig, pairs *Pairs, out string, onStep func(StepInfo)) (*TrainSummary, error) {
+	p := NewProxyNet(cfg)
+	t0 := time.Now()
+	var first, lv, ls float64
+	err := p.Train(ctx, pairs, func(step int, a, b float64) {
+		if step == 0 {
+			first = a + b
+		}
+		lv, ls = a, b
+		if onStep != nil {
+			onStep(StepInfo{Step: step + 1, Steps: cfg.Steps, Loss: a + b, Parts: map[string]float64{"l1_vel": a, "l1_seis": b}})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(out, modelFile)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := p.Save(path); err != nil {
+		return nil, err
+	}
+	sec := time.Since(t0).Seconds()
+	sum := &TrainSummary{Kind: "fd-proxy", Out: out, Model: path, Params: p.NumParams(), Pairs: pairs.N, Batch: cfg.Batch,
+		Steps: cfg.Steps, Seconds: sec, SecPerStep: sec / float64(cfg.Steps), Epochs: float64(cfg.Steps*cfg.Batch) / float64(pairs.N),
+		InitialLoss: first, FinalLoss: lv + ls, FinalParts: map[string]float64{"l1_vel": lv, "l1_seis": ls},
+		Extra: map[string]any{"features_per_modality": ProxyFeatures, "network": "conv AE per modality, 4×8×8 bottleneck pooled 2×2"}}
+	return sum, writeJSONAtomic(filepath.Join(out, "train.json"), sum)
 }

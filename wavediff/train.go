@@ -430,3 +430,11 @@ func writeLossCSV(path string, h []histPoint) error {
 	}
 	return writeFileAtomic(path, []byte(sb.String()))
 }
+
+// WriteJSON writes v as indented JSON to path atomically (temporary file in
+// the same directory, then rename), creating the directory.
+func WriteJSON(path string, v any) error { return writeJSONAtomic(path, v) }
+
+// WriteFileAtomic writes b to path atomically (temporary file in the same
+// directory, then rename), creating the directory.
+func WriteFileAtomic(path string, b []byte) error { return writeFileAtomic(path, b) }

@@ -121,6 +121,7 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
 		load: func(path string) error { _, err := nn.LoadModel(path, m.Arena, nil); return err },
+		meta: func() map[string]string { return codecMeta(pairs.Codec) },
 		saveExtra: func() any {
 			return codeStatsJSON{Counts: stats.Counts, LastUsed: stats.LastUsed, Step: stats.Step, Reinit: reinit}
 		},

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"genfwi/figures"
+	"genfwi/internal/cli"
+	"genfwi/metrics"
+	"genfwi/models/diffusion"
+	"genfwi/npy"
+	"genfwi/openfwi"
+	"genfwi/wavediff"
+)
+
+// inferOptions are the flags shared by "invert" and "denoise".
+type inferOptions struct {
+	Method    string
+	Model     string
+	Diffusion string
+	Data      string
+	True      string
+	Velocity  string
+	Samples   string
+	Out       string
+	Noise     string
+	TStar     int
+	Sampler   string
+	Steps     int
+	Seed      uint64
+	Figures   int
+	JSON      bool
+}
+
+func (o *inferOptions) addFlags(fs *flag.FlagSet, denoise bool) {
+	if !denoise {
+		fs.StringVar(&o.Method, "method", "wavediffusion", "inversion method (wavediffusion: one-in-two-out autoencoder, optionally refined by the diffusion)")
+		fs.StringVar(&o.Noise, "noise", "0", "standard deviation of Gaussian noise added to the normalised seismic before inversion (0 = clean)")
+	} else {
+		fs.StringVar(&o.Noise, "noise", "0.02,0.05,0.1", "comma list of noise standard deviations (normalised units) to sweep")
+		fs.StringVar(&o.Velocity, "velocity", "", "noisy-velocity input for a joint (two-in) autoencoder: velocity file .npy, noised like the seismic (paper A.5)")
+	}
+	fs.StringVar(&o.Model, "model", "", "autoencoder with a seismic encoder (one-in-two-out): run directory or .safetensors (required)")
+	fs.StringVar(&o.Diffusion, "diffusion", "", "latent diffusion model trained on that autoencoder's latents: refine the latent SDEdit-style (encode, noise to --t-star, reverse to 0)")
+	fs.StringVar(&o.Data, "data", "", "seismic .npy [N,5,1000,70] in physical units (e.g. from genfwi simulate) (required)")
+	fs.StringVar(&o.True, "true", "", "true velocity .npy [N,1,70,70] m/s: report MAE/RMSE/SSIM on the OpenFWI normalised scale")
+	fs.StringVar(&o.Samples, "samples", "", "half-open sample range A:B of --data (and --true)")
+	fs.StringVar(&o.Out, "out", "", "output directory (required)")
+	fs.IntVar(&o.TStar, "t-star", 200, "diffusion refinement: timestep the latent is noised to")
+	fs.StringVar(&o.Sampler, "sampler", "ddim", "diffusion refinement: ddpm or ddim")
+	fs.IntVar(&o.Steps, "steps", 50, "diffusion refinement: DDIM steps (over the full T)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the noise and the diffusion")
+	fs.IntVar(&o.Figures, "figures", 4, "samples drawn in the comparison figure")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+}
+
+func init() {
+	fs := flag.NewFlagSet("invert", flag.ContinueOnError)
+	o := &inferOptions{}
+	o.addFlags(fs, false)
+	register(&cli.Command{
+		Name:      "invert",
+		UsageLine: "invert --method wavediffusion --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
+		Short:     "invert seismic data to velocity with the one-in-two-out WaveDiffusion model",
+		Long: `Invert maps seismic data to velocity (and reconstructed seismic) with the
+one-in-two-out autoencoder of WaveDiffusion (paper §4.6): normalise (OpenFWI
+log-min-max), optionally add Gaussian noise of --noise in normalised units,
+resize to 5×256×64, encode, decode both modalities, resize back and
+de-normalise. With --diffusion the latent is first refined by partial diffusion
+(SDEdit: q_sample to --t-star, reverse to 0). Writes DIR/velocity.npy
+[N,1,70,70] m/s, DIR/seismic.npy [N,5,1000,70], DIR/invert.png and
+DIR/invert.json; with --true, MAE/RMSE/SSIM on the OpenFWI normalised scale
+(and in m/s).
+
+Example:
+  genfwi simulate --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --out out/seis11.npy
+  genfwi invert --method wavediffusion --model runs/vqae-one-in --data out/seis11.npy \
+      --true ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --noise 0.05 --out out/inv --json
+` + cli.ExitStatus,
+		Flag: fs,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("invert takes no arguments, got %q", args)
+			}
+			if o.Method != "wavediffusion" {
+				return cli.Usagef("--method: only wavediffusion is implemented here (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
+			}
+			sig, err := parseNoise(o.Noise)
+			if err != nil {
+				return err
+			}
+			if len(sig) != 1 {
+				return cli.Usagef("--noise takes one value for invert (use genfwi denoise to sweep)")
+			}
+			return runInfer(ctx, env, o, sig, false)
+		},
+	})
+}
+
+func parseNoise(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || v < 0 {
+			return nil, cli.Usagef("--noise: %q is not a non-negative number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// readRange reads samples lo:hi (from --samples) of a .npy file whose
+// per-sample shape is want.
+func readRange(path, samples string, want []int) ([]float32, int, int, error) {
+	f, err := npy.Open(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	sh := f.Shape()
+	if len(sh) != 1+len(want) {
+		return nil, 0, 0, fmt.Errorf("%s: shape %v, want [N %v]", path, sh, want)
+	}
+	for i, w := range want {
+		if sh[i+1] != w {
+			return nil, 0, 0, fmt.Errorf("%s: shape %v, want [N %v]", path, sh, want)
+		}
+	}
+	lo, hi, err := cli.ParseRange(samples, sh[0])
+	if err != nil {
+		return nil, 0, 0, cli.Usagef("--samples: %v", err)
+	}
+	per := 1
+	for _, w := range want {
+		per *= w
+	}
+	d := make([]float32, (hi-lo)*per)
+	if err := f.ReadSamplesFloat32(d, lo, hi); err != nil {
+		return nil, 0, 0, err
+	}
+	return d, lo, hi, nil
+}
+
+func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float64, denoise bool) error {
+	if o.Model == "" || o.Data == "" || o.Out == "" {
+		return cli.Usagef("--model, --data and --out are required")
+	}
+	if o.Diffusion != "" {
+		if err := checkSampler(o.Sampler, o.Steps); err != nil {
+			return err
+		}
+		if o.TStar < 1 {
+			return cli.Usagef("--t-star must be >= 1, got %d", o.TStar)
+		}
+	}
+	if denoise && o.Diffusion == "" {
+		return cli.Usagef("denoise needs --diffusion (the latent diffusion model that does the denoising)")
+	}
+	ae, codec, err := wavediff.LoadVQAE(o.Model)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	var dm *diffusion.Model
+	if o.Diffusion != "" {
+		if dm, _, _, err = wavediff.LoadDiffusion(o.Diffusion, o.Model); err != nil {
+			return fmt.Errorf("--diffusion: %w", err)
+		}
+		if o.TStar > dm.Sched.T {
+			return cli.Usagef("--t-star %d exceeds the model's T = %d", o.TStar, dm.Sched.T)
+		}
+	}
+	seis, lo, hi, err := readRange(o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	n := hi - lo
+	var truth, vin []float32
+	if o.True != "" {
+		if truth, _, _, err = readRange(o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+			return fmt.Errorf("--true: %w", err)
+		}
+		if len(truth) != n*openfwi.ModelLen {
+			return fmt.Errorf("--true holds %d maps in the range, --data %d samples", len(truth)/openfwi.ModelLen, n)
+		}
+	}
+	if o.Velocity != "" {
+		if vin, _, _, err = readRange(o.Velocity, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+			return fmt.Errorf("--velocity: %w", err)
+		}
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return err
+	}
+	type result struct {
+		Noise       float64                 `json:"noise"`
+		Refined     bool                    `json:"diffusion_refined"`
+		Velocity    *metrics.Scores         `json:"velocity,omitempty"`
+		VelocityMS  *metrics.Scores         `json:"velocity_ms,omitempty"`
+		Seismic     *wavediff.SeismicScores `json:"seismic_vs_clean,omitempty"`
+		InputMSE    float64                 `json:"input_mse_norm"`
+		Seconds     float64                 `json:"seconds"`
+		SecPerInput float64                 `json:"seconds_per_sample"`
+	}
+	var results []result
+	for _, sig := range sigmas {
+		variants := []*diffusion.Model{dm}
+		if denoise {
+			variants = []*diffusion.Model{nil, dm} // autoencoder alone, then with the diffusion
+		}
+		for _, d := range variants {
+			t0 := time.Now()
+			r, err := wavediff.Invert(ctx, ae, codec, seis, vin, wavediff.InvertOptions{Noise: sig, Seed: o.Seed, Diffusion: d,
+				TStar: o.TStar, Method: o.Sampler, Steps: o.Steps})
+			if err != nil {
+				return err
+			}
+			res := result{Noise: sig, Refined: d != nil, Seconds: time.Since(t0).Seconds()}
+			res.SecPerInput = res.Seconds / float64(n)
+			res.InputMSE = wavediff.CompareSeismicNorm(codec, seis, r.NoisyNorm)
+			if truth != nil {
+				a, b := wavediff.VelocityScores(truth, r.Vel)
+				res.Velocity, res.VelocityMS = &a, &b
+			}
+			if r.Seis != nil {
+				s := wavediff.CompareSeismic(codec, seis, r.Seis)
+				res.Seismic = &s
+			}
+			results = append(results, res)
+			tag := fmt.Sprintf("noise%g", sig)
+			if d != nil && denoise {
+				tag += "-diffusion"
+			} else if denoise {
+				tag += "-autoencoder"
+			}
+			if !denoise {
+				tag = ""
+			}
+			if err := writeInferOutputs(o, codec, tag, n, seis, truth, r); err != nil {
+				return err
+			}
+		}
+	}
+	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi),
+		"n": n, "t_star": o.TStar, "results": results,
+		"scale": "velocity MAE/RMSE on OpenFWI's normalised [-1,1] scale, SSIM on [0,1]; seismic MSE in the normalised log-min-max space"}
+	name := "invert.json"
+	if denoise {
+		name = "denoise.json"
+	}
+	if err := wavediff.WriteJSON(filepath.Join(o.Out, name), summary); err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, summary)
+	}
+	for _, r := range results {
+		fmt.Fprintf(env.Stdout, "noise %.3g diffusion %v: input MSE_norm %.4g", r.Noise, r.Refined, r.InputMSE)
+		if r.Seismic != nil {
+			fmt.Fprintf(env.Stdout, ", seismic MSE_norm %.4g", r.Seismic.MSENorm)
+		}
+		if r.Velocity != nil {
+			fmt.Fprintf(env.Stdout, ", velocity MAE %.4f RMSE %.4f SSIM %.4f", r.Velocity.MAE, r.Velocity.RMSE, r.Velocity.SSIM)
+		}
+		fmt.Fprintln(env.Stdout)
+	}
+	return nil
+}
+
+// writeInferOutputs writes the velocity/seismic .npy files and a figure.
+func writeInferOutputs(o *inferOptions, codec wavediff.Codec, tag string, n int, seis, truth []float32, r *wavediff.InvertResult) error {
+	suffix := ""
+	if tag != "" {
+		suffix = "_" + tag
+	}
+	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "velocity"+suffix+".npy"), npy.Float32, []int{n, 1, openfwi.NZ, openfwi.NX}, r.Vel); err != nil {
+		return err
+	}
+	if r.Seis != nil {
+		if err := npy.WriteFileFloat32(filepath.Join(o.Out, "seismic"+suffix+".npy"), npy.Float32, []int{n, openfwi.Shots, openfwi.NT, openfwi.Receivers}, r.Seis); err != nil {
+			return err
+		}
+	}
+	k := min(o.Figures, n)
+	if k == 0 {
+		return nil
+	}
+	noisy := make([]float32, openfwi.DataLen)
+	var panels []figures.Panel
+	cols := 0
+	for i := 0; i < k; i++ {
+		var row []figures.Panel
+		if truth != nil {
+			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", i), truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
+		}
+		row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d inverted", i), r.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
+		codec.Norm.DataInverse(noisy, r.NoisyNorm[i*openfwi.DataLen:(i+1)*openfwi.DataLen])
+		clip := figures.Percentile(seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], 99)
+		row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", i), noisy, clip))
+		if r.Seis != nil {
+			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d reconstructed", i), r.Seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], clip))
+		}
+		cols = len(row)
+		panels = append(panels, row...)
+	}
+	name := "invert" + suffix + ".png"
+	return figures.Grid(filepath.Join(o.Out, name), "WaveDiffusion one-in-two-out inversion "+tag, panels, cols)
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"genfwi/internal/cli"
+	"genfwi/models/diffusion"
+	"genfwi/npy"
+	"genfwi/openfwi"
+	"genfwi/wavediff"
+)
+
+type sampleOptions struct {
+	Model   string
+	VQAE    string
+	N       int
+	Out     string
+	Sampler string
+	Steps   int
+	Eta     float64
+	Seed    uint64
+	Real    string
+	Gallery int
+	JSON    bool
+}
+
+func init() {
+	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	o := &sampleOptions{}
+	fs.StringVar(&o.Model, "model", "", "trained diffusion model: run directory or .safetensors (required)")
+	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: the one recorded in the model, or a sibling directory with the recorded checksum)")
+	fs.IntVar(&o.N, "n", 16, "number of pairs to generate")
+	fs.StringVar(&o.Out, "out", "", "output directory: velocity.npy, seismic.npy, gallery.png, sample.json (required)")
+	fs.StringVar(&o.Sampler, "sampler", "ddim", "reverse process: ddpm (every timestep) or ddim")
+	fs.IntVar(&o.Steps, "steps", 50, "DDIM steps")
+	fs.Float64Var(&o.Eta, "eta", 0, "DDIM η (0 = deterministic)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "sampling seed")
+	fs.StringVar(&o.Real, "real", "", "velocity file of real maps drawn beside the generated ones in the gallery (their seismic is simulated); default: none")
+	fs.IntVar(&o.Gallery, "gallery", 6, "pairs shown in the gallery")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+	register(&cli.Command{
+		Name:      "sample",
+		UsageLine: "sample --model DIR --n N --out DIR [--sampler ddpm|ddim] [--steps K] [--json]",
+		Short:     "jointly generate seismic–velocity pairs with a trained WaveDiffusion model",
+		Long: `Sample draws latents from the latent diffusion model, decodes each with both
+decoders of its autoencoder and writes the pairs in the OpenFWI layout:
+DIR/velocity.npy [N,1,70,70] in m/s and DIR/seismic.npy [N,5,1000,70] in the
+simulator's physical units (resized from the model resolution and
+de-normalised), plus DIR/gallery.png (generated pairs, with real ones beside
+them if --real is given) and DIR/sample.json.
+
+Examples:
+  genfwi sample --model runs/diff --n 64 --out out/gen
+  genfwi sample --model weights/wavediffusion-cpu/diffusion --n 8 --sampler ddpm --out out/gen --real ../shared/data/openfwi/CurveVel_A/model/model1.npy
+` + cli.ExitStatus,
+		Flag: fs,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("sample takes no arguments, got %q", args)
+			}
+			return runSample(ctx, env, o)
+		},
+	})
+}
+
+func checkSampler(name string, steps int) error {
+	if name != "ddpm" && name != "ddim" {
+		return cli.Usagef("--sampler must be ddpm or ddim, got %q", name)
+	}
+	if name == "ddim" && steps < 1 {
+		return cli.Usagef("--steps must be >= 1 for ddim, got %d", steps)
+	}
+	return nil
+}
+
+// realPairs reads maps lo:hi of a velocity file and simulates their seismic.
+func realPairs(ctx context.Context, env *cli.Env, path string, lo, hi int) (vels, seis []float32, err error) {
+	all, n, err := openfwi.ReadModels(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hi > n {
+		hi = n
+	}
+	if lo >= hi {
+		return nil, nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, n, lo, hi)
+	}
+	vels = all[lo*openfwi.ModelLen : hi*openfwi.ModelLen]
+	bar := cli.NewProgress(env, hi-lo, "simulating real pairs")
+	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { bar.Add(1) })
+	bar.Finish()
+	return vels, seis, err
+}
+
+func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
+	if o.Model == "" || o.Out == "" {
+		return cli.Usagef("--model and --out are required")
+	}
+	if o.N < 1 {
+		return cli.Usagef("--n must be >= 1, got %d", o.N)
+	}
+	if err := checkSampler(o.Sampler, o.Steps); err != nil {
+		return err
+	}
+	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	total := dm.Sched.T
+	if o.Sampler == "ddim" {
+		total = o.Steps
+	}
+	bar := cli.NewProgress(env, total, "sampling "+o.Sampler)
+	vel, seis, err := wavediff.Generate(ctx, dm, ae, o.N, wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, Seed: o.Seed},
+		func(diffusion.Step) error { bar.Add(1); return nil })
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	if vel == nil || seis == nil {
+		return fmt.Errorf("the autoencoder of %s decodes only one modality; joint sampling needs both", o.Model)
+	}
+	secs := time.Since(t0).Seconds()
+	fv, fs := make([]float32, o.N*wavediff.FullVel), make([]float32, o.N*wavediff.FullSeis)
+	wavediff.ToOpenFWI(codec, vel, seis, fv, fs)
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return err
+	}
+	vp, sp := filepath.Join(o.Out, "velocity.npy"), filepath.Join(o.Out, "seismic.npy")
+	if err := npy.WriteFileFloat32(vp, npy.Float32, []int{o.N, 1, openfwi.NZ, openfwi.NX}, fv); err != nil {
+		return err
+	}
+	if err := npy.WriteFileFloat32(sp, npy.Float32, []int{o.N, openfwi.Shots, openfwi.NT, openfwi.Receivers}, fs); err != nil {
+		return err
+	}
+	k := min(o.Gallery, o.N)
+	var rv, rs []float32
+	if o.Real != "" && k > 0 {
+		v, s, err := realPairs(ctx, env, o.Real, 0, k)
+		if err != nil {
+			return fmt.Errorf("--real: %w", err)
+		}
+		rv, rs = wavediff.PairsFromFull(codec, v, s).ModelArrays()
+	}
+	gp := filepath.Join(o.Out, "gallery.png")
+	if k > 0 {
+		if err := wavediff.GalleryFigure(gp, "WaveDiffusion: generated pairs"+map[bool]string{true: " (left) and real pairs (right)", false: ""}[rv != nil],
+			codec, vel[:k*wavediff.VelLen], seis[:k*wavediff.SeisLen], rv, rs); err != nil {
+			return err
+		}
+	}
+	var vmin, vmax float32 = fv[0], fv[0]
+	for _, x := range fv {
+		vmin, vmax = min(vmin, x), max(vmax, x)
+	}
+	res := map[string]any{"n": o.N, "sampler": o.Sampler, "steps": map[bool]int{true: o.Steps, false: dm.Sched.T}[o.Sampler == "ddim"],
+		"seconds": secs, "seconds_per_pair": secs / float64(o.N), "velocity": vp, "seismic": sp, "gallery": gp,
+		"velocity_min": vmin, "velocity_max": vmax, "model": o.Model}
+	if err := wavediff.WriteJSON(filepath.Join(o.Out, "sample.json"), res); err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, res)
+	}
+	fmt.Fprintf(env.Stdout, "%d pairs (%s) in %.1f s → %s, %s, %s\n", o.N, o.Sampler, secs, vp, sp, gp)
+	return nil
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"genfwi/internal/cli"
+	"genfwi/models/diffusion"
+	"genfwi/models/vqae"
+	"genfwi/wavediff"
+)
+
+// trainOptions are the flags of "genfwi train" (shared by its subcommands).
+type trainOptions struct {
+	Config          string
+	Out             string
+	Data            string
+	Datasets        string
+	PerDataset      int
+	Pairs           string
+	VQAE            string
+	Steps           int
+	StopAfter       int
+	CheckpointEvery int
+	SampleEvery     int
+	Seed            uint64
+	Workers         int
+	Batch           int
+	LR              float64
+	JSON            bool
+}
+
+func (o *trainOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Config, "config", "", "model config: a JSON file (configs/vqae-cpu.json, configs/diffusion-cpu.json) or a built-in preset name (cpu, cpu-one-in, ...)")
+	fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, loss.csv, samples/, train.json, model.safetensors) (required)")
+	fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "directory holding the OpenFWI datasets (FlatVel_A/model/model1.npy, ...); only their TRAINING files are read")
+	fs.StringVar(&o.Datasets, "datasets", "flatvel-a,curvevel-a", "comma list of datasets mixed into the training set")
+	fs.IntVar(&o.PerDataset, "per-dataset", 0, "maps taken from each dataset's training split, spread evenly (0 = all)")
+	fs.StringVar(&o.Pairs, "pairs", "", "training-pair cache file (default: DIR(out)/pairs-<datasets>-<n>.gfwd); rebuilt when its inputs differ")
+	fs.StringVar(&o.VQAE, "vqae", "", "diffusion: the trained autoencoder (run directory or .safetensors) whose latents are diffused (required)")
+	fs.IntVar(&o.Steps, "steps", 0, "total optimiser steps (0 = the config's)")
+	fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
+	fs.IntVar(&o.CheckpointEvery, "checkpoint-every", 250, "checkpoint period in steps")
+	fs.IntVar(&o.SampleEvery, "sample-every", 500, "period of sample figures in steps (0 = none)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the batch order and the training noise")
+	fs.IntVar(&o.Workers, "workers", 0, "simulation goroutines when building the pair cache (0 = GOMAXPROCS)")
+	fs.IntVar(&o.Batch, "batch", 16, "fd-proxy: batch size")
+	fs.Float64Var(&o.LR, "lr", 1e-3, "fd-proxy: peak learning rate")
+	fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
+}
+
+func init() {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	o := &trainOptions{}
+	o.addFlags(fs)
+	register(&cli.Command{
+		Name:      "train",
+		UsageLine: "train vqae|diffusion|fd-proxy --config FILE --out DIR [--vqae DIR] [--steps N] [--json] [flags]",
+		Short:     "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network",
+		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
+TRAINING split of the real OpenFWI maps (--datasets, files 1–10 of the shipped
+subset; the test files 11–12 are never read), with seismic simulated by the
+OpenFWI-exact wave preset (or read from a dataset built by "genfwi dataset
+build" when --data points at one). The pairs are cached at model resolution
+(velocity 64×64, seismic 5×256×64, float16) in --pairs, so later runs reuse them.
+
+  genfwi train vqae --config configs/vqae-cpu.json --out runs/vqae
+      The dual VQ autoencoder (or any mode the config names: one-in-two-out,
+      aligned, velocity, seismic).
+  genfwi train diffusion --config configs/diffusion-cpu.json --vqae runs/vqae --out runs/diff
+      The latent DDPM on the autoencoder's pre-quantisation latents; the final
+      model.safetensors holds the EMA weights and names its autoencoder.
+  genfwi train fd-proxy --out runs/fd-proxy [--steps 1500]
+      The fixed feature network of the FD-proxy (eval fd-proxy): one small
+      convolutional autoencoder per modality.
+
+Progress (loss, rate, ETA) goes to stderr. Checkpoints are written every
+--checkpoint-every steps, atomically; rerunning the same command after an
+interruption (Ctrl-C, kill, --stop-after) resumes and reproduces the
+uninterrupted run exactly. Sample figures go to DIR/samples/.
+
+Examples:
+  genfwi train vqae --config cpu --per-dataset 500 --out runs/vqae --steps 2000
+  genfwi train diffusion --config cpu --vqae runs/vqae --per-dataset 500 --out runs/diff --json
+` + cli.ExitStatus,
+		Flag: fs,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("train needs a subcommand: vqae, diffusion or fd-proxy")
+			}
+			sub := args[0]
+			if err := fs.Parse(args[1:]); err != nil {
+				return cli.Usagef("%v", err)
+			}
+			if fs.NArg() != 0 {
+				return cli.Usagef("train %s takes no arguments after the flags, got %q", sub, fs.Args())
+			}
+			switch sub {
+			case "vqae", "diffusion", "fd-proxy":
+			default:
+				return cli.Usagef("unknown train subcommand %q (want vqae, diffusion or fd-proxy)", sub)
+			}
+			return runTrain(ctx, env, sub, o)
+		},
+	})
+}
+
+// trainPairs loads or builds the training pairs named by the options.
+func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions) (*wavediff.Pairs, error) {
+	var ds []string
+	for _, d := range strings.Split(o.Datasets, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return nil, cli.Usagef("--datasets is empty")
+	}
+	if o.PerDataset < 0 {
+		return nil, cli.Usagef("--per-dataset must be >= 0, got %d", o.PerDataset)
+	}
+	cache := o.Pairs
+	if cache == "" {
+		n := "all"
+		if o.PerDataset > 0 {
+			n = fmt.Sprint(o.PerDataset)
+		}
+		cache = filepath.Join(filepath.Dir(filepath.Clean(o.Out)), fmt.Sprintf("pairs-%s-%s.gfwd", strings.Join(ds, "+"), n))
+	}
+	if st, err := os.Stat(o.Data); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--data %s: not a directory of OpenFWI datasets", o.Data)
+	}
+	var bar *cli.Progress
+	p, built, err := wavediff.LoadOrBuildTrainPairs(ctx, wavediff.TrainConfig{Root: o.Data, Datasets: ds, PerDataset: o.PerDataset}, cache, o.Workers,
+		func(n int) { bar = cli.NewProgress(env, n, "simulating training pairs") },
+		func() { bar.Add(1) })
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return nil, err
+	}
+	what := "read"
+	if built {
+		what = "built"
+	}
+	fmt.Fprintf(env.Stderr, "training pairs: %d (%s %s)\n", p.N, what, cache)
+	return p, nil
+}
+
+func loadVQAEConfig(arg string) (*vqae.Config, error) {
+	if arg == "" {
+		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(vqae.PresetNames(), ", "))
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return vqae.LoadConfig(arg)
+	} else if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
+		return nil, fmt.Errorf("--config %s: %w", arg, err)
+	}
+	c, err := vqae.Preset(arg)
+	if err != nil {
+		return nil, cli.Usagef("--config: %v", err)
+	}
+	return c, nil
+}
+
+func loadDiffusionConfig(arg string) (*diffusion.Config, error) {
+	if arg == "" {
+		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(diffusion.PresetNames(), ", "))
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return diffusion.LoadConfig(arg)
+	} else if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
+		return nil, fmt.Errorf("--config %s: %w", arg, err)
+	}
+	c, err := diffusion.Preset(arg)
+	if err != nil {
+		return nil, cli.Usagef("--config: %v", err)
+	}
+	return c, nil
+}
+
+func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) error {
+	if o.Out == "" {
+		return cli.Usagef("--out is required")
+	}
+	if o.Steps < 0 || o.StopAfter < 0 || o.CheckpointEvery < 1 || o.SampleEvery < 0 {
+		return cli.Usagef("--steps, --stop-after, --sample-every must be >= 0 and --checkpoint-every >= 1")
+	}
+	var vc *vqae.Config
+	var dc *diffusion.Config
+	var aePath string
+	var err error
+	switch sub {
+	case "vqae":
+		if vc, err = loadVQAEConfig(o.Config); err != nil {
+			return err
+		}
+		if err := wavediff.CheckVQAEConfig(vc); err != nil {
+			return cli.Usagef("--config: %v", err)
+		}
+	case "diffusion":
+		if dc, err = loadDiffusionConfig(o.Config); err != nil {
+			return err
+		}
+		if o.VQAE == "" {
+			return cli.Usagef("train diffusion needs --vqae (the trained autoencoder)")
+		}
+		if aePath, err = wavediff.ModelPath(o.VQAE); err != nil {
+			return fmt.Errorf("--vqae: %w", err)
+		}
+	case "fd-proxy":
+		if o.Batch < 1 || o.LR <= 0 || o.Steps < 1 {
+			return cli.Usagef("train fd-proxy needs --steps >= 1, --batch >= 1 and --lr > 0")
+		}
+	}
+	pairs, err := trainPairs(ctx, env, o)
+	if err != nil {
+		return err
+	}
+	var bar *cli.Progress
+	last := 0
+	to := wavediff.TrainOptions{Out: o.Out, Steps: o.Steps, StopAfter: o.StopAfter, CheckpointEvery: o.CheckpointEvery,
+		SampleEvery: o.SampleEvery, Seed: o.Seed,
+		OnStep: func(s wavediff.StepInfo) {
+			if bar == nil {
+				bar = cli.NewProgress(env, s.Steps, "train "+sub)
+				last = s.Step - 1
+			}
+			bar.Add(s.Step - last)
+			last = s.Step
+			desc := fmt.Sprintf("%s loss %.4f", sub, s.Loss)
+			if p, ok := s.Parts["perplexity"]; ok {
+				desc += fmt.Sprintf(" ppl %.0f", p)
+			}
+			bar.Describe(desc)
+		}}
+	var sum *wavediff.TrainSummary
+	switch sub {
+	case "vqae":
+		sum, err = wavediff.TrainVQAE(ctx, vc, pairs, to)
+	case "diffusion":
+		fmt.Fprintf(env.Stderr, "encoding %d training pairs with %s\n", pairs.N, aePath)
+		sum, err = wavediff.TrainDiffusion(ctx, dc, aePath, pairs, to)
+	case "fd-proxy":
+		sum, err = wavediff.TrainProxy(ctx, wavediff.ProxyConfig{Steps: o.Steps, Batch: o.Batch, LR: o.LR, Seed: o.Seed}, pairs, o.Out, to.OnStep)
+	}
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, sum)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d steps (from %d) in %.1f s (%.3f s/step, %.2f epochs), final loss %.5g → %s\n",
+		sum.Kind, sum.Steps, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.Epochs, sum.FinalLoss, o.Out)
+	return nil
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# pretrain.sh — trains the CPU-preset WaveDiffusion models that the demo loads
+# and copies their final weights to weights/wavediffusion-cpu/ (safetensors,
+# committed; ≤ 25 MB in total). Every stage is resumable: rerunning the script
+# after an interruption continues where it stopped, and a stage that already
+# finished is skipped. Heavy stages run under flock /tmp/genfwi-heavy.lock.
+#
+# Environment (defaults reproduce the committed weights):
+#   PER_DATASET   maps per dataset from the TRAINING split of FlatVel-A and CurveVel-A (500)
+#   AE_STEPS      joint dual-autoencoder steps (800)
+#   DIFF_STEPS    joint latent-diffusion steps (3000)
+#   ONEIN_STEPS   one-in-two-out autoencoder steps (600)
+#   ONEIN_DIFF_STEPS  latent diffusion on the one-in-two-out latents (denoising, refined inversion) (1500)
+#   PROXY_STEPS   FD-proxy network steps (600)
+#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (600, 1500); SEPARATE=0 skips them
+#   RUNS          run directory (runs/pretrain)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PER_DATASET=${PER_DATASET:-500}
+AE_STEPS=${AE_STEPS:-800}
+DIFF_STEPS=${DIFF_STEPS:-3000}
+ONEIN_STEPS=${ONEIN_STEPS:-600}
+ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-1500}
+PROXY_STEPS=${PROXY_STEPS:-600}
+SEP_AE_STEPS=${SEP_AE_STEPS:-600}
+SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-1500}
+SEPARATE=${SEPARATE:-1}
+RUNS=${RUNS:-runs/pretrain}
+WEIGHTS=${WEIGHTS:-weights/wavediffusion-cpu}
+LOCK=/tmp/genfwi-heavy.lock
+
+go build -o bin/genfwi ./cmd/genfwi
+G=bin/genfwi
+mkdir -p "$RUNS" "$WEIGHTS"
+COMMON=(--per-dataset "$PER_DATASET" --pairs "$RUNS/pairs.gfwd" --checkpoint-every 100 --sample-every 200 --json)
+
+stage() { # name, then the genfwi arguments
+  local name=$1; shift
+  echo "== $name: genfwi $*" >&2
+  local t0=$SECONDS
+  flock "$LOCK" "$G" "$@" | tail -n 1 > "$RUNS/$name.json"
+  echo "== $name done in $((SECONDS - t0)) s: $(cat "$RUNS/$name.json")" >&2
+}
+
+stage vqae       train vqae      --config configs/vqae-cpu.json        --out "$RUNS/vqae"      --steps "$AE_STEPS" "${COMMON[@]}"
+stage diffusion  train diffusion --config configs/diffusion-cpu.json   --vqae "$RUNS/vqae"     --out "$RUNS/diffusion" --steps "$DIFF_STEPS" "${COMMON[@]}"
+stage fd-proxy   train fd-proxy  --out "$RUNS/fd-proxy" --steps "$PROXY_STEPS" --per-dataset "$PER_DATASET" --pairs "$RUNS/pairs.gfwd" --json
+stage vqae-one-in train vqae     --config configs/vqae-cpu-one-in.json --out "$RUNS/vqae-one-in" --steps "$ONEIN_STEPS" "${COMMON[@]}"
+stage diffusion-one-in train diffusion --config configs/diffusion-cpu.json --vqae "$RUNS/vqae-one-in" --out "$RUNS/diffusion-one-in" --steps "$ONEIN_DIFF_STEPS" "${COMMON[@]}"
+if [ "$SEPARATE" = 1 ]; then
+  stage vqae-velocity train vqae --config configs/vqae-cpu-velocity.json --out "$RUNS/vqae-velocity" --steps "$SEP_AE_STEPS" "${COMMON[@]}"
+  stage vqae-seismic  train vqae --config configs/vqae-cpu-seismic.json  --out "$RUNS/vqae-seismic"  --steps "$SEP_AE_STEPS" "${COMMON[@]}"
+  stage diffusion-velocity train diffusion --config configs/diffusion-cpu.json --vqae "$RUNS/vqae-velocity" --out "$RUNS/diffusion-velocity" --steps "$SEP_DIFF_STEPS" "${COMMON[@]}"
+  stage diffusion-seismic  train diffusion --config configs/diffusion-cpu.json --vqae "$RUNS/vqae-seismic"  --out "$RUNS/diffusion-seismic"  --steps "$SEP_DIFF_STEPS" "${COMMON[@]}"
+fi
+
+# Copy the final weights (and their training summaries) next to each other so
+# that a diffusion model finds its autoencoder by checksum in a sibling dir.
+# The separate single-modality models stay in $RUNS (they would break the
+# 25 MB budget); eval fd-proxy reads them from there.
+for d in vqae diffusion fd-proxy vqae-one-in diffusion-one-in; do
+  if [ -f "$RUNS/$d/model.safetensors" ]; then
+    mkdir -p "$WEIGHTS/$d"
+    cp "$RUNS/$d/model.safetensors" "$RUNS/$d/train.json" "$WEIGHTS/$d/"
+  fi
+done
+du -sh "$WEIGHTS" >&2

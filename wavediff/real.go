@@ -1,0 +1,88 @@
+package wavediff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// SimulateMaps simulates the OpenFWI seismic of n maps (n×4900 m/s) on
+// workers goroutines (0 = GOMAXPROCS), one map per goroutine at a time, and
+// returns n×350000 raw amplitudes. onDone (may be nil) is called per map.
+func SimulateMaps(ctx context.Context, maps []float32, workers int, onDone func()) ([]float32, error) {
+	n := len(maps) / FullVel
+	if n*FullVel != len(maps) {
+		return nil, fmt.Errorf("wavediff: %d values are not whole 70×70 maps", len(maps))
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	out := make([]float32, n*FullSeis)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := defaultSimulate(ctx, maps[i*FullVel:(i+1)*FullVel], out[i*FullSeis:(i+1)*FullSeis]); err != nil {
+					errs[w] = fmt.Errorf("map %d: %w", i, err)
+					cancel()
+					return
+				}
+				if onDone != nil {
+					onDone()
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, ctx.Err()
+}
+
+// PairsFromFull converts n pairs in the OpenFWI layout (vels n×4900 m/s,
+// seis n×350000 raw; either may be nil) to model-resolution Pairs.
+func PairsFromFull(codec Codec, vels, seis []float32) *Pairs {
+	n := len(vels) / FullVel
+	if vels == nil {
+		n = len(seis) / FullSeis
+	}
+	p := &Pairs{N: n, Codec: codec, Vel: make([]uint16, n*VelLen), Seis: make([]uint16, n*SeisLen)}
+	v := make([]float32, VelLen)
+	s := make([]float32, SeisLen)
+	for i := 0; i < n; i++ {
+		if vels != nil {
+			codec.VelocityToModel(v, vels[i*FullVel:(i+1)*FullVel])
+			encodeHalf(p.Vel[i*VelLen:], v)
+		}
+		if seis != nil {
+			codec.SeismicToModel(s, seis[i*FullSeis:(i+1)*FullSeis])
+			encodeHalf(p.Seis[i*SeisLen:], s)
+		}
+	}
+	return p
+}
+
+// ModelArrays decodes all pairs to float32 model-resolution slices
+// (n×VelLen, n×SeisLen).
+func (p *Pairs) ModelArrays() (vel, seis []float32) {
+	vel, seis = make([]float32, p.N*VelLen), make([]float32, p.N*SeisLen)
+	for i := 0; i < p.N; i++ {
+		p.Velocity(vel[i*VelLen:(i+1)*VelLen], i)
+		p.Seismic(seis[i*SeisLen:(i+1)*SeisLen], i)
+	}
+	return vel, seis
+}
