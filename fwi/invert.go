@@ -73,7 +73,9 @@ type Config struct {
 	// Bands are the low-pass cut-offs (Hz) of the frequency-continuation
 	// schedule (Bunks et al. 1995), applied in order to the observed data
 	// and to the wavelet with a zero-phase Butterworth filter; 0 means the
-	// full band. nil means {0}: no continuation.
+	// full band. nil means {0}: no continuation. A filtered band runs on a
+	// time axis extended by BandPadding leading samples so that the
+	// non-causal filter's precursor is modelled.
 	Bands []float64
 	// FilterOrder is the Butterworth order (default 4; applied forward and
 	// backward, so the response is squared).
@@ -244,30 +246,58 @@ func Invert(ctx context.Context, sv Survey, obs []float32, st *State, cfg Config
 }
 
 // bandObjective builds the simulator and the filtered data of one band.
+//
+// A zero-phase low-pass is non-causal: the filtered wavelet starts before
+// t = 0 (at 4 Hz about 20 % of its energy, at 10 Hz 2 %, for the OpenFWI
+// Ricker), and a simulation that starts at t = 0 would miss that precursor
+// while the filtered observed data contain its response. So for fc > 0 the
+// time axis is extended by P = ⌈1.5/(fc·dt)⌉ leading samples: wavelet and
+// observed data are both delayed by P (zeros before the recording started,
+// which is exact for causal data), then filtered, and the band's simulator
+// runs Nt + P steps. The misfit compares the whole extended window.
 func bandObjective(sv Survey, obs []float32, fc float64, cfg Config) (*Objective, error) {
-	w := append([]float64(nil), sv.Wavelet...)
+	nrec := 0
+	if len(sv.Shots) > 0 {
+		nrec = len(sv.Shots[0].Receivers)
+	}
+	ns, nt := len(sv.Shots), sv.Opts.Nt
+	if len(obs) != ns*nt*nrec {
+		return nil, fmt.Errorf("observed data have %d values, the survey needs %d (shots·nt·receivers)", len(obs), ns*nt*nrec)
+	}
+	w := sv.Wavelet
 	d := obs
+	opts := sv.Opts
 	if fc > 0 {
+		pad := BandPadding(fc, sv.Opts.Dt)
+		opts.Nt = nt + pad
+		w = make([]float64, opts.Nt)
+		copy(w[pad:], sv.Wavelet)
 		if err := wave.LowPass(w, w, sv.Opts.Dt, fc, cfg.FilterOrder); err != nil {
 			return nil, fmt.Errorf("filtering the wavelet: %w", err)
 		}
-		d = append([]float32(nil), obs...)
-		nrec := 0
-		if len(sv.Shots) > 0 {
-			nrec = len(sv.Shots[0].Receivers)
+		d = make([]float32, ns*opts.Nt*nrec)
+		for s := 0; s < ns; s++ {
+			copy(d[(s*opts.Nt+pad)*nrec:(s+1)*opts.Nt*nrec], obs[s*nt*nrec:(s+1)*nt*nrec])
 		}
-		if len(d) != len(sv.Shots)*sv.Opts.Nt*nrec {
-			return nil, fmt.Errorf("observed data have %d values, the survey needs %d", len(d), len(sv.Shots)*sv.Opts.Nt*nrec)
-		}
-		if err := wave.LowPassTraces(d, len(sv.Shots), sv.Opts.Nt, nrec, sv.Opts.Dt, fc, cfg.FilterOrder); err != nil {
+		if err := wave.LowPassTraces(d, ns, opts.Nt, nrec, sv.Opts.Dt, fc, cfg.FilterOrder); err != nil {
 			return nil, fmt.Errorf("filtering the data: %w", err)
 		}
 	}
-	sim, err := wave.NewSimulator(sv.Grid, sv.Shots, w, sv.Opts)
+	sim, err := wave.NewSimulator(sv.Grid, sv.Shots, w, opts)
 	if err != nil {
 		return nil, err
 	}
 	return NewObjective(sim, d, cfg.Reg)
+}
+
+// BandPadding returns the number of leading samples, ⌈1.5/(fc·dt)⌉, by
+// which a band with low-pass cut-off fc (Hz) extends the time axis (see
+// Invert); 0 for the full band (fc = 0).
+func BandPadding(fc, dt float64) int {
+	if fc <= 0 {
+		return 0
+	}
+	return int(math.Ceil(1.5 / (fc * dt)))
 }
 
 // paramBox returns the bounds in the optimiser's parameter u and the maps
