@@ -53,3 +53,35 @@ func BenchmarkOpenFWIForward(b *testing.B) {
 	}
 	b.ReportMetric(310*310*1000*5*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mcell/s")
 }
+
+// BenchmarkGradientOpenFWI times Gradient on the OpenFWI geometry for several
+// memory budgets (full storage vs checkpointing with cache-sized segments).
+func BenchmarkGradientOpenFWI(b *testing.B) {
+	v := make([]float32, OpenFWIModel)
+	for i := range v {
+		v[i] = 1500 + float32(i/70)*40
+	}
+	obs := make([]float32, OpenFWISample)
+	if err := OpenFWIForward(context.Background(), v, obs, 0); err != nil {
+		b.Fatal(err)
+	}
+	for i := range v {
+		v[i] += 50
+	}
+	for _, mb := range []int64{512, 64, 24, 12} {
+		b.Run(fmt.Sprintf("budget%dMiB", mb), func(b *testing.B) {
+			o := OpenFWIOptions(0)
+			o.MemoryBudget = mb << 20
+			s, err := NewSimulator(Grid{Nz: 70, Nx: 70, H: 10}, OpenFWIGeometry(), RickerOpenFWI(OpenFWINt, 15, 1e-3), o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g := make([]float32, OpenFWIModel)
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Gradient(context.Background(), v, obs, nil, g); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -41,10 +41,10 @@ type simulateOptions struct {
 }
 
 func (o *simulateOptions) addFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.Model, "model", "", "velocity model .npy (m/s), shape [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx] (required)")
+	fs.StringVar(&o.Model, "model", "", "velocity model .npy (m/s), shape [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]; several files comma-separated (required)")
 	fs.StringVar(&o.Out, "out", "", "output seismic .npy [N,shots,nt,receivers] float32 (omit to only report statistics)")
 	fs.StringVar(&o.Samples, "samples", "", "half-open sample range A:B of the model file (default all)")
-	fs.IntVar(&o.Top, "top", 0, "simulate only the K samples of the range with the highest mean top-row velocity (the ones that set OpenFWI's data_max, openfwi.md §3.6)")
+	fs.IntVar(&o.Top, "top", 0, "simulate only the K samples per file (within --samples) with the highest mean top-row velocity (the ones that set OpenFWI's data_max, openfwi.md §3.6)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 	fs.IntVar(&o.Workers, "workers", 0, "worker goroutines (0 = GOMAXPROCS)")
 	fs.StringVar(&o.Compare, "compare", "", "report the relative error of min/max against an OpenFWI dataset_config entry (flatvel-a, curvevel-a, flatfault-a, ...)")
@@ -82,6 +82,7 @@ extremes are compared with OpenFWI's dataset_config normalisation constants.
 Examples:
   genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --samples 0:8 --out data.npy
   genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --top 10 --compare flatvel-a --json
+  genfwi simulate --model $(echo ../shared/data/openfwi/FlatVel_A/model/model{1..10}.npy | tr ' ' ,) --top 20 --compare flatvel-a
 ` + cli.ExitStatus,
 		Flag: fs,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -170,25 +171,22 @@ func simulateSetup(o *simulateOptions, nz, nx int) (*wave.Simulator, error) {
 	return wave.NewSimulator(wave.Grid{Nz: nz, Nx: nx, H: o.Dx}, shots, w, opts)
 }
 
-func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
-	if o.Model == "" {
-		return cli.Usagef("--model is required")
-	}
-	if o.Compare != "" {
-		if _, ok := openfwiExtremes[o.Compare]; !ok {
-			return cli.Usagef("--compare: unknown dataset %q", o.Compare)
-		}
-	}
-	if o.Workers < 0 {
-		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
-	}
-	f, err := npy.Open(o.Model)
+// simItem is one velocity map to simulate.
+type simItem struct {
+	file   string
+	sample int
+	v      []float32
+}
+
+// loadModels reads the selected samples of one model file.
+func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, err error) {
+	f, err := npy.Open(path)
 	if err != nil {
-		return fmt.Errorf("--model: %w", err)
+		return nil, 0, 0, fmt.Errorf("--model: %w", err)
 	}
 	defer f.Close()
 	shape := f.Shape()
-	var n, nz, nx int
+	var n int
 	switch {
 	case len(shape) == 4 && shape[1] == 1:
 		n, nz, nx = shape[0], shape[2], shape[3]
@@ -197,15 +195,11 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	case len(shape) == 2:
 		n, nz, nx = 1, shape[0], shape[1]
 	default:
-		return fmt.Errorf("--model %s: shape %v, want [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]", o.Model, shape)
+		return nil, 0, 0, fmt.Errorf("--model %s: shape %v, want [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]", path, shape)
 	}
 	lo, hi, err := cli.ParseRange(o.Samples, n)
 	if err != nil {
-		return cli.Usagef("--samples: %v", err)
-	}
-	sim, err := simulateSetup(o, nz, nx)
-	if err != nil {
-		return err
+		return nil, 0, 0, cli.Usagef("--samples: %v", err)
 	}
 	cells := nz * nx
 	models := make([]float32, (hi-lo)*cells)
@@ -215,35 +209,70 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		err = f.ReadSamplesFloat32(models, lo, hi)
 	}
 	if err != nil {
-		return fmt.Errorf("--model: %w", err)
+		return nil, 0, 0, fmt.Errorf("--model: %w", err)
 	}
-	idx := make([]int, hi-lo) // positions within models
-	for i := range idx {
-		idx[i] = i
+	for i := 0; i < hi-lo; i++ {
+		items = append(items, simItem{file: path, sample: lo + i, v: models[i*cells : (i+1)*cells]})
 	}
 	if o.Top > 0 {
-		top := func(i int) float64 {
+		top := func(it simItem) float64 {
 			var s float64
-			for _, v := range models[i*cells : i*cells+nx] {
+			for _, v := range it.v[:nx] {
 				s += float64(v)
 			}
 			return s / float64(nx)
 		}
-		sort.SliceStable(idx, func(a, b int) bool { return top(idx[a]) > top(idx[b]) })
-		if o.Top < len(idx) {
-			idx = idx[:o.Top]
+		sort.SliceStable(items, func(a, b int) bool { return top(items[a]) > top(items[b]) })
+		if o.Top < len(items) {
+			items = items[:o.Top]
 		}
-		sort.Ints(idx)
+		sort.SliceStable(items, func(a, b int) bool { return items[a].sample < items[b].sample })
 	}
-	for _, i := range idx {
-		if _, err := sim.Info(models[i*cells : (i+1)*cells]); err != nil {
-			return fmt.Errorf("--model %s sample %d: %w", o.Model, lo+i, err)
+	return items, nz, nx, nil
+}
+
+func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
+	if o.Model == "" {
+		return cli.Usagef("--model is required")
+	}
+	files := strings.Split(o.Model, ",")
+	if len(files) > 1 && o.Out != "" {
+		return cli.Usagef("--out needs a single --model file, got %d", len(files))
+	}
+	if o.Compare != "" {
+		if _, ok := openfwiExtremes[o.Compare]; !ok {
+			return cli.Usagef("--compare: unknown dataset %q", o.Compare)
+		}
+	}
+	if o.Workers < 0 {
+		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	}
+	var items []simItem
+	nz, nx := -1, -1
+	for _, path := range files {
+		it, z, x, err := loadModels(o, path)
+		if err != nil {
+			return err
+		}
+		if nz >= 0 && (z != nz || x != nx) {
+			return fmt.Errorf("--model %s: %d×%d maps, the first file has %d×%d", path, z, x, nz, nx)
+		}
+		nz, nx = z, x
+		items = append(items, it...)
+	}
+	sim, err := simulateSetup(o, nz, nx)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if _, err := sim.Info(it.v); err != nil {
+			return fmt.Errorf("--model %s sample %d: %w", it.file, it.sample, err)
 		}
 	}
 	per := sim.DataLen(sim.NumShots())
 	var fw *npy.FileWriter
 	if o.Out != "" {
-		fw, err = npy.Create(o.Out, npy.Float32, []int{len(idx), sim.NumShots(), sim.Options().Nt, sim.NumReceivers()})
+		fw, err = npy.Create(o.Out, npy.Float32, []int{len(items), sim.NumShots(), sim.Options().Nt, sim.NumReceivers()})
 		if err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
@@ -253,19 +282,15 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if nw == 0 {
 		nw = runtime.GOMAXPROCS(0)
 	}
-	nw = min(nw, len(idx))
-	prog := cli.NewProgress(env, len(idx), "simulate")
+	nw = max(1, min(nw, len(items)))
+	prog := cli.NewProgress(env, len(items), "simulate")
 	type ext struct {
 		min, max       float64
-		argmin, argmax int
+		argmin, argmax int // item index
 	}
 	res := make([]ext, nw)
-	var (
-		mu    sync.Mutex
-		next  int
-		first error
-		wg    sync.WaitGroup
-	)
+	errs := make([]error, nw)
+	var wg sync.WaitGroup
 	start := time.Now()
 	// Samples in parallel, shots sequential within a sample: no imbalance
 	// from 5 shots on 2 cores when there are several samples.
@@ -275,35 +300,22 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		go func(w int) {
 			defer wg.Done()
 			buf := make([]float32, per)
-			for {
-				mu.Lock()
-				k := next
-				next++
-				stop := first != nil
-				mu.Unlock()
-				if stop || k >= len(idx) {
-					return
-				}
-				i := idx[k]
-				err := sim.Forward(ctx, models[i*cells:(i+1)*cells], buf)
+			for k := w; k < len(items); k += nw {
+				err := sim.Forward(ctx, items[k].v, buf)
 				if err == nil && fw != nil {
 					err = fw.WriteSampleFloat32(k, buf)
 				}
 				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("sample %d: %w", lo+i, err)
-					}
-					mu.Unlock()
+					errs[w] = fmt.Errorf("%s sample %d: %w", items[k].file, items[k].sample, err)
 					return
 				}
 				e := &res[w]
 				for _, x := range buf {
 					if float64(x) < e.min {
-						e.min, e.argmin = float64(x), lo+i
+						e.min, e.argmin = float64(x), k
 					}
 					if float64(x) > e.max {
-						e.max, e.argmax = float64(x), lo+i
+						e.max, e.argmax = float64(x), k
 					}
 				}
 				prog.Add(1)
@@ -312,11 +324,13 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	}
 	wg.Wait()
 	prog.Finish()
-	if first != nil {
-		return first
-	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	secs := time.Since(start).Seconds()
 	tot := ext{min: math.Inf(1), max: math.Inf(-1)}
@@ -333,10 +347,11 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}
+	where := func(k int) string { return fmt.Sprintf("%s[%d]", items[k].file, items[k].sample) }
 	out := map[string]any{
-		"model": o.Model, "samples": len(idx), "range": fmt.Sprintf("%d:%d", lo, hi), "preset": o.Preset,
-		"data_min": tot.min, "data_max": tot.max, "argmin_sample": tot.argmin, "argmax_sample": tot.argmax,
-		"seconds": secs, "seconds_per_sample": secs / float64(len(idx)), "workers": nw,
+		"files": len(files), "samples": len(items), "preset": o.Preset,
+		"data_min": tot.min, "data_max": tot.max, "argmin": where(tot.argmin), "argmax": where(tot.argmax),
+		"seconds": secs, "seconds_per_sample": secs / float64(len(items)), "workers": nw,
 	}
 	if o.Out != "" {
 		out["out"] = o.Out
@@ -350,10 +365,10 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, out)
 	}
-	fmt.Fprintf(env.Stdout, "simulated %d samples of %s in %.1f s (%.3f s/sample, %d workers)\n", len(idx), o.Model, secs, secs/float64(len(idx)), nw)
-	fmt.Fprintf(env.Stdout, "data_min %.4f (sample %d)  data_max %.4f (sample %d)\n", tot.min, tot.argmin, tot.max, tot.argmax)
+	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), secs, secs/float64(len(items)), nw)
+	fmt.Fprintf(env.Stdout, "data_min %.4f at %s\ndata_max %.4f at %s\n", tot.min, where(tot.argmin), tot.max, where(tot.argmax))
 	if o.Compare != "" {
-		fmt.Fprintf(env.Stdout, "%s: data_min %.2f (rel. err %+.2f%%)  data_max %.2f (rel. err %+.2f%%)\n", o.Compare,
+		fmt.Fprintf(env.Stdout, "%s dataset_config: data_min %.2f (rel. err %+.2f%%), data_max %.2f (rel. err %+.2f%%)\n", o.Compare,
 			out["ref_data_min"], 100*out["rel_err_min"].(float64), out["ref_data_max"], 100*out["rel_err_max"].(float64))
 	}
 	return nil
