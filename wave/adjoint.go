@@ -43,7 +43,7 @@ type tape[T float] struct {
 // newTape sizes a tape for N steps of fields of n values within budget bytes:
 // everything if it fits, else the longest segment L with
 // (L + 2·ceil(N/L))·field ≤ budget, but at least ceil(sqrt(2N)).
-func newTape[T float](N, n int, budget int64) *tape[T] {
+func newTape[T float](s *Simulator, N, n int, budget int64) *tape[T] {
 	var zero T
 	fb := int64(n) * int64(sizeOf(zero))
 	cap := int(budget / fb)
@@ -65,11 +65,11 @@ func newTape[T float](N, n int, budget int64) *tape[T] {
 	t.last = (t.nseg - 1) * L
 	t.ws = make([][]T, L)
 	for i := range t.ws {
-		t.ws[i] = make([]T, n)
+		t.ws[i] = getBuf[T](s, n)
 	}
 	t.ck = make([][2][]T, t.nseg-1)
 	for i := range t.ck {
-		t.ck[i] = [2][]T{make([]T, n), make([]T, n)}
+		t.ck[i] = [2][]T{getBuf[T](s, n), getBuf[T](s, n)}
 	}
 	return t
 }
@@ -79,6 +79,14 @@ func sizeOf[T float](x T) int {
 		return 4
 	}
 	return 8
+}
+
+// release hands the tape's buffers back to the simulator's cache.
+func (t *tape[T]) release(s *Simulator) {
+	putBuf(s, t.ws...)
+	for _, ck := range t.ck {
+		putBuf(s, ck[0], ck[1])
+	}
 }
 
 // checkpoint is called before internal step n with p1 = p^n, p0 = p^{n−1}.
@@ -269,14 +277,24 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			}
 		}
 	}
+	defer func() {
+		for _, wk := range ws {
+			if wk != nil {
+				putBuf(s, wk.p0, wk.p1, wk.l0, wk.l1)
+				putBuf(s, wk.g...)
+				wk.tp.release(s)
+			}
+		}
+	}()
 	err := forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
 		wk := ws[w]
 		if wk == nil {
-			wk = &work{p0: make([]T, r.fields), p1: make([]T, r.fields), l0: make([]T, r.fields), l1: make([]T, r.fields),
-				d: make([]T, per), tp: newTape[T](r.N, r.fields, s.opts.budget()), gsrc: make([]float64, s.grid.Cells())}
+			wk = &work{p0: getBuf[T](s, r.fields), p1: getBuf[T](s, r.fields), l0: getBuf[T](s, r.fields), l1: getBuf[T](s, r.fields),
+				d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget()), gsrc: make([]float64, s.grid.Cells())}
 			wk.g = make([][]T, nimg)
 			for i := range wk.g {
-				wk.g[i] = make([]T, r.fields)
+				wk.g[i] = getBuf[T](s, r.fields)
+				clear(wk.g[i])
 			}
 			ws[w] = wk
 		}

@@ -160,7 +160,7 @@ func TestCheckpointMatchesFullStorage(t *testing.T) {
 	if _, err := gradient(context.Background(), ck, v, dObs, nil, g2); err != nil {
 		t.Fatal(err)
 	}
-	tp := newTape[float64](77, 100, 1)
+	tp := newTape[float64](full, 77, 100, 1)
 	if tp.nseg < 2 {
 		t.Fatalf("budget 1 byte gave %d segments; the test needs checkpointing", tp.nseg)
 	}

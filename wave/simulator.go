@@ -12,8 +12,8 @@ import (
 
 // Simulator models 2D constant-density acoustic waves for a fixed grid,
 // acquisition geometry, source wavelet and options, for any velocity model
-// given to its methods. It is safe for concurrent use; every call allocates
-// its own work space.
+// given to its methods. It is safe for concurrent use. Work buffers are
+// kept between calls for reuse (see FreeBuffers).
 //
 // Data layout (all methods): [shot][time][receiver], float32, Nt samples per
 // trace at Options.Dt, len(Receivers) receivers per shot (the OpenFWI layout).
@@ -27,6 +27,7 @@ type Simulator struct {
 	nrec    int
 	fpeak   float64 // peak frequency of the wavelet's amplitude spectrum (Hz)
 	warn    sync.Once
+	bufs    bufCache
 }
 
 // NewSimulator validates its inputs and returns a Simulator. wavelet is the
@@ -392,9 +393,14 @@ func (r *run[T]) forward(ctx context.Context, list []int, dst []T) error {
 	nw := r.s.workers(len(list))
 	per := r.s.opts.Nt * r.s.nrec
 	bufs := make([][2][]T, nw)
+	defer func() {
+		for _, b := range bufs {
+			putBuf(r.s, b[0], b[1])
+		}
+	}()
 	return forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
 		if bufs[w][0] == nil {
-			bufs[w] = [2][]T{make([]T, r.fields), make([]T, r.fields)}
+			bufs[w] = [2][]T{getBuf[T](r.s, r.fields), getBuf[T](r.s, r.fields)}
 		}
 		return r.forwardShot(ctx, list[pos], bufs[w][0], bufs[w][1], dst[pos*per:(pos+1)*per], nil)
 	})

@@ -1,0 +1,54 @@
+package wave
+
+import "sync"
+
+// bufCache keeps float32 work buffers (wavefields, tapes) between calls so
+// that repeated calls (FWI iterations, dataset generation) do not pay page
+// faults for hundreds of MB per call. Buffers come back with arbitrary
+// contents: callers clear what must start at zero.
+type bufCache struct {
+	mu   sync.Mutex
+	free map[int][][]float32
+}
+
+// getBuf returns a buffer of n values: a cached one for float32, a new
+// zeroed one otherwise.
+func getBuf[T float](s *Simulator, n int) []T {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		c := &s.bufs
+		c.mu.Lock()
+		if l := c.free[n]; len(l) > 0 {
+			b := l[len(l)-1]
+			c.free[n] = l[:len(l)-1]
+			c.mu.Unlock()
+			return any(b).([]T)
+		}
+		c.mu.Unlock()
+	}
+	return make([]T, n)
+}
+
+// putBuf hands float32 buffers back to the cache; others are dropped.
+func putBuf[T float](s *Simulator, bs ...[]T) {
+	c := &s.bufs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range bs {
+		if b32, ok := any(b).([]float32); ok && b32 != nil {
+			if c.free == nil {
+				c.free = map[int][][]float32{}
+			}
+			c.free[len(b32)] = append(c.free[len(b32)], b32)
+		}
+	}
+}
+
+// FreeBuffers drops the work buffers the simulator keeps for reuse between
+// calls (at most what one call used: per worker two to four wavefields and,
+// in Gradient and the Born adjoints, a tape within Options.MemoryBudget).
+func (s *Simulator) FreeBuffers() {
+	s.bufs.mu.Lock()
+	s.bufs.free = nil
+	s.bufs.mu.Unlock()
+}
