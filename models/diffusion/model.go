@@ -130,14 +130,20 @@ func (m *Model) Params() []*nn.Param { return m.Arena.Params }
 // NumParams returns the number of scalar parameters.
 func (m *Model) NumParams() int { return m.Arena.NumParams() }
 
-// NewEMA starts LDM's LitEma on the model's weights: shadow ← d·shadow +
-// (1−d)·θ with d = min(Cfg.Train.EMADecay (0 → 0.9999), (1+n)/(10+n)).
+// NewEMA starts LDM's LitEma on the model's weights: at the n-th update
+// (n = 1, 2, …) shadow ← d·shadow + (1−d)·θ with d = min(Cfg.Train.EMADecay
+// (0 → 0.9999), (1+n)/(10+n)). LitEma increments its counter before
+// computing d, while nn.EMA uses the count of earlier updates, so the
+// returned EMA starts with N = 1 (its N is then the number of updates + 1;
+// keep that in mind when reading ema_n from a training state).
 func (m *Model) NewEMA() *nn.EMA {
 	d := m.Cfg.Train.EMADecay
 	if d == 0 {
 		d = 0.9999
 	}
-	return nn.NewEMA(m.Arena, d, true)
+	e := nn.NewEMA(m.Arena, d, true)
+	e.N = 1
+	return e
 }
 
 // ScaleFactorFor returns 1/std(h) over all elements of h (float64

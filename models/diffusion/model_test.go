@@ -1,0 +1,316 @@
+package diffusion
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"genfwi/autograd"
+	"genfwi/nn"
+	"genfwi/tensor"
+)
+
+// tinyConfig is a small but complete UNet (two levels, attention, up/down
+// ResBlocks) on 4×8×8 latents.
+func tinyConfig() Config {
+	return Config{Name: "tiny",
+		Schedule: ScheduleConfig{Timesteps: 1000, LinearStart: 0.0015, LinearEnd: 0.0155},
+		UNet: UNetConfig{ImageSize: 8, InChannels: 4, OutChannels: 4, ModelChannels: 16, ChannelMult: []int{1, 2},
+			NumResBlocks: 1, AttentionResolutions: []int{2}, NumHeads: 2, NormGroups: 4},
+		Loss: "l1", Seed: 3}
+}
+
+func tinyModel(t *testing.T) *Model {
+	t.Helper()
+	m, err := New(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestTimestepEmbedding checks the layout [cos(t·f), sin(t·f)] with
+// f_i = 10000^(−i/half).
+func TestTimestepEmbedding(t *testing.T) {
+	e := TimestepEmbedding([]int{0, 7}, 8)
+	for i := 0; i < 4; i++ {
+		if e.Data[i] != 1 || e.Data[4+i] != 0 {
+			t.Fatalf("t=0 embedding %v, want cos=1 then sin=0", e.Data[:8])
+		}
+		f := math.Exp(-math.Log(10000) * float64(i) / 4)
+		if c := float64(e.Data[8+i]); math.Abs(c-math.Cos(7*f)) > 1e-6 {
+			t.Errorf("t=7 cos[%d] = %g, want %g", i, c, math.Cos(7*f))
+		}
+		if s := float64(e.Data[12+i]); math.Abs(s-math.Sin(7*f)) > 1e-6 {
+			t.Errorf("t=7 sin[%d] = %g, want %g", i, s, math.Sin(7*f))
+		}
+	}
+}
+
+// TestUNetShapesAndZeroInit checks the output shape, that the zero-
+// initialised output conv makes the untrained prediction exactly 0, and
+// the cpu preset's forward shape. Parameter counts are logged.
+func TestUNetShapesAndZeroInit(t *testing.T) {
+	for _, name := range []string{"cpu", "paper"} {
+		c, _ := Preset(name)
+		m, err := New(*c)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s UNet: %d parameters", name, m.NumParams())
+		if name == "paper" {
+			continue
+		}
+		tp := autograd.NewTape()
+		tp.NoGrad = true
+		x := tensor.Randn(rand.New(rand.NewPCG(1, 1)), 1, 2, 32, 16, 16)
+		y := m.UNet.Forward(tp, tp.Const(x), []int{3, 999})
+		if !tensor.SameShape(y.Shape(), []int{2, 32, 16, 16}) {
+			t.Fatalf("%s: output %v", name, y.Shape())
+		}
+		for _, v := range y.Data() {
+			if v != 0 {
+				t.Fatalf("%s: untrained output %g, want exactly 0 (zero-initialised out conv)", name, v)
+			}
+		}
+	}
+}
+
+// TestUNetGradCheck checks the UNet's input gradient with central
+// differences on a tiny configuration after perturbing the zero-initialised
+// convolutions (otherwise the output ignores the input).
+func TestUNetGradCheck(t *testing.T) {
+	c := tinyConfig()
+	c.UNet.ImageSize, c.UNet.InChannels, c.UNet.OutChannels = 4, 2, 2
+	c.UNet.ModelChannels = 8
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range m.Arena.Data {
+		m.Arena.Data[i] += float32(0.05 * rng.NormFloat64())
+	}
+	x := tensor.Randn(rng, 1, 1, 2, 4, 4)
+	err = autograd.GradCheck(func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
+		return m.UNet.Forward(tp, in[0], []int{250})
+	}, []*tensor.Tensor{x}, autograd.GradCheckOpts{Eps: 1e-2, RTol: 5e-2, ATol: 5e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUNetLossDrops trains the tiny UNet on a fixed batch (fixed t and ε)
+// and requires the L1 ε-loss to fall by more than half.
+func TestUNetLossDrops(t *testing.T) {
+	m := tinyModel(t)
+	rng := rand.New(rand.NewPCG(4, 4))
+	h := tensor.Randn(rng, 1, 8, 4, 8, 8)
+	ts := []int{10, 100, 200, 300, 500, 700, 850, 999}
+	eps := tensor.Randn(rng, 1, 8, 4, 8, 8)
+	opt := nn.NewAdamW()
+	opt.WeightDecay = 0
+	tp := autograd.NewTape()
+	var first, last float64
+	for step := 0; step < 150; step++ {
+		tp.Reset()
+		m.Arena.ZeroGrad()
+		l, info := m.LossAt(tp, h, ts, eps)
+		autograd.Backward(l)
+		opt.Step(m.Arena, 2e-3)
+		if step == 0 {
+			first = info.Loss
+		}
+		last = info.Loss
+	}
+	t.Logf("L1 ε-loss %.4f → %.4f", first, last)
+	if math.Abs(first-0.8) > 0.1 {
+		t.Errorf("initial loss %g, want ≈ mean|ε| ≈ 0.80 (zero-initialised output)", first)
+	}
+	if last > 0.5*first {
+		t.Errorf("loss fell only from %g to %g in 150 steps", first, last)
+	}
+}
+
+// oracle returns an exact ε-predictor for the clean scaled latent z0:
+// ε = (z_t − √ᾱ_t·z0)/√(1−ᾱ_t).
+func oracle(s *Schedule, z0 *tensor.Tensor) EpsFunc {
+	return func(z *tensor.Tensor, t int) *tensor.Tensor {
+		e := tensor.New(z.Shape...)
+		a, b := s.SqrtAlphasCumprod[t], s.SqrtOneMinusAlphasCumprod[t]
+		for i := range e.Data {
+			e.Data[i] = float32((float64(z.Data[i]) - a*float64(z0.Data[i])) / b)
+		}
+		return e
+	}
+}
+
+// TestOracleSamplersRecoverX0: with an exact ε-predictor, DDIM (η = 0) and
+// DDPM both end exactly at x0 (DDPM because coef1_0 = 1, coef2_0 = 0 and no
+// noise at t = 0), and every step's x0-prediction is x0. The scale factor
+// is 2, so the h ↔ z scaling is exercised too.
+func TestOracleSamplersRecoverX0(t *testing.T) {
+	m := tinyModel(t)
+	m.ScaleFactor = 2
+	rng := rand.New(rand.NewPCG(5, 5))
+	x0 := tensor.Randn(rng, 0.5, 3, 4, 8, 8) // h space
+	z0 := scaled(x0, m.ScaleFactor)
+	for _, o := range []SampleOptions{{Method: "ddim", Steps: 20}, {Method: "ddim", Steps: 1000}, {Method: "ddpm"}} {
+		o.RNG = rand.New(rand.NewPCG(6, 6))
+		ts, err := m.Timesteps(o, m.Sched.T-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zT := tensor.Randn(o.RNG, 1, x0.Shape...)
+		calls, worst := 0, 0.0
+		got, err := m.reverseWith(context.Background(), oracle(m.Sched, z0), zT, ts, o, func(s Step) error {
+			if s.Index != calls || s.Total != len(ts) || s.T != ts[calls] {
+				t.Fatalf("%s: step %d reports index %d/%d t=%d", o.Method, calls, s.Index, s.Total, s.T)
+			}
+			calls++
+			worst = math.Max(worst, tensor.MaxAbsDiff(s.X0, x0))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != len(ts) {
+			t.Errorf("%s: %d callbacks for %d steps", o.Method, calls, len(ts))
+		}
+		// float32 rounding amplified by √(1/ᾱ_t) ≈ 39 at t = 999
+		if worst > 1e-3 {
+			t.Errorf("%s %d steps: x0-prediction off by %g", o.Method, len(ts), worst)
+		}
+		if d := tensor.MaxAbsDiff(got, x0); d > 1e-4 {
+			t.Errorf("%s %d steps: sample differs from x0 by %g", o.Method, len(ts), d)
+		}
+	}
+}
+
+// TestDDIMTimesteps checks LDM's uniform grid {0, c, 2c, …}+1 and the
+// SDEdit restriction to t ≤ t*.
+func TestDDIMTimesteps(t *testing.T) {
+	m := tinyModel(t)
+	ts, err := m.Timesteps(SampleOptions{Method: "ddim", Steps: 50}, 999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 50 || ts[0] != 981 || ts[49] != 1 || ts[1] != 961 {
+		t.Errorf("DDIM 50 steps: %v", ts)
+	}
+	ts, _ = m.Timesteps(SampleOptions{Method: "ddim", Steps: 50}, 200)
+	if ts[0] != 181 || len(ts) != 10 {
+		t.Errorf("DDIM from t*=200: %v", ts)
+	}
+	ts, _ = m.Timesteps(SampleOptions{}, 99)
+	if len(ts) != 100 || ts[0] != 99 || ts[99] != 0 {
+		t.Errorf("DDPM from 99: %d steps, first %d", len(ts), ts[0])
+	}
+	for _, o := range []SampleOptions{{Method: "euler"}, {Method: "ddim", Steps: 1001}} {
+		if _, err := m.Timesteps(o, 999); err == nil {
+			t.Errorf("Timesteps accepted %+v", o)
+		}
+	}
+	if _, err := m.Timesteps(SampleOptions{}, 1000); err == nil {
+		t.Error("Timesteps accepted t* = T")
+	}
+}
+
+// TestSampleAndDenoiseRun runs the real samplers with the tiny UNet: shapes,
+// determinism for a fixed seed, cancellation, and that Denoise from a tiny
+// t* barely moves the latent (an untrained UNet predicts ε̂ = 0, so the
+// chain only rescales).
+func TestSampleAndDenoiseRun(t *testing.T) {
+	m := tinyModel(t)
+	run := func() *tensor.Tensor {
+		h, err := m.Sample(context.Background(), 2, SampleOptions{Method: "ddim", Steps: 5, RNG: rand.New(rand.NewPCG(1, 2))}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	a, b := run(), run()
+	if !tensor.SameShape(a.Shape, []int{2, 4, 8, 8}) || tensor.MaxAbsDiff(a, b) != 0 {
+		t.Fatalf("Sample: shape %v, repeat differs by %g", a.Shape, tensor.MaxAbsDiff(a, b))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := m.Sample(ctx, 1, SampleOptions{Method: "ddpm", RNG: rand.New(rand.NewPCG(1, 2))}, func(Step) error {
+		n++
+		if n == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if err != context.Canceled || n != 3 {
+		t.Fatalf("cancelled Sample: err %v after %d steps", err, n)
+	}
+	h0 := tensor.Randn(rand.New(rand.NewPCG(3, 3)), 1, 2, 4, 8, 8)
+	out, err := m.Denoise(context.Background(), h0, 0, SampleOptions{RNG: rand.New(rand.NewPCG(1, 1))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t* = 0: z_0 = √ᾱ_0 h0 + √β_0 ε, then ẑ0 = z_0/√ᾱ_0 (ε̂ = 0): |out − h0| ≲ 0.04·|ε|.
+	if d := tensor.MaxAbsDiff(out, h0); d > 0.2 || d == 0 {
+		t.Errorf("Denoise from t*=0 moved the latent by %g", d)
+	}
+	if _, err := m.Sample(context.Background(), 1, SampleOptions{}, nil); err == nil {
+		t.Error("Sample without an RNG did not fail")
+	}
+}
+
+// TestEMAFormula checks NewEMA against LitEma: the n-th update (n = 1, 2, …)
+// uses d = min(decay, (1+n)/(10+n)).
+func TestEMAFormula(t *testing.T) {
+	m := tinyModel(t)
+	m.Cfg.Train.EMADecay = 0.5 // reached at n = 8: (1+8)/(10+8) = 0.5
+	e := m.NewEMA()
+	w0 := float64(m.Arena.Data[0])
+	shadow := w0
+	for n := 1; n <= 12; n++ {
+		m.Arena.Data[0] = float32(w0 + float64(n))
+		e.Update(m.Arena)
+		d := math.Min(0.5, float64(1+n)/float64(10+n))
+		shadow = d*shadow + (1-d)*(w0+float64(n))
+		if math.Abs(float64(e.Shadow[0])-shadow) > 1e-4*math.Max(1, math.Abs(shadow)) {
+			t.Fatalf("update %d: shadow %g, LitEma gives %g", n, e.Shadow[0], shadow)
+		}
+	}
+}
+
+// TestCheckpointRoundTrip saves a perturbed model with a scale factor and
+// loads it back: same config, weights, scale factor and predictions.
+func TestCheckpointRoundTrip(t *testing.T) {
+	m := tinyModel(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range m.Arena.Data {
+		m.Arena.Data[i] += float32(0.01 * rng.NormFloat64())
+	}
+	m.ScaleFactor = 1.2345
+	path := filepath.Join(t.TempDir(), "d.safetensors")
+	if err := m.Save(path, map[string]string{"step": "42"}); err != nil {
+		t.Fatal(err)
+	}
+	got, meta, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["step"] != "42" || got.ScaleFactor != 1.2345 || got.Cfg.Name != "tiny" {
+		t.Fatalf("metadata lost: step %q scale %g name %q", meta["step"], got.ScaleFactor, got.Cfg.Name)
+	}
+	for i := range m.Arena.Data {
+		if m.Arena.Data[i] != got.Arena.Data[i] {
+			t.Fatalf("weight %d differs after round trip", i)
+		}
+	}
+	z := tensor.Randn(rng, 1, 1, 4, 8, 8)
+	a, b := m.PredictEps(autograd.NewTape(), z, 17), got.PredictEps(autograd.NewTape(), z, 17)
+	if tensor.MaxAbsDiff(a, b) != 0 {
+		t.Fatal("predictions differ after round trip")
+	}
+	if _, _, err := Load(filepath.Join(t.TempDir(), "missing.safetensors")); err == nil {
+		t.Error("Load of a missing file did not fail")
+	}
+}
