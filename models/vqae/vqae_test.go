@@ -1,0 +1,366 @@
+package vqae
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"genfwi/autograd"
+	"genfwi/nn"
+	"genfwi/tensor"
+)
+
+// handQuantizer has the 2-D codebook {(0,0), (1,0), (0,2)}.
+func handQuantizer(legacy bool) *Quantizer {
+	q := NewQuantizer(rand.New(rand.NewPCG(1, 1)), 3, 2, 0.25, legacy)
+	copy(q.Codebook.Table.Value().Data, []float32{0, 0, 1, 0, 0, 2})
+	return q
+}
+
+// handLatent is h (1, 2, 1, 2): two latent vectors (0.9, 0.1) and (0.2, 1.5)
+// in NCHW layout, nearest codes 1 and 2.
+func handLatent(tp *autograd.Tape) *autograd.Var {
+	return tp.Input(tensor.FromSlice([]float32{0.9, 0.2, 0.1, 1.5}, 1, 2, 1, 2))
+}
+
+// TestQuantizeHandExample checks nearest codes, the straight-through value
+// and gradient, and both VQ losses on a hand-computed example:
+// ‖h−zq‖² summed = (0.01+0.01) + (0.04+0.25) = 0.31, mean over 4 = 0.0775,
+// legacy = 0.0775 + 0.25·0.0775, standard = 0.25·0.0775 + 0.0775 — the same
+// value, so the gradients tell them apart: d/dh = 2(h−zq)/4 × (1 | β) and
+// d/dE = 2(zq−h)/4 × (β | 1).
+func TestQuantizeHandExample(t *testing.T) {
+	for _, legacy := range []bool{true, false} {
+		q := handQuantizer(legacy)
+		tp := autograd.NewTape()
+		h := handLatent(tp)
+		r := q.Quantize(h)
+		if r.Indices[0] != 1 || r.Indices[1] != 2 {
+			t.Fatalf("indices %v, want [1 2]", r.Indices)
+		}
+		want := []float32{1, 0, 0, 2} // NCHW: channel 0 = (1, 0), channel 1 = (0, 2)
+		for i, v := range r.Zq.Data() {
+			if v != want[i] {
+				t.Fatalf("zq %v, want %v", r.Zq.Data(), want)
+			}
+		}
+		if l := float64(r.Loss.Item()); math.Abs(l-1.25*0.0775) > 1e-6 {
+			t.Errorf("legacy=%v: VQ loss %g, want %g", legacy, l, 1.25*0.0775)
+		}
+		autograd.Backward(r.Loss)
+		wh, we := 1.0, 0.25
+		if !legacy {
+			wh, we = 0.25, 1.0
+		}
+		hd, zd := h.Value.Data, want
+		for i := range hd {
+			g := wh * 2 * float64(hd[i]-zd[i]) / 4
+			if math.Abs(float64(h.Grad.Data[i])-g) > 1e-6 {
+				t.Errorf("legacy=%v: dL/dh[%d] = %g, want %g", legacy, i, h.Grad.Data[i], g)
+			}
+		}
+		// code 1 = (1, 0) gets 2(zq−h)/4·we from vector 0; code 0 gets nothing.
+		eg := q.Codebook.Table.Grad().Data
+		if math.Abs(float64(eg[2])-we*2*(1-0.9)/4) > 1e-6 || math.Abs(float64(eg[3])-we*2*(0-0.1)/4) > 1e-6 {
+			t.Errorf("legacy=%v: codebook gradient of code 1 = %v", legacy, eg[2:4])
+		}
+		if eg[0] != 0 || eg[1] != 0 {
+			t.Errorf("unused code 0 received gradient %v", eg[:2])
+		}
+		q.Codebook.Table.V.ZeroGrad()
+	}
+}
+
+// TestStraightThroughIdentity: the gradient of any function of Zq reaches h
+// unchanged (identity Jacobian) and does not reach the codebook.
+func TestStraightThroughIdentity(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	q := NewQuantizer(rng, 16, 4, 0.25, true)
+	tp := autograd.NewTape()
+	h := tp.Input(tensor.Randn(rng, 0.1, 2, 4, 3, 3))
+	r := q.Quantize(h)
+	cot := tensor.Randn(rng, 1, 2, 4, 3, 3)
+	autograd.BackwardWith(r.Zq, cot)
+	if d := tensor.MaxAbsDiff(h.Grad, cot); d != 0 {
+		t.Fatalf("straight-through gradient differs from the cotangent by %g", d)
+	}
+	if g := q.Codebook.Table.Grad(); g != nil {
+		for _, v := range g.Data {
+			if v != 0 {
+				t.Fatal("codebook received gradient through the straight-through output")
+			}
+		}
+	}
+}
+
+// TestNearestCodeAssignment compares Quantize's indices with brute force on
+// random data and checks Lookup inverts the indexing.
+func TestNearestCodeAssignment(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	q := NewQuantizer(rng, 50, 3, 0.25, true)
+	for i := range q.Codebook.Table.Value().Data {
+		q.Codebook.Table.Value().Data[i] = float32(rng.NormFloat64())
+	}
+	tp := autograd.NewTape()
+	tp.NoGrad = true
+	h := tp.Const(tensor.Randn(rng, 1, 2, 3, 4, 5))
+	r := q.Quantize(h)
+	e := q.Codebook.Table.Value().Data
+	for m, k := range r.Indices {
+		b, p := m/20, m%20
+		best, bk := math.Inf(1), -1
+		for c := 0; c < 50; c++ {
+			var d float64
+			for j := 0; j < 3; j++ {
+				x := float64(h.Value.Data[(b*3+j)*20+p] - e[c*3+j])
+				d += x * x
+			}
+			if d < best {
+				best, bk = d, c
+			}
+		}
+		if k != bk {
+			t.Fatalf("vector %d: code %d, brute force %d", m, k, bk)
+		}
+	}
+	// Zq = h + (zq − h) carries float32 rounding of the order of 1 ulp.
+	if d := tensor.MaxAbsDiff(q.Lookup(r.Indices, 2, 4, 5), r.Zq.Value); d > 1e-6 {
+		t.Fatalf("Lookup differs from the quantised latent by %g", d)
+	}
+}
+
+func TestPerplexityAndStats(t *testing.T) {
+	if p := Perplexity([]int{3, 3, 3}, 8); math.Abs(p-1) > 1e-12 {
+		t.Errorf("one code: perplexity %g, want 1", p)
+	}
+	if p := Perplexity([]int{0, 1, 2, 3}, 8); math.Abs(p-4) > 1e-12 {
+		t.Errorf("four codes equally: perplexity %g, want 4", p)
+	}
+	s := NewCodeStats(4)
+	s.Observe([]int{0, 0})
+	s.Observe([]int{1, 0})
+	if u := s.Usage(); u != 0.5 {
+		t.Errorf("usage %g, want 0.5", u)
+	}
+	// histogram {0:3, 1:1}: exp(−(¾ln¾ + ¼ln¼))
+	if p, want := s.Perplexity(), math.Exp(-(0.75*math.Log(0.75) + 0.25*math.Log(0.25))); math.Abs(p-want) > 1e-12 {
+		t.Errorf("accumulated perplexity %g, want %g", p, want)
+	}
+	if d := s.Dead(1); len(d) != 2 || d[0] != 2 || d[1] != 3 {
+		t.Errorf("dead codes after 2 steps (window 1): %v, want [2 3]", d)
+	}
+	if d := s.Dead(2); len(d) != 2 {
+		t.Errorf("window 2: %v, want [2 3] (code 1 used at the last step)", d)
+	}
+	s.Observe([]int{0})
+	if d := s.Dead(1); len(d) != 3 || d[0] != 1 {
+		t.Errorf("after a step without code 1: dead %v, want [1 2 3]", d)
+	}
+}
+
+// TestReinitCodes revives dead codes from latent vectors: each revived code
+// must equal one of h's vectors, and quantising h must then use them.
+func TestReinitCodes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	q := NewQuantizer(rng, 8, 2, 0.25, true)
+	h := tensor.Randn(rng, 3, 1, 2, 2, 2) // far from the U(−1/8, 1/8) codebook
+	s := NewCodeStats(8)
+	s.Observe([]int{0, 0, 0, 0})
+	dead := s.Dead(1)
+	if n := q.ReinitCodes(dead, h, rng, s); n != 7 {
+		t.Fatalf("revived %d codes, want 7", n)
+	}
+	e := q.Codebook.Table.Value().Data
+	for _, k := range dead[:4] { // the first four are exact copies of the 4 vectors
+		found := false
+		for p := 0; p < 4; p++ {
+			if e[k*2] == h.Data[p] && e[k*2+1] == h.Data[4+p] {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("revived code %d = (%g, %g) is not a latent vector", k, e[k*2], e[k*2+1])
+		}
+	}
+	if len(s.Dead(1)) != 0 {
+		t.Errorf("revived codes still reported dead: %v", s.Dead(1))
+	}
+	tp := autograd.NewTape()
+	tp.NoGrad = true
+	r := q.Quantize(tp.Const(h))
+	if d := tensor.MaxAbsDiff(r.Zq.Value, h); d != 0 {
+		t.Errorf("after revival, quantising h moves it by %g, want 0", d)
+	}
+}
+
+// tinyConfig is a two-level joint autoencoder on 1×8×8 velocity and
+// 2×16×8 seismic inputs (one time-only downsample), latent 4×4.
+func tinyConfig(mode Mode) Config {
+	return Config{Name: "tiny", Mode: mode,
+		Seismic: &BranchConfig{InChannels: 2, Resolution: [2]int{16, 8}, Ch: 8, ChMult: []int{1, 2, 2},
+			Down: [][2]int{{2, 1}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{4}, ZChannels: 4, NormGroups: 4},
+		Velocity: &BranchConfig{InChannels: 1, Resolution: [2]int{8, 8}, Ch: 8, ChMult: []int{1, 2},
+			Down: [][2]int{{2, 2}}, NumResBlocks: 1, AttnResolutions: []int{4}, ZChannels: 4, NormGroups: 4},
+		EmbedDim: 4, NEmbed: 32, Seed: 11}
+}
+
+// tinyBatch is a fixed batch of 4 smooth pairs in [−1, 1].
+func tinyBatch() (seis, vel *tensor.Tensor) {
+	seis, vel = tensor.New(4, 2, 16, 8), tensor.New(4, 1, 8, 8)
+	for n := 0; n < 4; n++ {
+		for i := range 128 {
+			seis.Data[n*256+i] = float32(math.Sin(float64(i*(n+1)) / 11))
+			seis.Data[n*256+128+i] = float32(math.Cos(float64(i+n) / 7))
+		}
+		for i := range 64 {
+			vel.Data[n*64+i] = float32(2*float64(i/8)/7-1) * float32(1-0.3*float64(n))
+		}
+	}
+	return seis, vel
+}
+
+// TestTinyAutoencoderOverfits trains each mode on a fixed batch; the total
+// loss must fall to a third of its initial value in 150 Adam steps.
+func TestTinyAutoencoderOverfits(t *testing.T) {
+	seisT, velT := tinyBatch()
+	for _, mode := range []Mode{Joint, Aligned, OneInTwoOut, VelocityOnly, SeismicOnly} {
+		c := tinyConfig(mode)
+		switch mode {
+		case VelocityOnly:
+			c.Seismic = nil
+		case SeismicOnly:
+			c.Velocity = nil
+		}
+		m, err := New(c)
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		opt := nn.NewAdam()
+		tp := autograd.NewTape()
+		var first, last LossParts
+		for step := 0; step < 150; step++ {
+			tp.Reset()
+			m.Arena.ZeroGrad()
+			var s, v *autograd.Var
+			if c.Seismic != nil {
+				s = tp.Const(seisT)
+			}
+			if c.Velocity != nil {
+				v = tp.Const(velT)
+			}
+			l, p := m.Loss(tp, s, v)
+			autograd.Backward(l)
+			opt.Step(m.Arena, 3e-3)
+			if step == 0 {
+				first = p
+			}
+			last = p
+		}
+		t.Logf("%-15s total %.4f → %.4f (L1 seis %.4f vel %.4f vq %.4g align %.3g, usage %.2f)",
+			mode, first.Total, last.Total, last.L1Seis, last.L1Vel, last.VQ, last.Align, last.Usage)
+		if !(last.Total < first.Total/3) {
+			t.Errorf("%s: loss fell only from %g to %g", mode, first.Total, last.Total)
+		}
+	}
+}
+
+// TestEncodeDecodeContract checks Decode = DecodeQuantized(Quantize(h)),
+// the Aligned average, and the one-in-two-out inversion path.
+func TestEncodeDecodeContract(t *testing.T) {
+	seisT, velT := tinyBatch()
+	m, err := New(tinyConfig(Aligned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := autograd.NewTape()
+	tp.NoGrad = true
+	hs := m.Encode(tp, tp.Const(seisT), nil)
+	hv := m.Encode(tp, nil, tp.Const(velT))
+	h := m.Encode(tp, tp.Const(seisT), tp.Const(velT))
+	for i := range h.Data() {
+		if d := math.Abs(float64(h.Data()[i] - 0.5*(hs.Data()[i]+hv.Data()[i]))); d > 1e-6 {
+			t.Fatalf("aligned Encode is not ½(h_s+h_v): element %d off by %g", i, d)
+		}
+	}
+	s1, v1 := m.Decode(tp, h)
+	s2, v2 := m.DecodeQuantized(tp, m.Quant.Quantize(h).Zq)
+	if tensor.MaxAbsDiff(s1.Value, s2.Value) != 0 || tensor.MaxAbsDiff(v1.Value, v2.Value) != 0 {
+		t.Fatal("Decode differs from DecodeQuantized(Quantize(h))")
+	}
+	one, err := New(tinyConfig(OneInTwoOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.VelEnc != nil || one.SeisDec == nil || one.VelDec == nil {
+		t.Fatal("one-in-two-out must have only the seismic encoder and both decoders")
+	}
+	s, v := one.Decode(tp, one.Encode(tp, tp.Const(seisT), nil))
+	if !tensor.SameShape(s.Shape(), seisT.Shape) || !tensor.SameShape(v.Shape(), velT.Shape) {
+		t.Fatalf("one-in-two-out outputs %v, %v", s.Shape(), v.Shape())
+	}
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	m, err := New(tinyConfig(Joint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for i := range m.Arena.Data {
+		m.Arena.Data[i] += float32(0.01 * rng.NormFloat64())
+	}
+	path := filepath.Join(t.TempDir(), "ae.safetensors")
+	if err := m.Save(path, map[string]string{"step": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	got, meta, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["step"] != "7" || got.Cfg.Mode != Joint || got.NumParams() != m.NumParams() {
+		t.Fatalf("round trip lost metadata: %v, mode %q", meta, got.Cfg.Mode)
+	}
+	for i := range m.Arena.Data {
+		if got.Arena.Data[i] != m.Arena.Data[i] {
+			t.Fatalf("weight %d differs", i)
+		}
+	}
+	// a checkpoint of another format is refused with a clear error
+	dpath := filepath.Join(t.TempDir(), "other.safetensors")
+	if err := nn.SaveModel(dpath, m.Arena, nil, m.Cfg, map[string]string{"format": "genfwi-diffusion"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(dpath); err == nil || !strings.Contains(err.Error(), "not a vqae checkpoint") {
+		t.Errorf("loading a diffusion checkpoint: %v", err)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	bad := []func(c *Config){
+		func(c *Config) { c.Mode = "triple" },
+		func(c *Config) { c.EmbedDim = 0 },
+		func(c *Config) { c.NEmbed = 0 },
+		func(c *Config) { c.VQLoss = "ema" },
+		func(c *Config) { c.Velocity = nil },
+		func(c *Config) { c.Seismic.Down = [][2]int{{2, 1}} },
+		func(c *Config) { c.Seismic.Down[0] = [2]int{4, 1} },
+		func(c *Config) { c.Seismic.Resolution = [2]int{18, 8} },
+		func(c *Config) { c.Velocity.NormGroups = 3 },
+		func(c *Config) { c.Velocity.Down = [][2]int{{1, 1}} }, // latent 8×8 ≠ seismic 4×4
+	}
+	for i, f := range bad {
+		c := tinyConfig(Joint)
+		f(&c)
+		if _, err := New(c); err == nil {
+			t.Errorf("case %d: New accepted a bad config", i)
+		}
+	}
+	if _, err := ParseConfig([]byte(`{"mode":"joint","embed_dimm":3}`), "x.json"); err == nil || !strings.Contains(err.Error(), "embed_dimm") {
+		t.Errorf("unknown JSON field not reported: %v", err)
+	}
+	if _, err := Preset("gpu"); err == nil {
+		t.Error("unknown preset accepted")
+	}
+}
