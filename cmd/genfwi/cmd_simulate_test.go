@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"genfwi/internal/cli"
+	"genfwi/npy"
+	"genfwi/wave"
+)
+
+// runSimulateArgs parses args into fresh options (the command's flag set is
+// shared package state) and runs the command, returning its exit status as
+// main would map it.
+func runSimulateArgs(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := &simulateOptions{}
+	o.addFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	err := runSimulate(context.Background(), o, &cli.Env{Stdout: stdout, Stderr: stderr, Quiet: true})
+	switch {
+	case err == nil:
+		return 0
+	case cli.IsUsage(err):
+		io.WriteString(stderr, err.Error())
+		return 2
+	default:
+		io.WriteString(stderr, err.Error())
+		return 1
+	}
+}
+
+// TestSimulateCommand runs "genfwi simulate" on two 70×70 maps, checks the
+// JSON summary and that the output file holds exactly what OpenFWIForward
+// computes.
+func TestSimulateCommand(t *testing.T) {
+	dir := t.TempDir()
+	v := make([]float32, 3*70*70)
+	for i := range v {
+		s, iz := i/4900, (i%4900)/70
+		v[i] = 1800 + 300*float32(s)
+		if iz > 40 {
+			v[i] += 1000
+		}
+	}
+	model := filepath.Join(dir, "m.npy")
+	if err := npy.WriteFileFloat32(model, npy.Float32, []int{3, 1, 70, 70}, v); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "d.npy")
+	var stdout, stderr bytes.Buffer
+	code := runSimulateArgs([]string{"--model", model, "--samples", "1:3", "--out", out, "--json", "--compare", "flatvel-a"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var res map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("last stdout line is not JSON: %q", stdout.String())
+	}
+	if res["samples"].(float64) != 2 || !(res["data_max"].(float64) > 0) || res["ref_data_max"].(float64) != 52.77 {
+		t.Errorf("summary %v", res)
+	}
+	got, shape, err := npy.ReadFileFloat32(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shape) != 4 || shape[0] != 2 || shape[1] != 5 || shape[2] != 1000 || shape[3] != 70 {
+		t.Fatalf("output shape %v, want [2 5 1000 70]", shape)
+	}
+	want := make([]float32, wave.OpenFWISample)
+	if err := wave.OpenFWIForward(context.Background(), v[2*4900:3*4900], want, 1); err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range want {
+		if got[wave.OpenFWISample+i] != x {
+			t.Fatalf("output sample 1 value %d: %g, OpenFWIForward gives %g", i, got[wave.OpenFWISample+i], x)
+		}
+	}
+}
+
+func TestSimulateErrors(t *testing.T) {
+	dir := t.TempDir()
+	v := make([]float32, 70*70)
+	for i := range v {
+		v[i] = 2000
+	}
+	v[75] = 0
+	model := filepath.Join(dir, "bad.npy")
+	if err := npy.WriteFileFloat32(model, npy.Float32, []int{1, 1, 70, 70}, v); err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(dir, "small.npy")
+	if err := npy.WriteFileFloat32(small, npy.Float32, []int{1, 1, 2, 2}, []float32{1, 2, 3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "--model is required"},
+		{[]string{"--model", model, "--samples", "3:9"}, 2, "--samples"},
+		{[]string{"--model", model}, 1, "(z=1, x=5) is 0 m/s"},
+		{[]string{"--model", small}, 1, "needs 70×70 maps"},
+		{[]string{"--model", small, "--preset", "custom", "--order", "6"}, 2, "Order must be 2, 4 or 8"},
+		{[]string{"--model", filepath.Join(dir, "none.npy")}, 1, "--model"},
+		{[]string{"--model", model, "--compare", "nope"}, 2, "unknown dataset"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := runSimulateArgs(c.args, &stdout, &stderr)
+		if code != c.code || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr.String(), c.code, c.want)
+		}
+	}
+}
+
+// TestSimulateCustom runs a small custom geometry end to end.
+func TestSimulateCustom(t *testing.T) {
+	dir := t.TempDir()
+	v := make([]float32, 30*40)
+	for i := range v {
+		v[i] = 2500
+	}
+	model := filepath.Join(dir, "m.npy")
+	if err := npy.WriteFileFloat32(model, npy.Float32, []int{30, 40}, v); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "d.npy")
+	var stdout, stderr bytes.Buffer
+	code := runSimulateArgs([]string{"--model", model, "--preset", "custom", "--dx", "12.5", "--dt", "2e-3",
+		"--nt", "200", "--order", "8", "--boundary", "devito", "--nbc", "20", "--src-x", "3", "--freq", "10", "--wavelet", "ricker", "--out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	_, shape, err := npy.ReadFileFloat32(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shape) != 4 || shape[0] != 1 || shape[1] != 3 || shape[2] != 200 || shape[3] != 40 {
+		t.Fatalf("output shape %v, want [1 3 200 40]", shape)
+	}
+}
