@@ -220,7 +220,7 @@ func TestRealSourceSplits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := NewRealSource(c, Train, 500, 0)
+	src, err := NewRealSource(c, Train, 500, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestRealSourceSplits(t *testing.T) {
 		t.Errorf("last train output %+v", f)
 	}
 	// Rechunked: 5000 maps at 300 per file, names renumbered, maps in order.
-	rc, err := NewRealSource(c, Train, 300, 0)
+	rc, err := NewRealSource(c, Train, 300, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,14 +261,34 @@ func TestRealSourceSplits(t *testing.T) {
 		}
 	}
 	// A test set keeps its test names; rechunking it is refused.
-	ts, err := NewRealSource(c, Test, 500, 0)
+	ts, err := NewRealSource(c, Test, 500, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f := ts.Files(); len(f) != 2 || f[0].Model != "model/model11.npy" || f[0].Split != Test {
 		t.Errorf("test source files %+v", f)
 	}
-	if _, err := NewRealSource(c, Test, 100, 0); err == nil {
+	if _, err := NewRealSource(c, Test, 100, 0, 0); err == nil {
 		t.Error("rechunked test set accepted")
+	}
+	if _, err := NewRealSource(c, Test, 500, 10, 0); err == nil {
+		t.Error("test set not starting at map 0 accepted")
+	}
+	// A range: maps 700..999 of the training split, 150 per file.
+	sub, err := NewRealSource(c, Train, 150, 700, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := sub.Files(); len(f) != 2 || f[0].Model != "model/model1.npy" {
+		t.Fatalf("range source files %+v", f)
+	}
+	part := make([]float32, 150*ModelLen)
+	if err := sub.Models(sub.Files()[1], part); err != nil {
+		t.Fatal(err)
+	}
+	for i := range part {
+		if part[i] != all[850*ModelLen+i] {
+			t.Fatalf("range source map value %d differs from the input", i)
+		}
 	}
 }

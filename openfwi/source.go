@@ -45,6 +45,8 @@ type SourceInfo struct {
 	Generator string `json:"generator,omitempty"`
 	Params    any    `json:"params,omitempty"`
 	SeedRule  string `json:"seed_rule,omitempty"`
+	// First is the index of the first map used (real source).
+	First int `json:"first,omitempty"`
 	// Samples is the total number of maps.
 	Samples int `json:"samples"`
 }
@@ -75,16 +77,17 @@ type RealSource struct {
 	counts  []int
 	files   []OutFile
 	total   int
+	first   int
 	perFile int
 }
 
 // NewRealSource prepares a build from the model files of collection c in
-// split s (Train for training data; Test only for evaluation sets). limit > 0
-// keeps only the first limit maps. With perFile equal to the input file size
-// every output keeps its input's name and index, so test files stay test
-// files; other perFile values renumber the outputs from 1 and are allowed for
-// the training split only.
-func NewRealSource(c *Collection, s Split, perFile, limit int) (*RealSource, error) {
+// split s (Train for training data; Test only for evaluation sets), using the
+// maps lo..hi−1 of the split's files taken in order (hi = 0 means all). With
+// lo = 0 and perFile equal to the input file size every output keeps its
+// input's name and index, so test files stay test files; otherwise the
+// outputs are renumbered from 1, which is allowed for the training split only.
+func NewRealSource(c *Collection, s Split, perFile, lo, hi int) (*RealSource, error) {
 	if perFile <= 0 {
 		return nil, fmt.Errorf("samples per file must be positive, got %d", perFile)
 	}
@@ -113,15 +116,19 @@ func NewRealSource(c *Collection, s Split, perFile, limit int) (*RealSource, err
 	if r.total == 0 {
 		return nil, fmt.Errorf("dataset %s in %s has no %s velocity files", c.Dataset.Name, c.Root, s)
 	}
-	if limit > 0 && limit < r.total {
-		r.total = limit
+	if hi == 0 {
+		hi = r.total
 	}
-	keepNames := true
+	if lo < 0 || hi > r.total || lo >= hi {
+		return nil, fmt.Errorf("map range %d:%d is empty or outside the %d %s maps of %s", lo, hi, r.total, s, c.Dataset.Name)
+	}
+	r.first, r.total = lo, hi-lo
+	keepNames := lo == 0
 	for _, n := range r.counts {
 		keepNames = keepNames && n == perFile
 	}
 	if !keepNames && s != Train {
-		return nil, fmt.Errorf("a %s set must keep the input files' size (%d samples per file) so that its files keep their test names", s, r.counts[0])
+		return nil, fmt.Errorf("a %s set must start at map 0 and keep the input files' size (%d samples per file) so that its files keep their test names", s, r.counts[0])
 	}
 	for id, done := 0, 0; done < r.total; id++ {
 		n := min(perFile, r.total-done)
@@ -145,7 +152,7 @@ func NewRealSource(c *Collection, s Split, perFile, limit int) (*RealSource, err
 func (r *RealSource) Info() SourceInfo {
 	root, _ := filepath.Abs(r.c.Root)
 	return SourceInfo{Kind: "real", Dataset: r.c.Dataset.Name, Root: root, Layout: r.c.Layout.String(),
-		Split: r.split.String(), Inputs: r.inputs, Samples: r.total}
+		Split: r.split.String(), Inputs: r.inputs, First: r.first, Samples: r.total}
 }
 
 // Files implements Source.
@@ -157,7 +164,7 @@ func (r *RealSource) Models(f OutFile, dst []float32) error {
 	if len(dst) != f.Samples*ModelLen {
 		panic("openfwi: RealSource.Models: dst length does not match the file")
 	}
-	g := f.ID * r.perFile // global index of the first map
+	g := r.first + f.ID*r.perFile // index of the first map in the split
 	for k, in := range r.inputs {
 		n := r.counts[k]
 		if g >= n {

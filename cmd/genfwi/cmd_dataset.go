@@ -32,7 +32,7 @@ func init() {
 checks them, and draws galleries of real and generated maps.
 
   genfwi dataset build --out DIR [--datasets flatvel-a,curvevel-a] [--source real|gen]
-        [--files N] [--per-file 500] [--samples N] [--shard i/n] [--workers N] [--json]
+        [--files N] [--per-file 500] [--samples A:B] [--shard i/n] [--workers N] [--json]
       Writes DIR/<Dataset>/{model,data}/... (Fault generator sets: vel{L}_1_{k}.npy),
       simulating every map with the OpenFWI-exact wave preset. With --source real
       (default) the maps are the TRAINING files of the real data (--data root;
@@ -92,7 +92,7 @@ type datasetBuildOptions struct {
 	Split    string
 	Files    int
 	PerFile  int
-	Samples  int
+	Samples  string
 	Shard    string
 	Workers  int
 	Recheck  bool
@@ -107,7 +107,7 @@ func (o *datasetBuildOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Split, "split", "train", "real source: train, or test to build an evaluation set (keeps test file names)")
 	fs.IntVar(&o.Files, "files", 10, "gen source: number of files per dataset")
 	fs.IntVar(&o.PerFile, "per-file", openfwi.FileSize, "samples per file")
-	fs.IntVar(&o.Samples, "samples", 0, "real source: use only the first N maps per dataset (0 = all)")
+	fs.StringVar(&o.Samples, "samples", "", "real source: half-open range A:B of the split's maps, in file order (default all)")
 	fs.StringVar(&o.Shard, "shard", "0/1", "build only files with id mod n = i (i/n, 0-based)")
 	fs.IntVar(&o.Workers, "workers", 0, "samples simulated at once (0 = GOMAXPROCS)")
 	fs.BoolVar(&o.Recheck, "recheck", false, "re-hash files of earlier runs before skipping them")
@@ -185,7 +185,17 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("--data: %w", err)
 			}
-			if src, err = openfwi.NewRealSource(c, split, o.PerFile, o.Samples); err != nil {
+			lo, hi := 0, 0
+			if o.Samples != "" {
+				all, err := openfwi.NewRealSource(c, split, o.PerFile, 0, 0)
+				if err != nil {
+					return err
+				}
+				if lo, hi, err = cli.ParseRange(o.Samples, all.Info().Samples); err != nil {
+					return cli.Usagef("--samples: %v", err)
+				}
+			}
+			if src, err = openfwi.NewRealSource(c, split, o.PerFile, lo, hi); err != nil {
 				return err
 			}
 		case "gen":
