@@ -99,21 +99,33 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // gemmRef is the pure-Go GEMM: the reference the OpenBLAS path is tested
-// against and the whole implementation in noblas builds. It scales C by beta,
-// then accumulates alpha·a_ip·b_pj row by row (i-p-j order so the inner loop
-// streams rows of B and C).
+// against and the whole implementation in noblas builds. It scales C by
+// beta, then accumulates. For op(B) = B it runs i-p-j so the inner loop is
+// an axpy over contiguous rows of B and C; for op(B) = Bᵀ with op(A) = A
+// each C element is a dot product of two contiguous rows. It does not
+// allocate, except for a transposed copy of A when both operands are
+// transposed.
 func gemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	scaleC(m, n, beta, c, ldc)
-	var bt []float32
 	if transB {
-		// Materialise Bᵀ (k×n) so the inner loop is contiguous.
-		bt = make([]float32, k*n)
-		for j := 0; j < n; j++ {
+		if transA {
+			// Materialise Aᵀ (m×k) so rows are contiguous.
+			at := make([]float32, m*k)
 			for p := 0; p < k; p++ {
-				bt[p*n+j] = b[j*ldb+p]
+				for i := 0; i < m; i++ {
+					at[i*k+p] = a[p*lda+i]
+				}
+			}
+			a, lda = at, k
+		}
+		for i := 0; i < m; i++ {
+			arow := a[i*lda : i*lda+k]
+			crow := c[i*ldc : i*ldc+n]
+			for j := range crow {
+				crow[j] += alpha * dot(arow, b[j*ldb:j*ldb+k])
 			}
 		}
-		b, ldb = bt, n
+		return
 	}
 	for i := 0; i < m; i++ {
 		crow := c[i*ldc : i*ldc+n]
@@ -134,4 +146,21 @@ func gemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 			}
 		}
 	}
+}
+
+// dot returns Σ x_i·y_i with four partial sums (len(y) ≥ len(x)).
+func dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
