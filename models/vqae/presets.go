@@ -19,8 +19,11 @@ import (
 // "cpu" keeps the architecture (same block types, attention at 16×16, the
 // same time-only-then-isotropic downsampling) with a 256-sample time axis,
 // fewer levels and channels, one residual block per level and a 1024-code
-// codebook, so that a batch-16 training step takes about a second on two
-// cores (docs/wavediffusion-models.md has the measurements).
+// codebook. Channels grow as the maps shrink so that every level costs
+// about the same: seismic 8,16,16,32,64 channels at 256×64, 128×64, 64×64,
+// 32×32, 16×16; velocity 16,32,64 at 64×64, 32×32, 16×16 — about 2.2
+// GFLOP per pair forward (docs/wavediffusion-models.md has the measured
+// step times).
 
 func paperVelocity() *BranchConfig {
 	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 128, ChMult: []int{1, 2, 2, 4, 4},
@@ -34,12 +37,12 @@ func paperSeismic() *BranchConfig {
 }
 
 func cpuVelocity() *BranchConfig {
-	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 32, ChMult: []int{1, 2, 2},
+	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 16, ChMult: []int{1, 2, 4},
 		Down: [][2]int{{2, 2}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{16}, ZChannels: 16, NormGroups: 8}
 }
 
 func cpuSeismic() *BranchConfig {
-	return &BranchConfig{InChannels: 5, Resolution: [2]int{256, 64}, Ch: 16, ChMult: []int{1, 1, 2, 2, 4},
+	return &BranchConfig{InChannels: 5, Resolution: [2]int{256, 64}, Ch: 8, ChMult: []int{1, 2, 2, 4, 8},
 		Down: [][2]int{{2, 1}, {2, 1}, {2, 2}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{16}, ZChannels: 16, NormGroups: 8}
 }
 
