@@ -188,3 +188,41 @@ func TestBatchNormRunningStats(t *testing.T) {
 		t.Fatalf("eval output %g, want %g", e.Value.Data[0], want)
 	}
 }
+
+// TestGroupNormMatchesNaive compares GroupNorm (C row kernel for spatial
+// sizes ≥ 8, Go otherwise) with a float64 evaluation of the definition.
+func TestGroupNormMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, hw := range [][2]int{{5, 7}, {2, 2}} {
+		N, C, G, H, W := 3, 6, 3, hw[0], hw[1]
+		x := tensor.Randn(rng, 2, N, C, H, W)
+		for i := range x.Data {
+			x.Data[i] += 5 // a large mean tests the two-pass variance
+		}
+		gamma, beta := tensor.Randn(rng, 1, C), tensor.Randn(rng, 1, C)
+		tp := NewTape()
+		y := GroupNorm(tp.Const(x), G, tp.Const(gamma), tp.Const(beta), 1e-5)
+		M := C / G * H * W
+		for n := 0; n < N; n++ {
+			for g := 0; g < G; g++ {
+				row := x.Data[(n*G+g)*M : (n*G+g+1)*M]
+				var mu, v float64
+				for _, e := range row {
+					mu += float64(e)
+				}
+				mu /= float64(M)
+				for _, e := range row {
+					v += (float64(e) - mu) * (float64(e) - mu)
+				}
+				v /= float64(M)
+				for j, e := range row {
+					c := g*(C/G) + j/(H*W)
+					want := (float64(e)-mu)/math.Sqrt(v+1e-5)*float64(gamma.Data[c]) + float64(beta.Data[c])
+					if got := float64(y.Value.Data[(n*G+g)*M+j]); math.Abs(got-want) > 1e-5*(1+math.Abs(want)) {
+						t.Fatalf("hw=%v: GroupNorm[%d] = %g, want %g", hw, (n*G+g)*M+j, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ package autograd
 
 /*
 #cgo CFLAGS: -O3
+#cgo LDFLAGS: -lm
 #pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <string.h>
 
@@ -135,6 +136,83 @@ static void col2im_c(float* restrict img, const float* restrict col, const long*
 		}
 	}
 }
+
+// GroupNorm row kernels (normRows / normRowsBackward in norm.go): a row of M
+// elements is M/inner channel segments of inner elements; channel c0+s has
+// affine gamma[c0+s], beta[c0+s] (gamma NULL: no affine). Sums accumulate in
+// double in 8 lanes so GCC can vectorise them.
+__attribute__((target_clones("avx2","default")))
+static void norm_row_fwd(const float* restrict x, float* restrict y, long M, long inner,
+		const float* gamma, const float* beta, long c0, double eps, float* mean, float* rstd) {
+	double s[8] = {0};
+	long i = 0;
+	for (; i + 8 <= M; i += 8)
+		for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
+	double sum = 0;
+	for (int j = 0; j < 8; j++) sum += s[j];
+	for (; i < M; i++) sum += x[i];
+	double mu = sum / M;
+	double q[8] = {0};
+	i = 0;
+	for (; i + 8 <= M; i += 8)
+		for (int j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; q[j] += d * d; }
+	double ss = 0;
+	for (int j = 0; j < 8; j++) ss += q[j];
+	for (; i < M; i++) { double d = (double)x[i] - mu; ss += d * d; }
+	double rs = 1.0 / __builtin_sqrt(ss / M + eps);
+	*mean = (float)mu;
+	*rstd = (float)rs;
+	float m32 = (float)mu, r32 = (float)rs;
+	for (long j0 = 0; j0 < M; j0 += inner) {
+		float a = r32, b = -m32 * r32;
+		if (gamma) {
+			long c = c0 + j0 / inner;
+			a = r32 * gamma[c];
+			b = beta[c] - m32 * a;
+		}
+		const float* xs = x + j0;
+		float* ys = y + j0;
+		for (long j = 0; j < inner; j++) ys[j] = xs[j] * a + b;
+	}
+}
+
+__attribute__((target_clones("avx2","default")))
+static void norm_row_bwd(float* dx, const float* restrict g, const float* restrict x, long M, long inner,
+		const float* gamma, long c0, float mu, float rs, double* part) {
+	double s1 = 0, s2 = 0;
+	for (long j0 = 0; j0 < M; j0 += inner) {
+		const float* gs = g + j0;
+		const float* xs = x + j0;
+		double a[8] = {0}, b[8] = {0};
+		long j = 0;
+		for (; j + 8 <= inner; j += 8)
+			for (int l = 0; l < 8; l++) {
+				float xh = (xs[j + l] - mu) * rs;
+				a[l] += (double)gs[j + l];
+				b[l] += (double)(gs[j + l] * xh);
+			}
+		double sg = 0, sgx = 0;
+		for (int l = 0; l < 8; l++) { sg += a[l]; sgx += b[l]; }
+		for (; j < inner; j++) { float xh = (xs[j] - mu) * rs; sg += gs[j]; sgx += (double)(gs[j] * xh); }
+		long c = c0 + j0 / inner;
+		double gm = gamma ? gamma[c] : 1.0;
+		s1 += sg * gm;
+		s2 += sgx * gm;
+		if (part) { part[2 * c] += sgx; part[2 * c + 1] += sg; }
+	}
+	if (!dx) return;
+	float m1 = (float)(s1 / M), m2 = (float)(s2 / M);
+	for (long j0 = 0; j0 < M; j0 += inner) {
+		float gm = gamma ? gamma[c0 + j0 / inner] : 1.0f;
+		const float* gs = g + j0;
+		const float* xs = x + j0;
+		float* d = dx + j0;
+		for (long j = 0; j < inner; j++) {
+			float xh = (xs[j] - mu) * rs;
+			d[j] += rs * (gs[j] * gm - m1 - xh * m2);
+		}
+	}
+}
 */
 import "C"
 
@@ -189,4 +267,37 @@ func (g *convGeom) col2im(img, col []float32) {
 	_ = col[g.C*g.KH*g.KW*g.OH*g.OW-1]
 	_ = img[g.C*g.H*g.W-1]
 	C.col2im_c(fp(img), fp(col), &cg[0])
+}
+
+func fpOrNil(x []float32) *C.float {
+	if x == nil {
+		return nil
+	}
+	return fp(x)
+}
+
+// normRowKernel normalises one row (see normRows); ok is false when the
+// caller should use the Go loop (inner == 1 rows, as in LayerNorm, where
+// per-segment C calls would not pay).
+func normRowKernel(y, x []float32, inner int, gamma, beta []float32, c0 int, eps float64, mean, rstd *float32) bool {
+	if inner < 8 {
+		return false
+	}
+	C.norm_row_fwd(fp(x), fp(y), C.long(len(x)), C.long(inner), fpOrNil(gamma), fpOrNil(beta), C.long(c0), C.double(eps),
+		(*C.float)(mean), (*C.float)(rstd))
+	return true
+}
+
+// normRowBackKernel is the backward of normRowKernel for one row; part
+// (2 per channel: Σ dy·x̂, Σ dy) may be nil, dx may be nil.
+func normRowBackKernel(dx, g, x []float32, inner int, gamma []float32, c0 int, mu, rs float32, part []float64) bool {
+	if inner < 8 {
+		return false
+	}
+	var pp *C.double
+	if part != nil {
+		pp = (*C.double)(unsafe.Pointer(unsafe.SliceData(part)))
+	}
+	C.norm_row_bwd(fpOrNil(dx), fp(g), fp(x), C.long(len(x)), C.long(inner), fpOrNil(gamma), C.long(c0), C.float(mu), C.float(rs), pp)
+	return true
 }

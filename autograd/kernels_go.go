@@ -25,3 +25,13 @@ func sigmoidKernel(s, x []float32) { sigmoidSlice(s, x) }
 
 func (g *convGeom) im2col(col, img []float32) { g.im2colGo(col, img) }
 func (g *convGeom) col2im(img, col []float32) { g.col2imGo(img, col) }
+
+// normRowKernel reports false: the Go loops in norm.go do the work.
+func normRowKernel(y, x []float32, inner int, gamma, beta []float32, c0 int, eps float64, mean, rstd *float32) bool {
+	return false
+}
+
+// normRowBackKernel reports false: the Go loops in norm.go do the work.
+func normRowBackKernel(dx, g, x []float32, inner int, gamma []float32, c0 int, mu, rs float32, part []float64) bool {
+	return false
+}

@@ -16,6 +16,9 @@ func normRows(y, x, mean, rstd []float32, R, M int, eps float64, gamma, beta []f
 	tensor.ParallelRange(R, 1, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row := x[r*M : (r+1)*M]
+			if chOff != nil && normRowKernel(y[r*M:(r+1)*M], row, inner, gamma, beta, chOff(r), eps, &mean[r], &rstd[r]) {
+				continue
+			}
 			var s, ss float64
 			for _, v := range row {
 				s += float64(v)
@@ -52,7 +55,7 @@ func normRows(y, x, mean, rstd []float32, R, M int, eps float64, gamma, beta []f
 // and d = dy·γ, it adds dx = rstd·(d - mean(d) - x̂·mean(d·x̂)) per row and
 // accumulates dγ[ch] += Σ dy·x̂, dβ[ch] += Σ dy (dγ, dβ may be nil). Rows run
 // in parallel with per-worker partial sums for dγ and dβ.
-func normRowsBackward(tp *Tape, dx, dy, x, mean, rstd []float32, R, M int, gamma, dgamma, dbeta []float32, chOff func(r int) int, inner int) {
+func normRowsBackward(dx, dy, x, mean, rstd []float32, R, M int, gamma, dgamma, dbeta []float32, chOff func(r int) int, inner int) {
 	nw := tensor.Workers(R)
 	nc := max(len(dgamma), len(dbeta))
 	parts := make([][]float64, nw)
@@ -66,6 +69,17 @@ func normRowsBackward(tp *Tape, dx, dy, x, mean, rstd []float32, R, M int, gamma
 		c0 := 0
 		if chOff != nil {
 			c0 = chOff(r)
+		}
+		var dxr []float32
+		if dx != nil {
+			dxr = dx[r*M : (r+1)*M]
+		}
+		var part []float64
+		if nc > 0 {
+			part = parts[wk]
+		}
+		if normRowBackKernel(dxr, g, row, inner, gamma, c0, mu, rs, part) {
+			return
 		}
 		var s1, s2 float64
 		for j0 := 0; j0 < M; j0 += inner {
@@ -91,7 +105,6 @@ func normRowsBackward(tp *Tape, dx, dy, x, mean, rstd []float32, R, M int, gamma
 			return
 		}
 		m1, m2 := float32(s1/float64(M)), float32(s2/float64(M))
-		dxr := dx[r*M : (r+1)*M]
 		for j0 := 0; j0 < M; j0 += inner {
 			gm := float32(1)
 			if gamma != nil {
@@ -168,7 +181,7 @@ func affineNorm(x, gamma, beta *Var, op string, R, M, C, inner int, eps float64,
 		if beta != nil && beta.requires {
 			db = gradOf(beta).Data
 		}
-		normRowsBackward(tp, dx, g.Data, x.Value.Data, mean, rstd, R, M, gd, dg, db, chOff, inner)
+		normRowsBackward(dx, g.Data, x.Value.Data, mean, rstd, R, M, gd, dg, db, chOff, inner)
 	})
 }
 
