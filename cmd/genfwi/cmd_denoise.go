@@ -31,6 +31,7 @@ Example:
 ` + cli.ExitStatus,
 		Flag: fs,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			defer resetFlags(fs) // the next invocation in this process starts from the defaults
 			if len(args) != 0 {
 				return cli.Usagef("denoise takes no arguments, got %q", args)
 			}

@@ -55,7 +55,7 @@ func init() {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 	register(&cli.Command{
 		Name:      "eval",
-		UsageLine: "eval pde-deviation|fd-proxy --model DIR --out DIR [flags]",
+		UsageLine: "eval pde-deviation|fd-proxy|report --model DIR --out DIR [flags]",
 		Short:     "evaluate WaveDiffusion: PDE deviation along the diffusion, FD-proxy joint vs separate",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
 they are to real ones.
@@ -78,6 +78,8 @@ they are to real ones.
       (if given) separately trained single-modality models, with the PDE
       deviation of both kinds of pairs (Table 4 style). Writes fd_proxy.json
       and fd_proxy.md.
+  genfwi eval report --dir demo-out [--weights DIR] [--mode pretrained|short]
+      Writes DIR/REPORT.md from the JSON results scripts/demo.sh leaves in DIR.
 
 Examples:
   genfwi eval pde-deviation --model runs/diff --out out/pde --json
@@ -89,6 +91,10 @@ Examples:
 				return cli.Usagef("eval needs a subcommand: pde-deviation or fd-proxy")
 			}
 			sub := args[0]
+			if sub == "report" {
+				return runEvalReport(env, args[1:])
+			}
+			resetFlags(fs) // flags of an earlier invocation in the same process must not leak
 			if err := fs.Parse(args[1:]); err != nil {
 				return cli.Usagef("%v", err)
 			}

@@ -60,12 +60,19 @@ Examples:
 ` + cli.ExitStatus,
 		Flag: fs,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			defer resetFlags(fs) // the next invocation in this process starts from the defaults
 			if len(args) != 0 {
 				return cli.Usagef("sample takes no arguments, got %q", args)
 			}
 			return runSample(ctx, env, o)
 		},
 	})
+}
+
+// resetFlags sets every flag of fs back to its default, so that a command
+// run twice in one process (tests) does not see the previous values.
+func resetFlags(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) { _ = f.Value.Set(f.DefValue) })
 }
 
 func checkSampler(name string, steps int) error {

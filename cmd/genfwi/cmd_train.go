@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
@@ -61,7 +62,7 @@ func init() {
 	o.addFlags(fs)
 	register(&cli.Command{
 		Name:      "train",
-		UsageLine: "train vqae|diffusion|fd-proxy --config FILE --out DIR [--vqae DIR] [--steps N] [--json] [flags]",
+		UsageLine: "train vqae|diffusion|fd-proxy|pairs --config FILE --out DIR [--vqae DIR] [--steps N] [--json] [flags]",
 		Short:     "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network",
 		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
 TRAINING split of the real OpenFWI maps (--datasets, files 1–10 of the shipped
@@ -76,6 +77,8 @@ build" when --data points at one). The pairs are cached at model resolution
   genfwi train diffusion --config configs/diffusion-cpu.json --vqae runs/vqae --out runs/diff
       The latent DDPM on the autoencoder's pre-quantisation latents; the final
       model.safetensors holds the EMA weights and names its autoencoder.
+  genfwi train pairs --pairs FILE [--per-dataset N]
+      Only builds (or checks) the training-pair cache and reports it.
   genfwi train fd-proxy --out runs/fd-proxy [--steps 1500]
       The fixed feature network of the FD-proxy (eval fd-proxy): one small
       convolutional autoencoder per modality.
@@ -95,6 +98,7 @@ Examples:
 				return cli.Usagef("train needs a subcommand: vqae, diffusion or fd-proxy")
 			}
 			sub := args[0]
+			resetFlags(fs) // flags of an earlier invocation in the same process must not leak
 			if err := fs.Parse(args[1:]); err != nil {
 				return cli.Usagef("%v", err)
 			}
@@ -103,8 +107,10 @@ Examples:
 			}
 			switch sub {
 			case "vqae", "diffusion", "fd-proxy":
+			case "pairs":
+				return runTrainPairs(ctx, env, o)
 			default:
-				return cli.Usagef("unknown train subcommand %q (want vqae, diffusion or fd-proxy)", sub)
+				return cli.Usagef("unknown train subcommand %q (want vqae, diffusion, fd-proxy or pairs)", sub)
 			}
 			return runTrain(ctx, env, sub, o)
 		},
@@ -152,6 +158,24 @@ func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions) (*wavediff.P
 	}
 	fmt.Fprintf(env.Stderr, "training pairs: %d (%s %s)\n", p.N, what, cache)
 	return p, nil
+}
+
+func runTrainPairs(ctx context.Context, env *cli.Env, o *trainOptions) error {
+	if o.Pairs == "" && o.Out == "" {
+		return cli.Usagef("train pairs needs --pairs FILE (or --out DIR for the default name)")
+	}
+	t0 := time.Now()
+	p, err := trainPairs(ctx, env, o)
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"pairs": p.N, "key": p.Key, "seconds": time.Since(t0).Seconds(), "file": o.Pairs,
+		"velocity_shape": []int{p.N, 1, wavediff.VelH, wavediff.VelW}, "seismic_shape": []int{p.N, wavediff.Shots, wavediff.SeisT, wavediff.SeisR}}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, res)
+	}
+	fmt.Fprintf(env.Stdout, "%d training pairs in %s\n", p.N, o.Pairs)
+	return nil
 }
 
 func loadVQAEConfig(arg string) (*vqae.Config, error) {

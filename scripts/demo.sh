@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# demo.sh — the WaveDiffusion story at small scale (run by "make demo", about
+# 5–15 minutes on 2 cores). It
+#   1. builds a small training set from the real FlatVel-A/CurveVel-A TRAINING maps
+#      (seismic simulated with the OpenFWI-exact wave preset),
+#   2. loads the committed CPU-preset weights (weights/wavediffusion-cpu, made by
+#      scripts/pretrain.sh) — or, if they are missing, trains every stage briefly
+#      and says so in the report,
+#   3. samples joint seismic–velocity pairs (OpenFWI layout + gallery),
+#   4. measures the PDE deviation along forward noising and reverse sampling,
+#   5. inverts 100 CurveVel-A test maps (model11.npy) clean and with σ = 0.05 noise,
+#   6. denoises noisy seismic through the diffusion, computes the FD-proxy,
+#   7. writes demo-out/REPORT.md with the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+G=${GENFWI:-bin/genfwi}
+[ -x "$G" ] || go build -o "$G" ./cmd/genfwi
+OUT=${OUT:-demo-out}
+W=${WEIGHTS:-weights/wavediffusion-cpu}
+DATA=${GENFWI_OPENFWI:-../shared/data/openfwi}
+N=${N:-16}
+INV_N=${INV_N:-100}
+mkdir -p "$OUT/runs"
+T0=$SECONDS
+log() { echo "[demo $((SECONDS - T0))s] $*" >&2; }
+
+MODE=pretrained
+for d in vqae diffusion vqae-one-in diffusion-one-in fd-proxy; do
+  [ -f "$W/$d/model.safetensors" ] || MODE=short
+done
+
+PAIRS=(--data "$DATA" --per-dataset 40 --pairs "$OUT/runs/pairs.gfwd")
+if [ "$MODE" = short ]; then
+  log "no committed weights in $W: training every stage briefly (results are from a SHORT run)"
+  R=$OUT/runs
+  mkdir -p "$R"
+  "$G" train pairs "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs-pairs.json"
+  "$G" train vqae --config configs/vqae-cpu.json --out "$R/vqae" --steps 150 --sample-every 150 "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae.json"
+  "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae" --out "$R/diffusion" --steps 400 --sample-every 400 "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion.json"
+  "$G" train vqae --config configs/vqae-cpu-one-in.json --out "$R/vqae-one-in" --steps 100 --sample-every 100 "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae-one-in.json"
+  "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae-one-in" --out "$R/diffusion-one-in" --steps 200 --sample-every 0 "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion-one-in.json"
+  "$G" train fd-proxy --out "$R/fd-proxy" --steps 200 "${PAIRS[@]}" --json | tail -n 1 > "$R/fd-proxy.json"
+  W=$R
+else
+  log "using the committed CPU-preset weights in $W"
+  log "building the small training set (what the short run would train on)"
+  "$G" train pairs "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs-pairs.json"
+fi
+
+log "sampling $N joint pairs"
+"$G" sample --model "$W/diffusion" --vqae "$W/vqae" --n "$N" --sampler ddim --steps 50 --out "$OUT/samples" \
+  --real "$DATA/CurveVel_A/model/model1.npy" --gallery 6 --json | tail -n 1 > "$OUT/samples.json"
+
+log "PDE deviation along forward noising and reverse (DDPM) sampling"
+"$G" eval pde-deviation --model "$W/diffusion" --vqae "$W/vqae" --n "$N" --sampler ddpm --points 11 \
+  --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --samples 0:8 --out "$OUT/pde" --json | tail -n 1 > "$OUT/pde.json"
+
+log "one-in-two-out inversion of $INV_N CurveVel-A test maps (model11.npy)"
+"$G" simulate --model "$DATA/CurveVel_A/model/model11.npy" --samples "0:$INV_N" --out "$OUT/seis11.npy" --json | tail -n 1 > /dev/null
+for noise in 0 0.05; do
+  "$G" invert --method wavediffusion --model "$W/vqae-one-in" --data "$OUT/seis11.npy" --true "$DATA/CurveVel_A/model/model11.npy" \
+    --samples "0:$INV_N" --noise "$noise" --out "$OUT/invert-$noise" --json | tail -n 1 > "$OUT/invert-$noise.json"
+done
+"$G" invert --method wavediffusion --model "$W/vqae-one-in" --diffusion "$W/diffusion-one-in" --t-star 200 --steps 50 \
+  --data "$OUT/seis11.npy" --true "$DATA/CurveVel_A/model/model11.npy" --samples "0:$INV_N" --noise 0.05 \
+  --out "$OUT/invert-0.05-diffusion" --json | tail -n 1 > "$OUT/invert-0.05-diffusion.json"
+
+log "denoising (noise 0.02, 0.05, 0.1) through the one-in-two-out diffusion"
+"$G" denoise --model "$W/vqae-one-in" --diffusion "$W/diffusion-one-in" --data "$OUT/seis11.npy" \
+  --true "$DATA/CurveVel_A/model/model11.npy" --samples 0:16 --noise 0.02,0.05,0.1 --t-star 200 --steps 50 \
+  --out "$OUT/denoise" --json | tail -n 1 > "$OUT/denoise.json"
+
+log "FD-proxy of generated vs real pairs"
+SEP=()
+if [ -f runs/pretrain/diffusion-velocity/model.safetensors ] && [ -f runs/pretrain/diffusion-seismic/model.safetensors ] && [ "$MODE" = pretrained ]; then
+  SEP=(--separate-velocity runs/pretrain/diffusion-velocity --separate-seismic runs/pretrain/diffusion-seismic)
+fi
+"$G" eval fd-proxy --proxy "$W/fd-proxy" --model "$W/diffusion" --vqae "$W/vqae" "${SEP[@]}" --n 32 --sampler ddim --steps 50 \
+  --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --samples 100:132 --out "$OUT/fd" --json | tail -n 1 > "$OUT/fd.json"
+
+log "writing $OUT/REPORT.md"
+"$G" eval report --dir "$OUT" --weights "$W" --mode "$MODE" --seconds "$((SECONDS - T0))"
+log "done: $OUT/REPORT.md"
