@@ -110,7 +110,7 @@ result and the PDE solves.
 Examples:
   genfwi fwi --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:10 --init 1d-special --out fwi-clean
   genfwi fwi --model model11.npy --samples 0:10 --snr 12 --init 1d-special --out fwi-12db --json
-  genfwi fwi --data obs.npy --true model11.npy --sample 0:1 --init gradient --freqs 5,0 --method pg --out run1
+  genfwi fwi --data obs.npy --true model11.npy --samples 0:1 --init gradient --freqs 4,6,10,0 --method pg --out run1
 ` + cli.ExitStatus,
 		Flag: fs,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
