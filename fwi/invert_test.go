@@ -211,8 +211,22 @@ func TestEvalBatchMatchesEval(t *testing.T) {
 			t.Errorf("particle %d: batch J %g vs single %g", k, js[k], j)
 		}
 	}
-	if obj.Solves() != 2*(1+2)*2 {
-		t.Errorf("solves %d, want 12 (2 per shot, 3 shots, twice)", obj.Solves())
+	// Squared-slowness gradient = velocity gradient · (−v³/2).
+	gm := make([]float32, 400)
+	if _, err := obj.EvalParam(context.Background(), a, nil, SquaredSlowness, gm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := obj.Eval(context.Background(), a, nil, g); err != nil {
+		t.Fatal(err)
+	}
+	for i := range g {
+		want := float64(g[i]) * -0.5 * math.Pow(float64(a[i]), 3)
+		if math.Abs(float64(gm[i])-want) > 1e-5*math.Abs(want)+1e-30 {
+			t.Fatalf("∂J/∂m[%d] = %g, want %g", i, gm[i], want)
+		}
+	}
+	if obj.Solves() != 2*(1+2)*2+2*4*2 {
+		t.Errorf("solves %d, want 28 (2 per shot: 3 shots twice, then 4 shots twice)", obj.Solves())
 	}
 	// One random shot per particle, WISER-style.
 	r := rand.New(rand.NewPCG(1, 2))

@@ -85,6 +85,21 @@ func (o *Objective) Eval(ctx context.Context, v []float32, shots []int, grad []f
 	return j, nil
 }
 
+// EvalParam is Eval with the gradient expressed in the parameter p:
+// ∂J/∂v (per m/s) for Velocity, ∂J/∂m = ∂J/∂v·(−v³/2) (per s²/m²) for
+// SquaredSlowness, m = 1/v².
+func (o *Objective) EvalParam(ctx context.Context, v []float32, shots []int, p Param, grad []float32) (float64, error) {
+	j, err := o.Eval(ctx, v, shots, grad)
+	if err != nil || p == Velocity {
+		return j, err
+	}
+	for i := range grad {
+		vi := float64(v[i])
+		grad[i] = float32(float64(grad[i]) * -0.5 * vi * vi * vi)
+	}
+	return j, nil
+}
+
 // EvalBatch evaluates M models (particles) concurrently: vs[k] with the shots
 // shots[k] (nil = all), writing J_k to the result and ∂J_k/∂v to grads[k].
 // At most workers models run at once (0 = one per model); give the wave
