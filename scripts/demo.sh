@@ -21,6 +21,13 @@ W=${WEIGHTS:-weights/wavediffusion-cpu}
 DATA=${GENFWI_OPENFWI:-../shared/data/openfwi}
 N=${N:-16}
 INV_N=${INV_N:-100}
+PER_DATASET=${PER_DATASET:-40}
+# Short-run lengths (used only without committed weights).
+AE_STEPS=${AE_STEPS:-150}
+DIFF_STEPS=${DIFF_STEPS:-400}
+ONEIN_STEPS=${ONEIN_STEPS:-100}
+ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-200}
+PROXY_STEPS=${PROXY_STEPS:-200}
 mkdir -p "$OUT/runs"
 T0=$SECONDS
 log() { echo "[demo $((SECONDS - T0))s] $*" >&2; }
@@ -30,17 +37,17 @@ for d in vqae diffusion vqae-one-in diffusion-one-in fd-proxy; do
   [ -f "$W/$d/model.safetensors" ] || MODE=short
 done
 
-PAIRS=(--data "$DATA" --per-dataset 40 --pairs "$OUT/runs/pairs.gfwd")
+PAIRS=(--data "$DATA" --per-dataset "$PER_DATASET" --pairs "$OUT/runs/pairs.gfwd")
 if [ "$MODE" = short ]; then
   log "no committed weights in $W: training every stage briefly (results are from a SHORT run)"
   R=$OUT/runs
   mkdir -p "$R"
   "$G" train pairs "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs-pairs.json"
-  "$G" train vqae --config configs/vqae-cpu.json --out "$R/vqae" --steps 150 --sample-every 150 "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae.json"
-  "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae" --out "$R/diffusion" --steps 400 --sample-every 400 "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion.json"
-  "$G" train vqae --config configs/vqae-cpu-one-in.json --out "$R/vqae-one-in" --steps 100 --sample-every 100 "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae-one-in.json"
-  "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae-one-in" --out "$R/diffusion-one-in" --steps 200 --sample-every 0 "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion-one-in.json"
-  "$G" train fd-proxy --out "$R/fd-proxy" --steps 200 "${PAIRS[@]}" --json | tail -n 1 > "$R/fd-proxy.json"
+  "$G" train vqae --config configs/vqae-cpu.json --out "$R/vqae" --steps "$AE_STEPS" --sample-every "$AE_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae.json"
+  "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae" --out "$R/diffusion" --steps "$DIFF_STEPS" --sample-every "$DIFF_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion.json"
+  "$G" train vqae --config configs/vqae-cpu-one-in.json --out "$R/vqae-one-in" --steps "$ONEIN_STEPS" --sample-every "$ONEIN_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae-one-in.json"
+  "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae-one-in" --out "$R/diffusion-one-in" --steps "$ONEIN_DIFF_STEPS" --sample-every 0 "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion-one-in.json"
+  "$G" train fd-proxy --out "$R/fd-proxy" --steps "$PROXY_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/fd-proxy.json"
   W=$R
 else
   log "using the committed CPU-preset weights in $W"
@@ -68,7 +75,7 @@ done
 
 log "denoising (noise 0.02, 0.05, 0.1) through the one-in-two-out diffusion"
 "$G" denoise --model "$W/vqae-one-in" --diffusion "$W/diffusion-one-in" --data "$OUT/seis11.npy" \
-  --true "$DATA/CurveVel_A/model/model11.npy" --samples 0:16 --noise 0.02,0.05,0.1 --t-star 200 --steps 50 \
+  --true "$DATA/CurveVel_A/model/model11.npy" --samples "0:$N" --noise 0.02,0.05,0.1 --t-star 200 --steps 50 \
   --out "$OUT/denoise" --json | tail -n 1 > "$OUT/denoise.json"
 
 log "FD-proxy of generated vs real pairs"
@@ -76,8 +83,8 @@ SEP=()
 if [ -f runs/pretrain/diffusion-velocity/model.safetensors ] && [ -f runs/pretrain/diffusion-seismic/model.safetensors ] && [ "$MODE" = pretrained ]; then
   SEP=(--separate-velocity runs/pretrain/diffusion-velocity --separate-seismic runs/pretrain/diffusion-seismic)
 fi
-"$G" eval fd-proxy --proxy "$W/fd-proxy" --model "$W/diffusion" --vqae "$W/vqae" "${SEP[@]}" --n 32 --sampler ddim --steps 50 \
-  --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --samples 100:132 --out "$OUT/fd" --json | tail -n 1 > "$OUT/fd.json"
+"$G" eval fd-proxy --proxy "$W/fd-proxy" --model "$W/diffusion" --vqae "$W/vqae" "${SEP[@]}" --n "$((2 * N))" --sampler ddim --steps 50 \
+  --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --samples "100:$((100 + 2 * N))" --out "$OUT/fd" --json | tail -n 1 > "$OUT/fd.json"
 
 log "writing $OUT/REPORT.md"
 "$G" eval report --dir "$OUT" --weights "$W" --mode "$MODE" --seconds "$((SECONDS - T0))"

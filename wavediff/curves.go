@@ -43,6 +43,10 @@ type CurveOptions struct {
 	Workers int
 	// OnPoint, if set, is called after each point is measured.
 	OnPoint func(CurvePoint)
+	// Figure, if not empty, is a PNG path: for the first pair, the decoded
+	// velocity and seismic, the re-simulated seismic F(v̂) and the
+	// difference at every other recorded level (paper Fig. 7).
+	Figure string
 }
 
 func noisePct(s *diffusion.Schedule, level int) float64 {
@@ -81,38 +85,92 @@ func ForwardCurve(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, code
 	}
 	levels := levelGrid(dm.Sched.T, o.Points)
 	var out []CurvePoint
+	var fig processFigure
 	for i := len(levels) - 1; i >= 0; i-- {
 		l := levels[i]
 		h := h0
 		if l > 0 {
 			h = dm.QSample(h0, l-1, eps)
 		}
-		p, err := latentPoint(ctx, ae, codec, h, o.Workers)
+		p, vel, seis, err := latentPoint(ctx, ae, codec, h, o.Workers)
 		if err != nil {
 			return nil, err
 		}
+		fig.add(l, vel, seis)
 		pt := CurvePoint{Process: "forward", Level: l, Noise: noisePct(dm.Sched, l), Stats: p}
 		out = append(out, pt)
 		if o.OnPoint != nil {
 			o.OnPoint(pt)
 		}
 	}
+	if o.Figure != "" {
+		if err := fig.write(ctx, o.Figure, "forward noising of a real pair", codec); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-func latentPoint(ctx context.Context, ae *vqae.Model, codec Codec, h *tensor.Tensor, workers int) (DeviationStats, error) {
+func latentPoint(ctx context.Context, ae *vqae.Model, codec Codec, h *tensor.Tensor, workers int) (DeviationStats, []float32, []float32, error) {
 	vel, seis, err := Decode(ctx, ae, h)
 	if err != nil {
-		return DeviationStats{}, err
+		return DeviationStats{}, nil, nil, err
 	}
 	if vel == nil || seis == nil {
-		return DeviationStats{}, fmt.Errorf("wavediff: PDE deviation needs an autoencoder that decodes both modalities (mode %q)", ae.Cfg.Mode)
+		return DeviationStats{}, nil, nil, fmt.Errorf("wavediff: PDE deviation needs an autoencoder that decodes both modalities (mode %q)", ae.Cfg.Mode)
 	}
 	ds, err := ModelDeviations(ctx, codec, vel, seis, workers, nil)
 	if err != nil {
-		return DeviationStats{}, err
+		return DeviationStats{}, nil, nil, err
 	}
-	return Summarize(ds), nil
+	return Summarize(ds), vel, seis, nil
+}
+
+// processFigure collects the first pair of each level for a Fig. 7-style
+// figure.
+type processFigure struct {
+	levels     []int
+	vels, seis [][]float32
+}
+
+func (f *processFigure) add(level int, vel, seis []float32) {
+	f.levels = append(f.levels, level)
+	f.vels = append(f.vels, append([]float32(nil), vel[:VelLen]...))
+	f.seis = append(f.seis, append([]float32(nil), seis[:SeisLen]...))
+}
+
+// write draws every other level (always the first and last): rows of
+// velocity v̂, generated gather ŝ, simulated gather F(v̂) and ŝ − F(v̂), all
+// gathers on the clip of F(v̂).
+func (f *processFigure) write(ctx context.Context, path, title string, codec Codec) error {
+	var panels []figures.Panel
+	for i := range f.levels {
+		if i%2 == 1 && i != len(f.levels)-1 {
+			continue
+		}
+		fv, fs := make([]float32, FullVel), make([]float32, FullSeis)
+		codec.VelocityFromModel(fv, f.vels[i])
+		codec.SeismicFromModel(fs, f.seis[i])
+		v := append([]float32(nil), fv...)
+		for k := range v {
+			v[k] = min(max(v[k], float32(codec.Norm.LabelMin)), float32(codec.Norm.LabelMax))
+		}
+		syn := make([]float32, FullSeis)
+		if err := defaultSimulate(ctx, v, syn); err != nil {
+			return err
+		}
+		diff := make([]float32, FullSeis)
+		for k := range diff {
+			diff[k] = fs[k] - syn[k]
+		}
+		clip := figures.Percentile(syn[GalleryShot*1000*70:(GalleryShot+1)*1000*70], 99)
+		t := fmt.Sprintf("t=%d", f.levels[i])
+		panels = append(panels, VelocityPanel(t+" v̂", fv), GatherPanel(t+" ŝ", fs, clip), GatherPanel(t+" F(v̂)", syn, clip), GatherPanel(t+" ŝ−F(v̂)", diff, clip))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return figures.Grid(path, title+" (paper Fig. 7)", panels, 4)
 }
 
 // ReverseCurve samples n latents and measures the PDE deviation of the
@@ -154,22 +212,25 @@ func ReverseCurve(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, code
 	recs = append(recs, rec{level: 0, h: h})
 	var out []CurvePoint
 	var vel, seis []float32
+	var fig processFigure
 	for _, r := range recs {
-		v, s, err := Decode(ctx, ae, r.h)
+		st, v, s, err := latentPoint(ctx, ae, codec, r.h, o.Workers)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		if r.level == 0 {
 			vel, seis = v, s
 		}
-		ds, err := ModelDeviations(ctx, codec, v, s, o.Workers, nil)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		pt := CurvePoint{Process: "reverse", Level: r.level, Noise: noisePct(dm.Sched, r.level), Stats: Summarize(ds)}
+		fig.add(r.level, v, s)
+		pt := CurvePoint{Process: "reverse", Level: r.level, Noise: noisePct(dm.Sched, r.level), Stats: st}
 		out = append(out, pt)
 		if o.OnPoint != nil {
 			o.OnPoint(pt)
+		}
+	}
+	if o.Figure != "" {
+		if err := fig.write(ctx, o.Figure, "reverse sampling of a new pair", codec); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	return out, vel, seis, nil

@@ -187,11 +187,13 @@ func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
 		bar.Add(1)
 		bar.Describe(fmt.Sprintf("%s t=%d dev %.3g", p.Process, p.Level, p.Stats.MeanMSENorm))
 	}
+	co.Figure = filepath.Join(o.Out, "process_forward.png")
 	fwd, err := wavediff.ForwardCurve(ctx, dm, ae, codec, real, co)
 	if err != nil {
 		return err
 	}
 	fl.Autoencoder = fwd[0].Stats
+	co.Figure = filepath.Join(o.Out, "process_reverse.png")
 	rev, gv, gs, err := wavediff.ReverseCurve(ctx, dm, ae, codec, o.N, co)
 	bar.Finish()
 	if err != nil {

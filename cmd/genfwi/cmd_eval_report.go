@@ -58,7 +58,7 @@ func runEvalReport(env *cli.Env, args []string) error {
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("# WaveDiffusion demo report\n\nGenerated %s by `make demo` (scripts/demo.sh) in %.0f s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), *secs)
 	if *mode == "short" {
-		w("> **These results come from a SHORT run**: no committed weights were found, so the demo trained every stage for a few hundred steps on 80 pairs. They show that the pipeline works end to end, not what the models can do.\n\n")
+		w("> **These results come from a SHORT run**: no committed weights were found, so the demo trained every stage for a few hundred steps on the small training set below. They show that the pipeline works end to end, not what the models can do.\n\n")
 	} else {
 		w("Models: the committed CPU-preset weights in `%s`, reproduced by `scripts/pretrain.sh`. Their training:\n\n| stage | steps | pairs | batch | epochs | time (s) | final loss |\n|---|---|---|---|---|---|---|\n", *weights)
 		for _, st := range []string{"vqae", "diffusion", "vqae-one-in", "diffusion-one-in", "fd-proxy"} {
@@ -100,7 +100,7 @@ func runEvalReport(env *cli.Env, args []string) error {
 		}
 		w("Along reverse sampling the mean deviation falls by ×%.1f from t = T to t = 0 (%s the ≥ 5× target); %.0f%% of consecutive recorded steps are non-increasing. Along forward noising it rises by ×%.1f (%.0f%% of steps non-decreasing).\n\n",
 			ratio, verdict, 100*num(p, "reverse_monotone_frac"), num(p, "forward_T_over_0"), 100*num(p, "forward_monotone_frac"))
-		w("![PDE deviation](pde/pde_deviation.png)\n\n![relative L2](pde/pde_deviation_rel_l2.png)\n\n![final samples](pde/final_samples.png)\n\n")
+		w("![PDE deviation](pde/pde_deviation.png)\n\n![relative L2](pde/pde_deviation_rel_l2.png)\n\n![final samples](pde/final_samples.png)\n\nOne pair along each process (paper Fig. 7): velocity v̂, decoded seismic ŝ, re-simulated F(v̂) and ŝ − F(v̂), middle shot:\n\n![forward process](pde/process_forward.png)\n\n![reverse process](pde/process_reverse.png)\n\n")
 	}
 	inv := []struct{ file, label string }{{"invert-0.json", "clean"}, {"invert-0.05.json", "σ = 0.05"}, {"invert-0.05-diffusion.json", "σ = 0.05, diffusion-refined (t* = 200)"}}
 	hasInv := false
