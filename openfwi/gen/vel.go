@@ -15,8 +15,11 @@ import (
 // integers uniform in [1500, 4500] m/s, sorted ascending with depth when
 // Sorted is set.
 //
-// Curvature (CurveVel, when Curve is set): the flat layering c_flat(y), with
-// its first layer continued upwards and its last downwards, is sampled at
+// Curvature (CurveVel, when Curve is set; when the deepest layer stays below
+// the bottom the layering is redrawn, as all real CurveVel-A maps show their N
+// layers):
+// the flat layering c_flat(y), with its first layer continued upwards and its
+// last downwards, is sampled at
 // c(z, x) = c_flat(floor(z + s(x))) with the depth-independent displacement
 //
 //	s(x) = (0.25 + 0.75·x/69)·Σ_i a_i·sin(2π k_i x/69),
@@ -91,14 +94,26 @@ func (g *Layered) Name() string { return g.name }
 // Generate implements Generator.
 func (g *Layered) Generate(dst []float32, rng *rand.Rand) {
 	checkDst(dst)
-	l := g.layers(rng)
 	var s [NX]float64
 	if g.Curve != nil {
 		s = curveWarp(rng, g.Curve)
 	}
-	for x := range NX {
-		for z := range NZ {
-			dst[z*NX+x] = float32(l.at(math.Floor(float64(z) + s[x])))
+	for try := 0; ; try++ {
+		l := g.layers(rng)
+		deepest := 0
+		for x := range NX {
+			for z := range NZ {
+				k := layerIndex(l.tops, math.Floor(float64(z)+s[x]))
+				deepest = max(deepest, k)
+				dst[z*NX+x] = float32(l.vel[k])
+			}
+		}
+		// Real CurveVel-A maps show all N layers (3 distinct velocities
+		// in 0.1 % of maps): the warp lifts the deepest layer into view.
+		// Where it stays below the bottom, redraw the layering (not the
+		// warp, whose statistics are matched separately).
+		if g.Curve == nil || deepest == len(l.vel)-1 || try == 20 {
+			return
 		}
 	}
 }
