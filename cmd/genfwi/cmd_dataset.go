@@ -135,7 +135,7 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, args []string) error {
 	o := &datasetBuildOptions{}
 	o.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return cli.Usagef("%v", err)
+		return subUsage(err)
 	}
 	if fs.NArg() != 0 {
 		return cli.Usagef("dataset build takes no arguments, got %q", fs.Args())
@@ -251,7 +251,7 @@ func runDatasetVerify(env *cli.Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	jsonOut := fs.Bool("json", false, "print one JSON object with all reports as the last stdout line")
 	if err := fs.Parse(args); err != nil {
-		return cli.Usagef("%v", err)
+		return subUsage(err)
 	}
 	if fs.NArg() == 0 {
 		return cli.Usagef("dataset verify needs at least one directory")
@@ -342,7 +342,7 @@ func runDatasetGallery(env *cli.Env, args []string) error {
 	n := fs.Int("n", 3, "maps per kind (real, generated) and family")
 	file := fs.Int("file", 0, "generator file id to draw maps from")
 	if err := fs.Parse(args); err != nil {
-		return cli.Usagef("%v", err)
+		return subUsage(err)
 	}
 	if *out == "" || fs.NArg() != 0 {
 		return cli.Usagef("dataset gallery needs --out FILE.png and no arguments")
@@ -421,4 +421,13 @@ func galleryReal(dir string, d openfwi.Dataset, n int) ([][]float32, string) {
 		return out, label
 	}
 	return nil, ""
+}
+
+// subUsage turns a subcommand flag-parsing error into a usage error; -h is
+// not an error (the flag package has printed the defaults).
+func subUsage(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return cli.Usagef("%v", err)
 }
