@@ -257,19 +257,20 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 	} else {
 		hs, hv, _ := m.encodeParts(seis, vel)
 		qs, qv := m.Quant.Quantize(hs), m.Quant.Quantize(hv)
-		ls1, l1s, _ := reconSeis(m, tp, qs.Zq, seis, ws)
-		lv1, _, l1v := reconVel(m, tp, qv.Zq, vel, wv)
+		fc := m.fc()
+		ls := autograd.L1(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qs.Zq)), seis)
+		lv := autograd.L1(m.VelDec.forward(fc, m.VelPostQuant.Forward(qv.Zq)), vel)
 		// cross-decoding: velocity from the seismic code and vice versa
-		lx1, _, x1 := reconVel(m, tp, qs.Zq, vel, 1)
-		lx2, x2, _ := reconSeis(m, tp, qv.Zq, seis, 1)
+		xv := autograd.L1(m.VelDec.forward(fc, m.VelPostQuant.Forward(qs.Zq)), vel)
+		xs := autograd.L1(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qv.Zq)), seis)
 		vq := autograd.Scale(autograd.Add(qs.Loss, qv.Loss), 0.5)
 		align := autograd.MSE(hs, hv)
 		wx, wa := or(c.CrossWeight, 1), or(c.AlignWeight, 1)
-		total = autograd.Add(autograd.Add(ls1, lv1), vq)
-		total = autograd.Add(total, autograd.Scale(autograd.Add(lx1, lx2), float32(wx)))
+		total = autograd.Add(autograd.Add(autograd.Scale(ls, float32(ws)), autograd.Scale(lv, float32(wv))), vq)
+		total = autograd.Add(total, autograd.Scale(autograd.Add(xv, xs), float32(wx)))
 		total = autograd.Add(total, autograd.Scale(align, float32(wa)))
-		p.L1Seis, p.L1Vel, p.VQ = l1s, l1v, float64(vq.Item())
-		p.Align, p.Cross = float64(align.Item()), x1+x2
+		p.L1Seis, p.L1Vel, p.VQ = float64(ls.Item()), float64(lv.Item()), float64(vq.Item())
+		p.Align, p.Cross = float64(align.Item()), float64(xv.Item())+float64(xs.Item())
 		p.Indices = append(append([]int(nil), qs.Indices...), qv.Indices...)
 		p.H = autograd.Scale(autograd.Add(hs, hv), 0.5).Value
 	}
@@ -281,16 +282,4 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 	}
 	p.Usage = float64(len(used)) / float64(c.NEmbed)
 	return total, p
-}
-
-func reconSeis(m *Model, tp *autograd.Tape, zq, target *autograd.Var, w float64) (*autograd.Var, float64, float64) {
-	sh := m.SeisDec.forward(m.fc(), m.SeisPostQuant.Forward(zq))
-	l := autograd.L1(sh, target)
-	return autograd.Scale(l, float32(w)), float64(l.Item()), 0
-}
-
-func reconVel(m *Model, tp *autograd.Tape, zq, target *autograd.Var, w float64) (*autograd.Var, float64, float64) {
-	vh := m.VelDec.forward(m.fc(), m.VelPostQuant.Forward(zq))
-	l := autograd.L1(vh, target)
-	return autograd.Scale(l, float32(w)), 0, float64(l.Item())
 }
