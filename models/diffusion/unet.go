@@ -360,7 +360,7 @@ func NewUNet(c UNetConfig, rng *rand.Rand) (*UNet, error) {
 		}
 	}
 	u.outNorm = nn.NewGroupNorm("out.0", c.groups(), ch, unetEps)
-	u.outConv = zeroConv(conv3("out.2", rng, mc, c.OutChannels))
+	u.outConv = zeroConv(conv3("out.2", rng, ch, c.OutChannels)) // ch = mult[0]·C_m
 	return u, nil
 }
 
