@@ -305,25 +305,137 @@ func walk2(shape, sa, sb []int, fn func(o, ia, ib int)) {
 	}
 }
 
-// binary evaluates out = f(a, b) with broadcasting; da and db are the partial
-// derivatives ∂f/∂a and ∂f/∂b given (a, b, out) values.
-func binary(a, b *Var, op string, f func(x, y float32) float32, da, db func(x, y, z float32) float32) *Var {
-	shape := broadcastShape(op, a.Value.Shape, b.Value.Shape)
+// binOp selects the arithmetic of binary; a switch per row (not a call per
+// element) keeps the broadcasting loops fast.
+type binOp uint8
+
+const (
+	opAdd binOp = iota
+	opSub
+	opMul
+	opDiv
+	opMax
+)
+
+// collapse drops extent-1 axes and merges neighbouring axes that are
+// contiguous in both operands, so that e.g. (N,C,H,W) + (1,C,1,1) becomes
+// rows of H·W elements with a constant second operand.
+func collapse(shape, sa, sb []int) (cs, ca, cb []int) {
+	for i := range shape {
+		if shape[i] == 1 {
+			continue
+		}
+		if n := len(cs); n > 0 && ca[n-1] == sa[i]*shape[i] && cb[n-1] == sb[i]*shape[i] {
+			cs[n-1] *= shape[i]
+			ca[n-1], cb[n-1] = sa[i], sb[i]
+			continue
+		}
+		cs, ca, cb = append(cs, shape[i]), append(ca, sa[i]), append(cb, sb[i])
+	}
+	if len(cs) == 0 {
+		return []int{1}, []int{0}, []int{0}
+	}
+	return cs, ca, cb
+}
+
+// rowOffsets returns the output, a and b offsets of row r of a collapsed
+// iteration (rows run over all axes but the last).
+func rowOffsets(shape, sa, sb []int, r int) (o, ia, ib int) {
+	last := len(shape) - 1
+	o = r * shape[last]
+	for d := last - 1; d >= 0; d-- {
+		i := r % shape[d]
+		r /= shape[d]
+		ia += i * sa[d]
+		ib += i * sb[d]
+	}
+	return o, ia, ib
+}
+
+// binRow writes od[j] = a[j·sa] op b[j·sb] for j < len(od).
+func binRow(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
+	switch op {
+	case opAdd:
+		for j := range od {
+			od[j] = ad[j*sa] + bd[j*sb]
+		}
+	case opSub:
+		for j := range od {
+			od[j] = ad[j*sa] - bd[j*sb]
+		}
+	case opMul:
+		for j := range od {
+			od[j] = ad[j*sa] * bd[j*sb]
+		}
+	case opDiv:
+		for j := range od {
+			od[j] = ad[j*sa] / bd[j*sb]
+		}
+	case opMax:
+		for j := range od {
+			od[j] = max(ad[j*sa], bd[j*sb])
+		}
+	}
+}
+
+// binRowGrad adds the row's contributions to the operand gradients ga, gb
+// (either may be nil) given the output gradient gd and the forward values.
+func binRowGrad(op binOp, gd, ga []float32, sa int, gb []float32, sb int, ad, bd, od []float32) {
+	for j, g := range gd {
+		x, y := ad[j*sa], bd[j*sb]
+		var dx, dy float32
+		switch op {
+		case opAdd:
+			dx, dy = g, g
+		case opSub:
+			dx, dy = g, -g
+		case opMul:
+			dx, dy = g*y, g*x
+		case opDiv:
+			dx, dy = g/y, -g*od[j]/y
+		case opMax:
+			if x >= y {
+				dx = g
+			} else {
+				dy = g
+			}
+		}
+		if ga != nil {
+			ga[j*sa] += dx
+		}
+		if gb != nil {
+			gb[j*sb] += dy
+		}
+	}
+}
+
+// binary evaluates out = a op b with NumPy broadcasting. Rows of the
+// collapsed iteration run in parallel forward; backward runs in parallel
+// only when neither operand is broadcast (otherwise several outputs add into
+// the same input element).
+func binary(a, b *Var, name string, op binOp) *Var {
+	shape := broadcastShape(name, a.Value.Shape, b.Value.Shape)
 	out := newOut(false, shape, a, b)
 	ad, bd, od := a.Value.Data, b.Value.Data, out.Value.Data
+	cs, ca, cb := collapse(shape, bstrides(a.Value.Shape, shape), bstrides(b.Value.Shape, shape))
+	last := len(cs) - 1
+	inner, sai, sbi := cs[last], ca[last], cb[last]
+	rows := len(od) / max(inner, 1)
 	same := len(ad) == len(od) && len(bd) == len(od)
-	var sa, sb []int
 	if same {
+		// One contiguous row: split it into chunks.
 		tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				od[i] = f(ad[i], bd[i])
-			}
+			binRow(op, od[lo:hi], ad[lo:hi], 1, bd[lo:hi], 1)
 		})
 	} else {
-		sa, sb = bstrides(a.Value.Shape, shape), bstrides(b.Value.Shape, shape)
-		walk2(shape, sa, sb, func(o, ia, ib int) { od[o] = f(ad[ia], bd[ib]) })
+		tensor.ParallelRange(rows, max(1, minChunk/max(inner, 1)), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				o, ia, ib := rowOffsets(cs, ca, cb, r)
+				binRow(op, od[o:o+inner], ad[ia:], sai, bd[ib:], sbi)
+			}
+		})
 	}
-	return record(out, op, []*Var{a, b}, func(g *tensor.Tensor) {
+	return record(out, name, []*Var{a, b}, func(g *tensor.Tensor) {
 		gd := g.Data
 		var ga, gb []float32
 		if a.requires {
@@ -334,67 +446,43 @@ func binary(a, b *Var, op string, f func(x, y float32) float32, da, db func(x, y
 		}
 		if same {
 			tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					if ga != nil {
-						ga[i] += gd[i] * da(ad[i], bd[i], od[i])
-					}
-					if gb != nil {
-						gb[i] += gd[i] * db(ad[i], bd[i], od[i])
-					}
+				var gal, gbl []float32
+				if ga != nil {
+					gal = ga[lo:hi]
 				}
+				if gb != nil {
+					gbl = gb[lo:hi]
+				}
+				binRowGrad(op, gd[lo:hi], gal, 1, gbl, 1, ad[lo:hi], bd[lo:hi], od[lo:hi])
 			})
 			return
 		}
-		// Broadcast axes sum their contributions: sequential, since several
-		// outputs hit the same input element.
-		walk2(shape, sa, sb, func(o, ia, ib int) {
+		for r := 0; r < rows; r++ {
+			o, ia, ib := rowOffsets(cs, ca, cb, r)
+			var gar, gbr []float32
 			if ga != nil {
-				ga[ia] += gd[o] * da(ad[ia], bd[ib], od[o])
+				gar = ga[ia:]
 			}
 			if gb != nil {
-				gb[ib] += gd[o] * db(ad[ia], bd[ib], od[o])
+				gbr = gb[ib:]
 			}
-		})
+			binRowGrad(op, gd[o:o+inner], gar, sai, gbr, sbi, ad[ia:], bd[ib:], od[o:o+inner])
+		}
 	})
 }
 
 // Add returns a + b with NumPy broadcasting.
-func Add(a, b *Var) *Var {
-	return binary(a, b, "Add", func(x, y float32) float32 { return x + y },
-		func(x, y, z float32) float32 { return 1 }, func(x, y, z float32) float32 { return 1 })
-}
+func Add(a, b *Var) *Var { return binary(a, b, "Add", opAdd) }
 
 // Sub returns a - b with NumPy broadcasting.
-func Sub(a, b *Var) *Var {
-	return binary(a, b, "Sub", func(x, y float32) float32 { return x - y },
-		func(x, y, z float32) float32 { return 1 }, func(x, y, z float32) float32 { return -1 })
-}
+func Sub(a, b *Var) *Var { return binary(a, b, "Sub", opSub) }
 
 // Mul returns a ⊙ b with NumPy broadcasting.
-func Mul(a, b *Var) *Var {
-	return binary(a, b, "Mul", func(x, y float32) float32 { return x * y },
-		func(x, y, z float32) float32 { return y }, func(x, y, z float32) float32 { return x })
-}
+func Mul(a, b *Var) *Var { return binary(a, b, "Mul", opMul) }
 
 // Div returns a / b with NumPy broadcasting.
-func Div(a, b *Var) *Var {
-	return binary(a, b, "Div", func(x, y float32) float32 { return x / y },
-		func(x, y, z float32) float32 { return 1 / y }, func(x, y, z float32) float32 { return -z / y })
-}
+func Div(a, b *Var) *Var { return binary(a, b, "Div", opDiv) }
 
 // Maximum returns max(a, b) elementwise with broadcasting; the gradient goes
 // to a where a ≥ b, else to b.
-func Maximum(a, b *Var) *Var {
-	return binary(a, b, "Maximum", func(x, y float32) float32 { return max(x, y) },
-		func(x, y, z float32) float32 {
-			if x >= y {
-				return 1
-			}
-			return 0
-		}, func(x, y, z float32) float32 {
-			if x >= y {
-				return 0
-			}
-			return 1
-		})
-}
+func Maximum(a, b *Var) *Var { return binary(a, b, "Maximum", opMax) }

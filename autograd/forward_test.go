@@ -226,3 +226,48 @@ func TestGroupNormMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestBroadcastValues checks broadcasting forward values against explicit
+// index arithmetic for shapes that exercise axis collapsing.
+func TestBroadcastValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	cases := [][2][]int{
+		{{2, 3, 4, 5}, {1, 3, 1, 1}},
+		{{2, 3, 4, 5}, {2, 3, 1, 1}},
+		{{2, 1, 4}, {3, 1}},
+		{{4}, {2, 3, 4}},
+		{{2, 3}, {}},
+		{{1, 3, 1, 5}, {2, 1, 4, 1}},
+	}
+	for _, c := range cases {
+		a, b := tensor.Randn(rng, 1, c[0]...), tensor.Randn(rng, 1, c[1]...)
+		tp := NewTape()
+		got := Div(Add(tp.Const(a), tp.Const(b)), AddScalar(Abs(Mul(tp.Const(a), tp.Const(b))), 1))
+		shape := broadcastShape("test", a.Shape, b.Shape)
+		if !tensor.SameShape(got.Value.Shape, shape) {
+			t.Fatalf("%v op %v: shape %v, want %v", c[0], c[1], got.Value.Shape, shape)
+		}
+		idx := make([]int, len(shape))
+		at := func(x *tensor.Tensor) float32 {
+			off, st := 0, tensor.Strides(x.Shape)
+			for i := range x.Shape {
+				if x.Shape[i] != 1 {
+					off += idx[len(shape)-len(x.Shape)+i] * st[i]
+				}
+			}
+			return x.Data[off]
+		}
+		for o := range got.Value.Data {
+			r := o
+			for d := len(shape) - 1; d >= 0; d-- {
+				idx[d] = r % shape[d]
+				r /= shape[d]
+			}
+			x, y := at(a), at(b)
+			want := (x + y) / (float32(math.Abs(float64(x*y))) + 1)
+			if math.Abs(float64(got.Value.Data[o]-want)) > 1e-6 {
+				t.Fatalf("%v op %v: element %d = %g, want %g", c[0], c[1], o, got.Value.Data[o], want)
+			}
+		}
+	}
+}
