@@ -58,25 +58,48 @@ func Mean(x *Var, keepDims bool, axes ...int) *Var {
 func sumScaled(x *Var, op string, keepDims bool, axes []int, mean bool) *Var {
 	shape := x.Value.Shape
 	keep, red := reducedShape(op, shape, axes)
-	outShape := squeeze(keep, red, keepDims)
-	out := newOut(false, outShape, x)
+	out := newOut(false, squeeze(keep, red, keepDims), x)
 	no := len(out.Value.Data)
 	scale := 1.0
 	if mean && no > 0 {
 		scale = float64(no) / float64(len(x.Value.Data))
 	}
+	// Rows of the collapsed iteration: the inner axis is either reduced
+	// (stride 0 in the output: one accumulator) or kept (stride 1).
+	cs, co, cx := collapse(shape, bstrides(keep, shape), tensor.Strides(shape))
+	last := len(cs) - 1
+	inner, sol := cs[last], co[last]
+	rows := len(x.Value.Data) / max(inner, 1)
 	acc := make([]float64, no)
-	sk := bstrides(keep, shape)
-	zero := make([]int, len(shape))
 	xd := x.Value.Data
-	walk2(shape, sk, zero, func(i, io, _ int) { acc[io] += float64(xd[i]) })
+	for r := 0; r < rows; r++ {
+		_, io, ix := rowOffsets(cs, co, cx, r)
+		row := xd[ix : ix+inner]
+		if sol == 0 {
+			var s float64
+			for _, v := range row {
+				s += float64(v)
+			}
+			acc[io] += s
+			continue
+		}
+		for j, v := range row {
+			acc[io+j*sol] += float64(v)
+		}
+	}
 	for i, v := range acc {
 		out.Value.Data[i] = float32(v * scale)
 	}
 	return record(out, op, []*Var{x}, func(g *tensor.Tensor) {
 		dx := gradOf(x).Data
-		s := float32(scale)
-		walk2(shape, sk, zero, func(i, io, _ int) { dx[i] += s * g.Data[io] })
+		sc := float32(scale)
+		for r := 0; r < rows; r++ {
+			_, io, ix := rowOffsets(cs, co, cx, r)
+			d := dx[ix : ix+inner]
+			for j := range d {
+				d[j] += sc * g.Data[io+j*sol]
+			}
+		}
 	})
 }
 
