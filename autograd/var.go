@@ -83,6 +83,15 @@ func (t *Tape) Reset() {
 	t.live = t.live[:0]
 }
 
+// Free drops every buffer (live and pooled) so the garbage collector can
+// reclaim them; use it when shapes change for good (a pool keeps one set of
+// buffers per distinct size). All Vars made from this tape become invalid.
+func (t *Tape) Free() {
+	t.pool = map[int][][]float32{}
+	t.live = nil
+	t.held = 0
+}
+
 // Bytes returns the bytes of float32 storage the tape owns (live and pooled).
 func (t *Tape) Bytes() int64 { return t.held }
 

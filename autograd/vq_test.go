@@ -85,3 +85,32 @@ func TestDropoutSeeded(t *testing.T) {
 		t.Fatal("dropout in eval mode must be the identity")
 	}
 }
+
+// TestTapeReuse checks that a second identical step allocates no new
+// buffers and that Free releases the pool.
+func TestTapeReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	w := NewLeaf(tensor.Randn(rng, 1, 4, 2, 3, 3), true)
+	x := tensor.Randn(rng, 1, 2, 2, 6, 6)
+	tp := NewTape()
+	step := func() {
+		tp.Reset()
+		y := SiLU(Conv2d(tp.Const(x), w, nil, Conv2dOpts{Pad: PadAll(1)}))
+		Backward(Sum(y, false))
+	}
+	step()
+	first := tp.Bytes()
+	step()
+	step()
+	if tp.Bytes() != first || first == 0 {
+		t.Fatalf("tape grew from %d to %d bytes on identical steps", first, tp.Bytes())
+	}
+	tp.Free()
+	if tp.Bytes() != 0 {
+		t.Fatal("Free kept buffers")
+	}
+	step()
+	if tp.Bytes() != first {
+		t.Fatalf("after Free a step took %d bytes, want %d", tp.Bytes(), first)
+	}
+}
