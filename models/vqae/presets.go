@@ -53,7 +53,7 @@ func paperTrain() TrainConfig {
 
 func cpuTrain() TrainConfig {
 	return TrainConfig{LR: 2e-4, Beta1: 0.9, Beta2: 0.999, BatchSize: 16, Steps: 4000, GradClip: 1,
-		LRDecay: 0.98, DecayEvery: 250, DeadCodeEvery: 200}
+		LRDecay: 0.98, DecayEvery: 250, DeadCodeEvery: 50}
 }
 
 // presets maps preset names to constructors (fresh copies each call).
