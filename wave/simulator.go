@@ -380,9 +380,20 @@ func (r *run[T]) forwardShot(ctx context.Context, si int, p0, p1 []T, out []T, t
 		}
 		p0, p1 = p1, p0
 	}
-	for i, x := range out {
+	return checkFinite(out, []int{si}, nrec)
+}
+
+// checkFinite reports the first NaN or Inf in data laid out
+// [len(list)][Nt][nrec] for the shots in list.
+func checkFinite[T float](data []T, list []int, nrec int) error {
+	if nrec == 0 || len(list) == 0 {
+		return nil
+	}
+	per := len(data) / len(list)
+	for i, x := range data {
 		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("wave: shot %d: non-finite value at sample %d, receiver %d (unstable simulation)", si, i/max(nrec, 1), i%max(nrec, 1))
+			j := i % per
+			return fmt.Errorf("wave: shot %d: non-finite value at sample %d, receiver %d (unstable simulation)", list[i/per], j/nrec, j%nrec)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package wave
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -516,5 +517,73 @@ func TestOpenFWIMatchesReference(t *testing.T) {
 	}
 	if peak == 0 || e > 1e-5*peak {
 		t.Errorf("OpenFWI preset vs reference: max error %.3g, peak %.3g", e, peak)
+	}
+}
+
+// TestBalancedForwardMatches: the row-band schedule gives the shot-parallel
+// result bit for bit, for several shot and worker counts.
+func TestBalancedForwardMatches(t *testing.T) {
+	ctx := context.Background()
+	g := Grid{Nz: 17, Nx: 23, H: 10}
+	v := layered(g.Nz, g.Nx, 4)
+	for _, c := range []struct{ shots, workers int }{{5, 2}, {3, 2}, {1, 3}, {7, 4}} {
+		var shots []Shot
+		for i := 0; i < c.shots; i++ {
+			shots = append(shots, Shot{Source: Point{i % g.Nz, (3 * i) % g.Nx}, Receivers: []Point{{0, 1}, {g.Nz - 1, i}, {8, 22}}})
+		}
+		s, err := NewSimulator(g, shots, RickerOpenFWI(150, 20, 1e-3), Options{Order: 4, NB: 10, Dt: 1e-3, Nt: 150})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newRun[float32](s, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := make([]float32, s.DataLen(c.shots)), make([]float32, s.DataLen(c.shots))
+		list := nil2list(s)
+		if err := r.forward(ctx, list, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.forwardBalanced(ctx, list, b, c.workers); err != nil {
+			t.Fatal(err)
+		}
+		var peak float32
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%d shots, %d workers: value %d differs: %g vs %g", c.shots, c.workers, i, a[i], b[i])
+			}
+			peak = max(peak, a[i])
+		}
+		if peak == 0 {
+			t.Fatal("all-zero data")
+		}
+	}
+}
+
+// TestCancel: a cancelled context stops Forward (both schedules) and Gradient.
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	g := Grid{Nz: 10, Nx: 10, H: 10}
+	var shots []Shot
+	for i := 0; i < 3; i++ {
+		shots = append(shots, Shot{Source: Point{1, 3 * i}, Receivers: []Point{{1, 1}}})
+	}
+	v := make([]float32, g.Cells())
+	for i := range v {
+		v[i] = 2000
+	}
+	for _, w := range []int{1, 2} {
+		s, err := NewSimulator(g, shots, make([]float64, 200), Options{NB: 10, Dt: 1e-3, Nt: 200, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := make([]float32, s.DataLen(3))
+		if err := s.Forward(ctx, v, d); !errors.Is(err, context.Canceled) {
+			t.Errorf("workers %d: Forward error %v, want context.Canceled", w, err)
+		}
+		if _, err := s.Gradient(ctx, v, d, nil, make([]float32, g.Cells())); !errors.Is(err, context.Canceled) {
+			t.Errorf("workers %d: Gradient error %v, want context.Canceled", w, err)
+		}
 	}
 }
