@@ -104,12 +104,12 @@ var openfwiExtremes = map[string][2]float64{
 }
 
 // simulateSetup builds the simulator for the options and a model grid.
-func simulateSetup(o *simulateOptions, nz, nx int) (*wave.Simulator, error) {
+func simulateSetup(o *simulateOptions, nz, nx, workers int) (*wave.Simulator, error) {
 	if o.Preset == "openfwi" {
 		if nz != wave.OpenFWINz || nx != wave.OpenFWINx {
 			return nil, fmt.Errorf("--preset openfwi needs 70×70 maps, %s has %d×%d (use --preset custom)", o.Model, nz, nx)
 		}
-		return wave.NewOpenFWI(1)
+		return wave.NewOpenFWI(workers)
 	}
 	if o.Preset != "custom" {
 		return nil, cli.Usagef("--preset must be openfwi or custom, got %q", o.Preset)
@@ -164,7 +164,7 @@ func simulateSetup(o *simulateOptions, nz, nx int) (*wave.Simulator, error) {
 	default:
 		return nil, cli.Usagef("--wavelet must be openfwi or ricker, got %q", o.Wavelet)
 	}
-	opts := wave.Options{Order: o.Order, Boundary: b, NB: o.NBC, Dt: o.Dt, Nt: o.Nt, Workers: 1}
+	opts := wave.Options{Order: o.Order, Boundary: b, NB: o.NBC, Dt: o.Dt, Nt: o.Nt, Workers: workers}
 	if err := opts.Validate(); err != nil {
 		return nil, cli.Usagef("%v (check --order/--nbc/--dt/--nt)", err)
 	}
@@ -260,7 +260,17 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		nz, nx = z, x
 		items = append(items, it...)
 	}
-	sim, err := simulateSetup(o, nz, nx)
+	nw := o.Workers
+	if nw == 0 {
+		nw = runtime.GOMAXPROCS(0)
+	}
+	// Several samples: one per worker, shots sequential (no 5-shots-on-2-cores
+	// imbalance). Fewer samples than workers: the workers share each sample.
+	simWorkers := 1
+	if len(items) < nw {
+		simWorkers, nw = nw, 1
+	}
+	sim, err := simulateSetup(o, nz, nx, simWorkers)
 	if err != nil {
 		return err
 	}
@@ -278,10 +288,6 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		}
 		defer fw.Abort()
 	}
-	nw := o.Workers
-	if nw == 0 {
-		nw = runtime.GOMAXPROCS(0)
-	}
 	nw = max(1, min(nw, len(items)))
 	prog := cli.NewProgress(env, len(items), "simulate")
 	type ext struct {
@@ -292,8 +298,6 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	errs := make([]error, nw)
 	var wg sync.WaitGroup
 	start := time.Now()
-	// Samples in parallel, shots sequential within a sample: no imbalance
-	// from 5 shots on 2 cores when there are several samples.
 	for w := 0; w < nw; w++ {
 		res[w] = ext{min: math.Inf(1), max: math.Inf(-1)}
 		wg.Add(1)
@@ -351,7 +355,7 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	out := map[string]any{
 		"files": len(files), "samples": len(items), "preset": o.Preset,
 		"data_min": tot.min, "data_max": tot.max, "argmin": where(tot.argmin), "argmax": where(tot.argmax),
-		"seconds": secs, "seconds_per_sample": secs / float64(len(items)), "workers": nw,
+		"seconds": secs, "seconds_per_sample": secs / float64(len(items)), "workers": max(nw, simWorkers),
 	}
 	if o.Out != "" {
 		out["out"] = o.Out
@@ -365,7 +369,7 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, out)
 	}
-	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), secs, secs/float64(len(items)), nw)
+	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), secs, secs/float64(len(items)), max(nw, simWorkers))
 	fmt.Fprintf(env.Stdout, "data_min %.4f at %s\ndata_max %.4f at %s\n", tot.min, where(tot.argmin), tot.max, where(tot.argmax))
 	if o.Compare != "" {
 		fmt.Fprintf(env.Stdout, "%s dataset_config: data_min %.2f (rel. err %+.2f%%), data_max %.2f (rel. err %+.2f%%)\n", o.Compare,
