@@ -14,6 +14,8 @@
 #   PROXY_STEPS   FD-proxy network steps (600)
 #   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (600, 1500); SEPARATE=0 skips them
 #   RUNS          run directory (runs/pretrain)
+#   LOCKED=1      the caller holds /tmp/genfwi-heavy.lock for the whole script
+#                 (flock /tmp/genfwi-heavy.lock env LOCKED=1 bash scripts/pretrain.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +41,11 @@ stage() { # name, then the genfwi arguments
   local name=$1; shift
   echo "== $name: genfwi $*" >&2
   local t0=$SECONDS
-  flock "$LOCK" "$G" "$@" | tail -n 1 > "$RUNS/$name.json"
+  if [ "${LOCKED:-0}" = 1 ]; then # the caller already holds the heavy-job lock
+    "$G" "$@" | tail -n 1 > "$RUNS/$name.json"
+  else
+    flock "$LOCK" "$G" "$@" | tail -n 1 > "$RUNS/$name.json"
+  fi
   echo "== $name done in $((SECONDS - t0)) s: $(cat "$RUNS/$name.json")" >&2
 }
 
