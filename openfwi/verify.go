@@ -49,7 +49,7 @@ func Verify(dir string, onBytes func(n int64)) (*VerifyReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &VerifyReport{Dir: dir, Dataset: m.Dataset, Complete: m.Complete,
+	r := &VerifyReport{Dir: dir, Dataset: m.Dataset, Complete: m.Complete, Problems: []string{},
 		DataMin: float32(math.Inf(1)), DataMax: float32(math.Inf(-1))}
 	bad := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	if m.Format != ManifestFormat {
