@@ -116,7 +116,10 @@ type offsetImage[T float] struct {
 	g       [][]T
 }
 
-func (im *offsetImage[T]) add(mu, w []T) {
+func (im *offsetImage[T]) add(mu, w []T) { im.addRows(mu, w, im.c.hw, im.c.hw+im.c.nzp) }
+
+// addRows is add restricted to rows z0..z1−1 (halo layout).
+func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
 	c := im.c
 	for k, h := range im.offsets {
 		g := im.g[k]
@@ -128,7 +131,7 @@ func (im *offsetImage[T]) add(mu, w []T) {
 		if x0 >= x1 {
 			continue
 		}
-		for z := c.hw; z < c.hw+c.nzp; z++ {
+		for z := z0; z < z1; z++ {
 			row := z * c.stride
 			for x := x0; x < x1; x++ {
 				i := row + x
@@ -276,6 +279,9 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 				invA[i] = 1 / a
 			}
 		}
+	}
+	if W := r.s.rawWorkers(); W > 1 && len(list)%W != 0 && len(list) < 4*W {
+		return r.backpropBalanced(ctx, list, nimg, h0, shifted, shiftIdx, invA, resid, dst, min(W, len(list)*r.c.nzp))
 	}
 	defer func() {
 		for _, wk := range ws {

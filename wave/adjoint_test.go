@@ -170,3 +170,70 @@ func TestCheckpointMatchesFullStorage(t *testing.T) {
 		}
 	}
 }
+
+// TestBalancedBackpropMatches: with 3 shots on 2 workers the row-band
+// schedule runs Gradient and the extended Born adjoint; it must agree with
+// the one-worker shot schedule (float64, rounding only).
+func TestBalancedBackpropMatches(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range smallCases {
+		t.Run(c.name, func(t *testing.T) {
+			mk := func(workers int) *Simulator {
+				shots := []Shot{
+					{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+					{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+					{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
+				}
+				s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+					Options{Order: c.order, NB: c.nb, Boundary: c.boundary, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: workers, MemoryBudget: c.budget})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			one, two := mk(1), mk(2)
+			rng := rand.New(rand.NewPCG(5, 6))
+			n := c.nz * c.nx
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = 2100 + 400*rng.Float64()
+			}
+			dObs := randn(rng, one.DataLen(3))
+			for _, offsets := range [][]int{nil, {-1, 0, 2}} {
+				run := func(s *Simulator) (float64, [][]float64) {
+					nimg := max(1, len(offsets))
+					g := make([][]float64, nimg)
+					for k := range g {
+						g[k] = make([]float64, n)
+					}
+					var j float64
+					var err error
+					if offsets == nil {
+						j, err = gradient(ctx, s, v, dObs, []int{2, 0, 1}, g[0])
+					} else {
+						err = bornAdjointT(ctx, s, v, dObs, []int{2, 0, 1}, offsets, g)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					return j, g
+				}
+				j1, g1 := run(one)
+				j2, g2 := run(two)
+				if math.Abs(j1-j2) > 1e-12*math.Abs(j1) {
+					t.Errorf("offsets %v: misfit %g (1 worker) vs %g (balanced)", offsets, j1, j2)
+				}
+				for k := range g1 {
+					var num, den float64
+					for i := range g1[k] {
+						num += (g1[k][i] - g2[k][i]) * (g1[k][i] - g2[k][i])
+						den += g1[k][i] * g1[k][i]
+					}
+					if !(den > 0) || math.Sqrt(num/den) > 1e-12 {
+						t.Errorf("offsets %v image %d: relative difference %.3g (norm² %g)", offsets, k, math.Sqrt(num/den), den)
+					}
+				}
+			}
+		})
+	}
+}

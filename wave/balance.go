@@ -120,3 +120,206 @@ func (r *run[T]) forwardBalanced(ctx context.Context, list []int, dst []T, nw in
 	}
 	return checkFinite(dst, list, r.s.nrec)
 }
+
+// backpropBalanced is backprop with every step of every listed shot split
+// into row bands over nw workers (forward with tapes, residuals, backward
+// sweep), for shot counts that do not divide among the workers. Each shot
+// keeps its own fields, tape and images; images are summed over shots in
+// order at the end.
+func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int, shifted, shiftIdx []int, invA []T,
+	resid func(pos int, d []T) float64, dst [][]float64, nw int) (float64, error) {
+	s := r.s
+	c := &r.c
+	S := len(list)
+	per := s.opts.Nt * s.nrec
+	stride := c.stride
+	type shotState struct {
+		F, Lm [2][]T // forward fields and μ fields, addressed by parity
+		tp    *tape[T]
+		d     []T
+		g     [][]T
+		off   *offsetImage[T]
+		gb    float64
+	}
+	st := make([]*shotState, S)
+	for i := range st {
+		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget()), d: make([]T, per), g: make([][]T, nimg)}
+		for k := 0; k < 2; k++ {
+			ss.F[k], ss.Lm[k] = getBuf[T](s, r.fields), getBuf[T](s, r.fields)
+			clear(ss.F[k])
+			clear(ss.Lm[k])
+		}
+		for k := range ss.g {
+			ss.g[k] = getBuf[T](s, r.fields)
+			clear(ss.g[k])
+		}
+		if len(shifted) > 0 {
+			gs := make([][]T, len(shiftIdx))
+			for i, k := range shiftIdx {
+				gs[i] = ss.g[k]
+			}
+			ss.off = &offsetImage[T]{c: c, invA: invA, offsets: shifted, g: gs}
+		}
+		st[i] = ss
+	}
+	defer func() {
+		for _, ss := range st {
+			putBuf(s, ss.F[0], ss.F[1], ss.Lm[0], ss.Lm[1])
+			putBuf(s, ss.g...)
+			ss.tp.release(s)
+		}
+	}()
+	parts := bands(S, c.nzp, c.hw, nw)
+	inBand := func(ix int, b band) bool { z := ix / stride; return z >= b.z0 && z < b.z1 }
+	copyRows := func(dst, src []T, b band) { copy(dst[b.z0*stride:b.z1*stride], src[b.z0*stride:b.z1*stride]) }
+	var (
+		bar    = spinBarrier{n: int32(nw)}
+		stop   atomic.Bool
+		misfit float64
+		done   = make(chan struct{}, nw)
+	)
+	// sync ends a phase step: worker 0 polls the context every ctxEvery calls;
+	// after the barrier every worker sees the same stop flag.
+	worker := func(w int) {
+		defer func() { done <- struct{}{} }()
+		mine := parts[w]
+		calls := 0
+		sync := func() bool {
+			if w == 0 && calls%ctxEvery == 0 && ctx.Err() != nil {
+				stop.Store(true)
+			}
+			calls++
+			bar.wait()
+			return stop.Load()
+		}
+		// forward with tapes: p^n in F[n%2], p^{n−1} (then p^{n+1}) in F[(n+1)%2]
+		for n := 0; n < r.N; n++ {
+			for _, b := range mine {
+				ss, si := st[b.pos], list[b.pos]
+				p0, p1 := ss.F[(n+1)%2], ss.F[n%2]
+				tp := ss.tp
+				if n%tp.L == 0 && n < tp.last {
+					ck := tp.ck[n/tp.L]
+					copyRows(ck[0], p1, b)
+					copyRows(ck[1], p0, b)
+				}
+				stepForward(c, p0, p1, tp.wbuf(n), b.z0, b.z1)
+				if src := r.src[si]; inBand(src, b) {
+					p0[src] += r.bsrc[si] * r.f[n]
+				}
+				if (n+1)%r.k == 0 {
+					j := (n+1)/r.k - 1
+					o := ss.d[j*s.nrec : (j+1)*s.nrec]
+					for i, ix := range r.rec[si] {
+						if inBand(ix, b) {
+							o[i] = p0[ix]
+						}
+					}
+				}
+			}
+			if sync() {
+				return
+			}
+		}
+		if w == 0 {
+			for pos, ss := range st {
+				misfit += resid(pos, ss.d)
+			}
+		}
+		if sync() {
+			return
+		}
+		// backward sweep, one segment at a time
+		tp0 := st[0].tp
+		for seg := tp0.nseg - 1; seg >= 0; seg-- {
+			m0 := seg * tp0.L
+			m1 := min(m0+tp0.L, tp0.N)
+			if seg != tp0.nseg-1 {
+				// restore (p^{m0}, p^{m0−1}) into F[m0%2], F[(m0+1)%2] and recompute
+				for _, b := range mine {
+					ss := st[b.pos]
+					copyRows(ss.F[m0%2], ss.tp.ck[seg][0], b)
+					copyRows(ss.F[(m0+1)%2], ss.tp.ck[seg][1], b)
+				}
+				if sync() {
+					return
+				}
+				for n := m0; n < m1; n++ {
+					for _, b := range mine {
+						ss, si := st[b.pos], list[b.pos]
+						p0 := ss.F[(n+1)%2]
+						stepForward(c, p0, ss.F[n%2], ss.tp.ws[n-m0], b.z0, b.z1)
+						if src := r.src[si]; inBand(src, b) {
+							p0[src] += r.bsrc[si] * r.f[n]
+						}
+					}
+					if sync() {
+						return
+					}
+				}
+			}
+			// μ^n goes to Lm[n%2], μ^{n+1} is in Lm[(n+1)%2]
+			for n := m1; n > m0; n-- {
+				for _, b := range mine {
+					ss, si := st[b.pos], list[b.pos]
+					l0, l1 := ss.Lm[n%2], ss.Lm[(n+1)%2]
+					wprev := ss.tp.ws[n-1-m0]
+					var plain []T
+					if h0 >= 0 {
+						plain = ss.g[h0]
+						stepImage(c, l0, l1, wprev, plain, b.z0, b.z1)
+					} else {
+						stepForward(c, l0, l1, nil, b.z0, b.z1)
+					}
+					if n%r.k == 0 {
+						j := n/r.k - 1
+						rr := ss.d[j*s.nrec : (j+1)*s.nrec]
+						for i, ix := range r.rec[si] {
+							if inBand(ix, b) {
+								val := c.A[ix] * rr[i]
+								l0[ix] += val
+								if plain != nil {
+									plain[ix] += val * wprev[ix]
+								}
+							}
+						}
+					}
+					if ss.off != nil {
+						ss.off.addRows(l0, wprev, b.z0, b.z1)
+					}
+					if src := r.src[si]; inBand(src, b) {
+						ss.gb += float64(l0[src]) / float64(c.A[src]) * float64(r.f[n-1])
+					}
+				}
+				if sync() {
+					return
+				}
+			}
+		}
+	}
+	for w := 0; w < nw; w++ {
+		go worker(w)
+	}
+	for w := 0; w < nw; w++ {
+		<-done
+	}
+	if stop.Load() {
+		return 0, ctx.Err()
+	}
+	gsrc := make([]float64, s.grid.Cells())
+	for pos, ss := range st {
+		if err := checkFinite(ss.d, list[pos:pos+1], s.nrec); err != nil {
+			return 0, err
+		}
+		for k := range dst {
+			r.foldPadded(dst[k], ss.g[k], k != h0)
+		}
+		r.sourceTerm(gsrc, list[pos], ss.gb)
+	}
+	if h0 >= 0 {
+		for i, x := range gsrc {
+			dst[h0][i] += x
+		}
+	}
+	return misfit, nil
+}

@@ -157,11 +157,16 @@ func peakFrequency(w []float64, dt float64) float64 {
 	return fbest
 }
 
-func (s *Simulator) workers(nshots int) int {
-	w := s.opts.Workers
-	if w == 0 {
-		w = runtime.GOMAXPROCS(0)
+// rawWorkers returns Options.Workers with 0 meaning GOMAXPROCS.
+func (s *Simulator) rawWorkers() int {
+	if s.opts.Workers == 0 {
+		return runtime.GOMAXPROCS(0)
 	}
+	return s.opts.Workers
+}
+
+func (s *Simulator) workers(nshots int) int {
+	w := s.rawWorkers()
 	if w > nshots {
 		w = nshots
 	}

@@ -1,9 +1,6 @@
 package wave
 
-import (
-	"context"
-	"runtime"
-)
+import "context"
 
 // stepForward dispatches one forward step over rows z0..z1−1 to the fastest
 // kernel for T (the C kernel for float32 when built with cgo).
@@ -28,11 +25,7 @@ func stepImage[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
 // shots do not divide evenly among the workers (5 OpenFWI shots on 2 cores),
 // every step split into bands of rows (balance.go).
 func (r *run[T]) forwardFast(ctx context.Context, list []int, dst []T) error {
-	nw := r.s.opts.Workers
-	if nw == 0 {
-		nw = runtime.GOMAXPROCS(0)
-	}
-	if nw > 1 && len(list)%nw != 0 && len(list) < 4*nw {
+	if nw := r.s.rawWorkers(); nw > 1 && len(list)%nw != 0 && len(list) < 4*nw {
 		return r.forwardBalanced(ctx, list, dst, min(nw, len(list)*r.c.nzp))
 	}
 	return r.forward(ctx, list, dst)
