@@ -25,7 +25,10 @@
 // cotangent, computing the vector–Jacobian product cotᵀ·∂out/∂inputs (used to
 // push the wave solver's adjoint into a network). Gradients ACCUMULATE (+=)
 // into Grad; clear them with ZeroGrad (or nn's arena) between steps. Call
-// Backward at most once per forward graph.
+// Backward at most once per forward graph. Only leaves (NewLeaf, Tape.Input)
+// and the Var the pass started from keep their gradients: the gradient
+// buffers of intermediate results are recycled as soon as the pass has
+// propagated them (their Grad is nil afterwards), which bounds memory.
 //
 // # No-grad mode
 //

@@ -66,13 +66,14 @@ type Tape struct {
 	// NoGrad turns recording off: ops on this tape only compute values.
 	NoGrad bool
 
-	pool map[int][][]float32 // free buffers by length
-	live [][]float32         // buffers handed out since the last Reset
+	pool     map[int][][]float32 // free buffers by length
+	live     [][]float32         // buffers handed out since the last Reset
+	recycled map[int][][]float32 // live buffers released early (gradients consumed during backward)
 	held int64               // bytes owned by the tape
 }
 
 // NewTape returns an empty tape.
-func NewTape() *Tape { return &Tape{pool: map[int][][]float32{}} }
+func NewTape() *Tape { return &Tape{pool: map[int][][]float32{}, recycled: map[int][][]float32{}} }
 
 // Reset returns every buffer handed out since the last Reset to the pool.
 // All Vars made from this tape become invalid. It does not free memory.
@@ -81,6 +82,7 @@ func (t *Tape) Reset() {
 		t.pool[len(b)] = append(t.pool[len(b)], b)
 	}
 	t.live = t.live[:0]
+	clear(t.recycled)
 }
 
 // Free drops every buffer (live and pooled) so the garbage collector can
@@ -88,6 +90,7 @@ func (t *Tape) Reset() {
 // buffers per distinct size). All Vars made from this tape become invalid.
 func (t *Tape) Free() {
 	t.pool = map[int][][]float32{}
+	t.recycled = map[int][][]float32{}
 	t.live = nil
 	t.held = 0
 }
@@ -112,6 +115,15 @@ func (t *Tape) buf(n int, zero bool) []float32 {
 		return make([]float32, n)
 	}
 	var b []float32
+	if rec := t.recycled[n]; len(rec) > 0 {
+		// Already on the live list: hand it out again without re-listing.
+		b = rec[len(rec)-1]
+		t.recycled[n] = rec[:len(rec)-1]
+		if zero {
+			clear(b)
+		}
+		return b
+	}
 	if free := t.pool[n]; len(free) > 0 {
 		b = free[len(free)-1]
 		t.pool[n] = free[:len(free)-1]
@@ -249,8 +261,20 @@ func BackwardWith(out *Var, cot *tensor.Tensor) {
 		v := order[i]
 		if v.back != nil && v.Grad != nil {
 			v.back(v.Grad)
+			// Every contribution to v.Grad has arrived (topological order)
+			// and v.back has consumed it: recycle the buffer for the
+			// gradients still to come. out's own gradient is kept.
+			if v != out && v.tape != nil {
+				v.tape.recycle(v.Grad.Data)
+				v.Grad = nil
+			}
 		}
 	}
+}
+
+// recycle makes a live buffer available again before the next Reset.
+func (t *Tape) recycle(b []float32) {
+	t.recycled[len(b)] = append(t.recycled[len(b)], b)
 }
 
 // topo returns the Vars reachable from root that require gradients, in
