@@ -69,7 +69,7 @@ type Tape struct {
 	pool     map[int][][]float32 // free buffers by length
 	live     [][]float32         // buffers handed out since the last Reset
 	recycled map[int][][]float32 // live buffers released early (gradients consumed during backward)
-	held int64               // bytes owned by the tape
+	held     int64               // bytes owned by the tape
 }
 
 // NewTape returns an empty tape.
