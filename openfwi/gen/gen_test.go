@@ -64,13 +64,14 @@ func sortedColumns(maps [][]float32, tol float32) float64 {
 
 func TestAssumptionsOfBVersions(t *testing.T) {
 	const n = 400
-	// A versions are sorted with depth; B versions are not (§4.3, §4.5).
+	// A versions are sorted with depth; Vel-B versions are not (§4.3);
+	// Fault-B versions are (see FlatFaultB).
 	for _, tc := range []struct {
 		name   string
 		sorted bool
 	}{
 		{"flatvel-a", true}, {"curvevel-a", true}, {"flatvel-b", false}, {"curvevel-b", false},
-		{"flatfault-a", true}, {"curvefault-a", true}, {"flatfault-b", false}, {"curvefault-b", false},
+		{"flatfault-a", true}, {"curvefault-a", true}, {"flatfault-b", true}, {"curvefault-b", true},
 	} {
 		g, _ := New(tc.name)
 		// Faulted maps overshoot slightly at smeared interfaces.
