@@ -8,13 +8,16 @@ import (
 	"genfwi/tensor"
 )
 
-// TestPresetShapes builds every preset (cpu only with -short), checks the latent shape, and runs
+// TestPresetShapes builds every cpu preset (the paper ones are only counted), checks the latent shape, and runs
 // the cpu presets forward on a batch of 2 to check every output shape.
 func TestPresetShapes(t *testing.T) {
 	for _, name := range PresetNames() {
 		c, _ := Preset(name)
-		if testing.Short() && name[:3] != "cpu" {
-			continue // the paper presets hold up to 7e8 parameters (2.8 GB)
+		if name[:3] != "cpu" {
+			// the paper presets hold up to 7e8 parameters (2.8 GB, twice
+			// that while building): count them from the shapes.
+			t.Logf("%-16s %12d parameters (counted)", name, c.NumParams())
+			continue
 		}
 		m, err := New(*c)
 		if err != nil {
@@ -24,6 +27,9 @@ func TestPresetShapes(t *testing.T) {
 			t.Errorf("%s: latent %v, want [32 16 16]", name, got)
 		}
 		t.Logf("%-16s %12d parameters", name, m.NumParams())
+		if n := c.NumParams(); n != m.NumParams() {
+			t.Errorf("%s: Config.NumParams %d, built model %d", name, n, m.NumParams())
+		}
 		if name[:3] != "cpu" {
 			continue
 		}
@@ -50,6 +56,36 @@ func TestPresetShapes(t *testing.T) {
 		}
 		if v != nil && !tensor.SameShape(v.Shape(), []int{2, 1, 64, 64}) {
 			t.Errorf("%s: velocity out %v", name, v.Shape())
+		}
+	}
+}
+
+// TestNumParamsMatchesBuild checks the shape-only count against real builds
+// of the paper velocity preset (1.2e8 parameters; skipped with -short) and
+// of tiny models in every mode.
+func TestNumParamsMatchesBuild(t *testing.T) {
+	var cs []Config
+	for _, mode := range []Mode{Joint, Aligned, OneInTwoOut, VelocityOnly, SeismicOnly} {
+		c := tinyConfig(mode)
+		switch mode {
+		case VelocityOnly:
+			c.Seismic = nil
+		case SeismicOnly:
+			c.Velocity = nil
+		}
+		cs = append(cs, c)
+	}
+	if !testing.Short() {
+		p, _ := Preset("paper-velocity")
+		cs = append(cs, *p)
+	}
+	for _, c := range cs {
+		m, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := c.NumParams(); n != m.NumParams() {
+			t.Errorf("%s/%s: Config.NumParams %d, built %d", c.Name, c.Mode, n, m.NumParams())
 		}
 	}
 }
