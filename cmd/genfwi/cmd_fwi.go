@@ -55,7 +55,7 @@ func (o *fwiOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Init, "init", "1d-special", "start model: 1d-special (needs the true model), gradient, or a .npy `file` (same sample indices, or one map)")
 	fs.StringVar(&o.Out, "out", "", "output `directory` (results, checkpoints, figures)")
 	fs.IntVar(&o.Iters, "iters", 10, "iterations per frequency band")
-	fs.StringVar(&o.Freqs, "freqs", "10,0", "frequency-continuation low-pass cut-offs in Hz, in order (e.g. 4,6,10,0); 0 = full band")
+	fs.StringVar(&o.Freqs, "freqs", "4,6,10,0", "frequency-continuation low-pass cut-offs in Hz, in order; 0 = full band")
 	fs.StringVar(&o.Method, "method", "lbfgs", "optimiser: lbfgs, pg (projected gradient) or adam")
 	fs.StringVar(&o.Param, "param", "velocity", "parameterisation: velocity or slowness2 (squared slowness)")
 	fs.Float64Var(&o.Step, "step", 0, "pg step / adam learning rate in m/s (0 = 50 for pg, 20 for adam)")
