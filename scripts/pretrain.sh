@@ -39,6 +39,13 @@ COMMON=(--per-dataset "$PER_DATASET" --pairs "$RUNS/pairs.gfwd" --checkpoint-eve
 
 stage() { # name, then the genfwi arguments
   local name=$1; shift
+  # A stage whose run directory holds a final model is complete: skip it (its
+  # checkpoint carries its own config, which may predate a preset change).
+  # Delete the run directory to retrain it.
+  if [ -f "$RUNS/$name/model.safetensors" ]; then
+    echo "== $name: complete ($RUNS/$name/model.safetensors), skipped" >&2
+    return 0
+  fi
   echo "== $name: genfwi $*" >&2
   local t0=$SECONDS
   if [ "${LOCKED:-0}" = 1 ]; then # the caller already holds the heavy-job lock
