@@ -185,7 +185,13 @@ func TrainDiffusion(ctx context.Context, cfg *diffusion.Config, aePath string, p
 			return info.Loss, nil, nil
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
-		load: func(path string) error { _, err := nn.LoadModel(path, m.Arena, nil); return err },
+		load: func(path string) error {
+			if err := sameConfig(path, m.Cfg); err != nil {
+				return err
+			}
+			_, err := nn.LoadModel(path, m.Arena, nil)
+			return err
+		},
 		meta: meta,
 		finalSave: func(path string) error {
 			ema.Swap(m.Arena)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"genfwi/models/diffusion"
@@ -65,6 +66,11 @@ func TestTrainVQAEResumeEqualsUninterrupted(t *testing.T) {
 	}
 	if _, step, err := LatestCheckpoint(dirB); err != nil || step != 3 {
 		t.Fatalf("checkpoint after stop: step %d, %v", step, err)
+	}
+	other := tinyVQAE(vqae.Joint)
+	other.Train.LR = 5e-4
+	if _, err := TrainVQAE(ctx, other, pairs, TrainOptions{Out: dirB, Seed: 4}); err == nil || !strings.Contains(err.Error(), "another configuration") {
+		t.Fatalf("resuming with another config: %v", err)
 	}
 	sb2, err := TrainVQAE(ctx, cfg, pairs, TrainOptions{Out: dirB, Seed: 4, CheckpointEvery: 4})
 	if err != nil {

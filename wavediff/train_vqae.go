@@ -120,7 +120,13 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 				"align": parts.Align, "cross": parts.Cross, "perplexity": parts.Perplexity, "usage": parts.Usage}, nil
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
-		load: func(path string) error { _, err := nn.LoadModel(path, m.Arena, nil); return err },
+		load: func(path string) error {
+			if err := sameConfig(path, m.Cfg); err != nil {
+				return err
+			}
+			_, err := nn.LoadModel(path, m.Arena, nil)
+			return err
+		},
 		meta: func() map[string]string { return codecMeta(pairs.Codec) },
 		saveExtra: func() any {
 			return codeStatsJSON{Counts: stats.Counts, LastUsed: stats.LastUsed, Step: stats.Step, Reinit: reinit}
@@ -192,4 +198,27 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 		cols = 2
 	}
 	return figures.Grid(path, "autoencoder reconstructions ("+string(mode)+")", panels, cols)
+}
+
+// sameConfig checks that the checkpoint at path was written for cfg: a run
+// directory cannot be resumed with another configuration.
+func sameConfig(path string, cfg any) error {
+	_, meta, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return err
+	}
+	want, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	var a, b any
+	if json.Unmarshal([]byte(meta["config"]), &a) != nil || json.Unmarshal(want, &b) != nil {
+		return fmt.Errorf("checkpoint %s: unreadable config", path)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		return fmt.Errorf("the run was started with another configuration (checkpoint %s has %s); use a new --out or the run's own config", path, ja)
+	}
+	return nil
 }
