@@ -20,16 +20,37 @@ func Reshape(x *Var, shape ...int) *Var {
 }
 
 // copyND copies (or adds, when acc is set) the block of the given shape from
-// src (element strides ss) to dst (element strides ds). The innermost axis is
-// a tight loop; it is the workhorse of Permute, Slice, Concat and Pad.
+// src (element strides ss) to dst (element strides ds). Axes are collapsed
+// first, so contiguous runs become one copy; it is the workhorse of Permute,
+// Slice, Concat and Pad.
 func copyND(dst []float32, ds []int, src []float32, ss []int, shape []int, acc bool) {
-	walk2(shape, ds, ss, func(_, id, is int) {
-		if acc {
-			dst[id] += src[is]
-		} else {
-			dst[id] = src[is]
+	if tensor.Numel(shape) == 0 {
+		return
+	}
+	cs, cd, cx := collapse(shape, ds, ss)
+	last := len(cs) - 1
+	inner, dl, sl := cs[last], cd[last], cx[last]
+	rows := tensor.Numel(cs) / inner
+	for r := 0; r < rows; r++ {
+		_, id, is := rowOffsets(cs, cd, cx, r)
+		switch {
+		case dl == 1 && sl == 1 && !acc:
+			copy(dst[id:id+inner], src[is:is+inner])
+		case dl == 1 && sl == 1:
+			d, s := dst[id:id+inner], src[is:is+inner]
+			for j, v := range s {
+				d[j] += v
+			}
+		case acc:
+			for j := 0; j < inner; j++ {
+				dst[id+j*dl] += src[is+j*sl]
+			}
+		default:
+			for j := 0; j < inner; j++ {
+				dst[id+j*dl] = src[is+j*sl]
+			}
 		}
-	})
+	}
 }
 
 // Permute reorders the axes of x: output axis i is input axis perm[i]. It
