@@ -28,15 +28,16 @@ func benchTrainStep(b *testing.B, c *Config, batch int) {
 }
 
 // BenchmarkTrainStepCPU16 times one training step of the cpu preset at
-// batch 16; ...Attn24 is the same UNet without attention at 16×16.
+// batch 16; ...Attn124 adds attention at 16×16 (downsample factor 1) as in
+// the paper preset.
 func BenchmarkTrainStepCPU16(b *testing.B) {
 	c, _ := Preset("cpu")
 	benchTrainStep(b, c, 16)
 }
 
-func BenchmarkTrainStepCPU16Attn24(b *testing.B) {
+func BenchmarkTrainStepCPU16Attn124(b *testing.B) {
 	c, _ := Preset("cpu")
-	c.UNet.AttentionResolutions = []int{2, 4}
+	c.UNet.AttentionResolutions = []int{1, 2, 4}
 	benchTrainStep(b, c, 16)
 }
 
