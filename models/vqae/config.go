@@ -193,6 +193,12 @@ type Config struct {
 	// SeisWeight and VelWeight weight the L1 reconstruction terms (0 means 1).
 	SeisWeight float64 `json:"seis_weight"`
 	VelWeight  float64 `json:"vel_weight"`
+	// L2Weight adds L2Weight·mean((x̂−x)²) per modality (scaled by the
+	// modality weight) to the L1 terms (0 = L1 only, as LDM without its
+	// perceptual loss). L1 alone is median-seeking: on seismic gathers,
+	// mostly background, it first fits the background and learns the sparse
+	// events slowly; a squared term weights large event errors more.
+	L2Weight float64 `json:"l2_weight,omitempty"`
 	// AlignWeight λ_a and CrossWeight weight the Aligned mode's alignment
 	// and cross-decoding terms (0 means 1).
 	AlignWeight float64 `json:"align_weight"`
@@ -232,6 +238,9 @@ func (c *Config) Validate() error {
 	}
 	if c.NEmbed < 1 {
 		return fmt.Errorf("vqae config: n_embed must be ≥ 1, got %d", c.NEmbed)
+	}
+	if c.L2Weight < 0 {
+		return fmt.Errorf("vqae config: l2_weight must be ≥ 0, got %g", c.L2Weight)
 	}
 	if c.Beta < 0 {
 		return fmt.Errorf("vqae config: beta must be ≥ 0, got %g", c.Beta)

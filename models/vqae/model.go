@@ -196,9 +196,11 @@ type LossParts struct {
 	Total  float64 `json:"total"`
 	L1Seis float64 `json:"l1_seis"` // mean |ŝ − s| (0 without a seismic decoder)
 	L1Vel  float64 `json:"l1_vel"`  // mean |v̂ − v|
-	VQ     float64 `json:"vq"`      // VQ loss (mean over quantised latents)
-	Align  float64 `json:"align"`   // Aligned: mean (h_s − h_v)²
-	Cross  float64 `json:"cross"`   // Aligned: L1 of the cross-decodings (sum of both)
+	L2Seis float64 `json:"l2_seis"` // mean (ŝ − s)², computed only when Config.L2Weight > 0
+	L2Vel  float64 `json:"l2_vel"`
+	VQ     float64 `json:"vq"`    // VQ loss (mean over quantised latents)
+	Align  float64 `json:"align"` // Aligned: mean (h_s − h_v)²
+	Cross  float64 `json:"cross"` // Aligned: L1 of the cross-decodings (sum of both)
 	// Perplexity of this batch's code histogram and the fraction of the
 	// codebook it uses.
 	Perplexity float64 `json:"perplexity"`
@@ -211,7 +213,8 @@ type LossParts struct {
 
 // Loss runs the autoencoder on a batch and returns the training loss
 //
-//	L = w_s·mean|ŝ−s| + w_v·mean|v̂−v| + L_vq   (+ λ_a·mean(h_s−h_v)² + w_x·(cross L1) in Aligned mode)
+//	L = w_s·R(ŝ, s) + w_v·R(v̂, v) + L_vq   (+ λ_a·mean(h_s−h_v)² + w_x·(cross R) in Aligned mode)
+//	R(x̂, x) = mean|x̂−x| + L2Weight·mean((x̂−x)²)
 //
 // as a one-element Var on tp, with its parts. Each modality's reconstruction
 // target is its own input; in OneInTwoOut mode vel is only a target. Inputs
@@ -223,24 +226,38 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 	if m.SeisDec != nil && seis == nil || m.VelDec != nil && vel == nil {
 		panic(fmt.Sprintf("vqae: Loss: mode %s needs targets for every decoder", c.Mode))
 	}
-	recon := func(zq *autograd.Var, seisT, velT *autograd.Var) (l *autograd.Var, ls, lv float64) {
+	// rec is w·(mean|x̂−x| + L2Weight·mean((x̂−x)²)); it also returns the L1
+	// and L2 values.
+	rec := func(xh, x *autograd.Var, w float64) (*autograd.Var, float64, float64) {
+		l1 := autograd.L1(xh, x)
+		l := l1
+		l2v := 0.0
+		if c.L2Weight > 0 {
+			l2 := autograd.MSE(xh, x)
+			l2v = float64(l2.Item())
+			l = autograd.Add(l1, autograd.Scale(l2, float32(c.L2Weight)))
+		}
+		return autograd.Scale(l, float32(w)), float64(l1.Item()), l2v
+	}
+	add := func(a, b *autograd.Var) *autograd.Var {
+		if a == nil {
+			return b
+		}
+		return autograd.Add(a, b)
+	}
+	recon := func(zq *autograd.Var, seisT, velT *autograd.Var) (l *autograd.Var) {
 		sh, vh := m.DecodeQuantized(tp, zq)
 		if sh != nil {
-			t := autograd.L1(sh, seisT)
-			ls = float64(t.Item())
-			l = autograd.Scale(t, float32(ws))
+			var t *autograd.Var
+			t, p.L1Seis, p.L2Seis = rec(sh, seisT, ws)
+			l = t
 		}
 		if vh != nil {
-			t := autograd.L1(vh, velT)
-			lv = float64(t.Item())
-			t = autograd.Scale(t, float32(wv))
-			if l == nil {
-				l = t
-			} else {
-				l = autograd.Add(l, t)
-			}
+			var t *autograd.Var
+			t, p.L1Vel, p.L2Vel = rec(vh, velT, wv)
+			l = add(l, t)
 		}
-		return l, ls, lv
+		return l
 	}
 	var total *autograd.Var
 	if c.Mode != Aligned {
@@ -250,27 +267,26 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 		}
 		h := m.Encode(tp, encS, encV)
 		q := m.Quant.Quantize(h)
-		l, ls, lv := recon(q.Zq, seis, vel)
-		total = autograd.Add(l, q.Loss)
-		p.L1Seis, p.L1Vel, p.VQ = ls, lv, float64(q.Loss.Item())
+		total = autograd.Add(recon(q.Zq, seis, vel), q.Loss)
+		p.VQ = float64(q.Loss.Item())
 		p.Indices, p.H = q.Indices, h.Value
 	} else {
 		hs, hv, _ := m.encodeParts(seis, vel)
 		qs, qv := m.Quant.Quantize(hs), m.Quant.Quantize(hv)
 		fc := m.fc()
-		ls := autograd.L1(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qs.Zq)), seis)
-		lv := autograd.L1(m.VelDec.forward(fc, m.VelPostQuant.Forward(qv.Zq)), vel)
+		ls, l1s, l2s := rec(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qs.Zq)), seis, ws)
+		lv, l1v, l2v := rec(m.VelDec.forward(fc, m.VelPostQuant.Forward(qv.Zq)), vel, wv)
 		// cross-decoding: velocity from the seismic code and vice versa
-		xv := autograd.L1(m.VelDec.forward(fc, m.VelPostQuant.Forward(qs.Zq)), vel)
-		xs := autograd.L1(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qv.Zq)), seis)
+		wx, wa := or(c.CrossWeight, 1), or(c.AlignWeight, 1)
+		xv, x1, _ := rec(m.VelDec.forward(fc, m.VelPostQuant.Forward(qs.Zq)), vel, wx)
+		xs, x2, _ := rec(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qv.Zq)), seis, wx)
 		vq := autograd.Scale(autograd.Add(qs.Loss, qv.Loss), 0.5)
 		align := autograd.MSE(hs, hv)
-		wx, wa := or(c.CrossWeight, 1), or(c.AlignWeight, 1)
-		total = autograd.Add(autograd.Add(autograd.Scale(ls, float32(ws)), autograd.Scale(lv, float32(wv))), vq)
-		total = autograd.Add(total, autograd.Scale(autograd.Add(xv, xs), float32(wx)))
+		total = autograd.Add(autograd.Add(ls, lv), vq)
+		total = autograd.Add(total, autograd.Add(xv, xs))
 		total = autograd.Add(total, autograd.Scale(align, float32(wa)))
-		p.L1Seis, p.L1Vel, p.VQ = float64(ls.Item()), float64(lv.Item()), float64(vq.Item())
-		p.Align, p.Cross = float64(align.Item()), float64(xv.Item())+float64(xs.Item())
+		p.L1Seis, p.L1Vel, p.L2Seis, p.L2Vel, p.VQ = l1s, l1v, l2s, l2v, float64(vq.Item())
+		p.Align, p.Cross = float64(align.Item()), x1+x2
 		p.Indices = append(append([]int(nil), qs.Indices...), qv.Indices...)
 		p.H = autograd.Scale(autograd.Add(hs, hv), 0.5).Value
 	}
