@@ -7,6 +7,7 @@ import (
 
 	"genfwi/autograd"
 	"genfwi/nn"
+	"genfwi/tensor"
 )
 
 // This file holds the LDM building blocks (ldm/modules/diffusionmodules/
@@ -300,6 +301,11 @@ type Decoder struct {
 	levels  []*level // in execution order (coarsest first)
 	normOut *nn.GroupNorm
 	convOut *nn.Conv2d
+	// PosEmbed (ZChannels, h, w) is added to the decoder input when
+	// BranchConfig.PosEmbed is set; OutBias (InChannels, H, W) is added to
+	// the output when BranchConfig.OutputBias is set. Both start at 0.
+	PosEmbed *nn.Param
+	OutBias  *nn.Param
 }
 
 // NewDecoder builds the decoder that mirrors NewEncoder(c).
@@ -331,6 +337,12 @@ func NewDecoder(name string, rng *rand.Rand, c BranchConfig) *Decoder {
 	}
 	d.normOut = nn.NewGroupNorm(name+".norm_out", g, blockIn, gnEps)
 	d.convOut = conv3(name+".conv_out", rng, blockIn, c.InChannels)
+	if c.PosEmbed {
+		d.PosEmbed = nn.NewParam(name+".pos_embed", tensor.New(c.ZChannels, lat[0], lat[1]))
+	}
+	if c.OutputBias {
+		d.OutBias = nn.NewParam(name+".out_bias", tensor.New(c.InChannels, c.Resolution[0], c.Resolution[1]))
+	}
 	return d
 }
 
@@ -341,13 +353,43 @@ func (d *Decoder) Params() []*nn.Param {
 	for _, l := range d.levels {
 		ps = append(ps, l.params()...)
 	}
-	return append(ps, nn.Collect(d.normOut, d.convOut)...)
+	ps = append(ps, nn.Collect(d.normOut, d.convOut)...)
+	for _, p := range []*nn.Param{d.PosEmbed, d.OutBias} {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 func (d *Decoder) forward(fc fwdCtx, z *autograd.Var) *autograd.Var {
+	if d.PosEmbed != nil {
+		z = autograd.Add(z, d.PosEmbed.V) // (N, Z, h, w) + (Z, h, w)
+	}
 	h := d.mid.forward(fc, d.convIn.Forward(z))
 	for _, l := range d.levels {
 		h = l.forward(fc, h)
 	}
-	return d.convOut.Forward(autograd.SiLU(d.normOut.Forward(h)))
+	out := d.convOut.Forward(autograd.SiLU(d.normOut.Forward(h)))
+	if d.OutBias != nil {
+		out = autograd.Add(out, d.OutBias.V) // (N, C, H, W) + (C, H, W)
+	}
+	return out
+}
+
+// SetOutputBias copies mean (InChannels·H·W values, e.g. the per-pixel mean
+// of the training targets) into the decoder's output bias, so training
+// starts from the mean image and the network only learns deviations. It
+// returns an error when the decoder has no output bias or the length is
+// wrong.
+func (d *Decoder) SetOutputBias(mean []float32) error {
+	if d.OutBias == nil {
+		return fmt.Errorf("vqae: decoder has no output bias (set output_bias in the branch config)")
+	}
+	b := d.OutBias.Value()
+	if len(mean) != len(b.Data) {
+		return fmt.Errorf("vqae: output bias has %d values, got %d", len(b.Data), len(mean))
+	}
+	copy(b.Data, mean)
+	return nil
 }

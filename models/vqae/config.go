@@ -78,6 +78,14 @@ type BranchConfig struct {
 	// NormGroups is the GroupNorm group count; 0 means 32 (LDM). Every
 	// channel count must be divisible by it.
 	NormGroups int `json:"norm_groups"`
+	// PosEmbed adds a learned (ZChannels, h, w) embedding to the decoder
+	// input and OutputBias a learned (InChannels, H, W) bias to its output
+	// (both zero-initialised; not in LDM or the paper). Convolutions are
+	// translation-equivariant, but a seismic gather is not: the direct wave
+	// and the reflection hyperbolas sit at fixed offsets from the source.
+	// These give the decoder absolute position and the mean gather for free.
+	PosEmbed   bool `json:"pos_embed,omitempty"`
+	OutputBias bool `json:"output_bias,omitempty"`
 }
 
 // groups returns the GroupNorm group count with its default.

@@ -86,5 +86,12 @@ func (b *BranchConfig) numParams() (enc, dec int) {
 		}
 	}
 	dec += gn(bi) + conv(bi, b.InChannels, 3)
+	if b.PosEmbed {
+		lat := b.LatentSize()
+		dec += b.ZChannels * lat[0] * lat[1]
+	}
+	if b.OutputBias {
+		dec += b.InChannels * b.Resolution[0] * b.Resolution[1]
+	}
 	return enc, dec
 }

@@ -396,3 +396,63 @@ func TestL2Weight(t *testing.T) {
 		}
 	}
 }
+
+// TestPositionalOptions: pos_embed and output_bias add (Z, h, w) and
+// (C, H, W) parameters (counted by Config.NumParams), start as no-ops,
+// receive gradients, and SetOutputBias makes an untouched decoder output
+// shift by exactly the bias.
+func TestPositionalOptions(t *testing.T) {
+	seisT, velT := tinyBatch()
+	base := tinyConfig(Joint)
+	c := tinyConfig(Joint)
+	sb := *c.Seismic
+	sb.PosEmbed, sb.OutputBias = true, true
+	c.Seismic = &sb
+	a, _ := New(base)
+	b, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := b.NumParams() - a.NumParams(); d != 4*4*4+2*16*8 {
+		t.Fatalf("options added %d parameters, want %d", d, 4*4*4+2*16*8)
+	}
+	if c.NumParams() != b.NumParams() {
+		t.Fatalf("Config.NumParams %d, built %d", c.NumParams(), b.NumParams())
+	}
+	tp := autograd.NewTape()
+	la, _ := a.Loss(tp, tp.Const(seisT), tp.Const(velT))
+	lb, _ := b.Loss(tp, tp.Const(seisT), tp.Const(velT))
+	if la.Item() != lb.Item() {
+		t.Fatalf("zero-initialised options change the loss: %g vs %g", la.Item(), lb.Item())
+	}
+	autograd.Backward(lb)
+	for _, p := range []*nn.Param{b.SeisDec.PosEmbed, b.SeisDec.OutBias} {
+		nz := false
+		for _, g := range p.Grad().Data {
+			nz = nz || g != 0
+		}
+		if !nz {
+			t.Errorf("%s received no gradient", p.Name)
+		}
+	}
+	tp2 := autograd.NewTape()
+	tp2.NoGrad = true
+	h := b.Encode(tp2, tp2.Const(seisT), tp2.Const(velT))
+	s0, _ := b.Decode(tp2, h)
+	mean := make([]float32, 2*16*8)
+	for i := range mean {
+		mean[i] = float32(i%7) * 0.1
+	}
+	if err := b.SeisDec.SetOutputBias(mean); err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := b.Decode(tp2, h)
+	for i := range s1.Data() {
+		if d := s1.Data()[i] - s0.Data()[i] - mean[i%256]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("element %d: output moved by %g, bias %g", i, s1.Data()[i]-s0.Data()[i], mean[i%256])
+		}
+	}
+	if err := a.SeisDec.SetOutputBias(mean); err == nil {
+		t.Error("SetOutputBias on a decoder without bias did not fail")
+	}
+}
