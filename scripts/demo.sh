@@ -33,9 +33,10 @@ T0=$SECONDS
 log() { echo "[demo $((SECONDS - T0))s] $*" >&2; }
 
 MODE=pretrained
-for d in vqae diffusion vqae-one-in diffusion-one-in fd-proxy; do
+for d in vqae diffusion vqae-one-in fd-proxy; do
   [ -f "$W/$d/model.safetensors" ] || MODE=short
 done
+SHORT_STAGES=""
 
 PAIRS=(--data "$DATA" --per-dataset "$PER_DATASET" --pairs "$OUT/runs/pairs.gfwd")
 if [ "$MODE" = short ]; then
@@ -53,7 +54,18 @@ else
   log "using the committed CPU-preset weights in $W"
   log "building the small training set (what the short run would train on)"
   "$G" train pairs "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs-pairs.json"
+  if [ ! -f "$W/diffusion-one-in/model.safetensors" ]; then
+    # Not committed (25 MB budget): the one-in-two-out latent diffusion used
+    # for denoising and refined inversion is trained briefly here.
+    log "training the one-in-two-out latent diffusion briefly ($ONEIN_DIFF_STEPS steps)"
+    "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$W/vqae-one-in" --out "$OUT/runs/diffusion-one-in" \
+      --steps "$ONEIN_DIFF_STEPS" --sample-every 0 "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs/diffusion-one-in.json"
+    SHORT_STAGES=diffusion-one-in
+  fi
 fi
+DONEIN=$W/diffusion-one-in
+[ -f "$DONEIN/model.safetensors" ] || DONEIN=$OUT/runs/diffusion-one-in
+echo "$SHORT_STAGES" > "$OUT/short-stages"
 
 log "sampling $N joint pairs"
 "$G" sample --model "$W/diffusion" --vqae "$W/vqae" --n "$N" --sampler ddim --steps 50 --out "$OUT/samples" \
@@ -69,12 +81,12 @@ for noise in 0 0.05; do
   "$G" invert --method wavediffusion --model "$W/vqae-one-in" --data "$OUT/seis11.npy" --true "$DATA/CurveVel_A/model/model11.npy" \
     --samples "0:$INV_N" --noise "$noise" --out "$OUT/invert-$noise" --json | tail -n 1 > "$OUT/invert-$noise.json"
 done
-"$G" invert --method wavediffusion --model "$W/vqae-one-in" --diffusion "$W/diffusion-one-in" --t-star 200 --steps 50 \
+"$G" invert --method wavediffusion --model "$W/vqae-one-in" --diffusion "$DONEIN" --t-star 200 --steps 50 \
   --data "$OUT/seis11.npy" --true "$DATA/CurveVel_A/model/model11.npy" --samples "0:$INV_N" --noise 0.05 \
   --out "$OUT/invert-0.05-diffusion" --json | tail -n 1 > "$OUT/invert-0.05-diffusion.json"
 
 log "denoising (noise 0.02, 0.05, 0.1) through the one-in-two-out diffusion"
-"$G" denoise --model "$W/vqae-one-in" --diffusion "$W/diffusion-one-in" --data "$OUT/seis11.npy" \
+"$G" denoise --model "$W/vqae-one-in" --diffusion "$DONEIN" --data "$OUT/seis11.npy" \
   --true "$DATA/CurveVel_A/model/model11.npy" --samples "0:$N" --noise 0.02,0.05,0.1 --t-star 200 --steps 50 \
   --out "$OUT/denoise" --json | tail -n 1 > "$OUT/denoise.json"
 
@@ -87,5 +99,5 @@ fi
   --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --samples "100:$((100 + 2 * N))" --out "$OUT/fd" --json | tail -n 1 > "$OUT/fd.json"
 
 log "writing $OUT/REPORT.md"
-"$G" eval report --dir "$OUT" --weights "$W" --mode "$MODE" --seconds "$((SECONDS - T0))"
+"$G" eval report --dir "$OUT" --weights "$W" --mode "$MODE" --short-stages "$SHORT_STAGES" --seconds "$((SECONDS - T0))"
 log "done: $OUT/REPORT.md"

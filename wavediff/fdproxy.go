@@ -163,6 +163,12 @@ func (p *ProxyNet) Save(path string) error {
 
 // LoadProxyNet reads a network written by Save.
 func LoadProxyNet(path string) (*ProxyNet, error) {
+	orig := path
+	path, done, err := materialize(orig)
+	if err != nil {
+		return nil, fmt.Errorf("reading FD-proxy network %s: %w", orig, err)
+	}
+	defer done()
 	_, meta, err := nn.ReadSafetensors(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading FD-proxy network %s: %w", path, err)

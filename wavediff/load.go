@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
@@ -21,7 +22,12 @@ func LoadDiffusion(arg, aeArg string) (*diffusion.Model, *vqae.Model, Codec, err
 	if err != nil {
 		return nil, nil, Codec{}, err
 	}
-	dm, meta, err := diffusion.Load(path)
+	f32, done, err := materialize(path)
+	if err != nil {
+		return nil, nil, Codec{}, err
+	}
+	dm, meta, err := diffusion.Load(f32)
+	done()
 	if err != nil {
 		return nil, nil, Codec{}, fmt.Errorf("loading diffusion model %s: %w", path, err)
 	}
@@ -46,7 +52,7 @@ func LoadDiffusion(arg, aeArg string) (*diffusion.Model, *vqae.Model, Codec, err
 			if _, err := os.Stat(c); err != nil {
 				continue
 			}
-			if sum, err := fileSHA256(c); err == nil && (want == "" || sum == want) {
+			if want == "" || slices.Contains(checkpointSums(c), want) {
 				aePath = c
 				break
 			}
@@ -76,7 +82,12 @@ func LoadVQAE(arg string) (*vqae.Model, Codec, error) {
 }
 
 func loadVQAEPath(path string) (*vqae.Model, Codec, error) {
-	m, meta, err := vqae.Load(path)
+	f32, done, err := materialize(path)
+	if err != nil {
+		return nil, Codec{}, err
+	}
+	m, meta, err := vqae.Load(f32)
+	done()
 	if err != nil {
 		return nil, Codec{}, fmt.Errorf("loading autoencoder %s: %w", path, err)
 	}

@@ -124,9 +124,9 @@ func fileSHA256(path string) (string, error) {
 // checksum so that sampling finds it. ScaleByStd sets the scale factor to
 // 1/std of the training latents.
 func TrainDiffusion(ctx context.Context, cfg *diffusion.Config, aePath string, pairs *Pairs, o TrainOptions) (*TrainSummary, error) {
-	ae, _, err := vqae.Load(aePath)
+	ae, _, err := loadVQAEPath(aePath)
 	if err != nil {
-		return nil, fmt.Errorf("loading autoencoder: %w", err)
+		return nil, err
 	}
 	aeSum, err := fileSHA256(aePath)
 	if err != nil {

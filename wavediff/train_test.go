@@ -175,4 +175,30 @@ func TestTrainDiffusionResumeAndGenerate(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(a, "samples", "step-0000006.png")); err != nil {
 		t.Fatal(err)
 	}
+	// Float16 copies in sibling directories load, find each other by the
+	// float32 checksum, and generate nearly the same pairs.
+	w := filepath.Join(dir, "weights")
+	if err := CompactCheckpoint(aePath, filepath.Join(w, "ae", modelFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := CompactCheckpoint(filepath.Join(a, modelFile), filepath.Join(w, "diff", modelFile)); err != nil {
+		t.Fatal(err)
+	}
+	st32, _ := os.Stat(filepath.Join(a, modelFile))
+	st16, _ := os.Stat(filepath.Join(w, "diff", modelFile))
+	if st16.Size() > st32.Size()*6/10 {
+		t.Fatalf("float16 copy is %d bytes, float32 %d", st16.Size(), st32.Size())
+	}
+	os.RemoveAll(ae) // the recorded float32 autoencoder is gone: only the sibling copy remains
+	dm16, ae16, _, err := LoadDiffusion(filepath.Join(w, "diff"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v16, _, err := Generate(ctx, dm16, ae16, 3, GenerateOptions{Method: "ddim", Steps: 5, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := maxAbs(vel, v16); e > 0.05 {
+		t.Fatalf("float16 weights change generated velocities by %g", e)
+	}
 }

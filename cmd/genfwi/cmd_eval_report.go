@@ -22,6 +22,7 @@ func runEvalReport(env *cli.Env, args []string) error {
 	weights := fs.String("weights", "", "directory of the models used (their train.json summaries are quoted)")
 	mode := fs.String("mode", "pretrained", "pretrained (committed weights) or short (trained briefly by the demo)")
 	secs := fs.Float64("seconds", 0, "wall time of the demo, s")
+	shortStages := fs.String("short-stages", "", "stages the demo trained briefly although the others were loaded (e.g. diffusion-one-in)")
 	if err := fs.Parse(args); err != nil {
 		return cli.Usagef("%v", err)
 	}
@@ -71,6 +72,9 @@ func runEvalReport(env *cli.Env, args []string) error {
 				continue
 			}
 			w("| %s | %d | %d | %d | %.1f | %.0f | %.4g |\n", st, s.Steps, s.Pairs, s.Batch, s.Epochs, s.Seconds, s.FinalLoss)
+		}
+		if *shortStages != "" {
+			w("\n> **%s was trained briefly by this demo** (its weights are not committed: they would exceed the 25 MB budget; `scripts/pretrain.sh` trains it longer). Results that use it (denoising, diffusion-refined inversion) are from a SHORT run.\n", *shortStages)
 		}
 		w("\n(Times are of the last training session only when a stage was resumed.) These are far shorter runs than the paper's (1000 epochs on 24 000 pairs, 1000–2000 GPU hours): read every number below as a CPU-scale result.\n\n")
 	}

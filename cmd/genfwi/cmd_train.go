@@ -26,6 +26,7 @@ type trainOptions struct {
 	PerDataset      int
 	Pairs           string
 	VQAE            string
+	Model           string
 	Steps           int
 	StopAfter       int
 	CheckpointEvery int
@@ -45,6 +46,7 @@ func (o *trainOptions) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.PerDataset, "per-dataset", 0, "maps taken from each dataset's training split, spread evenly (0 = all)")
 	fs.StringVar(&o.Pairs, "pairs", "", "training-pair cache file (default: DIR(out)/pairs-<datasets>-<n>.gfwd); rebuilt when its inputs differ")
 	fs.StringVar(&o.VQAE, "vqae", "", "diffusion: the trained autoencoder (run directory or .safetensors) whose latents are diffused (required)")
+	fs.StringVar(&o.Model, "model", "", "export: the trained model (run directory or .safetensors) to write as float16")
 	fs.IntVar(&o.Steps, "steps", 0, "total optimiser steps (0 = the config's)")
 	fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
 	fs.IntVar(&o.CheckpointEvery, "checkpoint-every", 250, "checkpoint period in steps")
@@ -62,7 +64,7 @@ func init() {
 	o.addFlags(fs)
 	register(&cli.Command{
 		Name:      "train",
-		UsageLine: "train vqae|diffusion|fd-proxy|pairs --config FILE --out DIR [--vqae DIR] [--steps N] [--json] [flags]",
+		UsageLine: "train vqae|diffusion|fd-proxy|pairs|export --config FILE --out DIR [--vqae DIR] [--steps N] [--json] [flags]",
 		Short:     "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network",
 		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
 TRAINING split of the real OpenFWI maps (--datasets, files 1–10 of the shipped
@@ -77,6 +79,9 @@ build" when --data points at one). The pairs are cached at model resolution
   genfwi train diffusion --config configs/diffusion-cpu.json --vqae runs/vqae --out runs/diff
       The latent DDPM on the autoencoder's pre-quantisation latents; the final
       model.safetensors holds the EMA weights and names its autoencoder.
+  genfwi train export --model runs/diff --out weights/diff/model.safetensors
+      Writes a float16 copy of a trained model (half the size; every genfwi
+      loader expands it to float32), as committed under weights/.
   genfwi train pairs --pairs FILE [--per-dataset N]
       Only builds (or checks) the training-pair cache and reports it.
   genfwi train fd-proxy --out runs/fd-proxy [--steps 1500]
@@ -109,6 +114,19 @@ Examples:
 			case "vqae", "diffusion", "fd-proxy":
 			case "pairs":
 				return runTrainPairs(ctx, env, o)
+			case "export":
+				if o.Model == "" || o.Out == "" {
+					return cli.Usagef("train export needs --model (run directory or .safetensors) and --out FILE")
+				}
+				src, err := wavediff.ModelPath(o.Model)
+				if err != nil {
+					return fmt.Errorf("--model: %w", err)
+				}
+				if err := wavediff.CompactCheckpoint(src, o.Out); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s → %s (float16)\n", src, o.Out)
+				return nil
 			default:
 				return cli.Usagef("unknown train subcommand %q (want vqae, diffusion, fd-proxy or pairs)", sub)
 			}
