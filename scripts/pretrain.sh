@@ -68,14 +68,17 @@ if [ "$SEPARATE" = 1 ]; then
   stage diffusion-seismic  train diffusion --config configs/diffusion-cpu.json --vqae "$RUNS/vqae-seismic"  --out "$RUNS/diffusion-seismic"  --steps "$SEP_DIFF_STEPS" "${COMMON[@]}"
 fi
 
-# Copy the final weights (and their training summaries) next to each other so
-# that a diffusion model finds its autoencoder by checksum in a sibling dir.
-# The separate single-modality models stay in $RUNS (they would break the
-# 25 MB budget); eval fd-proxy reads them from there.
-for d in vqae diffusion fd-proxy vqae-one-in diffusion-one-in; do
+# Write float16 copies of the final weights (every loader expands them) and
+# their training summaries next to each other, so that a diffusion model finds
+# its autoencoder by checksum in a sibling directory. diffusion-one-in and the
+# separate single-modality models stay in $RUNS: with them the weights would
+# exceed the 25 MB budget (the demo trains diffusion-one-in briefly).
+go build -o "$G" ./cmd/genfwi
+for d in vqae diffusion fd-proxy vqae-one-in; do
   if [ -f "$RUNS/$d/model.safetensors" ]; then
     mkdir -p "$WEIGHTS/$d"
-    cp "$RUNS/$d/model.safetensors" "$RUNS/$d/train.json" "$WEIGHTS/$d/"
+    "$G" train export --model "$RUNS/$d" --out "$WEIGHTS/$d/model.safetensors" >&2
+    cp "$RUNS/$d/train.json" "$WEIGHTS/$d/"
   fi
 done
 du -sh "$WEIGHTS" >&2
