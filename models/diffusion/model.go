@@ -214,9 +214,11 @@ func (m *Model) LossAt(tp *autograd.Tape, h *tensor.Tensor, t []int, eps *tensor
 
 // PredictEps returns ε_θ(z, t) for a batch of scaled latents z (N, D, H,
 // W) with all samples at the same timestep t, without recording gradients.
-// It resets tp first and allocates the result.
+// It resets tp before and after (tp's NoGrad setting is restored) and
+// allocates the result.
 func (m *Model) PredictEps(tp *autograd.Tape, z *tensor.Tensor, t int) *tensor.Tensor {
 	tp.Reset()
+	defer func(ng bool) { tp.NoGrad = ng }(tp.NoGrad)
 	tp.NoGrad = true
 	ts := make([]int, z.Shape[0])
 	for i := range ts {
