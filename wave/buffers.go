@@ -45,8 +45,9 @@ func putBuf[T float](s *Simulator, bs ...[]T) {
 }
 
 // FreeBuffers drops the work buffers the simulator keeps for reuse between
-// calls (at most what one call used: per worker two to four wavefields and,
-// in Gradient and the Born adjoints, a tape within Options.MemoryBudget).
+// calls (at most what one call used: per shot in flight two to four
+// wavefields and, in Gradient and the Born adjoints, a tape within
+// Options.MemoryBudget).
 func (s *Simulator) FreeBuffers() {
 	s.bufs.mu.Lock()
 	s.bufs.free = nil

@@ -98,10 +98,11 @@ type Options struct {
 	DampVelocity float64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
-	// MemoryBudget (bytes) bounds the stored forward wavefields per shot in
-	// Gradient and the Born adjoints. When all steps do not fit, the forward
-	// pass keeps checkpoints and recomputes segments (about one extra
-	// forward). 0 means 512 MiB.
+	// MemoryBudget (bytes) bounds the stored forward wavefields of each shot
+	// in flight in Gradient and the Born adjoints (Workers shots with the
+	// shot schedule, all listed shots with the row-band schedule). When all
+	// steps do not fit, the forward pass keeps checkpoints and recomputes
+	// segments (about one extra forward). 0 means 512 MiB.
 	MemoryBudget int64
 }
 
