@@ -160,7 +160,7 @@ func TestCheckpointMatchesFullStorage(t *testing.T) {
 	if _, err := gradient(context.Background(), ck, v, dObs, nil, g2); err != nil {
 		t.Fatal(err)
 	}
-	tp := newTape[float64](full, 77, 100, 1)
+	tp := newTape[float64](full, 77, 100, 1, 1)
 	if tp.nseg < 2 {
 		t.Fatalf("budget 1 byte gave %d segments; the test needs checkpointing", tp.nseg)
 	}
@@ -235,5 +235,116 @@ func TestBalancedBackpropMatches(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStreamedTapeKernel: the non-temporal tape kernel (C build) computes the
+// same step and the same stored Laplacian bit for bit as the regular kernel,
+// and writes zeros in the halo columns of the rows it stores (never data).
+func TestStreamedTapeKernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, order := range []int{2, 4, 8} {
+		s, err := NewSimulator(Grid{Nz: 23, Nx: 37, H: 10}, nil, make([]float64, 1), Options{Order: order, NB: 20, Dt: 1e-3, Nt: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newRun[float32](s, layered(23, 37, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &r.c
+		field := func() []float32 {
+			f := make([]float32, r.fields)
+			for z := c.hw; z < c.hw+c.nzp; z++ {
+				for x := c.hw; x < c.hw+c.nxp; x++ {
+					f[z*c.stride+x] = float32(rng.NormFloat64())
+				}
+			}
+			return f
+		}
+		p0, p1 := field(), field()
+		q0 := append([]float32(nil), p0...)
+		ws1, ws2 := make([]float32, r.fields), make([]float32, r.fields)
+		for i := range ws2 {
+			ws2[i] = 7 // the halo columns of the stored rows must come back 0
+		}
+		// an odd band of rows, so that the streamed region starts unaligned
+		z0, z1 := c.hw+3, c.hw+c.nzp-2
+		stepForward(c, p0, p1, ws1, z0, z1)
+		stepTape(c, q0, p1, ws2, z0, z1, true)
+		for i := range p0 {
+			if p0[i] != q0[i] {
+				t.Fatalf("order %d cell %d: step %g, streamed step %g", order, i, p0[i], q0[i])
+			}
+			z, x := i/c.stride, i%c.stride
+			inRows, inCols := z >= z0 && z < z1, x >= c.hw && x < c.hw+c.nxp
+			switch {
+			case inRows && inCols && ws1[i] != ws2[i]:
+				t.Fatalf("order %d cell %d: Laplacian %g, streamed %g", order, i, ws1[i], ws2[i])
+			case haveCKernel && inRows && !inCols && ws2[i] != 0:
+				t.Fatalf("order %d halo cell %d: streamed store left %g, want 0", order, i, ws2[i])
+			case !inRows && ws2[i] != 7:
+				t.Fatalf("order %d cell %d outside the rows was written (%g)", order, i, ws2[i])
+			}
+		}
+	}
+}
+
+// TestStreamedGradientMatches: float32 gradients with the tape streamed
+// (non-temporal stores) equal those with regular stores bit for bit, for the
+// shot-parallel and the row-band schedules, with and without checkpointing.
+func TestStreamedGradientMatches(t *testing.T) {
+	defer func(m int64) { streamMin = m }(streamMin)
+	ctx := context.Background()
+	c := smallCases[0]
+	for _, nshot := range []int{2, 3} {
+		for _, budget := range []int64{0, 1} {
+			shots := []Shot{
+				{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+				{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+				{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
+			}[:nshot]
+			s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+				Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: budget})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(7, 8))
+			n := c.nz * c.nx
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(2500 + 200*rng.Float64())
+			}
+			dObs := make([]float32, s.DataLen(nshot))
+			for i := range dObs {
+				dObs[i] = float32(rng.NormFloat64() * 1e-3)
+			}
+			g1, g2 := make([]float32, n), make([]float32, n)
+			streamMin = math.MaxInt64
+			j1, err := s.Gradient(ctx, v, dObs, nil, g1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			streamMin = 0
+			j2, err := s.Gradient(ctx, v, dObs, nil, g2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j1 != j2 {
+				t.Fatalf("%d shots, budget %d: misfit %g regular, %g streamed", nshot, budget, j1, j2)
+			}
+			nz := 0
+			for i := range g1 {
+				if g1[i] != g2[i] {
+					t.Fatalf("%d shots, budget %d, cell %d: regular %g, streamed %g", nshot, budget, i, g1[i], g2[i])
+				}
+				if g1[i] != 0 {
+					nz++
+				}
+			}
+			if nz == 0 {
+				t.Fatalf("%d shots, budget %d: zero gradient", nshot, budget)
+			}
+		}
 	}
 }

@@ -143,7 +143,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 	}
 	st := make([]*shotState, S)
 	for i := range st {
-		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget()), d: make([]T, per), g: make([][]T, nimg)}
+		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget(), S), d: make([]T, per), g: make([][]T, nimg)}
 		for k := 0; k < 2; k++ {
 			ss.F[k], ss.Lm[k] = getBuf[T](s, r.fields), getBuf[T](s, r.fields)
 			clear(ss.F[k])
@@ -203,7 +203,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					copyRows(ck[0], p1, b)
 					copyRows(ck[1], p0, b)
 				}
-				stepForward(c, p0, p1, tp.wbuf(n), b.z0, b.z1)
+				stepTape(c, p0, p1, tp.wbuf(n), b.z0, b.z1, tp.stream)
 				if src := r.src[si]; inBand(src, b) {
 					p0[src] += r.bsrc[si] * r.f[n]
 				}
@@ -248,7 +248,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					for _, b := range mine {
 						ss, si := st[b.pos], list[b.pos]
 						p0 := ss.F[(n+1)%2]
-						stepForward(c, p0, ss.F[n%2], ss.tp.ws[n-m0], b.z0, b.z1)
+						stepTape(c, p0, ss.F[n%2], ss.tp.ws[n-m0], b.z0, b.z1, ss.tp.stream)
 						if src := r.src[si]; inBand(src, b) {
 							p0[src] += r.bsrc[si] * r.f[n]
 						}

@@ -13,6 +13,8 @@ typedef struct {
 
 static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
                           float *p0, const float *p1, float *ws, int z0, int z1);
+static void wave_fwd_rows_nt(const wave_coef *c, const float *A, const float *Q,
+                             float *p0, const float *p1, float *ws, int z0, int z1);
 static void wave_fwd_img_rows(const wave_coef *c, const float *A, const float *Q,
                               float *p0, const float *p1, const float *wi, float *g,
                               int z0, int z1);

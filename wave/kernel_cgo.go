@@ -35,3 +35,10 @@ func fwdImgRowsC(c *coef[float32], p0, p1, wi, g []float32, z0, z1 int) {
 	cc := cCoef(c)
 	C.wave_fwd_img_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(wi), fptr(g), C.int(z0), C.int(z1))
 }
+
+// fwdRowsStreamC is fwdRowsC with ws (non-nil) written by non-temporal
+// stores, halo columns of the rows included (kernel_impl.h).
+func fwdRowsStreamC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) {
+	cc := cCoef(c)
+	C.wave_fwd_rows_nt(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(ws), C.int(z0), C.int(z1))
+}

@@ -9,3 +9,6 @@ func fwdRowsC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) { panic("wave:
 func fwdImgRowsC(c *coef[float32], p0, p1, wi, g []float32, z0, z1 int) {
 	panic("wave: no C kernel")
 }
+func fwdRowsStreamC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) {
+	panic("wave: no C kernel")
+}

@@ -1,7 +1,8 @@
 // Implementation of kernel.h, included once by kernel_cgo.go (a .c file
 // would break builds with the purego tag, which must not compile C).
 #include "kernel.h"
-#include <xmmintrin.h>
+#include <immintrin.h>
+#include <stdint.h>
 
 // Values far ahead of a wavefront decay into subnormal floats, which cost
 // ~100 cycles each on x86; the kernels run with flush-to-zero and
@@ -62,6 +63,81 @@ static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
 			fwd_row8(n, s, p0 + b, p1 + b, A + b, Q + b, w, c->c0, c->w1, c->w2, c->w3, c->w4);
 		}
 	}
+	FTZ_OFF();
+}
+
+// Streaming (non-temporal) copy of n floats. A regular store of a line that
+// is not cached first reads it from memory (read for ownership); the tape of
+// stored Laplacians is far larger than the caches and is read back only in
+// the adjoint sweep, so writing it with non-temporal stores halves the write
+// traffic and keeps the fields the stencil is working on in the caches.
+// Scalar non-temporal stores (movnti) align the destination, then whole
+// vectors follow. The caller issues the fence (wave_fwd_rows_nt).
+static inline void stream_copy(float *restrict dst, const float *restrict src, int n) {
+	int x = 0;
+#if defined(__AVX512F__)
+	enum { VA = 64 };
+#elif defined(__AVX__)
+	enum { VA = 32 };
+#else
+	enum { VA = 16 };
+#endif
+	for (; x < n && ((uintptr_t)(dst + x) & (VA - 1)) != 0; x++)
+		_mm_stream_si32((int *)(dst + x), ((const int *)src)[x]);
+#if defined(__AVX512F__)
+	for (; x + 16 <= n; x += 16)
+		_mm512_stream_ps(dst + x, _mm512_loadu_ps(src + x));
+#elif defined(__AVX__)
+	for (; x + 8 <= n; x += 8)
+		_mm256_stream_ps(dst + x, _mm256_loadu_ps(src + x));
+#else
+	for (; x + 4 <= n; x += 4)
+		_mm_stream_ps(dst + x, _mm_loadu_ps(src + x));
+#endif
+	for (; x < n; x++)
+		_mm_stream_si32((int *)(dst + x), ((const int *)src)[x]);
+}
+
+// Widest row (stride) that wave_fwd_rows_nt stages on the stack (32 KiB).
+#define NT_MAX_STRIDE 8192
+
+// wave_fwd_rows_nt is wave_fwd_rows with ws non-NULL, writing ws with
+// non-temporal stores (see stream_copy): each row's Laplacian goes to an
+// L1-resident staging row first and is then streamed out together with the
+// zero halo columns, so consecutive rows form one contiguous stream of whole
+// cache lines (the halo columns of ws are never read as data). Rows wider
+// than NT_MAX_STRIDE fall back to regular stores.
+static void wave_fwd_rows_nt(const wave_coef *c, const float *A, const float *Q,
+                             float *p0, const float *p1, float *ws, int z0, int z1) {
+	const ptrdiff_t s = c->stride;
+	const int n = c->nxp, hw = c->hw;
+	if (s > NT_MAX_STRIDE) {
+		wave_fwd_rows(c, A, Q, p0, p1, ws, z0, z1);
+		return;
+	}
+	float tmp[NT_MAX_STRIDE];
+	for (int x = 0; x < hw; x++) {
+		tmp[x] = 0;
+		tmp[hw + n + x] = 0;
+	}
+	FTZ_ON();
+	for (int z = z0; z < z1; z++) {
+		const ptrdiff_t b = (ptrdiff_t)z * s + hw;
+		switch (c->order) {
+		case 2:
+			fwd_row2(n, s, p0 + b, p1 + b, A + b, Q + b, tmp + hw, c->c0, c->w1, c->w2, c->w3, c->w4);
+			break;
+		case 4:
+			fwd_row4(n, s, p0 + b, p1 + b, A + b, Q + b, tmp + hw, c->c0, c->w1, c->w2, c->w3, c->w4);
+			break;
+		default:
+			fwd_row8(n, s, p0 + b, p1 + b, A + b, Q + b, tmp + hw, c->c0, c->w1, c->w2, c->w3, c->w4);
+		}
+		stream_copy(ws + b - hw, tmp, (int)s);
+	}
+	// Order the streamed stores before whatever synchronisation hands the
+	// tape to the adjoint sweep (possibly on another thread).
+	_mm_sfence();
 	FTZ_OFF();
 }
 

@@ -374,7 +374,11 @@ func (r *run[T]) forwardShot(ctx context.Context, si int, p0, p1 []T, out []T, t
 			tp.checkpoint(n, p1, p0)
 			ws = tp.wbuf(n)
 		}
-		stepForward(c, p0, p1, ws, z0, z1)
+		if tp != nil {
+			stepTape(c, p0, p1, ws, z0, z1, tp.stream)
+		} else {
+			stepForward(c, p0, p1, ws, z0, z1)
+		}
 		p0[src] += b * r.f[n]
 		if (n+1)%r.k == 0 {
 			j := (n+1)/r.k - 1

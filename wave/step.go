@@ -12,6 +12,18 @@ func stepForward[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 	fwdRows(c, p0, p1, ws, z0, z1)
 }
 
+// stepTape is stepForward for the gradient's tape: when stream is set and the
+// C kernels are in, w goes out with non-temporal stores (kernel_impl.h),
+// which pays when the stored Laplacians are not read again until they have
+// left the caches (see tape.stream). The values are the same either way.
+func stepTape[T float](c *coef[T], p0, p1, ws []T, z0, z1 int, stream bool) {
+	if c32, ok := any(c).(*coef[float32]); ok && haveCKernel && stream && ws != nil {
+		fwdRowsStreamC(c32, any(p0).([]float32), any(p1).([]float32), any(ws).([]float32), z0, z1)
+		return
+	}
+	stepForward(c, p0, p1, ws, z0, z1)
+}
+
 // stepImage dispatches fwdImgRows.
 func stepImage[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
 	if c32, ok := any(c).(*coef[float32]); ok && haveCKernel {
