@@ -43,6 +43,94 @@ type tape[T float] struct {
 	// segments of all shots in flight together exceed streamMin, i.e. when a
 	// stored Laplacian has left the caches by the time the adjoint reads it.
 	stream bool
+	// Rows known to be zero (see wRows). cone enables it; hw and top, bot
+	// (the interior rows, halo layout) come from the coefficients and zs is
+	// the source row of the shot being recorded.
+	cone             bool
+	hw, top, bot, zs int
+	rlo, rhi         int // receiver rows of that shot (min, max)
+}
+
+// begin readies the tape for recording a shot with source cell src and
+// receiver cells rec (halo layout); cone enables the zero-row skipping, which
+// only the zero-offset image may use (the shifted images of offsetImage read
+// every row of w).
+func (t *tape[T]) begin(c *coef[T], src int, rec []int, cone bool) {
+	t.cone = cone && useCone
+	t.hw, t.top, t.bot = c.hw, c.hw, c.hw+c.nzp
+	t.zs = src / c.stride
+	t.rlo, t.rhi = 1<<30, -1<<30 // no receivers: μ is zero everywhere
+	for _, ix := range rec {
+		t.rlo, t.rhi = min(t.rlo, ix/c.stride), max(t.rhi, ix/c.stride)
+	}
+}
+
+// The wavefields start at rest and the stencil reaches hw rows per step, so
+// the forward field p^n is exactly zero (bit for bit, in any arithmetic)
+// outside rows zs ± hw(n−1) and w^n = (c0+L)p^n outside zs ± hw·n; likewise
+// μ^n is zero outside the receiver rows ± hw(N−n). The gradient's tape
+// neither computes nor stores the rows where w^n is zero, and the backward
+// sweep neither computes μ^n where it is zero nor reads w^{n−1} where either
+// factor of the imaging product is. For OpenFWI (source and receivers at
+// row 121 of 310) this removes about 4 % of the stencil work of each sweep
+// and 8 % of the tape traffic, without changing any result.
+
+// coneRows clips rows [lo−r, hi+r] to the band [z0, z1) and the interior.
+func (t *tape[T]) coneRows(lo, hi, r, z0, z1 int) (int, int) {
+	return max(lo-r, z0, t.top), min(hi+r+1, z1, t.bot)
+}
+
+// wRows returns the rows [a, b) of band [z0, z1) where w^n (and p^{n+1}
+// before the source term) can be nonzero, or the whole band.
+func (t *tape[T]) wRows(n, z0, z1 int) (int, int) {
+	if !t.cone {
+		return z0, z1
+	}
+	return t.coneRows(t.zs, t.zs, t.hw*n, z0, z1)
+}
+
+// muRows returns the rows [a, b) of band [z0, z1) where μ^n can be nonzero.
+func (t *tape[T]) muRows(n, z0, z1 int) (int, int) {
+	if !t.cone {
+		return z0, z1
+	}
+	return t.coneRows(t.rlo, t.rhi, t.hw*(t.N-n), z0, z1)
+}
+
+// wHas reports whether w^n can be nonzero in row z.
+func (t *tape[T]) wHas(n, z int) bool {
+	a, b := t.wRows(n, z, z+1)
+	return a < b
+}
+
+// adjStep runs backward step n on band [z0, z1): μ^n on muRows, fused with
+// the imaging condition plain += μ^n w^{n−1} (if plain is non-nil) on the
+// rows where w^{n−1} can be nonzero as well.
+func (t *tape[T]) adjStep(c *coef[T], l0, l1, wprev, plain []T, n, z0, z1 int) {
+	a, b := t.muRows(n, z0, z1)
+	if a >= b {
+		return
+	}
+	wa, wb := t.wRows(n-1, a, b)
+	if plain == nil || wa >= wb {
+		stepForward(c, l0, l1, nil, a, b)
+		return
+	}
+	if a < wa {
+		stepForward(c, l0, l1, nil, a, wa)
+	}
+	stepImage(c, l0, l1, wprev, plain, wa, wb)
+	if wb < b {
+		stepForward(c, l0, l1, nil, wb, b)
+	}
+}
+
+// step runs forward step n on rows [z0, z1), storing w^n in ws (nil: not
+// stored), restricted to wRows.
+func (t *tape[T]) step(c *coef[T], p0, p1, ws []T, n, z0, z1 int) {
+	if a, b := t.wRows(n, z0, z1); a < b {
+		stepTape(c, p0, p1, ws, a, b, t.stream)
+	}
 }
 
 // streamMin is the tape size (bytes, all shots in flight) above which the
@@ -57,6 +145,8 @@ var streamMin int64 = 16 << 20
 var groupShots = 1
 
 var hugeTape = true
+
+var useCone = true
 
 // newTape sizes a tape for N steps of fields of n values within budget bytes:
 // everything if it fits, else the longest segment L with
@@ -80,7 +170,7 @@ func newTape[T float](s *Simulator, N, n int, budget int64, inflight int) *tape[
 	if L < 1 {
 		L = 1
 	}
-	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > streamMin}
+	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > streamMin, cone: useCone}
 	t.last = (t.nseg - 1) * L
 	// One slab for the L stored fields: a single stream through memory that
 	// huge pages can back (adviseHuge).
@@ -187,7 +277,7 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 			copy(p1, tp.ck[seg][0])
 			copy(p0, tp.ck[seg][1])
 			for n := m0; n < m1; n++ {
-				stepTape(c, p0, p1, tp.ws[n-m0], z0, z1, tp.stream)
+				tp.step(c, p0, p1, tp.ws[n-m0], n, z0, z1)
 				p0[src] += b * r.f[n]
 				p0, p1 = p1, p0
 			}
@@ -199,18 +289,14 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 				}
 			}
 			wprev := tp.ws[n-1-m0]
-			if plain != nil {
-				stepImage(c, l0, l1, wprev, plain, z0, z1)
-			} else {
-				stepForward(c, l0, l1, nil, z0, z1)
-			}
+			tp.adjStep(c, l0, l1, wprev, plain, n, z0, z1)
 			if n%r.k == 0 {
 				j := n/r.k - 1
 				rr := res[j*nrec : (j+1)*nrec]
 				for i, ix := range rec {
 					val := A[ix] * rr[i]
 					l0[ix] += val
-					if plain != nil {
+					if plain != nil && tp.wHas(n-1, ix/c.stride) {
 						plain[ix] += val * wprev[ix]
 					}
 				}
@@ -345,6 +431,7 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			ws[w] = wk
 		}
 		si := list[pos]
+		wk.tp.begin(&r.c, r.src[si], r.rec[si], len(shifted) == 0)
 		if err := r.forwardShot(ctx, si, wk.p0, wk.p1, wk.d, wk.tp); err != nil {
 			return err
 		}

@@ -291,10 +291,11 @@ func TestStreamedTapeKernel(t *testing.T) {
 }
 
 // TestStreamedGradientMatches: float32 gradients with the tape streamed
-// (non-temporal stores) equal those with regular stores bit for bit, for the
-// shot-parallel and the row-band schedules, with and without checkpointing.
+// (non-temporal stores) and with the zero rows skipped (tape.cone) equal
+// those with regular stores of every row bit for bit, for the shot-parallel
+// and the row-band schedules, with and without checkpointing.
 func TestStreamedGradientMatches(t *testing.T) {
-	defer func(m int64) { streamMin = m }(streamMin)
+	defer func(m int64, cone bool) { streamMin, useCone = m, cone }(streamMin, useCone)
 	ctx := context.Background()
 	c := smallCases[0]
 	for _, nshot := range []int{2, 3} {
@@ -320,30 +321,37 @@ func TestStreamedGradientMatches(t *testing.T) {
 				dObs[i] = float32(rng.NormFloat64() * 1e-3)
 			}
 			g1, g2 := make([]float32, n), make([]float32, n)
-			streamMin = math.MaxInt64
+			streamMin, useCone = math.MaxInt64, false
 			j1, err := s.Gradient(ctx, v, dObs, nil, g1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			streamMin = 0
-			j2, err := s.Gradient(ctx, v, dObs, nil, g2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if j1 != j2 {
-				t.Fatalf("%d shots, budget %d: misfit %g regular, %g streamed", nshot, budget, j1, j2)
-			}
 			nz := 0
 			for i := range g1 {
-				if g1[i] != g2[i] {
-					t.Fatalf("%d shots, budget %d, cell %d: regular %g, streamed %g", nshot, budget, i, g1[i], g2[i])
-				}
 				if g1[i] != 0 {
 					nz++
 				}
 			}
 			if nz == 0 {
 				t.Fatalf("%d shots, budget %d: zero gradient", nshot, budget)
+			}
+			for _, v2 := range []struct {
+				stream int64
+				cone   bool
+			}{{0, false}, {math.MaxInt64, true}, {0, true}} {
+				streamMin, useCone = v2.stream, v2.cone
+				j2, err := s.Gradient(ctx, v, dObs, nil, g2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if j1 != j2 {
+					t.Fatalf("%d shots, budget %d, %+v: misfit %g, want %g", nshot, budget, v2, j2, j1)
+				}
+				for i := range g1 {
+					if g1[i] != g2[i] {
+						t.Fatalf("%d shots, budget %d, %+v, cell %d: %g, want %g", nshot, budget, v2, i, g2[i], g1[i])
+					}
+				}
 			}
 		}
 	}

@@ -144,6 +144,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 	st := make([]*shotState, S)
 	for i := range st {
 		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget(), S), d: make([]T, per), g: make([][]T, nimg)}
+		ss.tp.begin(c, r.src[list[i]], r.rec[list[i]], len(shifted) == 0)
 		for k := 0; k < 2; k++ {
 			ss.F[k], ss.Lm[k] = getBuf[T](s, r.fields), getBuf[T](s, r.fields)
 			clear(ss.F[k])
@@ -203,7 +204,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					copyRows(ck[0], p1, b)
 					copyRows(ck[1], p0, b)
 				}
-				stepTape(c, p0, p1, tp.wbuf(n), b.z0, b.z1, tp.stream)
+				tp.step(c, p0, p1, tp.wbuf(n), n, b.z0, b.z1)
 				if src := r.src[si]; inBand(src, b) {
 					p0[src] += r.bsrc[si] * r.f[n]
 				}
@@ -248,7 +249,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					for _, b := range mine {
 						ss, si := st[b.pos], list[b.pos]
 						p0 := ss.F[(n+1)%2]
-						stepTape(c, p0, ss.F[n%2], ss.tp.ws[n-m0], b.z0, b.z1, ss.tp.stream)
+						ss.tp.step(c, p0, ss.F[n%2], ss.tp.ws[n-m0], n, b.z0, b.z1)
 						if src := r.src[si]; inBand(src, b) {
 							p0[src] += r.bsrc[si] * r.f[n]
 						}
@@ -267,10 +268,8 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					var plain []T
 					if h0 >= 0 {
 						plain = ss.g[h0]
-						stepImage(c, l0, l1, wprev, plain, b.z0, b.z1)
-					} else {
-						stepForward(c, l0, l1, nil, b.z0, b.z1)
 					}
+					ss.tp.adjStep(c, l0, l1, wprev, plain, n, b.z0, b.z1)
 					if n%r.k == 0 {
 						j := n/r.k - 1
 						rr := ss.d[j*s.nrec : (j+1)*s.nrec]
@@ -278,7 +277,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 							if inBand(ix, b) {
 								val := c.A[ix] * rr[i]
 								l0[ix] += val
-								if plain != nil {
+								if plain != nil && ss.tp.wHas(n-1, ix/stride) {
 									plain[ix] += val * wprev[ix]
 								}
 							}

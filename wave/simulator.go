@@ -375,7 +375,7 @@ func (r *run[T]) forwardShot(ctx context.Context, si int, p0, p1 []T, out []T, t
 			ws = tp.wbuf(n)
 		}
 		if tp != nil {
-			stepTape(c, p0, p1, ws, z0, z1, tp.stream)
+			tp.step(c, p0, p1, ws, n, z0, z1)
 		} else {
 			stepForward(c, p0, p1, ws, z0, z1)
 		}
