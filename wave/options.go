@@ -100,7 +100,7 @@ type Options struct {
 	Workers int
 	// MemoryBudget (bytes) bounds the stored forward wavefields of each shot
 	// in flight in Gradient and the Born adjoints (Workers shots with the
-	// shot schedule, all listed shots with the row-band schedule). When all
+	// shot schedule, one shot at a time with the row-band schedule). When all
 	// steps do not fit, the forward pass keeps checkpoints and recomputes
 	// segments (about one extra forward). 0 means 512 MiB.
 	MemoryBudget int64
