@@ -4,7 +4,9 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // smallCase is a tiny float64 problem for adjoint and gradient checks.
@@ -353,6 +355,64 @@ func TestStreamedGradientMatches(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestPhaseStop: a worker that reads the stop request late (after worker 0
+// already asked to stop at the next barrier) must not stop one phase early.
+func TestPhaseStop(t *testing.T) {
+	var p phaseStop
+	if p.requested() || p.stopped(3) {
+		t.Fatal("stop before any request")
+	}
+	p.request(4)
+	p.request(7) // the first request wins
+	if p.stopped(3) {
+		t.Fatal("a late reader of phase 3 stops although the request is for phase 4")
+	}
+	if !p.stopped(4) || !p.stopped(5) || !p.requested() {
+		t.Fatal("request for phase 4 not seen at phase 4")
+	}
+}
+
+// TestCancelBalancedGradient cancels row-band gradients (3 shots on 2
+// workers) at varying moments; every call must return (a worker that stopped
+// one phase early used to leave the other spinning at a barrier forever).
+func TestCancelBalancedGradient(t *testing.T) {
+	c := smallCases[0]
+	c.nt = 400
+	shots := []Shot{
+		{Source: Point{1, 1}, Receivers: []Point{{1, 0}}},
+		{Source: Point{4, 4}, Receivers: []Point{{0, 0}}},
+		{Source: Point{7, 2}, Receivers: []Point{{3, 3}}},
+	}
+	s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+		Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float32, c.nz*c.nx)
+	for i := range v {
+		v[i] = 2500
+	}
+	dObs := make([]float32, s.DataLen(3))
+	g := make([]float32, len(v))
+	done := make(chan error)
+	for i := 0; i < 60; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			_, err := s.Gradient(ctx, v, dObs, nil, g)
+			done <- err
+		}()
+		for k := 0; k < i*50; k++ {
+			runtime.Gosched()
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("gradient %d did not return after cancellation", i)
 		}
 	}
 }

@@ -36,6 +36,27 @@ func (b *spinBarrier) wait() {
 	}
 }
 
+// phaseStop carries worker 0's cancellation request to every worker at the
+// same barrier. A plain flag read after each barrier is racy: a worker that
+// is slow to read it after barrier k can see the flag that worker 0 has
+// already set for barrier k+1, return one phase early, and leave the others
+// spinning forever at barrier k+1 (seen as a hang on Ctrl-C in genfwi fwi).
+// Recording the phase of the request makes every worker stop after the same
+// barrier.
+type phaseStop struct{ at atomic.Int64 } // phase+1 of the request, 0 = none
+
+// request asks to stop after the barrier that ends phase (first call wins).
+func (p *phaseStop) request(phase int) { p.at.CompareAndSwap(0, int64(phase)+1) }
+
+// stopped reports whether to stop after the barrier that ended phase.
+func (p *phaseStop) stopped(phase int) bool {
+	a := p.at.Load()
+	return a != 0 && a <= int64(phase)+1
+}
+
+// requested reports whether a stop was requested at all.
+func (p *phaseStop) requested() bool { return p.at.Load() != 0 }
+
 // band is a run of rows of one shot: rows z0..z1−1 (halo layout) of shot
 // position pos.
 type band struct{ pos, z0, z1 int }
@@ -77,7 +98,7 @@ func (r *run[T]) forwardBalanced(ctx context.Context, list []int, dst []T, nw in
 	stride := c.stride
 	var (
 		bar  = spinBarrier{n: int32(nw)}
-		stop atomic.Bool
+		stop phaseStop
 		done = make(chan struct{}, nw)
 	)
 	for w := 0; w < nw; w++ {
@@ -86,7 +107,7 @@ func (r *run[T]) forwardBalanced(ctx context.Context, list []int, dst []T, nw in
 			mine := parts[w]
 			for n := 0; n < r.N; n++ {
 				if w == 0 && n%ctxEvery == 0 && ctx.Err() != nil {
-					stop.Store(true)
+					stop.request(n)
 				}
 				for _, b := range mine {
 					si := list[b.pos]
@@ -106,7 +127,7 @@ func (r *run[T]) forwardBalanced(ctx context.Context, list []int, dst []T, nw in
 					}
 				}
 				bar.wait()
-				if stop.Load() {
+				if stop.stopped(n) {
 					return
 				}
 			}
@@ -115,7 +136,7 @@ func (r *run[T]) forwardBalanced(ctx context.Context, list []int, dst []T, nw in
 	for w := 0; w < nw; w++ {
 		<-done
 	}
-	if stop.Load() {
+	if stop.requested() {
 		return ctx.Err()
 	}
 	return checkFinite(dst, list, r.s.nrec)
@@ -175,23 +196,25 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 	copyRows := func(dst, src []T, b band) { copy(dst[b.z0*stride:b.z1*stride], src[b.z0*stride:b.z1*stride]) }
 	var (
 		bar    = spinBarrier{n: int32(nw)}
-		stop   atomic.Bool
+		stop   phaseStop
 		misfit float64
 		done   = make(chan struct{}, nw)
 	)
 	// sync ends a phase step: worker 0 polls the context every ctxEvery calls;
-	// after the barrier every worker sees the same stop flag.
+	// after the barrier every worker takes the same decision (phaseStop;
+	// every worker calls sync equally often, so calls numbers the phases).
 	worker := func(w int) {
 		defer func() { done <- struct{}{} }()
 		mine := parts[w]
 		calls := 0
 		sync := func() bool {
-			if w == 0 && calls%ctxEvery == 0 && ctx.Err() != nil {
-				stop.Store(true)
-			}
+			phase := calls
 			calls++
+			if w == 0 && phase%ctxEvery == 0 && ctx.Err() != nil {
+				stop.request(phase)
+			}
 			bar.wait()
-			return stop.Load()
+			return stop.stopped(phase)
 		}
 		// forward with tapes: p^n in F[n%2], p^{n−1} (then p^{n+1}) in F[(n+1)%2]
 		for n := 0; n < r.N; n++ {
@@ -302,7 +325,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 	for w := 0; w < nw; w++ {
 		<-done
 	}
-	if stop.Load() {
+	if stop.requested() {
 		return 0, ctx.Err()
 	}
 	gsrc := make([]float64, s.grid.Cells())
