@@ -138,14 +138,20 @@ func (t *tape[T]) step(c *coef[T], p0, p1, ws []T, n, z0, z1 int) {
 // machine the kernels were tuned on, so that smaller segments (checkpointing
 // with a small budget) stay cache-resident between the recompute and the
 // backward sweep.
+//
+// streamMin, groupShots, hugeTape and useCone are variables, not constants,
+// only so that tests can compare the variants bit for bit and benchmarks can
+// time them; nothing else changes them.
 var streamMin int64 = 16 << 20
 
 // groupShots is how many shots the row-band schedule of backprop keeps in
 // flight at once (see there).
 var groupShots = 1
 
+// hugeTape: advise huge pages for the tape slab (adviseHuge).
 var hugeTape = true
 
+// useCone: skip the rows where the fields are exactly zero (tape.wRows).
 var useCone = true
 
 // newTape sizes a tape for N steps of fields of n values within budget bytes:
