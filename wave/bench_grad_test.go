@@ -1,0 +1,81 @@
+package wave
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// BenchmarkGradientVariants times Gradient on the OpenFWI geometry (a layered
+// model, 5 shots, all cores) for the tape variants of adjoint.go: memory budget
+// (MiB), shots in flight in the row-band schedule, non-temporal stores, zero
+// cones and huge pages, after one warm-up call (buffers cached). Huge pages
+// stick to the memory they were advised for, so time the huge=true and
+// huge=false variants in separate processes (-test.bench filters).
+func BenchmarkGradientVariants(b *testing.B) {
+	v := make([]float32, OpenFWIModel)
+	for i := range v {
+		v[i] = 1500 + float32(i/70)*40
+	}
+	obs := make([]float32, OpenFWISample)
+	if err := OpenFWIForward(context.Background(), v, obs, 0); err != nil {
+		b.Fatal(err)
+	}
+	for i := range v {
+		v[i] += 50
+	}
+	fs, err := NewOpenFWI(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	syn := make([]float32, OpenFWISample)
+	b.Run("forward", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := fs.Forward(context.Background(), v, syn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	type cfg struct {
+		mb     int64
+		grp    int
+		stream bool
+		huge   bool
+		cone   bool
+	}
+	var cfgs []cfg
+	for _, huge := range []bool{false, true} {
+		cfgs = append(cfgs,
+			cfg{512, 5, false, huge, false}, cfg{512, 1, false, huge, false}, cfg{512, 1, true, huge, false},
+			cfg{512, 1, true, huge, true}, cfg{512, 5, true, huge, true},
+			cfg{32, 5, false, huge, false}, cfg{32, 1, false, huge, true}, cfg{32, 1, true, huge, true})
+	}
+	for _, c := range cfgs {
+		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v-huge%v", c.mb, c.grp, c.stream, c.cone, c.huge), func(b *testing.B) {
+			groupShots, hugeTape, useCone = c.grp, c.huge, c.cone
+			streamMin = 1 << 62
+			if c.stream {
+				streamMin = 16 << 20
+			}
+			o := OpenFWIOptions(0)
+			o.MemoryBudget = c.mb << 20
+			s, err := NewSimulator(Grid{Nz: 70, Nx: 70, H: 10}, OpenFWIGeometry(), RickerOpenFWI(OpenFWINt, 15, 1e-3), o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g := make([]float32, OpenFWIModel)
+			if _, err := s.Gradient(context.Background(), v, obs, nil, g); err != nil { // warm buffers
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Gradient(context.Background(), v, obs, nil, g); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			s.FreeBuffers()
+		})
+	}
+	groupShots, hugeTape, useCone, streamMin = 1, true, true, 16<<20
+}
