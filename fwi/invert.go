@@ -431,7 +431,7 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 		}
 		if first {
 			first = false
-			if iter > 0 {
+			if iter > 0 || startRecorded(st) {
 				return nil // resumed band: its start was recorded before
 			}
 		} else {
@@ -468,6 +468,13 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 	// completed iteration is kept either way.
 	_ = err
 	return nil
+}
+
+// startRecorded reports whether the history already holds the start
+// (iteration 0) of the current band, as after a resume at iteration 0.
+func startRecorded(st *State) bool {
+	n := len(st.History)
+	return n > 0 && st.History[n-1].Band == st.Band && st.History[n-1].Iter == 0
 }
 
 func equal(a, b []float64) bool {
@@ -539,7 +546,7 @@ func runFirstOrder(ctx context.Context, obj *Objective, st *State, cfg Config, r
 			if err != nil {
 				return err
 			}
-			if it == 0 {
+			if it == 0 && !startRecorded(st) {
 				if err := rec(0, f, norm2(gv)); err != nil {
 					return err
 				}
@@ -571,7 +578,7 @@ func runFirstOrder(ctx context.Context, obj *Objective, st *State, cfg Config, r
 	if err != nil {
 		return err
 	}
-	if st.Iter == 0 {
+	if st.Iter == 0 && !startRecorded(st) {
 		if err := rec(0, f, norm2(gv)); err != nil {
 			return err
 		}

@@ -130,6 +130,16 @@ func TestInvertResumeAfterInterruption(t *testing.T) {
 		}
 		return nil
 	})
+	// Interrupting right after a band's start and resuming must not record
+	// that start twice.
+	st0 := &State{Model: append([]float32(nil), start...)}
+	_ = Invert(context.Background(), sv, obs, st0, cfg, func(s *State) error { return stop })
+	if err := Invert(context.Background(), sv, obs, st0, Config{Method: LBFGS, Iters: 1, Bands: []float64{8}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(st0.History) != 2 || st0.History[0].Iter != 0 || st0.History[1].Iter != 1 {
+		t.Errorf("history after a resume at iteration 0: %+v", st0.History)
+	}
 	if !errors.Is(err, stop) {
 		t.Fatalf("Invert = %v, want the callback's error", err)
 	}
