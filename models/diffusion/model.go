@@ -16,8 +16,8 @@ import (
 // TrainConfig holds the training hyper-parameters that travel with a preset.
 // The model never reads it; the training command does.
 type TrainConfig struct {
-	// LR is the peak learning rate (paper base 5e-5; LDM scales it by the
-	// batch size when scale_lr is on — this is the rate actually used).
+	// LR is the peak learning rate actually used (LDM: base_lr × batch ×
+	// GPUs with scale_lr on; the paper's base is 5e-5).
 	LR float64 `json:"lr"`
 	// Beta1, Beta2, WeightDecay configure AdamW.
 	Beta1       float64 `json:"beta1"`

@@ -11,7 +11,11 @@ import (
 // channels 128, channel_mult [1,2,2,4,4], 2 residual blocks, attention at
 // downsample factors [1,2,4] (the paper lists [1,2,4,4]), 8 heads,
 // scale-shift norm, resblock up/down, T = 1000, √β-linear 0.0015→0.0155,
-// L1 loss, base lr 5e-5, warm-up 10 000 steps from 1e-6, batch 256.
+// L1 loss, base lr 5e-5, warm-up 10 000 steps from 1e-6, batch 256. LDM's
+// main.py scales the base rate by the batch size (scale_lr, on by default):
+// both presets store the scaled rate 5e-5 × batch (1.28e-2 and 1.6e-3). With
+// the unscaled 2e-4 the zero-initialised UNet took thousands of steps to learn
+// even ε̂ ≈ z_t at t = 999 (see docs/wavediffusion-models.md).
 //
 // "cpu" is the same architecture with model channels 32 and
 // channel_mult [1,2,2,4] (16→8→4→2), attention at downsample factors [2,4]
@@ -25,7 +29,7 @@ var presets = map[string]func() *Config{
 			UNet: UNetConfig{ImageSize: 16, InChannels: 32, OutChannels: 32, ModelChannels: 128,
 				ChannelMult: []int{1, 2, 2, 4, 4}, NumResBlocks: 2, AttentionResolutions: []int{1, 2, 4}, NumHeads: 8},
 			Loss: "l1", ScaleByStd: true, Seed: 1,
-			Train: TrainConfig{LR: 5e-5, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.01, BatchSize: 256, Steps: 200000,
+			Train: TrainConfig{LR: 5e-5 * 256, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.01, BatchSize: 256, Steps: 200000,
 				WarmupSteps: 10000, WarmupStart: 1e-6, EMADecay: 0.9999, GradClip: 1},
 		}
 	},
@@ -35,7 +39,7 @@ var presets = map[string]func() *Config{
 			UNet: UNetConfig{ImageSize: 16, InChannels: 32, OutChannels: 32, ModelChannels: 32,
 				ChannelMult: []int{1, 2, 2, 4}, NumResBlocks: 2, AttentionResolutions: []int{2, 4}, NumHeads: 4, NormGroups: 8},
 			Loss: "l1", ScaleByStd: true, Seed: 1,
-			Train: TrainConfig{LR: 2e-4, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.01, BatchSize: 32, Steps: 20000,
+			Train: TrainConfig{LR: 5e-5 * 32, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.01, BatchSize: 32, Steps: 20000,
 				WarmupSteps: 500, WarmupStart: 1e-2, EMADecay: 0.999, GradClip: 1},
 		}
 	},
