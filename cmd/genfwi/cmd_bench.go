@@ -38,6 +38,7 @@ func registerBench(c ...*benchCase) {
 func init() {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	o := &benchOptions{}
+	list := fs.Bool("list", false, "list the bench cases and exit")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object with the headline figures as the last line of stdout")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0 = GOMAXPROCS)")
 	fs.IntVar(&o.Repeat, "repeat", 0, "timed repetitions after warm-up (0 = the case's default)")
@@ -45,16 +46,23 @@ func init() {
 	register(&cli.Command{
 		Name:      "bench",
 		UsageLine: "bench [--json] [--threads N] [--repeat N] CASE",
-		Short:     "run a benchmark case (wave-openfwi, wave-large, grad-openfwi, nn-refae, sgemm)",
+		Short:     "run a benchmark case (wave-*, grad-openfwi, nn-refae, sgemm, vqae-*, diffusion-cpu)",
 		Long: `Bench runs one of the benchmark cases defined in docs/benchmarks.md (wave-openfwi,
 wave-large, grad-openfwi, nn-refae, sgemm) and
 reports medians over repeated runs after a warm-up. Progress goes to stderr.
+Run "genfwi bench --list" to print every case with a one-line description.
 
 Example:
   genfwi bench --json wave-openfwi
 ` + cli.ExitStatus,
 		Flag: fs,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if *list {
+				for _, n := range benchNames() {
+					fmt.Fprintf(env.Stdout, "%-18s %s\n", n, benchCases[n].Short)
+				}
+				return nil
+			}
 			if len(args) != 1 {
 				return cli.Usagef("bench needs exactly one case, one of: %s", strings.Join(benchNames(), ", "))
 			}
