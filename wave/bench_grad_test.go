@@ -55,7 +55,7 @@ func BenchmarkGradientVariants(b *testing.B) {
 			groupShots, hugeTape, useCone = c.grp, c.huge, c.cone
 			streamMin = 1 << 62
 			if c.stream {
-				streamMin = 16 << 20
+				streamMin = 32 << 20
 			}
 			o := OpenFWIOptions(0)
 			o.MemoryBudget = c.mb << 20
@@ -77,5 +77,5 @@ func BenchmarkGradientVariants(b *testing.B) {
 			s.FreeBuffers()
 		})
 	}
-	groupShots, hugeTape, useCone, streamMin = 1, true, true, 16<<20
+	groupShots, hugeTape, useCone, streamMin = 1, true, true, 32<<20
 }
