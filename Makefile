@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/genfwi
 
-.PHONY: setup build test test-long demo bench vet fmt-check clean
+.PHONY: setup build test test-short demo bench vet fmt-check clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,13 +16,14 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# Fast, deterministic tests (heavy cases are skipped under -short).
+# The whole deterministic suite, including the slower physics checks
+# (about 1 minute on 2 cores once built).
 test: setup fmt-check vet
-	$(GO) test -short -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -timeout 15m ./...
 
-# Everything, including the slow physics and training checks.
-test-long: setup
-	$(GO) test -count=1 -timeout 60m ./...
+# Only the fast cases (slower ones are skipped under -short).
+test-short: setup
+	$(GO) test -short -count=1 -timeout 15m ./...
 
 demo: build
 	bash scripts/demo.sh
