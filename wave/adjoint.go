@@ -141,7 +141,7 @@ func (t *tape[T]) step(c *coef[T], p0, p1, ws []T, n, z0, z1 int) {
 // shot in flight) took 256 ms per gradient with regular stores and 297 ms
 // streamed; the 394 MB full tape 274 ms streamed and 289 ms regular.
 //
-// streamMin, groupShots, hugeTape and useCone are variables, not constants,
+// streamMin, groupShots and useCone are variables, not constants,
 // only so that tests can compare the variants bit for bit and benchmarks can
 // time them; nothing else changes them.
 var streamMin int64 = 32 << 20
@@ -149,9 +149,6 @@ var streamMin int64 = 32 << 20
 // groupShots is how many shots the row-band schedule of backprop keeps in
 // flight at once (see there).
 var groupShots = 1
-
-// hugeTape: advise huge pages for the tape slab (adviseHuge).
-var hugeTape = true
 
 // useCone: skip the rows where the fields are exactly zero (tape.wRows).
 var useCone = true
@@ -180,12 +177,10 @@ func newTape[T float](s *Simulator, N, n int, budget int64, inflight int) *tape[
 	}
 	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > streamMin, cone: useCone}
 	t.last = (t.nseg - 1) * L
-	// One slab for the L stored fields: a single stream through memory that
-	// huge pages can back (adviseHuge).
+	// One slab for the L stored fields: one allocation, one stream through
+	// memory. (Advising huge pages for it was measured and dropped: with
+	// THP defrag "madvise" some calls stalled for seconds; docs/wave.md.)
 	t.slab = getBuf[T](s, L*n)
-	if hugeTape {
-		adviseHuge(t.slab)
-	}
 	t.ws = make([][]T, L)
 	for i := range t.ws {
 		t.ws[i] = t.slab[i*n : (i+1)*n : (i+1)*n]

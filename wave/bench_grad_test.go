@@ -8,10 +8,8 @@ import (
 
 // BenchmarkGradientVariants times Gradient on the OpenFWI geometry (a layered
 // model, 5 shots, all cores) for the tape variants of adjoint.go: memory budget
-// (MiB), shots in flight in the row-band schedule, non-temporal stores, zero
-// cones and huge pages, after one warm-up call (buffers cached). Huge pages
-// stick to the memory they were advised for, so time the huge=true and
-// huge=false variants in separate processes (-test.bench filters).
+// (MiB), shots in flight in the row-band schedule, non-temporal stores and
+// zero cones, after one warm-up call (buffers cached).
 func BenchmarkGradientVariants(b *testing.B) {
 	v := make([]float32, OpenFWIModel)
 	for i := range v {
@@ -40,19 +38,14 @@ func BenchmarkGradientVariants(b *testing.B) {
 		mb     int64
 		grp    int
 		stream bool
-		huge   bool
 		cone   bool
 	}
-	var cfgs []cfg
-	for _, huge := range []bool{false, true} {
-		cfgs = append(cfgs,
-			cfg{512, 5, false, huge, false}, cfg{512, 1, false, huge, false}, cfg{512, 1, true, huge, false},
-			cfg{512, 1, true, huge, true}, cfg{512, 5, true, huge, true},
-			cfg{32, 5, false, huge, false}, cfg{32, 1, false, huge, true}, cfg{32, 1, true, huge, true})
-	}
+	cfgs := []cfg{{512, 5, false, false}, {512, 1, false, false}, {512, 1, true, false},
+		{512, 1, true, true}, {512, 5, true, true},
+		{32, 5, false, false}, {32, 1, false, true}, {32, 1, true, true}}
 	for _, c := range cfgs {
-		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v-huge%v", c.mb, c.grp, c.stream, c.cone, c.huge), func(b *testing.B) {
-			groupShots, hugeTape, useCone = c.grp, c.huge, c.cone
+		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v", c.mb, c.grp, c.stream, c.cone), func(b *testing.B) {
+			groupShots, useCone = c.grp, c.cone
 			streamMin = 1 << 62
 			if c.stream {
 				streamMin = 32 << 20
@@ -77,5 +70,5 @@ func BenchmarkGradientVariants(b *testing.B) {
 			s.FreeBuffers()
 		})
 	}
-	groupShots, hugeTape, useCone, streamMin = 1, true, true, 32<<20
+	groupShots, useCone, streamMin = 1, true, 32<<20
 }
