@@ -2,8 +2,8 @@ package figures
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"genfwi/internal/atomicfile"
+	"io"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -23,31 +23,10 @@ func render(path string, w, h vg.Length, fn func(c draw.Canvas) error) error {
 	return writeAtomic(path, vgimg.PngCanvas{Canvas: img})
 }
 
-// writeAtomic writes the PNG to a temporary file in the directory of path and
-// renames it over path, so that path is either absent, old or complete.
-func writeAtomic(path string, png vgimg.PngCanvas) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = png.WriteTo(f); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+// writeAtomic writes the PNG so that path is either absent, old or complete.
+func writeAtomic(path string, png vgimg.PngCanvas) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := png.WriteTo(w)
+		return err
+	})
 }

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"genfwi/internal/atomicfile"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -72,30 +72,7 @@ func WriteSafetensors(path string, ts []Named, meta map[string]string) error {
 	return writeAtomic(path, buf)
 }
 
-// writeAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so readers never see a partial file.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
+func writeAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }
 
 // ReadSafetensors reads a safetensors file with F32 tensors. It returns the
 // tensors in file order and the metadata. Truncated files, malformed

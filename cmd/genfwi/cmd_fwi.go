@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"genfwi/internal/atomicfile"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -355,7 +356,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	if err := fwiWriteFileAtomic(filepath.Join(o.Out, "summary.json"), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(o.Out, "summary.json"), append(b, '\n')); err != nil {
 		return err
 	}
 	if o.JSON {
@@ -498,7 +499,7 @@ func invertSample(ctx context.Context, o *fwiOptions, cfg fwi.Config, k int, tru
 	if err != nil {
 		return nil, err
 	}
-	if err := fwiWriteFileAtomic(filepath.Join(dir, "history.json"), append(hb, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "history.json"), append(hb, '\n')); err != nil {
 		return nil, err
 	}
 	if err := fwiFigures(dir, k, truth, start, final, ck.Snapshots, cfg.Bands, st.History, o); err != nil {
@@ -608,7 +609,7 @@ func saveCheckpoint(jsonPath, npyPath string, ck *fwiCheckpoint) error {
 	if err != nil {
 		return err
 	}
-	return fwiWriteFileAtomic(jsonPath, b)
+	return atomicfile.WriteFile(jsonPath, b)
 }
 
 func loadCheckpoint(jsonPath, npyPath string) (*fwiCheckpoint, error) {
@@ -638,31 +639,4 @@ func loadCheckpoint(jsonPath, npyPath string) (*fwiCheckpoint, error) {
 		ck.Snapshots = append(ck.Snapshots, append([]float32(nil), data[(1+i)*n:(2+i)*n]...))
 	}
 	return ck, nil
-}
-
-// fwiWriteFileAtomic writes b to a temporary file next to path and renames it.
-func fwiWriteFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
