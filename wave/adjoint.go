@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Adjoint state. With p^0 = p^{-1} = 0 the forward scheme is, for internal
@@ -103,15 +104,45 @@ func (t *tape[T]) wHas(n, z int) bool {
 	return a < b
 }
 
+// Paired imaging: the product of an even backward step n, μ^n w^{n−1}, is
+// deferred to step n−1, whose kernel reads μ^n (its centre field) anyway and
+// adds μ^n w^{n−1} + μ^{n−1} w^{n−2} in one pass, so the image is read and
+// written once per two steps. Checkpoint segments start at even steps (newTape
+// keeps L even), so a pair never straddles two segments and the pairing,
+// hence every rounding, depends on n only: full storage and checkpointing stay
+// equal bit for bit. Only a final odd step N (odd Nt·k) images alone.
+
+// deferImage reports whether backward step n leaves its imaging product to
+// step n−1 (see paired imaging).
+func deferImage(n int) bool { return n%2 == 0 }
+
+// pairedWith returns, for backward step n of the segment ending at m1, the
+// stored Laplacian w^n that step n images together with its own w^{n−1} (ws
+// is the segment's tape starting at step m0), or nil if step n images alone.
+func pairedWith[T float](ws [][]T, n, m0, m1 int) []T {
+	if n%2 == 1 && n+1 <= m1 {
+		return ws[n-m0]
+	}
+	return nil
+}
+
 // adjStep runs backward step n on band [z0, z1): μ^n on muRows, fused with
-// the imaging condition plain += μ^n w^{n−1} (if plain is non-nil) on the
-// rows where w^{n−1} can be nonzero as well.
-func (t *tape[T]) adjStep(c *coef[T], l0, l1, wprev, plain []T, n, z0, z1 int) {
+// the imaging condition on the rows where the products can be nonzero:
+// plain += μ^n w^{n−1} (wpair nil) or plain += μ^{n+1} w^n + μ^n w^{n−1}
+// (wpair = w^n, paired imaging; μ^{n+1} is l1). plain nil: no image (also
+// for a step that defers its product).
+func (t *tape[T]) adjStep(c *coef[T], l0, l1, wprev, wpair, plain []T, n, z0, z1 int) {
 	a, b := t.muRows(n, z0, z1)
 	if a >= b {
 		return
 	}
-	wa, wb := t.wRows(n-1, a, b)
+	// w^n is nonzero on a superset of the rows of w^{n−1}, and μ^{n+1} on a
+	// subset of those of μ^n.
+	wn := n - 1
+	if wpair != nil {
+		wn = n
+	}
+	wa, wb := t.wRows(wn, a, b)
 	if plain == nil || wa >= wb {
 		stepForward(c, l0, l1, nil, a, b)
 		return
@@ -119,7 +150,11 @@ func (t *tape[T]) adjStep(c *coef[T], l0, l1, wprev, plain []T, n, z0, z1 int) {
 	if a < wa {
 		stepForward(c, l0, l1, nil, a, wa)
 	}
-	stepImage(c, l0, l1, wprev, plain, wa, wb)
+	if wpair != nil {
+		stepImage2(c, l0, l1, wpair, wprev, plain, wa, wb)
+	} else {
+		stepImage(c, l0, l1, wprev, plain, wa, wb)
+	}
 	if wb < b {
 		stepForward(c, l0, l1, nil, wb, b)
 	}
@@ -128,8 +163,43 @@ func (t *tape[T]) adjStep(c *coef[T], l0, l1, wprev, plain []T, n, z0, z1 int) {
 // step runs forward step n on rows [z0, z1), storing w^n in ws (nil: not
 // stored), restricted to wRows.
 func (t *tape[T]) step(c *coef[T], p0, p1, ws []T, n, z0, z1 int) {
-	if a, b := t.wRows(n, z0, z1); a < b {
+	a, b := t.wRows(n, z0, z1)
+	if a < b {
 		stepTape(c, p0, p1, ws, a, b, t.stream)
+	}
+	t.clearAround(c, ws, n, a, b, z0, z1)
+}
+
+// step2 runs forward steps n and n+1 on rows [z0, z1) in one pass (fused
+// C kernel), storing w^n in ws1 and w^{n+1} in ws2 (nil: not stored),
+// restricted to wRows, with the source term fsrc of step n added at src in
+// between. Values equal two calls of step.
+func (t *tape[T]) step2(c *coef[T], p0, p1, ws1, ws2 []T, n, z0, z1, src int, fsrc T) {
+	a1, b1 := t.wRows(n, z0, z1)
+	a2, b2 := t.wRows(n+1, z0, z1)
+	fusedForward(c, p0, p1, a1, b1, ws1, src, fsrc, a2, b2, ws2, t.stream)
+	t.clearAround(c, ws1, n, a1, b1, z0, z1)
+	t.clearAround(c, ws2, n+1, a2, b2, z0, z1)
+}
+
+// clearAround zeroes the rows of the stored w^n (ws, nil: none) that lie in
+// wRows(n+1) but outside the rows [a, b) just stored. Paired imaging reads
+// w^n on the rows of w^{n+1} (adjStep), and the slab holds stale values
+// outside the rows written (at most hw rows on each side).
+func (t *tape[T]) clearAround(c *coef[T], ws []T, n, a, b, z0, z1 int) {
+	if ws == nil || !t.cone {
+		return
+	}
+	a1, b1 := t.wRows(n+1, z0, z1)
+	if a >= b {
+		a, b = a1, a1
+	}
+	s := c.stride
+	if a1 < a {
+		clear(ws[a1*s : a*s])
+	}
+	if b < b1 {
+		clear(ws[b*s : b1*s])
 	}
 }
 
@@ -149,6 +219,10 @@ var streamMin int64 = 32 << 20
 // groupShots is how many shots the row-band schedule of backprop keeps in
 // flight at once (see there).
 var groupShots = 1
+
+// splitShots: in backprop, run the shots that divide evenly among the
+// workers shot-parallel and only the remainder on row bands.
+var splitShots = false
 
 // useCone: skip the rows where the fields are exactly zero (tape.wRows).
 var useCone = true
@@ -170,6 +244,14 @@ func newTape[T float](s *Simulator, N, n int, budget int64, inflight int) *tape[
 		}
 		if L < lmin {
 			L = lmin
+		}
+	}
+	// Segments start at even steps (paired imaging in the backward sweep).
+	if L < N && L%2 == 1 {
+		if L-1 >= max(int(math.Ceil(math.Sqrt(2*float64(N)))), 2) {
+			L--
+		} else {
+			L = min(L+1, N)
 		}
 	}
 	if L < 1 {
@@ -273,6 +355,17 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 	A := c.A
 	invAs := 1 / float64(A[src])
 	var gb float64
+	// Fused pairs of backward steps (bwd2) for the C float32 kernels, unless
+	// shifted images need μ after every step. The injections go in ascending
+	// cell order.
+	fuse := off == nil && canFuse[T]()
+	var injIdx []int32
+	var injVal []T
+	recOrder := make([]int, nrec)
+	for i := range recOrder {
+		recOrder[i] = i
+	}
+	sort.SliceStable(recOrder, func(a, b int) bool { return rec[recOrder[a]] < rec[recOrder[b]] })
 	for seg := tp.nseg - 1; seg >= 0; seg-- {
 		m0 := seg * tp.L
 		m1 := min(m0+tp.L, tp.N)
@@ -280,26 +373,69 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 			copy(p1, tp.ck[seg][0])
 			copy(p0, tp.ck[seg][1])
 			for n := m0; n < m1; n++ {
+				if fuse && n+1 < m1 {
+					tp.step2(c, p0, p1, tp.ws[n-m0], tp.ws[n+1-m0], n, z0, z1, src, b*r.f[n])
+					p1[src] += b * r.f[n+1]
+					n++ // p^{n+1} is in p0 and p^{n+2} in p1: the roles stay
+					continue
+				}
 				tp.step(c, p0, p1, tp.ws[n-m0], n, z0, z1)
 				p0[src] += b * r.f[n]
 				p0, p1 = p1, p0
 			}
 		}
 		for n := m1; n > m0; n-- {
-			if n%ctxEvery == 0 {
+			if n%ctxEvery == 0 || (fuse && n%ctxEvery == 1) {
 				if err := ctx.Err(); err != nil {
 					return 0, err
 				}
 			}
+			if fuse && deferImage(n) {
+				// Steps n and n−1 in one pass (bwd2); same values as below.
+				m := n - 1
+				a1, b1 := tp.muRows(n, z0, z1)
+				a2, b2 := tp.muRows(m, z0, z1)
+				ia, ib := tp.wRows(m, a2, b2)
+				injIdx, injVal = injIdx[:0], injVal[:0]
+				if n%r.k == 0 {
+					j := n/r.k - 1
+					rr := res[j*nrec : (j+1)*nrec]
+					for _, i := range recOrder {
+						injIdx = append(injIdx, int32(rec[i]))
+						injVal = append(injVal, A[rec[i]]*rr[i])
+					}
+				}
+				fusedBackward(c, l0, l1, a1, b1, injIdx, injVal, a2, b2, tp.ws[m-m0], tp.ws[m-1-m0], plain, ia, ib)
+				gb += float64(l0[src]) * invAs * float64(r.f[n-1])
+				if m%r.k == 0 {
+					j := m/r.k - 1
+					rr := res[j*nrec : (j+1)*nrec]
+					w2 := tp.ws[m-1-m0]
+					for i, ix := range rec {
+						val := A[ix] * rr[i]
+						l1[ix] += val
+						if plain != nil && tp.wHas(m-1, ix/c.stride) {
+							plain[ix] += val * w2[ix]
+						}
+					}
+				}
+				gb += float64(l1[src]) * invAs * float64(r.f[m-1])
+				n-- // μ^{n−1} is in l1 and μ^n in l0: the roles stay
+				continue
+			}
 			wprev := tp.ws[n-1-m0]
-			tp.adjStep(c, l0, l1, wprev, plain, n, z0, z1)
+			img := plain
+			if deferImage(n) {
+				img = nil
+			}
+			tp.adjStep(c, l0, l1, wprev, pairedWith(tp.ws, n, m0, m1), img, n, z0, z1)
 			if n%r.k == 0 {
 				j := n/r.k - 1
 				rr := res[j*nrec : (j+1)*nrec]
 				for i, ix := range rec {
 					val := A[ix] * rr[i]
 					l0[ix] += val
-					if plain != nil && tp.wHas(n-1, ix/c.stride) {
+					if img != nil && tp.wHas(n-1, ix/c.stride) {
 						plain[ix] += val * wprev[ix]
 					}
 				}
@@ -349,7 +485,6 @@ func (r *run[T]) sourceTerm(dst []float64, si int, gb float64) {
 // dst[k] (one model-grid image per offset; offsets nil = plain gradient).
 func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid func(pos int, d []T) float64, dst [][]float64) (float64, error) {
 	s := r.s
-	nw := s.workers(len(list))
 	per := s.opts.Nt * s.nrec
 	nimg := 1
 	if offsets != nil {
@@ -362,7 +497,6 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 		gsrc              []float64 // model-grid source terms (zero-offset image)
 		misfit            float64
 	}
-	ws := make([]*work, nw)
 	// h0 is the image index of the zero offset (the plain gradient when
 	// offsets is nil); shifted lists the other offsets and their indices.
 	h0 := 0
@@ -394,13 +528,92 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			}
 		}
 	}
+	// shotPar runs the listed shots in parallel, one shot per worker at a
+	// time, each worker with its own tape and images (fused C kernels).
+	shotPar := func(list []int, resid func(pos int, d []T) float64) (float64, error) {
+		nw := s.workers(len(list))
+		ws := make([]*work, nw)
+		defer func() {
+			for _, wk := range ws {
+				if wk != nil {
+					putBuf(s, wk.p0, wk.p1, wk.l0, wk.l1)
+					putBuf(s, wk.g...)
+					wk.tp.release(s)
+				}
+			}
+		}()
+		err := forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
+			wk := ws[w]
+			if wk == nil {
+				wk = &work{p0: getBuf[T](s, r.fields), p1: getBuf[T](s, r.fields), l0: getBuf[T](s, r.fields), l1: getBuf[T](s, r.fields),
+					d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(), nw), gsrc: make([]float64, s.grid.Cells())}
+				wk.g = make([][]T, nimg)
+				for i := range wk.g {
+					wk.g[i] = getBuf[T](s, r.fields)
+					clear(wk.g[i])
+				}
+				ws[w] = wk
+			}
+			si := list[pos]
+			wk.tp.begin(&r.c, r.src[si], r.rec[si], len(shifted) == 0)
+			if err := r.forwardShot(ctx, si, wk.p0, wk.p1, wk.d, wk.tp); err != nil {
+				return err
+			}
+			wk.misfit += resid(pos, wk.d)
+			var plain []T
+			var off *offsetImage[T]
+			if h0 >= 0 {
+				plain = wk.g[h0]
+			}
+			if len(shifted) > 0 {
+				off = &offsetImage[T]{c: &r.c, invA: invA, offsets: shifted, g: gShift(wk.g)}
+			}
+			gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, plain, off)
+			if err != nil {
+				return err
+			}
+			r.sourceTerm(wk.gsrc, si, gb)
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		var misfit float64
+		for _, wk := range ws {
+			if wk == nil {
+				continue
+			}
+			misfit += wk.misfit
+			for k := range dst {
+				r.foldPadded(dst[k], wk.g[k], k != h0)
+			}
+			if h0 >= 0 {
+				for i, x := range wk.gsrc {
+					dst[h0][i] += x
+				}
+			}
+		}
+		return misfit, nil
+	}
 	if W := r.s.rawWorkers(); W > 1 && len(list)%W != 0 && len(list) < 4*W {
+		var misfit float64
+		if q := len(list) / W * W; q > 0 && splitShots {
+			// The shots that divide evenly among the workers run in
+			// parallel (no barriers; each worker sweeps whole shots with the
+			// fused kernels), the remainder on row bands below.
+			m, err := shotPar(list[:q], resid)
+			if err != nil {
+				return 0, err
+			}
+			misfit += m
+			all := resid
+			list, resid = list[q:], func(pos int, d []T) float64 { return all(q+pos, d) }
+		}
 		// Row bands over all workers, groupShots shots in flight at a time:
 		// every shot's tape is written once and read once whatever the
 		// grouping, so running the shots one after the other keeps the cores
 		// as busy while holding one tape instead of len(list) (OpenFWI with
 		// full storage: 394 MB instead of 1.97 GB).
-		var misfit float64
 		for g0 := 0; g0 < len(list); g0 += groupShots {
 			g1 := min(g0+groupShots, len(list))
 			m, err := r.backpropBalanced(ctx, list[g0:g1], nimg, h0, shifted, shiftIdx, invA,
@@ -412,67 +625,7 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 		}
 		return misfit, nil
 	}
-	defer func() {
-		for _, wk := range ws {
-			if wk != nil {
-				putBuf(s, wk.p0, wk.p1, wk.l0, wk.l1)
-				putBuf(s, wk.g...)
-				wk.tp.release(s)
-			}
-		}
-	}()
-	err := forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
-		wk := ws[w]
-		if wk == nil {
-			wk = &work{p0: getBuf[T](s, r.fields), p1: getBuf[T](s, r.fields), l0: getBuf[T](s, r.fields), l1: getBuf[T](s, r.fields),
-				d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(), nw), gsrc: make([]float64, s.grid.Cells())}
-			wk.g = make([][]T, nimg)
-			for i := range wk.g {
-				wk.g[i] = getBuf[T](s, r.fields)
-				clear(wk.g[i])
-			}
-			ws[w] = wk
-		}
-		si := list[pos]
-		wk.tp.begin(&r.c, r.src[si], r.rec[si], len(shifted) == 0)
-		if err := r.forwardShot(ctx, si, wk.p0, wk.p1, wk.d, wk.tp); err != nil {
-			return err
-		}
-		wk.misfit += resid(pos, wk.d)
-		var plain []T
-		var off *offsetImage[T]
-		if h0 >= 0 {
-			plain = wk.g[h0]
-		}
-		if len(shifted) > 0 {
-			off = &offsetImage[T]{c: &r.c, invA: invA, offsets: shifted, g: gShift(wk.g)}
-		}
-		gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, plain, off)
-		if err != nil {
-			return err
-		}
-		r.sourceTerm(wk.gsrc, si, gb)
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	var misfit float64
-	for _, wk := range ws {
-		if wk == nil {
-			continue
-		}
-		misfit += wk.misfit
-		for k := range dst {
-			r.foldPadded(dst[k], wk.g[k], k != h0)
-		}
-		if h0 >= 0 {
-			for i, x := range wk.gsrc {
-				dst[h0][i] += x
-			}
-		}
-	}
-	return misfit, nil
+	return shotPar(list, resid)
 }
 
 // gradient computes J and ∂J/∂v (model grid, float64) for observed data dObs

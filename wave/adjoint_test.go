@@ -293,65 +293,71 @@ func TestStreamedTapeKernel(t *testing.T) {
 }
 
 // TestStreamedGradientMatches: float32 gradients with the tape streamed
-// (non-temporal stores) and with the zero rows skipped (tape.cone) equal
-// those with regular stores of every row bit for bit, for the shot-parallel
-// and the row-band schedules, with and without checkpointing.
+// (non-temporal stores), with the zero rows skipped (tape.cone) and with the
+// fused two-step kernels equal those with regular stores of every row, one
+// step at a time, bit for bit, for the shot-parallel and the row-band
+// schedules, with and without checkpointing, and for odd and even step
+// counts (an odd count leaves a single step at the end of each sweep).
 func TestStreamedGradientMatches(t *testing.T) {
-	defer func(m int64, cone bool) { streamMin, useCone = m, cone }(streamMin, useCone)
+	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
 	ctx := context.Background()
 	c := smallCases[0]
-	for _, nshot := range []int{2, 3} {
-		for _, budget := range []int64{0, 1} {
-			shots := []Shot{
-				{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
-				{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
-				{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
-			}[:nshot]
-			s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
-				Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: budget})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(7, 8))
-			n := c.nz * c.nx
-			v := make([]float32, n)
-			for i := range v {
-				v[i] = float32(2500 + 200*rng.Float64())
-			}
-			dObs := make([]float32, s.DataLen(nshot))
-			for i := range dObs {
-				dObs[i] = float32(rng.NormFloat64() * 1e-3)
-			}
-			g1, g2 := make([]float32, n), make([]float32, n)
-			streamMin, useCone = math.MaxInt64, false
-			j1, err := s.Gradient(ctx, v, dObs, nil, g1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			nz := 0
-			for i := range g1 {
-				if g1[i] != 0 {
-					nz++
-				}
-			}
-			if nz == 0 {
-				t.Fatalf("%d shots, budget %d: zero gradient", nshot, budget)
-			}
-			for _, v2 := range []struct {
-				stream int64
-				cone   bool
-			}{{0, false}, {math.MaxInt64, true}, {0, true}} {
-				streamMin, useCone = v2.stream, v2.cone
-				j2, err := s.Gradient(ctx, v, dObs, nil, g2)
+	for _, nt := range []int{c.nt, c.nt + 1} {
+		for _, nshot := range []int{2, 3} {
+			for _, budget := range []int64{0, 1} {
+				c.nt = nt
+				shots := []Shot{
+					{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+					{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+					{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
+				}[:nshot]
+				s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+					Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: budget})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if j1 != j2 {
-					t.Fatalf("%d shots, budget %d, %+v: misfit %g, want %g", nshot, budget, v2, j2, j1)
+				rng := rand.New(rand.NewPCG(7, 8))
+				n := c.nz * c.nx
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32(2500 + 200*rng.Float64())
 				}
+				dObs := make([]float32, s.DataLen(nshot))
+				for i := range dObs {
+					dObs[i] = float32(rng.NormFloat64() * 1e-3)
+				}
+				g1, g2 := make([]float32, n), make([]float32, n)
+				streamMin, useCone, useFuse = math.MaxInt64, false, false
+				j1, err := s.Gradient(ctx, v, dObs, nil, g1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nz := 0
 				for i := range g1 {
-					if g1[i] != g2[i] {
-						t.Fatalf("%d shots, budget %d, %+v, cell %d: %g, want %g", nshot, budget, v2, i, g2[i], g1[i])
+					if g1[i] != 0 {
+						nz++
+					}
+				}
+				if nz == 0 {
+					t.Fatalf("%d shots, budget %d: zero gradient", nshot, budget)
+				}
+				for _, v2 := range []struct {
+					stream     int64
+					cone, fuse bool
+				}{{0, false, false}, {math.MaxInt64, true, false}, {0, true, false}, {math.MaxInt64, false, true},
+					{math.MaxInt64, true, true}, {0, true, true}} {
+					streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+					j2, err := s.Gradient(ctx, v, dObs, nil, g2)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if j1 != j2 {
+						t.Fatalf("%d shots, budget %d, %+v: misfit %g, want %g", nshot, budget, v2, j2, j1)
+					}
+					for i := range g1 {
+						if g1[i] != g2[i] {
+							t.Fatalf("nt %d, %d shots, budget %d, %+v, cell %d: %g, want %g", nt, nshot, budget, v2, i, g2[i], g1[i])
+						}
 					}
 				}
 			}

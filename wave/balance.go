@@ -289,10 +289,10 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					l0, l1 := ss.Lm[n%2], ss.Lm[(n+1)%2]
 					wprev := ss.tp.ws[n-1-m0]
 					var plain []T
-					if h0 >= 0 {
+					if h0 >= 0 && !deferImage(n) {
 						plain = ss.g[h0]
 					}
-					ss.tp.adjStep(c, l0, l1, wprev, plain, n, b.z0, b.z1)
+					ss.tp.adjStep(c, l0, l1, wprev, pairedWith(ss.tp.ws, n, m0, m1), plain, n, b.z0, b.z1)
 					if n%r.k == 0 {
 						j := n/r.k - 1
 						rr := ss.d[j*s.nrec : (j+1)*s.nrec]

@@ -8,8 +8,10 @@ import (
 
 // BenchmarkGradientVariants times Gradient on the OpenFWI geometry (a layered
 // model, 5 shots, all cores) for the tape variants of adjoint.go: memory budget
-// (MiB), shots in flight in the row-band schedule, non-temporal stores and
-// zero cones, after one warm-up call (buffers cached).
+// (MiB), shots in flight in the row-band schedule, non-temporal stores, zero
+// cones, shot-parallel split of the shots that divide among the workers
+// (splitShots) and fused two-step kernels (useFuse), after one warm-up call
+// (buffers cached).
 func BenchmarkGradientVariants(b *testing.B) {
 	v := make([]float32, OpenFWIModel)
 	for i := range v {
@@ -39,13 +41,14 @@ func BenchmarkGradientVariants(b *testing.B) {
 		grp    int
 		stream bool
 		cone   bool
+		split  bool
+		fuse   bool
 	}
-	cfgs := []cfg{{512, 5, false, false}, {512, 1, false, false}, {512, 1, true, false},
-		{512, 1, true, true}, {512, 5, true, true},
-		{32, 5, false, false}, {32, 1, false, true}, {32, 1, true, true}}
+	cfgs := []cfg{{512, 1, true, true, false, false}, {512, 1, true, true, true, true}, {512, 1, true, true, true, false},
+		{32, 1, false, true, false, false}, {32, 1, false, true, true, true}, {16, 1, false, true, true, true}}
 	for _, c := range cfgs {
-		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v", c.mb, c.grp, c.stream, c.cone), func(b *testing.B) {
-			groupShots, useCone = c.grp, c.cone
+		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v-split%v-fuse%v", c.mb, c.grp, c.stream, c.cone, c.split, c.fuse), func(b *testing.B) {
+			groupShots, useCone, splitShots, useFuse = c.grp, c.cone, c.split, c.fuse
 			streamMin = 1 << 62
 			if c.stream {
 				streamMin = 32 << 20
@@ -70,5 +73,5 @@ func BenchmarkGradientVariants(b *testing.B) {
 			s.FreeBuffers()
 		})
 	}
-	groupShots, useCone, streamMin = 1, true, 32<<20
+	groupShots, useCone, streamMin, splitShots, useFuse = 1, true, 32<<20, false, true
 }

@@ -132,3 +132,17 @@ func fwdImgRows[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
 		}
 	}
 }
+
+// fwdImg2Rows runs the forward step and accumulates the imaging condition of
+// two consecutive backward steps, g += p1·wa + p0·wb (p1 the old centre
+// field, p0 the new one): one pass over g for two steps (adjoint.go).
+func fwdImg2Rows[T float](c *coef[T], p0, p1, wa, wb, g []T, z0, z1 int) {
+	fwdRows(c, p0, p1, nil, z0, z1)
+	for z := z0; z < z1; z++ {
+		i := z*c.stride + c.hw
+		o, pc, a, b, gg := p0[i:i+c.nxp], p1[i:i+c.nxp], wa[i:i+c.nxp], wb[i:i+c.nxp], g[i:i+c.nxp]
+		for x := range o {
+			gg[x] += pc[x]*a[x] + o[x]*b[x]
+		}
+	}
+}

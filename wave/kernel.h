@@ -18,4 +18,16 @@ static void wave_fwd_rows_nt(const wave_coef *c, const float *A, const float *Q,
 static void wave_fwd_img_rows(const wave_coef *c, const float *A, const float *Q,
                               float *p0, const float *p1, const float *wi, float *g,
                               int z0, int z1);
+static void wave_fwd_img2_rows(const wave_coef *c, const float *A, const float *Q,
+                               float *p0, const float *p1, const float *wa,
+                               const float *wb, float *g, int z0, int z1);
+static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
+                           float *l0, float *l1, int a1, int b1,
+                           const int *idx, const float *val, int ninj,
+                           int a2, int b2, const float *wa, const float *wb,
+                           float *g, int ia, int ib);
+static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
+                           float *p0, float *p1, int a1, int b1, float *ws1,
+                           ptrdiff_t src, float fsrc, int a2, int b2, float *ws2,
+                           int stream);
 #endif

@@ -42,3 +42,32 @@ func fwdRowsStreamC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) {
 	cc := cCoef(c)
 	C.wave_fwd_rows_nt(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(ws), C.int(z0), C.int(z1))
 }
+
+// fwdImg2RowsC is fwdImg2Rows in C (kernel_impl.h).
+func fwdImg2RowsC(c *coef[float32], p0, p1, wa, wb, g []float32, z0, z1 int) {
+	cc := cCoef(c)
+	C.wave_fwd_img2_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(wa), fptr(wb), fptr(g), C.int(z0), C.int(z1))
+}
+
+// bwd2RowsC runs two fused backward steps (kernel_impl.h wave_bwd2_rows).
+func bwd2RowsC(c *coef[float32], l0, l1 []float32, a1, b1 int, idx []int32, val []float32, a2, b2 int, wa, wb, g []float32, ia, ib int) {
+	cc := cCoef(c)
+	var pi *C.int
+	var pv *C.float
+	if len(idx) > 0 {
+		pi, pv = (*C.int)(unsafe.Pointer(&idx[0])), fptr(val)
+	}
+	C.wave_bwd2_rows(&cc, fptr(c.A), fptr(c.Q), fptr(l0), fptr(l1), C.int(a1), C.int(b1), pi, pv, C.int(len(idx)),
+		C.int(a2), C.int(b2), fptr(wa), fptr(wb), fptr(g), C.int(ia), C.int(ib))
+}
+
+// fwd2RowsC runs two fused forward steps (kernel_impl.h wave_fwd2_rows).
+func fwd2RowsC(c *coef[float32], p0, p1 []float32, a1, b1 int, ws1 []float32, src int, fsrc float32, a2, b2 int, ws2 []float32, stream bool) {
+	cc := cCoef(c)
+	st := C.int(0)
+	if stream {
+		st = 1
+	}
+	C.wave_fwd2_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), C.int(a1), C.int(b1), fptr(ws1),
+		C.ptrdiff_t(src), C.float(fsrc), C.int(a2), C.int(b2), fptr(ws2), st)
+}

@@ -182,3 +182,200 @@ static void wave_fwd_img_rows(const wave_coef *c, const float *A, const float *Q
 	}
 	FTZ_OFF();
 }
+
+// Forward step plus the imaging condition of two consecutive backward steps,
+// g += p1 * wa + p0_new * wb: p1 (μ^{n+1}) is the centre value the stencil
+// reads anyway and p0_new (μ^n) the value it writes, so g is read and
+// written once per two steps instead of once per step (adjoint.go, paired
+// imaging).
+#define IMG2_FN(NAME, LAP)                                                     \
+	static inline void NAME(int n, ptrdiff_t s, float *restrict o,             \
+	                        const float *restrict pc, const float *restrict a, \
+	                        const float *restrict q, const float *restrict wa, \
+	                        const float *restrict wb, float *restrict g,       \
+	                        float c0, float w1, float w2, float w3, float w4) {\
+		(void)w2; (void)w3; (void)w4;                                          \
+		for (int x = 0; x < n; x++) {                                          \
+			const float l = LAP;                                               \
+			const float v = a[x] * l + q[x] * (pc[x] - o[x]) + o[x];           \
+			o[x] = v;                                                          \
+			g[x] += pc[x] * wa[x] + v * wb[x];                                 \
+		}                                                                      \
+	}
+IMG2_FN(img2_row2, L2(pc))
+IMG2_FN(img2_row4, L4(pc))
+IMG2_FN(img2_row8, L8(pc))
+
+static void wave_fwd_img2_rows(const wave_coef *c, const float *A, const float *Q,
+                               float *p0, const float *p1, const float *wa,
+                               const float *wb, float *g, int z0, int z1) {
+	const ptrdiff_t s = c->stride;
+	const int n = c->nxp, hw = c->hw;
+	FTZ_ON();
+	for (int z = z0; z < z1; z++) {
+		const ptrdiff_t b = (ptrdiff_t)z * s + hw;
+		switch (c->order) {
+		case 2:
+			img2_row2(n, s, p0 + b, p1 + b, A + b, Q + b, wa + b, wb + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
+			break;
+		case 4:
+			img2_row4(n, s, p0 + b, p1 + b, A + b, Q + b, wa + b, wb + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
+			break;
+		default:
+			img2_row8(n, s, p0 + b, p1 + b, A + b, Q + b, wa + b, wb + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
+		}
+	}
+	FTZ_OFF();
+}
+
+// One row of the forward step without storing w (o = p0 row, pc = p1 row).
+static inline void fwd_row(const wave_coef *c, float *o, const float *pc,
+                           const float *a, const float *q) {
+	const ptrdiff_t s = c->stride;
+	switch (c->order) {
+	case 2:
+		fwd_row2(c->nxp, s, o, pc, a, q, 0, c->c0, c->w1, c->w2, c->w3, c->w4);
+		break;
+	case 4:
+		fwd_row4(c->nxp, s, o, pc, a, q, 0, c->c0, c->w1, c->w2, c->w3, c->w4);
+		break;
+	default:
+		fwd_row8(c->nxp, s, o, pc, a, q, 0, c->c0, c->w1, c->w2, c->w3, c->w4);
+	}
+}
+
+// One row of the paired imaging step (IMG2_FN).
+static inline void img2_row(const wave_coef *c, float *o, const float *pc,
+                            const float *a, const float *q, const float *wa,
+                            const float *wb, float *g) {
+	const ptrdiff_t s = c->stride;
+	switch (c->order) {
+	case 2:
+		img2_row2(c->nxp, s, o, pc, a, q, wa, wb, g, c->c0, c->w1, c->w2, c->w3, c->w4);
+		break;
+	case 4:
+		img2_row4(c->nxp, s, o, pc, a, q, wa, wb, g, c->c0, c->w1, c->w2, c->w3, c->w4);
+		break;
+	default:
+		img2_row8(c->nxp, s, o, pc, a, q, wa, wb, g, c->c0, c->w1, c->w2, c->w3, c->w4);
+	}
+}
+
+// wave_bwd2_rows runs two backward steps in one pass over the rows (temporal
+// blocking; adjoint.go, fused pairs): step n on rows [a1, b1) (l0 ← μ^n from
+// l1 = μ^{n+1}, l0 = μ^{n+2}), then the injections l0[idx[i]] += val[i]
+// (idx ascending), then step n−1 on rows [a2, b2) (l1 ← μ^{n−1}) with the
+// paired image g += μ^n·wa + μ^{n−1}·wb on rows [ia, ib) (g NULL: none).
+// Step n−1 runs hw rows behind step n, so each row of μ^n is used while it
+// is still in the L1/L2 cache and the coefficients are loaded once for both
+// steps; every value is computed exactly as by the single-step kernels
+// (bit for bit), only the order of the rows changes. Rows of l0 outside
+// [a1, b1) must already hold μ^n (zero outside the cone).
+static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
+                           float *l0, float *l1, int a1, int b1,
+                           const int *idx, const float *val, int ninj,
+                           int a2, int b2, const float *wa, const float *wb,
+                           float *g, int ia, int ib) {
+	const ptrdiff_t s = c->stride;
+	const int hw = c->hw;
+	int zlo = a1 < a2 ? a1 : a2;
+	int zhi = b1 > b2 + hw ? b1 : b2 + hw;
+	int k = 0;
+	FTZ_ON();
+	for (int z = zlo; z < zhi; z++) {
+		if (z >= a1 && z < b1) {
+			const ptrdiff_t b = (ptrdiff_t)z * s + hw;
+			fwd_row(c, l0 + b, l1 + b, A + b, Q + b);
+		}
+		for (; k < ninj && idx[k] < (ptrdiff_t)(z + 1) * s; k++)
+			l0[idx[k]] += val[k];
+		const int y = z - hw;
+		if (y >= a2 && y < b2) {
+			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
+			if (g && y >= ia && y < ib)
+				img2_row(c, l1 + b, l0 + b, A + b, Q + b, wa + b, wb + b, g + b);
+			else
+				fwd_row(c, l1 + b, l0 + b, A + b, Q + b);
+		}
+	}
+	for (; k < ninj; k++)
+		l0[idx[k]] += val[k];
+	FTZ_OFF();
+}
+
+// One row of the forward step storing w (regular stores, or, with tmp
+// non-NULL, into the staging row tmp + hw and then streamed to the whole
+// row of w including its zero halo columns: see wave_fwd_rows_nt).
+static inline void fwd_row_w(const wave_coef *c, float *o, const float *pc,
+                             const float *a, const float *q, float *w,
+                             float *tmp) {
+	const ptrdiff_t s = c->stride;
+	float *dst = tmp ? tmp + c->hw : w;
+	switch (c->order) {
+	case 2:
+		fwd_row2(c->nxp, s, o, pc, a, q, dst, c->c0, c->w1, c->w2, c->w3, c->w4);
+		break;
+	case 4:
+		fwd_row4(c->nxp, s, o, pc, a, q, dst, c->c0, c->w1, c->w2, c->w3, c->w4);
+		break;
+	default:
+		fwd_row8(c->nxp, s, o, pc, a, q, dst, c->c0, c->w1, c->w2, c->w3, c->w4);
+	}
+	if (tmp)
+		stream_copy(w - c->hw, tmp, (int)s);
+}
+
+// wave_fwd2_rows runs two forward steps in one pass over the rows (temporal
+// blocking, like wave_bwd2_rows): step n on rows [a1, b1) (p0 ← p^{n+1} from
+// p1 = p^n, p0 = p^{n−1}; w^n to ws1 if non-NULL), then p0[src] += fsrc (src
+// < 0: none), then step n+1 on rows [a2, b2) (p1 ← p^{n+2}; w^{n+1} to ws2 if
+// non-NULL), hw rows behind. stream: write ws1, ws2 with non-temporal stores
+// (rows no wider than NT_MAX_STRIDE). Values equal the single-step kernels'
+// bit for bit. Rows of p0 outside [a1, b1) must already hold p^{n+1}.
+static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
+                           float *p0, float *p1, int a1, int b1, float *ws1,
+                           ptrdiff_t src, float fsrc, int a2, int b2, float *ws2,
+                           int stream) {
+	const ptrdiff_t s = c->stride;
+	const int hw = c->hw;
+	float tmp1[NT_MAX_STRIDE], tmp2[NT_MAX_STRIDE];
+	float *t1 = 0, *t2 = 0;
+	if (stream && s <= NT_MAX_STRIDE) {
+		for (int x = 0; x < hw; x++) {
+			tmp1[x] = tmp1[hw + c->nxp + x] = 0;
+			tmp2[x] = tmp2[hw + c->nxp + x] = 0;
+		}
+		t1 = tmp1;
+		t2 = tmp2;
+	}
+	const int zs = src >= 0 ? (int)(src / s) : -1;
+	int zlo = a1 < a2 ? a1 : a2;
+	int zhi = b1 > b2 + hw ? b1 : b2 + hw;
+	if (zs >= 0 && zs + 1 > zhi)
+		zhi = zs + 1;
+	if (zs >= 0 && zs < zlo)
+		zlo = zs;
+	FTZ_ON();
+	for (int z = zlo; z < zhi; z++) {
+		if (z >= a1 && z < b1) {
+			const ptrdiff_t b = (ptrdiff_t)z * s + hw;
+			if (ws1)
+				fwd_row_w(c, p0 + b, p1 + b, A + b, Q + b, ws1 + b, t1);
+			else
+				fwd_row(c, p0 + b, p1 + b, A + b, Q + b);
+		}
+		if (z == zs)
+			p0[src] += fsrc;
+		const int y = z - hw;
+		if (y >= a2 && y < b2) {
+			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
+			if (ws2)
+				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, ws2 + b, t2);
+			else
+				fwd_row(c, p1 + b, p0 + b, A + b, Q + b);
+		}
+	}
+	if (t1)
+		_mm_sfence();
+	FTZ_OFF();
+}

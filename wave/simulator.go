@@ -257,10 +257,10 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	if nb > 0 {
 		dampField(damp, g.Nz, g.Nx, nb, g.H, vref, s.opts.Boundary)
 	}
-	c.A = make([]T, r.fields)
+	c.A = makeStaggered[T](r.fields, 3)
 	r.bscale = make([]float64, c.nzp*c.nxp)
 	var kmax float64
-	c.Q = make([]T, r.fields)
+	c.Q = makeStaggered[T](r.fields, 5)
 	for z := 0; z < c.nzp; z++ {
 		for x := 0; x < c.nxp; x++ {
 			j := z*c.nxp + x
@@ -363,11 +363,36 @@ func (r *run[T]) forwardShot(ctx context.Context, si int, p0, p1 []T, out []T, t
 	c := &r.c
 	src, b, rec, nrec := r.src[si], r.bsrc[si], r.rec[si], len(r.rec[si])
 	z0, z1 := c.hw, c.hw+c.nzp
+	// Pairs of steps run fused (one pass over the rows, same values) with
+	// the C float32 kernels; checkpoints fall on even steps (newTape).
+	fuse := canFuse[T]()
+	record := func(n int, p []T) {
+		if (n+1)%r.k == 0 {
+			j := (n+1)/r.k - 1
+			o := out[j*nrec : (j+1)*nrec]
+			for i, ix := range rec {
+				o[i] = p[ix]
+			}
+		}
+	}
 	for n := 0; n < r.N; n++ {
-		if n%ctxEvery == 0 {
+		if n%ctxEvery == 0 || (fuse && n%ctxEvery == 1) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		if fuse && n%2 == 0 && n+1 < r.N {
+			if tp != nil {
+				tp.checkpoint(n, p1, p0)
+				tp.step2(c, p0, p1, tp.wbuf(n), tp.wbuf(n+1), n, z0, z1, src, b*r.f[n])
+			} else {
+				fusedForward(c, p0, p1, z0, z1, nil, src, b*r.f[n], z0, z1, nil, false)
+			}
+			p1[src] += b * r.f[n+1]
+			record(n, p0)
+			record(n+1, p1)
+			n++ // p^{n+1} is in p0 and p^{n+2} in p1: the roles stay
+			continue
 		}
 		var ws []T
 		if tp != nil {
@@ -380,13 +405,7 @@ func (r *run[T]) forwardShot(ctx context.Context, si int, p0, p1 []T, out []T, t
 			stepForward(c, p0, p1, ws, z0, z1)
 		}
 		p0[src] += b * r.f[n]
-		if (n+1)%r.k == 0 {
-			j := (n+1)/r.k - 1
-			o := out[j*nrec : (j+1)*nrec]
-			for i, ix := range rec {
-				o[i] = p0[ix]
-			}
-		}
+		record(n, p0)
 		p0, p1 = p1, p0
 	}
 	return checkFinite(out, []int{si}, nrec)

@@ -33,6 +33,49 @@ func stepImage[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
 	fwdImgRows(c, p0, p1, wi, g, z0, z1)
 }
 
+// stepImage2 dispatches fwdImg2Rows.
+func stepImage2[T float](c *coef[T], p0, p1, wa, wb, g []T, z0, z1 int) {
+	if c32, ok := any(c).(*coef[float32]); ok && haveCKernel {
+		fwdImg2RowsC(c32, any(p0).([]float32), any(p1).([]float32), any(wa).([]float32), any(wb).([]float32), any(g).([]float32), z0, z1)
+		return
+	}
+	fwdImg2Rows(c, p0, p1, wa, wb, g, z0, z1)
+}
+
+// useFuse enables the fused two-step kernels (a variable only so that tests
+// can compare fused and single steps bit for bit).
+var useFuse = true
+
+// canFuse reports whether the fused two-step C kernels serve T.
+func canFuse[T float]() bool {
+	var z T
+	_, ok := any(z).(float32)
+	return ok && haveCKernel && useFuse
+}
+
+// fusedBackward dispatches bwd2RowsC (float32 with the C kernels only).
+func fusedBackward[T float](c *coef[T], l0, l1 []T, a1, b1 int, idx []int32, val []T, a2, b2 int, wa, wb, g []T, ia, ib int) {
+	var gg []float32
+	if g != nil {
+		gg = any(g).([]float32)
+	}
+	bwd2RowsC(any(c).(*coef[float32]), any(l0).([]float32), any(l1).([]float32), a1, b1, idx, any(val).([]float32),
+		a2, b2, any(wa).([]float32), any(wb).([]float32), gg, ia, ib)
+}
+
+// fusedForward dispatches fwd2RowsC (float32 with the C kernels only).
+func fusedForward[T float](c *coef[T], p0, p1 []T, a1, b1 int, ws1 []T, src int, fsrc T, a2, b2 int, ws2 []T, stream bool) {
+	var w1, w2 []float32
+	if ws1 != nil {
+		w1 = any(ws1).([]float32)
+	}
+	if ws2 != nil {
+		w2 = any(ws2).([]float32)
+	}
+	fwd2RowsC(any(c).(*coef[float32]), any(p0).([]float32), any(p1).([]float32), a1, b1, w1, src, any(fsrc).(float32),
+		a2, b2, w2, stream)
+}
+
 // forwardFast is the production forward: shots in parallel, or, when the
 // shots do not divide evenly among the workers (5 OpenFWI shots on 2 cores),
 // every step split into bands of rows (balance.go).
