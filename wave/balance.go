@@ -216,17 +216,38 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			bar.wait()
 			return stop.stopped(phase)
 		}
+		// With one shot the rows of each step are split where the fields can
+		// be nonzero (tape.wRows, muRows) rather than over the whole grid, so
+		// that the zero cones save time on both workers instead of idling
+		// one. Copies of whole fields keep the fixed bands.
+		dyn := S == 1
+		one := make([]band, 1)
+		part := func(fixed []band, a, b int) []band {
+			if !dyn {
+				return fixed
+			}
+			one[0] = band{pos: 0, z0: a + w*(b-a)/nw, z1: a + (w+1)*(b-a)/nw}
+			return one
+		}
+		zTop, zBot := c.hw, c.hw+c.nzp
 		// forward with tapes: p^n in F[n%2], p^{n−1} (then p^{n+1}) in F[(n+1)%2]
 		for n := 0; n < r.N; n++ {
-			for _, b := range mine {
+			if tp := st[0].tp; n%tp.L == 0 && n < tp.last {
+				for _, b := range mine {
+					ss := st[b.pos]
+					ck := ss.tp.ck[n/tp.L]
+					copyRows(ck[0], ss.F[n%2], b)
+					copyRows(ck[1], ss.F[(n+1)%2], b)
+				}
+				if dyn && sync() { // the other worker's rows are overwritten below
+					return
+				}
+			}
+			za, zb := st[0].tp.wRows(n+1, zTop, zBot)
+			for _, b := range part(mine, za, zb) {
 				ss, si := st[b.pos], list[b.pos]
 				p0, p1 := ss.F[(n+1)%2], ss.F[n%2]
 				tp := ss.tp
-				if n%tp.L == 0 && n < tp.last {
-					ck := tp.ck[n/tp.L]
-					copyRows(ck[0], p1, b)
-					copyRows(ck[1], p0, b)
-				}
 				tp.step(c, p0, p1, tp.wbuf(n), n, b.z0, b.z1)
 				if src := r.src[si]; inBand(src, b) {
 					p0[src] += r.bsrc[si] * r.f[n]
@@ -269,7 +290,8 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					return
 				}
 				for n := m0; n < m1; n++ {
-					for _, b := range mine {
+					za, zb := st[0].tp.wRows(n+1, zTop, zBot)
+					for _, b := range part(mine, za, zb) {
 						ss, si := st[b.pos], list[b.pos]
 						p0 := ss.F[(n+1)%2]
 						ss.tp.step(c, p0, ss.F[n%2], ss.tp.ws[n-m0], n, b.z0, b.z1)
@@ -284,7 +306,8 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			}
 			// μ^n goes to Lm[n%2], μ^{n+1} is in Lm[(n+1)%2]
 			for n := m1; n > m0; n-- {
-				for _, b := range mine {
+				za, zb := st[0].tp.muRows(n, zTop, zBot)
+				for _, b := range part(mine, za, zb) {
 					ss, si := st[b.pos], list[b.pos]
 					l0, l1 := ss.Lm[n%2], ss.Lm[(n+1)%2]
 					wprev := ss.tp.ws[n-1-m0]
