@@ -546,7 +546,7 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			wk := ws[w]
 			if wk == nil {
 				wk = &work{p0: getBuf[T](s, r.fields), p1: getBuf[T](s, r.fields), l0: getBuf[T](s, r.fields), l1: getBuf[T](s, r.fields),
-					d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(), nw), gsrc: make([]float64, s.grid.Cells())}
+					d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(false), nw), gsrc: make([]float64, s.grid.Cells())}
 				wk.g = make([][]T, nimg)
 				for i := range wk.g {
 					wk.g[i] = getBuf[T](s, r.fields)

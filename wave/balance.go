@@ -164,7 +164,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 	}
 	st := make([]*shotState, S)
 	for i := range st {
-		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget(), S), d: make([]T, per), g: make([][]T, nimg)}
+		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget(true), S), d: make([]T, per), g: make([][]T, nimg)}
 		ss.tp.begin(c, r.src[list[i]], r.rec[list[i]], len(shifted) == 0)
 		for k := 0; k < 2; k++ {
 			ss.F[k], ss.Lm[k] = getBuf[T](s, r.fields), getBuf[T](s, r.fields)
