@@ -271,6 +271,7 @@ static inline void img2_row(const wave_coef *c, float *o, const float *pc,
 // steps; every value is computed exactly as by the single-step kernels
 // (bit for bit), only the order of the rows changes. Rows of l0 outside
 // [a1, b1) must already hold μ^n (zero outside the cone).
+#define BWD2_PF 16
 static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
                            float *l0, float *l1, int a1, int b1,
                            const int *idx, const float *val, int ninj,
@@ -290,6 +291,18 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		for (; k < ninj && idx[k] < (ptrdiff_t)(z + 1) * s; k++)
 			l0[idx[k]] += val[k];
 		const int y = z - hw;
+		// Software prefetch of the stored Laplacians BWD2_PF rows ahead: with
+		// full storage they come from memory (measured on OpenFWI, one
+		// thread: 46.3 -> 43.6 ms per backward sweep; 4 rows ahead 45.0 ms,
+		// 30 rows 43.5 ms).
+		if (g && y + BWD2_PF >= ia && y + BWD2_PF < ib) {
+			const char *pa = (const char *)(wa + (ptrdiff_t)(y + BWD2_PF) * s);
+			const char *pb = (const char *)(wb + (ptrdiff_t)(y + BWD2_PF) * s);
+			for (int x = 0; x < (int)s * 4; x += 64) {
+				_mm_prefetch(pa + x, _MM_HINT_T0);
+				_mm_prefetch(pb + x, _MM_HINT_T0);
+			}
+		}
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
 			if (g && y >= ia && y < ib)
