@@ -75,3 +75,51 @@ func BenchmarkGradientVariants(b *testing.B) {
 	}
 	groupShots, useCone, streamMin, splitShots, useFuse = 1, true, 32<<20, false, true
 }
+
+// BenchmarkGradientSweeps times the sweeps of one OpenFWI shot's gradient on
+// one thread (forward with tape, adjoint sweep including the recompute of
+// checkpointed segments, and the adjoint without imaging), with and without
+// the fused two-step kernels, for full storage (512 MiB) and a 32 MiB
+// budget. The plain forward of the same shot is the reference.
+func BenchmarkGradientSweeps(b *testing.B) {
+	v := make([]float32, OpenFWIModel)
+	for i := range v {
+		v[i] = 1550 + float32(i/70)*40
+	}
+	s, err := NewOpenFWI(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := newRun[float32](s, toF64(v))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	p0, p1 := getBuf[float32](s, r.fields), getBuf[float32](s, r.fields)
+	l0, l1 := getBuf[float32](s, r.fields), getBuf[float32](s, r.fields)
+	g := getBuf[float32](s, r.fields)
+	d := make([]float32, OpenFWISample/OpenFWIShots)
+	const shot = 2
+	run := func(name string, f func()) {
+		b.Run(name, func(b *testing.B) {
+			f() // warm up
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f()
+			}
+		})
+	}
+	defer func() { useFuse = true }()
+	for _, fuse := range []bool{false, true} {
+		useFuse = fuse
+		run(fmt.Sprintf("forward-fuse%v", fuse), func() { r.forwardShot(ctx, shot, p0, p1, d, nil) })
+		for _, mb := range []int64{512, 32} {
+			tp := newTape[float32](s, r.N, r.fields, mb<<20, 1)
+			tp.begin(&r.c, r.src[shot], r.rec[shot], true)
+			run(fmt.Sprintf("tape-b%d-fuse%v", mb, fuse), func() { r.forwardShot(ctx, shot, p0, p1, d, tp) })
+			run(fmt.Sprintf("adjoint-b%d-fuse%v", mb, fuse), func() { r.adjointShot(ctx, shot, tp, d, l0, l1, p0, p1, g, nil) })
+			run(fmt.Sprintf("adjoint-noimage-b%d-fuse%v", mb, fuse), func() { r.adjointShot(ctx, shot, tp, d, l0, l1, p0, p1, nil, nil) })
+			tp.release(s)
+		}
+	}
+}
