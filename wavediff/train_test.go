@@ -2,9 +2,11 @@ package wavediff
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -201,4 +203,91 @@ func TestTrainDiffusionResumeAndGenerate(t *testing.T) {
 	if e := maxAbs(vel, v16); e > 0.05 {
 		t.Fatalf("float16 weights change generated velocities by %g", e)
 	}
+}
+
+// TestTrainVQAEWarmupStandardized: a joint model with a standardised seismic
+// branch and a VQ warm-up of 3 of 6 steps starts from the data's
+// statistics (encoder μ = the per-pixel mean, decoder bias = μ), trains the
+// warm-up without the VQ layer (VQ loss 0, no codes chosen), then with a
+// codebook initialised from its latents (codes far larger than the U(−1/K,
+// 1/K) initialisation), and resumes bit for bit from a stop inside the
+// warm-up and from one after the codebook initialisation.
+func TestTrainVQAEWarmupStandardized(t *testing.T) {
+	ctx := context.Background()
+	pairs := synthPairs(10, 5, 0)
+	cfg := tinyVQAE(vqae.Joint)
+	sb := *cfg.Seismic
+	sb.Standardize = true
+	cfg.Seismic = &sb
+	cfg.Train.VQWarmup = 3
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	dirA := filepath.Join(t.TempDir(), "a")
+	if _, err := TrainVQAE(ctx, cfg, pairs, TrainOptions{Out: dirA, Seed: 4, CheckpointEvery: 6, SampleEvery: 100}); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := vqae.Load(filepath.Join(dirA, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, std := pixelStats(pairs.N, SeisLen, pairs.Seismic)
+	if !slices.Equal(m.SeisEnc.InMean.Value().Data, mean) {
+		t.Error("encoder μ is not the per-pixel training mean")
+	}
+	if got := m.SeisEnc.InScale.Value().Data[0]; got != float32(1/std) || std <= 0 {
+		t.Errorf("encoder 1/σ = %g, want %g", got, 1/std)
+	}
+	rows := readLossCSV(t, filepath.Join(dirA, "loss.csv"))
+	for _, r := range rows {
+		if warm := r["step"] <= 3; warm != (r["vq"] == 0) || warm != (r["perplexity"] == 0) {
+			t.Errorf("step %g: vq %g, perplexity %g (warm-up is steps 1–3)", r["step"], r["vq"], r["perplexity"])
+		}
+	}
+	big := 0
+	for _, x := range m.Quant.Codebook.Table.Value().Data {
+		if x > 1.0/16 || x < -1.0/16 {
+			big++
+		}
+	}
+	if big == 0 {
+		t.Error("the codebook still looks like its U(−1/K, 1/K) initialisation")
+	}
+	want := arenaOf(t, filepath.Join(dirA, modelFile))
+	for _, stop := range []int{2, 4} {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint("stop", stop))
+		if _, err := TrainVQAE(ctx, cfg, pairs, TrainOptions{Out: dir, Seed: 4, CheckpointEvery: 6, StopAfter: stop}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := TrainVQAE(ctx, cfg, pairs, TrainOptions{Out: dir, Seed: 4, CheckpointEvery: 6}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(arenaOf(t, filepath.Join(dir, modelFile)), want) {
+			t.Errorf("stopped after %d steps and resumed: weights differ from the uninterrupted run", stop)
+		}
+	}
+}
+
+// readLossCSV parses a loss.csv into one map per row (column → value).
+func readLossCSV(t *testing.T, path string) []map[string]float64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	head := strings.Split(lines[0], ",")
+	var rows []map[string]float64
+	for _, l := range lines[1:] {
+		r := map[string]float64{}
+		for i, f := range strings.Split(l, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatalf("%s: %q: %v", path, l, err)
+			}
+			r[head[i]] = v
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }

@@ -76,6 +76,15 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 	pcg := rand.NewPCG(o.Seed, 0x76716165)
 	m.RNG = rand.New(pcg)
 	m.Training = true
+	// Decoders with an output bias start from the training set's mean
+	// image (standardised branches also whiten their input), so the network only has to learn deviations from it (a resumed
+	// run overwrites this with its checkpoint).
+	if err := initOutputBiases(m, pairs); err != nil {
+		return nil, err
+	}
+	if tc.CodebookInit == "data" && tc.VQWarmup == 0 {
+		initCodebookFromData(m, pairs, tc.BatchSize)
+	}
 	opt := nn.NewAdam()
 	if tc.Beta1 > 0 {
 		opt.Beta1 = tc.Beta1
@@ -103,11 +112,18 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 			return tc.LR
 		},
 		stepFn: func(tp *autograd.Tape, step int, idx []int) (float64, map[string]float64, error) {
+			// VQ warm-up: plain autoencoder until step VQWarmup, where the
+			// codebook is initialised from the encoder's latents. A run
+			// resumed later loads that codebook from its checkpoint.
+			m.SkipQuant = step < tc.VQWarmup
+			if tc.VQWarmup > 0 && step == tc.VQWarmup {
+				initCodebookFromData(m, pairs, tc.BatchSize)
+			}
 			s, v := vqaeInputs(mode, pairs, idx, vel, seis)
 			loss, parts := m.Loss(tp, constOrNil(tp, s), constOrNil(tp, v))
 			autograd.Backward(loss)
 			stats.Observe(parts.Indices)
-			if tc.DeadCodeEvery > 0 && (step+1)%tc.DeadCodeEvery == 0 {
+			if !m.SkipQuant && tc.DeadCodeEvery > 0 && (step+1)%tc.DeadCodeEvery == 0 {
 				if dead := stats.Dead(tc.DeadCodeEvery); len(dead) > 0 {
 					reinit += m.Quant.ReinitCodes(dead, parts.H, m.RNG, stats)
 				}
@@ -116,8 +132,12 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 			if math.IsNaN(lv) || math.IsInf(lv, 0) {
 				return 0, nil, fmt.Errorf("loss is %g", lv)
 			}
-			return lv, map[string]float64{"l1_seis": parts.L1Seis, "l1_vel": parts.L1Vel, "vq": parts.VQ,
-				"align": parts.Align, "cross": parts.Cross, "perplexity": parts.Perplexity, "usage": parts.Usage}, nil
+			logged := map[string]float64{"l1_seis": parts.L1Seis, "l1_vel": parts.L1Vel, "vq": parts.VQ,
+				"align": parts.Align, "cross": parts.Cross, "perplexity": parts.Perplexity, "usage": parts.Usage}
+			if cfg.L2Weight > 0 { // the squared errors are only computed then
+				logged["l2_seis"], logged["l2_vel"] = parts.L2Seis, parts.L2Vel
+			}
+			return lv, logged, nil
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
 		load: func(path string) error {
@@ -158,6 +178,100 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 		return nil, err
 	}
 	return sum, nil
+}
+
+// initOutputBiases prepares the branches that start from the training
+// data: a standardised branch gets μ = the per-pixel mean of its modality
+// over all training pairs (model resolution, normalised) and σ = the rms of
+// the deviations from μ; a decoder with only an output bias gets μ.
+func initOutputBiases(m *vqae.Model, pairs *Pairs) error {
+	if c := m.Cfg.Seismic; c != nil && (c.Standardize || (m.SeisDec != nil && m.SeisDec.OutBias != nil)) {
+		mean, std := pixelStats(pairs.N, SeisLen, pairs.Seismic)
+		var err error
+		if c.Standardize {
+			err = m.SetSeismicStandardization(mean, std)
+		} else {
+			err = m.SeisDec.SetOutputBias(mean)
+		}
+		if err != nil {
+			return fmt.Errorf("seismic branch: %w", err)
+		}
+	}
+	if c := m.Cfg.Velocity; c != nil && (c.Standardize || (m.VelDec != nil && m.VelDec.OutBias != nil)) {
+		mean, std := pixelStats(pairs.N, VelLen, pairs.Velocity)
+		var err error
+		if c.Standardize {
+			err = m.SetVelocityStandardization(mean, std)
+		} else {
+			err = m.VelDec.SetOutputBias(mean)
+		}
+		if err != nil {
+			return fmt.Errorf("velocity branch: %w", err)
+		}
+	}
+	return nil
+}
+
+// initCodebookFromData replaces every code by an encoder output of the
+// (untrained) model on 4·batch training pairs spread evenly over the set,
+// drawn with m.RNG (see TrainConfig.CodebookInit). A resumed run
+// overwrites the codebook and the RNG state with its checkpoint.
+func initCodebookFromData(m *vqae.Model, pairs *Pairs, batch int) {
+	n := min(pairs.N, 4*batch)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i * pairs.N / n
+	}
+	mode := m.Cfg.Mode
+	if mode == "" {
+		mode = vqae.Joint
+	}
+	vel := tensor.New(n, 1, VelH, VelW)
+	seis := tensor.New(n, Shots, SeisT, SeisR)
+	s, v := vqaeInputs(mode, pairs, idx, vel, seis)
+	tp := autograd.NewTape()
+	tp.NoGrad = true
+	var sIn, vIn *autograd.Var
+	if mode.HasSeismicEncoder() {
+		sIn = constOrNil(tp, s)
+	}
+	if mode.HasVelocityEncoder() {
+		vIn = constOrNil(tp, v)
+	}
+	h := m.Encode(tp, sIn, vIn)
+	all := make([]int, m.Cfg.NEmbed)
+	for k := range all {
+		all[k] = k
+	}
+	m.Quant.ReinitCodes(all, h.Value, m.RNG, nil)
+}
+
+// pixelStats returns the per-pixel mean of n samples of length l read by
+// get, and the rms deviation from it over all samples and pixels (float64
+// accumulation).
+func pixelStats(n, l int, get func(dst []float32, i int)) (mean []float32, std float64) {
+	sum := make([]float64, l)
+	buf := make([]float32, l)
+	for i := 0; i < n; i++ {
+		get(buf, i)
+		for j, x := range buf {
+			sum[j] += float64(x)
+		}
+	}
+	mean = make([]float32, l)
+	for j := range sum {
+		sum[j] /= float64(n)
+		mean[j] = float32(sum[j])
+	}
+	ss := 0.0
+	for i := 0; i < n; i++ {
+		get(buf, i)
+		for j, x := range buf {
+			d := float64(x) - sum[j]
+			ss += d * d
+		}
+	}
+	return mean, math.Sqrt(ss / float64(n*l))
 }
 
 // ReconstructionFigure writes a PNG with, for each pair idx, the true and

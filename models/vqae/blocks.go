@@ -224,6 +224,12 @@ type Encoder struct {
 	mid     *mid
 	normOut *nn.GroupNorm
 	convOut *nn.Conv2d
+	// InMean (InChannels, H, W) and InScale (1) whiten the input,
+	// x' = (x − InMean)·InScale, when BranchConfig.Standardize is set
+	// (nil otherwise). They enter the graph as constants: stored like
+	// parameters so that checkpoints carry them, never trained (zero
+	// gradient, so Adam leaves them unchanged).
+	InMean, InScale *nn.Param
 }
 
 func attnAt(attn []int, h, w int) bool {
@@ -264,6 +270,12 @@ func NewEncoder(name string, rng *rand.Rand, c BranchConfig) *Encoder {
 	e.mid = newMid(name+".mid", rng, g, blockIn, c.Dropout)
 	e.normOut = nn.NewGroupNorm(name+".norm_out", g, blockIn, gnEps)
 	e.convOut = conv3(name+".conv_out", rng, blockIn, c.ZChannels)
+	if c.Standardize {
+		e.InMean = nn.NewParam(name+".in_mean", tensor.New(c.InChannels, c.Resolution[0], c.Resolution[1]))
+		sc := tensor.New(1)
+		sc.Data[0] = 1
+		e.InScale = nn.NewParam(name+".in_scale", sc)
+	}
 	return e
 }
 
@@ -274,13 +286,21 @@ func (e *Encoder) Params() []*nn.Param {
 		ps = append(ps, l.params()...)
 	}
 	ps = append(ps, e.mid.params()...)
-	return append(ps, nn.Collect(e.normOut, e.convOut)...)
+	ps = append(ps, nn.Collect(e.normOut, e.convOut)...)
+	if e.InMean != nil {
+		ps = append(ps, e.InMean, e.InScale)
+	}
+	return ps
 }
 
 func (e *Encoder) forward(fc fwdCtx, x *autograd.Var) *autograd.Var {
 	s := x.Shape()
 	if len(s) != 4 || s[1] != e.cfg.InChannels || s[2] != e.cfg.Resolution[0] || s[3] != e.cfg.Resolution[1] {
 		panic(fmt.Sprintf("vqae: encoder input %v, want (N, %d, %d, %d)", s, e.cfg.InChannels, e.cfg.Resolution[0], e.cfg.Resolution[1]))
+	}
+	if e.InMean != nil { // constants: no gradient reaches μ or 1/σ
+		x = autograd.Sub(x, autograd.NewLeaf(e.InMean.Value(), false))
+		x = autograd.Scale(x, e.InScale.Value().Data[0])
 	}
 	h := e.convIn.Forward(x)
 	for _, l := range e.levels {
@@ -340,8 +360,12 @@ func NewDecoder(name string, rng *rand.Rand, c BranchConfig) *Decoder {
 	if c.PosEmbed {
 		d.PosEmbed = nn.NewParam(name+".pos_embed", tensor.New(c.ZChannels, lat[0], lat[1]))
 	}
-	if c.OutputBias {
+	if c.OutputBias || c.Standardize {
 		d.OutBias = nn.NewParam(name+".out_bias", tensor.New(c.InChannels, c.Resolution[0], c.Resolution[1]))
+	}
+	if c.Standardize { // the untrained decoder outputs exactly its bias (the mean image)
+		d.convOut.W.Value().Zero()
+		d.convOut.B.Value().Zero()
 	}
 	return d
 }

@@ -90,8 +90,11 @@ func (b *BranchConfig) numParams() (enc, dec int) {
 		lat := b.LatentSize()
 		dec += b.ZChannels * lat[0] * lat[1]
 	}
-	if b.OutputBias {
+	if b.OutputBias || b.Standardize {
 		dec += b.InChannels * b.Resolution[0] * b.Resolution[1]
+	}
+	if b.Standardize { // the encoder's μ and 1/σ
+		enc += b.InChannels*b.Resolution[0]*b.Resolution[1] + 1
 	}
 	return enc, dec
 }

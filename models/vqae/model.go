@@ -2,6 +2,7 @@ package vqae
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"genfwi/autograd"
@@ -39,6 +40,11 @@ type Model struct {
 	// branch has Dropout > 0 and Training is set).
 	Training bool
 	RNG      *rand.Rand
+	// SkipQuant makes Loss decode the continuous latent h directly, with no
+	// quantisation and no VQ loss (TrainConfig.VQWarmup: the autoencoder
+	// first learns as a plain autoencoder, then the codebook is initialised
+	// from its latents). Not supported by the Aligned mode (Loss panics).
+	SkipQuant bool
 }
 
 // New validates c and builds the model with weights drawn from a PCG seeded
@@ -266,11 +272,19 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 			encV = nil
 		}
 		h := m.Encode(tp, encS, encV)
-		q := m.Quant.Quantize(h)
-		total = autograd.Add(recon(q.Zq, seis, vel), q.Loss)
-		p.VQ = float64(q.Loss.Item())
-		p.Indices, p.H = q.Indices, h.Value
+		if m.SkipQuant {
+			total = recon(h, seis, vel)
+			p.H = h.Value
+		} else {
+			q := m.Quant.Quantize(h)
+			total = autograd.Add(recon(q.Zq, seis, vel), q.Loss)
+			p.VQ = float64(q.Loss.Item())
+			p.Indices, p.H = q.Indices, h.Value
+		}
 	} else {
+		if m.SkipQuant {
+			panic("vqae: Loss: SkipQuant is not supported by the aligned mode")
+		}
 		hs, hv, _ := m.encodeParts(seis, vel)
 		qs, qv := m.Quant.Quantize(hs), m.Quant.Quantize(hv)
 		fc := m.fc()
@@ -298,4 +312,41 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 	}
 	p.Usage = float64(len(used)) / float64(c.NEmbed)
 	return total, p
+}
+
+// SetSeismicStandardization sets the whitening of a seismic branch built
+// with BranchConfig.Standardize: the encoder's μ (mean, InChannels·H·W
+// values) and 1/σ, and the decoder's output bias μ (when the mode has a
+// seismic decoder). Call it before training; the values travel with the
+// checkpoint.
+func (m *Model) SetSeismicStandardization(mean []float32, std float64) error {
+	return setStandardization("seismic", m.Cfg.Seismic, m.SeisEnc, m.SeisDec, mean, std)
+}
+
+// SetVelocityStandardization is SetSeismicStandardization for the velocity
+// branch.
+func (m *Model) SetVelocityStandardization(mean []float32, std float64) error {
+	return setStandardization("velocity", m.Cfg.Velocity, m.VelEnc, m.VelDec, mean, std)
+}
+
+func setStandardization(name string, c *BranchConfig, e *Encoder, d *Decoder, mean []float32, std float64) error {
+	if c == nil || !c.Standardize {
+		return fmt.Errorf("vqae: the %s branch is not standardised (set standardize in its config)", name)
+	}
+	if !(std > 0) || math.IsInf(std, 0) {
+		return fmt.Errorf("vqae: %s standard deviation must be positive and finite, got %g", name, std)
+	}
+	if e != nil {
+		if len(mean) != e.InMean.Value().Numel() {
+			return fmt.Errorf("vqae: %s mean has %d values, want %d", name, len(mean), e.InMean.Value().Numel())
+		}
+		copy(e.InMean.Value().Data, mean)
+		e.InScale.Value().Data[0] = float32(1 / std)
+	}
+	if d != nil {
+		if err := d.SetOutputBias(mean); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
 }

@@ -456,3 +456,102 @@ func TestPositionalOptions(t *testing.T) {
 		t.Error("SetOutputBias on a decoder without bias did not fail")
 	}
 }
+
+// TestStandardize: a standardised seismic branch adds μ, 1/σ and the output
+// bias (counted by Config.NumParams); its untrained decoder outputs exactly
+// μ; the encoder reads (x − μ)/σ (the encoding of x equals that of an
+// unstandardised twin fed (x − μ)/σ); μ and 1/σ receive no gradient and
+// survive a checkpoint round trip; bad arguments are rejected.
+func TestStandardize(t *testing.T) {
+	seisT, velT := tinyBatch()
+	plain := tinyConfig(Joint)
+	c := tinyConfig(Joint)
+	sb := *c.Seismic
+	sb.Standardize = true
+	c.Seismic = &sb
+	a, _ := New(plain)
+	b, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	L := 2 * 16 * 8
+	if d := b.NumParams() - a.NumParams(); d != 2*L+1 {
+		t.Fatalf("standardize added %d parameters, want %d", d, 2*L+1)
+	}
+	if c.NumParams() != b.NumParams() {
+		t.Fatalf("Config.NumParams %d, built %d", c.NumParams(), b.NumParams())
+	}
+	mean := make([]float32, L)
+	for i := range mean {
+		mean[i] = float32(i%5)*0.2 - 0.3
+	}
+	const std = 0.25
+	if err := b.SetSeismicStandardization(mean, std); err != nil {
+		t.Fatal(err)
+	}
+	tp := autograd.NewTape()
+	tp.NoGrad = true
+	h := b.Encode(tp, tp.Const(seisT), tp.Const(velT))
+	s, _ := b.Decode(tp, h)
+	for i, x := range s.Data() {
+		if x != mean[i%L] {
+			t.Fatalf("untrained standardised decoder: element %d = %g, want μ = %g", i, x, mean[i%L])
+		}
+	}
+	// Same weights without standardisation, fed the whitened input.
+	twin, _ := New(plain)
+	for _, p := range twin.Arena.Params {
+		for _, q := range b.Arena.Params {
+			if q.Name == p.Name {
+				copy(p.Value().Data, q.Value().Data)
+			}
+		}
+	}
+	white := seisT.Clone()
+	for i := range white.Data {
+		white.Data[i] = (white.Data[i] - mean[i%L]) / std
+	}
+	h2 := twin.Encode(tp, tp.Const(white), tp.Const(velT))
+	for i := range h.Data() {
+		if d := h.Data()[i] - h2.Data()[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("latent %d: standardised %g, twin on (x−μ)/σ %g", i, h.Data()[i], h2.Data()[i])
+		}
+	}
+	// No gradient reaches μ or 1/σ.
+	tg := autograd.NewTape()
+	b.Arena.ZeroGrad()
+	l, _ := b.Loss(tg, tg.Const(seisT), tg.Const(velT))
+	autograd.Backward(l)
+	for _, p := range []*nn.Param{b.SeisEnc.InMean, b.SeisEnc.InScale} {
+		for _, g := range p.Grad().Data {
+			if g != 0 {
+				t.Fatalf("%s received a gradient", p.Name)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "std.safetensors")
+	if err := b.Save(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.SeisEnc.InScale.Value().Data[0]; got != float32(1/std) {
+		t.Errorf("1/σ after round trip %g, want %g", got, 1/std)
+	}
+	if got := r.SeisEnc.InMean.Value().Data[7]; got != mean[7] {
+		t.Errorf("μ[7] after round trip %g, want %g", got, mean[7])
+	}
+	for _, bad := range []struct {
+		mean []float32
+		std  float64
+	}{{mean, 0}, {mean, math.Inf(1)}, {mean[:3], 1}} {
+		if err := b.SetSeismicStandardization(bad.mean, bad.std); err == nil {
+			t.Errorf("SetSeismicStandardization(len %d, %g) accepted", len(bad.mean), bad.std)
+		}
+	}
+	if err := a.SetSeismicStandardization(mean, std); err == nil {
+		t.Error("SetSeismicStandardization on a plain branch accepted")
+	}
+}
