@@ -3,6 +3,7 @@ package wave
 import (
 	"context"
 	"runtime"
+	"sort"
 	"sync/atomic"
 )
 
@@ -230,6 +231,138 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			return one
 		}
 		zTop, zBot := c.hw, c.hw+c.nzp
+		hw := c.hw
+		// edges returns the rows of band b within hw of its ends.
+		edges := func(b band) [2][2]int {
+			return [2][2]int{{b.z0, min(b.z0+hw, b.z1)}, {max(b.z1-hw, b.z0+hw), b.z1}}
+		}
+		// Fused pairs of steps (one shot, C float32 kernels, no shifted
+		// images): phase A runs both steps in one pass over the band, the
+		// second step only on the rows that need no other band's rows
+		// (hw from either end), so it neither reads nor overwrites rows the
+		// other worker still needs; after the barrier, phase B runs the
+		// second step on the 2hw edge rows. Same values as single steps
+		// (the row functions are shared), same number of barriers.
+		fuse := S == 1 && canFuse[T]() && st[0].off == nil
+		var injIdx []int32
+		var injVal []T
+		var recOrder []int
+		if fuse {
+			rec := r.rec[list[0]]
+			recOrder = make([]int, len(rec))
+			for i := range recOrder {
+				recOrder[i] = i
+			}
+			sort.SliceStable(recOrder, func(a, b int) bool { return rec[recOrder[a]] < rec[recOrder[b]] })
+		}
+		record := func(n int, p []T, b band) {
+			if (n+1)%r.k == 0 {
+				ss, si := st[b.pos], list[b.pos]
+				j := (n+1)/r.k - 1
+				o := ss.d[j*s.nrec : (j+1)*s.nrec]
+				for i, ix := range r.rec[si] {
+					if inBand(ix, b) {
+						o[i] = p[ix]
+					}
+				}
+			}
+		}
+		// fwdPair runs forward steps n (even) and n+1, storing w^n, w^{n+1}
+		// in ws1, ws2 (nil: not stored); it reports whether to stop.
+		fwdPair := func(n int, ws1, ws2 []T, rec bool) bool {
+			ss, si := st[0], list[0]
+			tp := ss.tp
+			p0, p1 := ss.F[(n+1)%2], ss.F[n%2]
+			za, zb := tp.wRows(n+2, zTop, zBot)
+			b := part(mine, za, zb)[0]
+			a1, b1 := tp.wRows(n, b.z0, b.z1)
+			a2, b2 := tp.wRows(n+1, b.z0+hw, b.z1-hw)
+			src, sidx := r.src[si], -1
+			if inBand(src, b) {
+				sidx = src
+			}
+			fusedForward(c, p0, p1, a1, b1, ws1, sidx, r.bsrc[si]*r.f[n], a2, b2, ws2, tp.stream)
+			tp.clearAround(c, ws1, n, a1, b1, b.z0, b.z1)
+			tp.clearAround(c, ws2, n+1, a2, b2, b.z0+hw, b.z1-hw)
+			if rec {
+				record(n, p0, b)
+			}
+			if sync() {
+				return true
+			}
+			for _, e := range edges(b) {
+				if e[0] < e[1] {
+					tp.step(c, p1, p0, ws2, n+1, e[0], e[1])
+				}
+			}
+			if sidx >= 0 {
+				p1[src] += r.bsrc[si] * r.f[n+1]
+			}
+			if rec {
+				record(n+1, p1, b)
+			}
+			return sync()
+		}
+		// bwdPair runs backward steps n (even) and n−1 of the segment
+		// starting at m0, with paired imaging; it reports whether to stop.
+		bwdPair := func(n, m0 int) bool {
+			ss, si := st[0], list[0]
+			tp := ss.tp
+			m := n - 1
+			l0, l1 := ss.Lm[n%2], ss.Lm[(n+1)%2]
+			za, zb := tp.muRows(m, zTop, zBot)
+			b := part(mine, za, zb)[0]
+			a1, b1 := tp.muRows(n, b.z0, b.z1)
+			a2, b2 := tp.muRows(m, b.z0+hw, b.z1-hw)
+			ia, ib := tp.wRows(m, a2, b2)
+			var plain []T
+			if h0 >= 0 {
+				plain = ss.g[h0]
+			}
+			rec := r.rec[si]
+			injIdx, injVal = injIdx[:0], injVal[:0]
+			if n%r.k == 0 {
+				j := n/r.k - 1
+				rr := ss.d[j*s.nrec : (j+1)*s.nrec]
+				for _, i := range recOrder {
+					if ix := rec[i]; inBand(ix, b) {
+						injIdx = append(injIdx, int32(ix))
+						injVal = append(injVal, c.A[ix]*rr[i])
+					}
+				}
+			}
+			wa, wb := tp.ws[m-m0], tp.ws[m-1-m0]
+			fusedBackward(c, l0, l1, a1, b1, injIdx, injVal, a2, b2, wa, wb, plain, ia, ib)
+			src := r.src[si]
+			if inBand(src, b) {
+				ss.gb += float64(l0[src]) / float64(c.A[src]) * float64(r.f[n-1])
+			}
+			if sync() {
+				return true
+			}
+			for _, e := range edges(b) {
+				if e[0] < e[1] {
+					tp.adjStep(c, l1, l0, wb, wa, plain, m, e[0], e[1])
+				}
+			}
+			if m%r.k == 0 {
+				j := m/r.k - 1
+				rr := ss.d[j*s.nrec : (j+1)*s.nrec]
+				for i, ix := range rec {
+					if inBand(ix, b) {
+						val := c.A[ix] * rr[i]
+						l1[ix] += val
+						if plain != nil && tp.wHas(m-1, ix/stride) {
+							plain[ix] += val * wb[ix]
+						}
+					}
+				}
+			}
+			if inBand(src, b) {
+				ss.gb += float64(l1[src]) / float64(c.A[src]) * float64(r.f[m-1])
+			}
+			return sync()
+		}
 		// forward with tapes: p^n in F[n%2], p^{n−1} (then p^{n+1}) in F[(n+1)%2]
 		for n := 0; n < r.N; n++ {
 			if tp := st[0].tp; n%tp.L == 0 && n < tp.last {
@@ -242,6 +375,13 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 				if dyn && sync() { // the other worker's rows are overwritten below
 					return
 				}
+			}
+			if fuse && n%2 == 0 && n+1 < r.N {
+				if fwdPair(n, st[0].tp.wbuf(n), st[0].tp.wbuf(n+1), true) {
+					return
+				}
+				n++
+				continue
 			}
 			za, zb := st[0].tp.wRows(n+1, zTop, zBot)
 			for _, b := range part(mine, za, zb) {
@@ -290,6 +430,13 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 					return
 				}
 				for n := m0; n < m1; n++ {
+					if fuse && n+1 < m1 {
+						if fwdPair(n, tp0.ws[n-m0], tp0.ws[n+1-m0], false) {
+							return
+						}
+						n++
+						continue
+					}
 					za, zb := st[0].tp.wRows(n+1, zTop, zBot)
 					for _, b := range part(mine, za, zb) {
 						ss, si := st[b.pos], list[b.pos]
@@ -306,6 +453,13 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			}
 			// μ^n goes to Lm[n%2], μ^{n+1} is in Lm[(n+1)%2]
 			for n := m1; n > m0; n-- {
+				if fuse && deferImage(n) {
+					if bwdPair(n, m0) {
+						return
+					}
+					n--
+					continue
+				}
 				za, zb := st[0].tp.muRows(n, zTop, zBot)
 				for _, b := range part(mine, za, zb) {
 					ss, si := st[b.pos], list[b.pos]

@@ -44,8 +44,8 @@ func BenchmarkGradientVariants(b *testing.B) {
 		split  bool
 		fuse   bool
 	}
-	cfgs := []cfg{{512, 1, true, true, false, false}, {32, 1, false, true, false, false},
-		{512, 1, true, true, true, true}, {32, 1, false, true, true, true}}
+	cfgs := []cfg{{512, 1, true, true, false, false}, {512, 1, true, true, false, true},
+		{32, 1, false, true, false, false}, {32, 1, false, true, false, true}, {512, 1, true, true, true, true}}
 	for _, c := range cfgs {
 		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v-split%v-fuse%v", c.mb, c.grp, c.stream, c.cone, c.split, c.fuse), func(b *testing.B) {
 			groupShots, useCone, splitShots, useFuse = c.grp, c.cone, c.split, c.fuse
