@@ -271,7 +271,12 @@ static inline void img2_row(const wave_coef *c, float *o, const float *pc,
 // steps; every value is computed exactly as by the single-step kernels
 // (bit for bit), only the order of the rows changes. Rows of l0 outside
 // [a1, b1) must already hold μ^n (zero outside the cone).
+#ifndef BWD2_PF
 #define BWD2_PF 16
+#endif
+#ifndef BWD2_HINT
+#define BWD2_HINT _MM_HINT_T0
+#endif
 static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
                            float *l0, float *l1, int a1, int b1,
                            const int *idx, const float *val, int ninj,
@@ -299,8 +304,8 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 			const char *pa = (const char *)(wa + (ptrdiff_t)(y + BWD2_PF) * s);
 			const char *pb = (const char *)(wb + (ptrdiff_t)(y + BWD2_PF) * s);
 			for (int x = 0; x < (int)s * 4; x += 64) {
-				_mm_prefetch(pa + x, _MM_HINT_T0);
-				_mm_prefetch(pb + x, _MM_HINT_T0);
+				_mm_prefetch(pa + x, BWD2_HINT);
+				_mm_prefetch(pb + x, BWD2_HINT);
 			}
 		}
 		if (y >= a2 && y < b2) {
