@@ -7,12 +7,15 @@
 #
 # Environment (defaults reproduce the committed weights):
 #   PER_DATASET   maps per dataset from the TRAINING split of FlatVel-A and CurveVel-A (500)
-#   AE_STEPS      joint dual-autoencoder steps (800)
+#   AE_STEPS      joint dual-autoencoder steps (2400, configs/vqae-cpu.json)
 #   DIFF_STEPS    joint latent-diffusion steps (3000)
-#   ONEIN_STEPS   one-in-two-out autoencoder steps (600)
+#   ONEIN_CONFIG  one-in-two-out autoencoder config (configs/history/vqae-cpu-one-in-v1.json: the committed
+#                 model predates the session-2 preset changes; configs/vqae-cpu-one-in.json is the current one)
+#   ONEIN_STEPS   one-in-two-out autoencoder steps (400)
 #   ONEIN_DIFF_STEPS  latent diffusion on the one-in-two-out latents (denoising, refined inversion) (1500)
-#   PROXY_STEPS   FD-proxy network steps (600)
-#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (600, 1500); SEPARATE=0 skips them
+#   PROXY_STEPS   FD-proxy network steps (400)
+#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (2400, 3000: the joint model's lengths);
+#                 SEPARATE=0 skips them
 #   RUNS          run directory (runs/pretrain)
 #   LOCKED=1      the caller holds /tmp/genfwi-heavy.lock for the whole script
 #                 (flock /tmp/genfwi-heavy.lock env LOCKED=1 bash scripts/pretrain.sh)
@@ -20,13 +23,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PER_DATASET=${PER_DATASET:-500}
-AE_STEPS=${AE_STEPS:-800}
+AE_STEPS=${AE_STEPS:-2400}
 DIFF_STEPS=${DIFF_STEPS:-3000}
-ONEIN_STEPS=${ONEIN_STEPS:-600}
+ONEIN_CONFIG=${ONEIN_CONFIG:-configs/history/vqae-cpu-one-in-v1.json}
+ONEIN_STEPS=${ONEIN_STEPS:-400}
 ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-1500}
-PROXY_STEPS=${PROXY_STEPS:-600}
-SEP_AE_STEPS=${SEP_AE_STEPS:-600}
-SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-1500}
+PROXY_STEPS=${PROXY_STEPS:-400}
+SEP_AE_STEPS=${SEP_AE_STEPS:-2400}
+SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-3000}
 SEPARATE=${SEPARATE:-1}
 RUNS=${RUNS:-runs/pretrain}
 WEIGHTS=${WEIGHTS:-weights/wavediffusion-cpu}
@@ -59,7 +63,7 @@ stage() { # name, then the genfwi arguments
 stage vqae       train vqae      --config configs/vqae-cpu.json        --out "$RUNS/vqae"      --steps "$AE_STEPS" "${COMMON[@]}"
 stage diffusion  train diffusion --config configs/diffusion-cpu.json   --vqae "$RUNS/vqae"     --out "$RUNS/diffusion" --steps "$DIFF_STEPS" "${COMMON[@]}"
 stage fd-proxy   train fd-proxy  --out "$RUNS/fd-proxy" --steps "$PROXY_STEPS" --per-dataset "$PER_DATASET" --pairs "$RUNS/pairs.gfwd" --json
-stage vqae-one-in train vqae     --config configs/vqae-cpu-one-in.json --out "$RUNS/vqae-one-in" --steps "$ONEIN_STEPS" "${COMMON[@]}"
+stage vqae-one-in train vqae     --config "$ONEIN_CONFIG" --out "$RUNS/vqae-one-in" --steps "$ONEIN_STEPS" "${COMMON[@]}"
 stage diffusion-one-in train diffusion --config configs/diffusion-cpu.json --vqae "$RUNS/vqae-one-in" --out "$RUNS/diffusion-one-in" --steps "$ONEIN_DIFF_STEPS" "${COMMON[@]}"
 if [ "$SEPARATE" = 1 ]; then
   stage vqae-velocity train vqae --config configs/vqae-cpu-velocity.json --out "$RUNS/vqae-velocity" --steps "$SEP_AE_STEPS" "${COMMON[@]}"
