@@ -35,6 +35,8 @@ type CurveOptions struct {
 	Method string
 	Steps  int
 	Eta    float64
+	// ClipX0 clamps the sampler's x0-prediction (diffusion.SampleOptions).
+	ClipX0 float64
 	// X0 decodes the sampler's x0-prediction ẑ0(z_t) instead of z_t.
 	X0 bool
 	// Seed drives the sampler and the forward noise.
@@ -205,7 +207,7 @@ func ReverseCurve(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, code
 		return nil
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x67656e))
-	h, err := dm.Sample(ctx, n, diffusion.SampleOptions{Method: o.Method, Steps: o.Steps, Eta: o.Eta, RNG: rng}, cb)
+	h, err := dm.Sample(ctx, n, diffusion.SampleOptions{Method: o.Method, Steps: o.Steps, Eta: o.Eta, RNG: rng, ClipX0: o.ClipX0}, cb)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -230,6 +230,7 @@ type GenerateOptions struct {
 	Method string  // "ddpm" or "ddim"
 	Steps  int     // DDIM steps
 	Eta    float64 // DDIM η
+	ClipX0 float64 // clamp of the x0-prediction (diffusion.SampleOptions.ClipX0; 0 = off)
 	Seed   uint64
 }
 
@@ -238,7 +239,7 @@ type GenerateOptions struct {
 // (n×SeisLen), normalised. cb observes the reverse process (may be nil).
 func Generate(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, n int, o GenerateOptions, cb diffusion.StepFunc) (vel, seis []float32, err error) {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x67656e))
-	h, err := dm.Sample(ctx, n, diffusion.SampleOptions{Method: o.Method, Steps: o.Steps, Eta: o.Eta, RNG: rng}, cb)
+	h, err := dm.Sample(ctx, n, diffusion.SampleOptions{Method: o.Method, Steps: o.Steps, Eta: o.Eta, RNG: rng, ClipX0: o.ClipX0}, cb)
 	if err != nil {
 		return nil, nil, err
 	}

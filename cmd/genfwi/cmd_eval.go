@@ -23,6 +23,7 @@ type evalOptions struct {
 	Sampler     string
 	Steps       int
 	X0          bool
+	ClipX0      float64
 	Out         string
 	Seed        uint64
 	Workers     int
@@ -45,6 +46,7 @@ func init() {
 	fs.IntVar(&o.Points, "points", 11, "pde-deviation: noise levels recorded per process")
 	fs.StringVar(&o.Sampler, "sampler", "ddpm", "reverse process: ddpm or ddim")
 	fs.IntVar(&o.Steps, "steps", 50, "DDIM steps")
+	fs.Float64Var(&o.ClipX0, "clip-x0", 0, "clamp the sampler's x0-prediction to ±this many latent standard deviations (0 = off, LDM's default for latents)")
 	fs.BoolVar(&o.X0, "x0", false, "pde-deviation: along the reverse process decode the x0-prediction ẑ0(z_t) instead of z_t")
 	fs.StringVar(&o.Out, "out", "", "output directory (CSV, PNG, JSON) (required)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the sampler and the forward noise")
@@ -181,7 +183,10 @@ func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
 	if fl.Real, fl.Resize, err = wavediff.RealFloors(ctx, codec, vels, seis, o.Workers); err != nil {
 		return err
 	}
-	co := wavediff.CurveOptions{Points: o.Points, Method: o.Sampler, Steps: o.Steps, X0: o.X0, Seed: o.Seed, Workers: o.Workers}
+	if o.ClipX0 < 0 {
+		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
+	}
+	co := wavediff.CurveOptions{Points: o.Points, Method: o.Sampler, Steps: o.Steps, X0: o.X0, ClipX0: o.ClipX0, Seed: o.Seed, Workers: o.Workers}
 	bar := cli.NewProgress(env, 2*o.Points, "pde deviation")
 	co.OnPoint = func(p wavediff.CurvePoint) {
 		bar.Add(1)
@@ -222,6 +227,7 @@ func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
 		"n_real":                  real.N,
 		"sampler":                 o.Sampler,
 		"x0":                      o.X0,
+		"clip_x0":                 o.ClipX0,
 		"seconds":                 time.Since(t0).Seconds(),
 		"csv":                     filepath.Join(o.Out, "pde_deviation.csv"),
 		"png":                     filepath.Join(o.Out, "pde_deviation.png"),
@@ -257,7 +263,10 @@ func runEvalFD(ctx context.Context, env *cli.Env, o *evalOptions) error {
 		return err
 	}
 	rv, rs := wavediff.PairsFromFull(codec, vels, seis).ModelArrays()
-	gen := wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Seed: o.Seed}
+	if o.ClipX0 < 0 {
+		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
+	}
+	gen := wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, ClipX0: o.ClipX0, Seed: o.Seed}
 	type row struct {
 		Setup      string                  `json:"setup"`
 		FDVelocity float64                 `json:"fd_proxy_velocity"`

@@ -23,6 +23,7 @@ type sampleOptions struct {
 	Sampler string
 	Steps   int
 	Eta     float64
+	ClipX0  float64
 	Seed    uint64
 	Real    string
 	Gallery int
@@ -39,6 +40,7 @@ func init() {
 	fs.StringVar(&o.Sampler, "sampler", "ddim", "reverse process: ddpm (every timestep) or ddim")
 	fs.IntVar(&o.Steps, "steps", 50, "DDIM steps")
 	fs.Float64Var(&o.Eta, "eta", 0, "DDIM η (0 = deterministic)")
+	fs.Float64Var(&o.ClipX0, "clip-x0", 0, "clamp the sampler's x0-prediction to ±this many latent standard deviations (0 = off)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "sampling seed")
 	fs.StringVar(&o.Real, "real", "", "velocity file of real maps drawn beside the generated ones in the gallery (their seismic is simulated); default: none")
 	fs.IntVar(&o.Gallery, "gallery", 6, "pairs shown in the gallery")
@@ -114,6 +116,9 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	if err := checkSampler(o.Sampler, o.Steps); err != nil {
 		return err
 	}
+	if o.ClipX0 < 0 {
+		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
+	}
 	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
 	if err != nil {
 		return err
@@ -124,7 +129,7 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 		total = o.Steps
 	}
 	bar := cli.NewProgress(env, total, "sampling "+o.Sampler)
-	vel, seis, err := wavediff.Generate(ctx, dm, ae, o.N, wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, Seed: o.Seed},
+	vel, seis, err := wavediff.Generate(ctx, dm, ae, o.N, wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
 		func(diffusion.Step) error { bar.Add(1); return nil })
 	bar.Finish()
 	if err != nil {

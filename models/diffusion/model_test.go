@@ -437,3 +437,58 @@ func TestUNetParamGradCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestClipX0: with a bound above every |z0| the oracle samplers still return
+// x0 (the clamp is inactive); with a biased ε-predictor (oracle ε + 0.2,
+// whose ẑ0 overshoots by up to 0.2·√(1/ᾱ−1) ≈ 7.7) every x0-prediction the
+// callback sees and the DDIM sample stay within the bound, while without
+// the clamp they leave it.
+func TestClipX0(t *testing.T) {
+	m := tinyModel(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	x0 := tensor.Randn(rng, 0.5, 2, 4, 8, 8)
+	maxAbs := func(x *tensor.Tensor) float64 {
+		w := 0.0
+		for _, v := range x.Data {
+			w = math.Max(w, math.Abs(float64(v)))
+		}
+		return w
+	}
+	for _, method := range []string{"ddim", "ddpm"} {
+		o := SampleOptions{Method: method, Steps: 20, ClipX0: 10, RNG: rand.New(rand.NewPCG(8, 8))}
+		ts, _ := m.Timesteps(o, m.Sched.T-1)
+		got, err := m.reverseWith(context.Background(), oracle(m.Sched, x0), tensor.Randn(o.RNG, 1, x0.Shape...), ts, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := tensor.MaxAbsDiff(got, x0); d > 1e-4 {
+			t.Errorf("%s with an inactive clamp: sample differs from x0 by %g", method, d)
+		}
+	}
+	biased := func(z *tensor.Tensor, tt int) *tensor.Tensor {
+		e := oracle(m.Sched, x0)(z, tt)
+		for i := range e.Data {
+			e.Data[i] += 0.2
+		}
+		return e
+	}
+	const bound = 2.5
+	for _, clip := range []float64{0, bound} {
+		o := SampleOptions{Method: "ddim", Steps: 20, ClipX0: clip, RNG: rand.New(rand.NewPCG(9, 9))}
+		ts, _ := m.Timesteps(o, m.Sched.T-1)
+		worst := 0.0
+		got, err := m.reverseWith(context.Background(), biased, tensor.Randn(o.RNG, 1, x0.Shape...), ts, o, func(s Step) error {
+			worst = math.Max(worst, maxAbs(s.X0))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if clip > 0 && (worst > bound+1e-6 || maxAbs(got) > bound+1e-6) {
+			t.Errorf("clamped at %g: x0-predictions reach %g, sample %g", bound, worst, maxAbs(got))
+		}
+		if clip == 0 && worst <= bound {
+			t.Errorf("without the clamp the biased predictor stays within %g (max %g): the test does not exercise the clamp", bound, worst)
+		}
+	}
+}

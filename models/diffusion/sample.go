@@ -21,6 +21,15 @@ type SampleOptions struct {
 	Eta float64
 	// RNG draws the starting noise and the per-step noise. Required.
 	RNG *rand.Rand
+	// ClipX0, when > 0, clamps every element of the x0-prediction ẑ0 to
+	// [−ClipX0, ClipX0] in the scaled latent space (unit variance) before
+	// it is used: LDM's clip_denoised (which clamps to [−1, 1], the pixel
+	// range) with a bound suited to latents; DDIM then re-derives ε̂ from
+	// the clamped ẑ0, as diffusers does when thresholding. An imperfect
+	// ε-predictor at high noise is amplified by √(1/ᾱ_t − 1) (38 at
+	// t = 999) in ẑ0; the clamp keeps the chain within the data's range.
+	// 0 = off (the default, what LDM does for latents).
+	ClipX0 float64
 }
 
 // Step describes one reverse step, passed to a StepFunc. All tensors are in
@@ -173,6 +182,13 @@ func (m *Model) reverseWith(ctx context.Context, epsFn EpsFunc, z *tensor.Tensor
 			tt[j] = t
 		}
 		s.PredictX0(x0, z, e, tt)
+		if o.ClipX0 > 0 && clampTensor(x0, float32(o.ClipX0)) && ddim {
+			// ε̂ consistent with the clamped ẑ0: z_t = √ᾱ ẑ0 + √(1−ᾱ) ε̂.
+			sa, sb := float32(s.SqrtAlphasCumprod[t]), float32(s.SqrtOneMinusAlphasCumprod[t])
+			for j := range e.Data {
+				e.Data[j] = (z.Data[j] - sa*x0.Data[j]) / sb
+			}
+		}
 		if ddim {
 			at := s.AlphasCumprod[t]
 			ap := 1.0 // final step lands on the clean latent (see doc.go)
@@ -211,4 +227,18 @@ func (m *Model) reverseWith(ctx context.Context, epsFn EpsFunc, z *tensor.Tensor
 		z, next = next, z
 	}
 	return scaled(z, 1/m.ScaleFactor), nil
+}
+
+// clampTensor clamps every element of x to [−c, c] in place and reports
+// whether any changed.
+func clampTensor(x *tensor.Tensor, c float32) bool {
+	changed := false
+	for i, v := range x.Data {
+		if v > c {
+			x.Data[i], changed = c, true
+		} else if v < -c {
+			x.Data[i], changed = -c, true
+		}
+	}
+	return changed
 }
