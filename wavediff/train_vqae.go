@@ -294,7 +294,13 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 	if mode.HasVelocityEncoder() {
 		vIn = constOrNil(tp, v)
 	}
-	sh, vh := m.Decode(tp, m.Encode(tp, sIn, vIn))
+	h := m.Encode(tp, sIn, vIn)
+	var sh, vh *autograd.Var
+	if m.SkipQuant { // VQ warm-up: the codebook is not initialised yet
+		sh, vh = m.DecodeQuantized(tp, h)
+	} else {
+		sh, vh = m.Decode(tp, h)
+	}
 	var panels []figures.Panel
 	for j := range idx {
 		var ts, tv, rs, rv []float32
