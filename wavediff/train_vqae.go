@@ -222,28 +222,34 @@ func initCodebookFromData(m *vqae.Model, pairs *Pairs, batch int) {
 	for i := range idx {
 		idx[i] = i * pairs.N / n
 	}
-	mode := m.Cfg.Mode
-	if mode == "" {
-		mode = vqae.Joint
-	}
-	vel := tensor.New(n, 1, VelH, VelW)
-	seis := tensor.New(n, Shots, SeisT, SeisR)
-	s, v := vqaeInputs(mode, pairs, idx, vel, seis)
-	tp := autograd.NewTape()
-	tp.NoGrad = true
-	var sIn, vIn *autograd.Var
-	if mode.HasSeismicEncoder() {
-		sIn = constOrNil(tp, s)
-	}
-	if mode.HasVelocityEncoder() {
-		vIn = constOrNil(tp, v)
-	}
-	h := m.Encode(tp, sIn, vIn)
+	_, h, _, _ := encodeNoGrad(m, pairs, idx)
 	all := make([]int, m.Cfg.NEmbed)
 	for k := range all {
 		all[k] = k
 	}
 	m.Quant.ReinitCodes(all, h.Value, m.RNG, nil)
+}
+
+// encodeNoGrad encodes pairs idx with the encoders the model's mode has, on
+// a new no-grad tape, and returns the tape, the pre-quantisation latent and
+// the batch it read (seismic and velocity at model resolution; nil for a
+// modality the mode does not use).
+func encodeNoGrad(m *vqae.Model, pairs *Pairs, idx []int) (tp *autograd.Tape, h *autograd.Var, seis, vel *tensor.Tensor) {
+	mode := m.Cfg.Mode
+	if mode == "" {
+		mode = vqae.Joint
+	}
+	seis, vel = vqaeInputs(mode, pairs, idx, tensor.New(len(idx), 1, VelH, VelW), tensor.New(len(idx), Shots, SeisT, SeisR))
+	tp = autograd.NewTape()
+	tp.NoGrad = true
+	var sIn, vIn *autograd.Var
+	if mode.HasSeismicEncoder() {
+		sIn = constOrNil(tp, seis)
+	}
+	if mode.HasVelocityEncoder() {
+		vIn = constOrNil(tp, vel)
+	}
+	return tp, m.Encode(tp, sIn, vIn), seis, vel
 }
 
 // pixelStats returns the per-pixel mean of n samples of length l read by
@@ -278,23 +284,7 @@ func pixelStats(n, l int, get func(dst []float32, i int)) (mean []float32, std f
 // reconstructed velocity and middle-shot gather (in the OpenFWI layout),
 // for the modalities the model decodes.
 func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) error {
-	mode := m.Cfg.Mode
-	if mode == "" {
-		mode = vqae.Joint
-	}
-	vel := tensor.New(len(idx), 1, VelH, VelW)
-	seis := tensor.New(len(idx), Shots, SeisT, SeisR)
-	s, v := vqaeInputs(mode, pairs, idx, vel, seis)
-	tp := autograd.NewTape()
-	tp.NoGrad = true
-	var sIn, vIn *autograd.Var
-	if mode.HasSeismicEncoder() {
-		sIn = constOrNil(tp, s)
-	}
-	if mode.HasVelocityEncoder() {
-		vIn = constOrNil(tp, v)
-	}
-	h := m.Encode(tp, sIn, vIn)
+	tp, h, seis, vel := encodeNoGrad(m, pairs, idx)
 	var sh, vh *autograd.Var
 	if m.SkipQuant { // VQ warm-up: the codebook is not initialised yet
 		sh, vh = m.DecodeQuantized(tp, h)
@@ -316,6 +306,10 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 	cols := 4
 	if sh == nil || vh == nil {
 		cols = 2
+	}
+	mode := m.Cfg.Mode
+	if mode == "" {
+		mode = vqae.Joint
 	}
 	return figures.Grid(path, "autoencoder reconstructions ("+string(mode)+")", panels, cols)
 }
