@@ -81,10 +81,12 @@ func TestUNetShapesAndZeroInit(t *testing.T) {
 	}
 }
 
-// TestUNetGradCheck checks the UNet's input gradient with central
-// differences on a tiny configuration after perturbing the zero-initialised
-// convolutions (otherwise the output ignores the input).
-func TestUNetGradCheck(t *testing.T) {
+// perturbedTinyUNet is a complete 2-channel UNet on 4×4 latents whose
+// weights are all perturbed by N(0, 0.05²) draws from rng: the
+// zero-initialised output convolutions would otherwise hide the gradients
+// of everything before them.
+func perturbedTinyUNet(t *testing.T, rng *rand.Rand) *Model {
+	t.Helper()
 	c := tinyConfig()
 	c.UNet.ImageSize, c.UNet.InChannels, c.UNet.OutChannels = 4, 2, 2
 	c.UNet.ModelChannels = 8
@@ -92,12 +94,20 @@ func TestUNetGradCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(9, 9))
 	for i := range m.Arena.Data {
 		m.Arena.Data[i] += float32(0.05 * rng.NormFloat64())
 	}
+	return m
+}
+
+// TestUNetGradCheck checks the UNet's input gradient with central
+// differences on a tiny configuration after perturbing the zero-initialised
+// convolutions (otherwise the output ignores the input).
+func TestUNetGradCheck(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	m := perturbedTinyUNet(t, rng)
 	x := tensor.Randn(rng, 1, 1, 2, 4, 4)
-	err = autograd.GradCheck(func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
+	err := autograd.GradCheck(func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
 		return m.UNet.Forward(tp, in[0], []int{250})
 	}, []*tensor.Tensor{x}, autograd.GradCheckOpts{Eps: 1e-2, RTol: 5e-2, ATol: 5e-3})
 	if err != nil {
@@ -326,19 +336,8 @@ func TestCheckpointRoundTrip(t *testing.T) {
 // so that a test can check that the comparison rejects a wrong gradient.
 func unetParamDirectional(t *testing.T, wrong int, scale float32) (names []string, ad, fd []float64) {
 	t.Helper()
-	c := tinyConfig()
-	c.UNet.ImageSize, c.UNet.InChannels, c.UNet.OutChannels = 4, 2, 2
-	c.UNet.ModelChannels = 8
-	m, err := New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(21, 21))
-	// Perturb every weight: the zero-initialised output convolutions would
-	// otherwise hide the gradients of everything before them.
-	for i := range m.Arena.Data {
-		m.Arena.Data[i] += float32(0.05 * rng.NormFloat64())
-	}
+	m := perturbedTinyUNet(t, rng)
 	x := tensor.Randn(rng, 1, 2, 2, 4, 4)
 	ts := []int{37, 811}
 	tp := autograd.NewTape()
