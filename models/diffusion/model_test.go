@@ -491,3 +491,64 @@ func TestClipX0(t *testing.T) {
 		}
 	}
 }
+
+// TestEpsSkip checks the skip parametrisation: a fresh model (zero-initialised
+// output convolution) predicts exactly √(1−ᾱ_t)·z with EpsSkip and 0
+// without; its loss on Gaussian latents at t = 999 is then that of the
+// Gaussian-optimal predictor (E|ᾱ ε − √(ᾱ(1−ᾱ)) z0| ≈ 0.026·0.8) instead of
+// E|ε| ≈ 0.8; and with perturbed weights the prediction is the plain UNet's
+// plus the skip term.
+func TestEpsSkip(t *testing.T) {
+	c := tinyConfig()
+	c.EpsSkip = true
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	z := tensor.Randn(rng, 1, 2, 4, 8, 8)
+	tp := autograd.NewTape()
+	for _, ti := range []int{0, 500, 999} {
+		got := m.PredictEps(tp, z, ti)
+		sk := float32(m.Sched.SqrtOneMinusAlphasCumprod[ti])
+		for j, v := range got.Data {
+			if v != sk*z.Data[j] {
+				t.Fatalf("t=%d: fresh EpsSkip prediction[%d] = %g, want √(1−ᾱ)·z = %g", ti, j, v, sk*z.Data[j])
+			}
+		}
+	}
+	plain := tinyModel(t)
+	if got := plain.PredictEps(tp, z, 999); tensor.MaxAbsDiff(got, tensor.New(got.Shape...)) != 0 {
+		t.Fatal("fresh plain model does not predict 0")
+	}
+
+	h := tensor.Randn(rng, 1, 8, 4, 8, 8)
+	ts := []int{999, 999, 999, 999, 999, 999, 999, 999}
+	eps := tensor.Randn(rng, 1, h.Shape...)
+	lSkip, _ := m.LossAt(autograd.NewTape(), h, ts, eps)
+	lPlain, _ := plain.LossAt(autograd.NewTape(), h, ts, eps)
+	if l := float64(lSkip.Item()); l > 0.03 {
+		t.Errorf("t=999 loss with EpsSkip %.4f, want the Gaussian-optimal ≈ 0.02", l)
+	}
+	if l := float64(lPlain.Item()); l < 0.7 || l > 0.9 {
+		t.Errorf("t=999 loss without EpsSkip %.4f, want E|ε| ≈ 0.8", l)
+	}
+
+	// Perturbed weights: the skip model predicts the plain model's output
+	// plus the skip term.
+	prng := rand.New(rand.NewPCG(9, 9))
+	for i := range plain.Arena.Data {
+		plain.Arena.Data[i] += float32(0.05 * prng.NormFloat64())
+	}
+	copy(m.Arena.Data, plain.Arena.Data)
+	a, b := plain.PredictEps(tp, z, 300), m.PredictEps(tp, z, 300)
+	sk := float32(m.Sched.SqrtOneMinusAlphasCumprod[300])
+	if tensor.MaxAbsDiff(a, tensor.New(a.Shape...)) == 0 {
+		t.Fatal("perturbed plain model still predicts 0")
+	}
+	for j := range a.Data {
+		if d := math.Abs(float64(b.Data[j] - a.Data[j] - sk*z.Data[j])); d > 1e-6 {
+			t.Fatalf("perturbed: skip prediction − plain prediction − √(1−ᾱ)z = %g at %d", d, j)
+		}
+	}
+}
