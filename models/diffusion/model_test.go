@@ -328,13 +328,10 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 }
 
-// unetParamDirectional returns, for every parameter tensor of the tiny UNet,
-// the reverse-mode directional derivative ⟨∂J/∂θ_p, d_p⟩ and its central
-// difference (J(θ+εd_p) − J(θ−εd_p))/2ε, for J = Σ r·UNet(x, t) with a fixed
-// random cotangent r and a random direction d_p confined to parameter p.
-// scale multiplies the reverse-mode gradient of parameter wrong (−1: none),
-// so that a test can check that the comparison rejects a wrong gradient.
-func unetParamDirectional(t *testing.T, wrong int, scale float32) (names []string, ad, fd []float64) {
+// unetParamDirectional runs nn.ParamDirectional on every parameter tensor
+// of the perturbed tiny UNet for J = Σ r·UNet(x, t) with a fixed random
+// cotangent r.
+func unetParamDirectional(t *testing.T) []nn.Directional {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(21, 21))
 	m := perturbedTinyUNet(t, rng)
@@ -345,7 +342,6 @@ func unetParamDirectional(t *testing.T, wrong int, scale float32) (names []strin
 	r := tensor.Randn(rng, 1, out.Value.Shape...)
 	m.Arena.ZeroGrad()
 	autograd.BackwardWith(out, r)
-	grad := append([]float32(nil), m.Arena.Grad...)
 	J := func() float64 {
 		tp := autograd.NewTape()
 		o := m.UNet.Forward(tp, tp.Input(x), ts)
@@ -355,42 +351,7 @@ func unetParamDirectional(t *testing.T, wrong int, scale float32) (names []strin
 		}
 		return s
 	}
-	const eps = 1e-2
-	for pi, p := range m.Arena.Params {
-		off, n := m.Arena.Offsets[pi], p.Value().Numel()
-		// A unit direction: the step ε·d then stays small next to the
-		// weights even for the largest tensors (truncation error).
-		d := make([]float32, n)
-		norm := 0.0
-		for i := range d {
-			d[i] = float32(rng.NormFloat64())
-			norm += float64(d[i]) * float64(d[i])
-		}
-		a := 0.0
-		for i := range d {
-			d[i] /= float32(math.Sqrt(norm))
-			g := grad[off+i]
-			if pi == wrong {
-				g *= scale
-			}
-			a += float64(g) * float64(d[i])
-		}
-		w := m.Arena.Data[off : off+n]
-		orig := append([]float32(nil), w...)
-		for i := range w {
-			w[i] = orig[i] + eps*d[i]
-		}
-		jp := J()
-		for i := range w {
-			w[i] = orig[i] - eps*d[i]
-		}
-		jm := J()
-		copy(w, orig)
-		names = append(names, p.Name)
-		ad = append(ad, a)
-		fd = append(fd, (jp-jm)/(2*eps))
-	}
-	return names, ad, fd
+	return nn.ParamDirectional(m.Arena.Params, J, 1e-2, rng)
 }
 
 // TestUNetParamGradCheck checks the gradient of every parameter tensor of a
@@ -399,42 +360,25 @@ func unetParamDirectional(t *testing.T, wrong int, scale float32) (names []strin
 // differences along a random direction per tensor. TestUNetGradCheck covers
 // the input gradient; this one would catch a parameter that receives no
 // gradient or a wrong one (which per-op checks cannot see when a layer is
-// wired wrongly). A deliberately scaled gradient must be rejected.
+// wired wrongly). A gradient 10 % off must be rejected.
 func TestUNetParamGradCheck(t *testing.T) {
-	mismatch := func(a, f float64) bool { return math.Abs(a-f) > 2e-3+3e-2*math.Max(math.Abs(a), math.Abs(f)) }
-	names, ad, fd := unetParamDirectional(t, -1, 1)
-	if len(names) < 40 {
-		t.Fatalf("only %d parameter tensors: the tiny UNet lost its blocks", len(names))
+	ds := unetParamDirectional(t)
+	if len(ds) < 40 {
+		t.Fatalf("only %d parameter tensors: the tiny UNet lost its blocks", len(ds))
 	}
-	bad := 0
-	for i := range names {
-		if mismatch(ad[i], fd[i]) {
-			bad++
-			t.Errorf("%s: reverse mode %.6g, central difference %.6g", names[i], ad[i], fd[i])
-		}
-		if ad[i] == 0 {
-			t.Errorf("%s: zero directional derivative (parameter unused?)", names[i])
+	for _, d := range ds {
+		if d.Reverse == 0 {
+			t.Errorf("%s: zero directional derivative (parameter unused?)", d.Name)
 		}
 	}
-	t.Logf("%d parameter tensors checked, %d mismatches", len(names), bad)
-	// The same comparison must fail when one gradient is 10 % off: try the
-	// first, a middle and the last tensor whose derivative is well above
-	// the absolute tolerance.
-	var big []int
-	for i := range fd {
-		if math.Abs(fd[i]) > 0.1 {
-			big = append(big, i)
-		}
+	bad, err := nn.CheckDirectional(ds, 2e-3, 3e-2)
+	for _, d := range bad {
+		t.Errorf("%s: reverse mode %.6g, central difference %.6g", d.Name, d.Reverse, d.Central)
 	}
-	if len(big) < 3 {
-		t.Fatalf("only %d tensors with |∂J/∂θ·d| > 0.1", len(big))
+	if err != nil {
+		t.Error(err)
 	}
-	for _, k := range []int{big[0], big[len(big)/2], big[len(big)-1]} {
-		_, ad, fd := unetParamDirectional(t, k, 1.1)
-		if !mismatch(ad[k], fd[k]) {
-			t.Errorf("a 10 %% error in the gradient of %s went unnoticed (%.6g vs %.6g)", names[k], ad[k], fd[k])
-		}
-	}
+	t.Logf("%d parameter tensors checked, %d mismatches", len(ds), len(bad))
 }
 
 // TestClipX0: with a bound above every |z0| the oracle samplers still return
