@@ -100,6 +100,7 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 	if mode == "" {
 		mode = vqae.Joint
 	}
+	noisy := newInputNoise(pairs.Codec, tc.BatchSize)
 	// Fixed pairs for the periodic reconstruction figures.
 	show := []int{0, pairs.N / 3, 2 * pairs.N / 3, pairs.N - 1}
 	job := &trainJob{
@@ -120,7 +121,11 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 				initCodebookFromData(m, pairs, tc.BatchSize)
 			}
 			s, v := vqaeInputs(mode, pairs, idx, vel, seis)
-			loss, parts := m.Loss(tp, constOrNil(tp, s), constOrNil(tp, v))
+			sIn := s
+			if tc.InputNoise > 0 && s != nil && mode.HasSeismicEncoder() {
+				sIn = noisy.add(s, tc.InputNoise, m.RNG)
+			}
+			loss, parts := m.LossWithInput(tp, constOrNil(tp, sIn), constOrNil(tp, s), constOrNil(tp, v))
 			autograd.Backward(loss)
 			stats.Observe(parts.Indices)
 			if !m.SkipQuant && tc.DeadCodeEvery > 0 && (step+1)%tc.DeadCodeEvery == 0 {
@@ -178,6 +183,41 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 		return nil, err
 	}
 	return sum, nil
+}
+
+// inputNoise makes the noisy encoder inputs of TrainConfig.InputNoise.
+type inputNoise struct {
+	codec Codec
+	out   *tensor.Tensor
+	full  []float32 // one shot gather set at OpenFWI resolution
+	small []float32 // the same resized to model resolution
+}
+
+func newInputNoise(codec Codec, batch int) *inputNoise {
+	return &inputNoise{codec: codec, out: tensor.New(batch, Shots, SeisT, SeisR),
+		full: make([]float32, FullSeis), small: make([]float32, SeisLen)}
+}
+
+// add returns s (n normalised model-resolution samples) plus, per sample,
+// Gaussian noise of standard deviation σ ~ U[0, maxSigma] drawn at the
+// OpenFWI resolution and resized as the data are (the resize is linear, so
+// this equals resizing noisy full-resolution data, as Invert does). The
+// result lives in a buffer reused by the next call.
+func (z *inputNoise) add(s *tensor.Tensor, maxSigma float64, rng *rand.Rand) *tensor.Tensor {
+	n := s.Shape[0]
+	out := &tensor.Tensor{Data: z.out.Data[:len(s.Data)], Shape: s.Shape}
+	for i := 0; i < n; i++ {
+		sigma := maxSigma * rng.Float64()
+		for k := range z.full {
+			z.full[k] = float32(sigma * rng.NormFloat64())
+		}
+		z.codec.SeismicNormToModel(z.small, z.full)
+		src, dst := s.Data[i*SeisLen:(i+1)*SeisLen], out.Data[i*SeisLen:(i+1)*SeisLen]
+		for k := range dst {
+			dst[k] = src[k] + z.small[k]
+		}
+	}
+	return out
 }
 
 // initOutputBiases prepares the branches that start from the training

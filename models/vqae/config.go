@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 )
@@ -208,6 +209,15 @@ type TrainConfig struct {
 	// decoder has learnt anything (measured: perplexity 822 → 2.7 in ten
 	// steps on 16 pairs); the plain autoencoder warm-up avoids that. 0 = off.
 	VQWarmup int `json:"vq_warmup,omitempty"`
+	// InputNoise, when > 0, trains a denoising autoencoder: every sample's
+	// seismic encoder input gets Gaussian noise with a standard deviation
+	// drawn uniformly from [0, InputNoise] in OpenFWI's normalised units,
+	// added at the OpenFWI resolution and resized with the data (so it
+	// means what "genfwi invert --noise" means), while the decoders still
+	// reconstruct the clean pair. For inversion of noisy data: a
+	// standardised encoder multiplies input noise by 1/σ_data (≈ 11 for
+	// the cpu seismic branch) and is otherwise never shown any.
+	InputNoise float64 `json:"input_noise,omitempty"`
 }
 
 // Config describes a VQ autoencoder (any Mode). It is stored as JSON in
@@ -282,6 +292,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Train.VQWarmup < 0 || c.Train.VQWarmup > 0 && c.mode() == Aligned {
 		return fmt.Errorf("vqae config: train.vq_warmup must be ≥ 0 and is not supported by the aligned mode, got %d (mode %s)", c.Train.VQWarmup, c.mode())
+	}
+	if in := c.Train.InputNoise; in < 0 || math.IsNaN(in) || in > 0 && !c.mode().HasSeismicEncoder() {
+		return fmt.Errorf("vqae config: train.input_noise must be ≥ 0 and needs a seismic encoder, got %g (mode %s)", in, c.mode())
 	}
 	if ci := c.Train.CodebookInit; ci != "" && ci != "data" {
 		return fmt.Errorf("vqae config: train.codebook_init must be \"\" or \"data\", got %q", ci)

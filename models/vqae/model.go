@@ -226,6 +226,13 @@ type LossParts struct {
 // target is its own input; in OneInTwoOut mode vel is only a target. Inputs
 // required by the mode's encoders and decoders must be non-nil.
 func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var, LossParts) {
+	return m.LossWithInput(tp, seis, seis, vel)
+}
+
+// LossWithInput is Loss with a separate seismic encoder input seisIn (for
+// instance seis plus noise, a denoising autoencoder); seis stays the
+// reconstruction target. Loss(tp, s, v) = LossWithInput(tp, s, s, v).
+func (m *Model) LossWithInput(tp *autograd.Tape, seisIn, seis, vel *autograd.Var) (*autograd.Var, LossParts) {
 	c := &m.Cfg
 	ws, wv := or(c.SeisWeight, 1), or(c.VelWeight, 1)
 	var p LossParts
@@ -267,7 +274,7 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 	}
 	var total *autograd.Var
 	if c.Mode != Aligned {
-		encS, encV := seis, vel
+		encS, encV := seisIn, vel
 		if c.Mode == OneInTwoOut {
 			encV = nil
 		}
@@ -285,7 +292,7 @@ func (m *Model) Loss(tp *autograd.Tape, seis, vel *autograd.Var) (*autograd.Var,
 		if m.SkipQuant {
 			panic("vqae: Loss: SkipQuant is not supported by the aligned mode")
 		}
-		hs, hv, _ := m.encodeParts(seis, vel)
+		hs, hv, _ := m.encodeParts(seisIn, vel)
 		qs, qv := m.Quant.Quantize(hs), m.Quant.Quantize(hv)
 		fc := m.fc()
 		ls, l1s, l2s := rec(m.SeisDec.forward(fc, m.SeisPostQuant.Forward(qs.Zq)), seis, ws)

@@ -349,6 +349,8 @@ func TestConfigValidation(t *testing.T) {
 		func(c *Config) { c.Seismic.Resolution = [2]int{18, 8} },
 		func(c *Config) { c.Velocity.NormGroups = 3 },
 		func(c *Config) { c.Velocity.Down = [][2]int{{1, 1}} }, // latent 8×8 ≠ seismic 4×4
+		func(c *Config) { c.Train.InputNoise = -0.1 },
+		func(c *Config) { c.Mode, c.Seismic, c.Train.InputNoise = VelocityOnly, nil, 0.1 },
 	}
 	for i, f := range bad {
 		c := tinyConfig(Joint)
@@ -553,5 +555,44 @@ func TestStandardize(t *testing.T) {
 	}
 	if err := a.SetSeismicStandardization(mean, std); err == nil {
 		t.Error("SetSeismicStandardization on a plain branch accepted")
+	}
+}
+
+// TestLossWithInput: with the encoder input equal to the target it is Loss
+// exactly (every mode with a seismic encoder); with a different encoder
+// input, the reconstruction target is still seis: the loss differs from both
+// Loss(seis) and Loss(input).
+func TestLossWithInput(t *testing.T) {
+	seisT, velT := tinyBatch()
+	other := seisT.Clone()
+	for i := range other.Data {
+		other.Data[i] += 0.3 * float32(math.Sin(float64(i)))
+	}
+	for _, mode := range []Mode{Joint, OneInTwoOut, SeismicOnly, Aligned} {
+		m, err := New(tinyConfig(mode))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vel *tensor.Tensor
+		if mode != SeismicOnly {
+			vel = velT
+		}
+		tp := autograd.NewTape()
+		v := func() *autograd.Var {
+			if vel == nil {
+				return nil
+			}
+			return tp.Const(vel)
+		}
+		la, _ := m.Loss(tp, tp.Const(seisT), v())
+		lb, _ := m.LossWithInput(tp, tp.Const(seisT), tp.Const(seisT), v())
+		if la.Item() != lb.Item() {
+			t.Errorf("%s: LossWithInput(s, s) = %g, Loss(s) = %g", mode, lb.Item(), la.Item())
+		}
+		ln, _ := m.LossWithInput(tp, tp.Const(other), tp.Const(seisT), v())
+		lo, _ := m.Loss(tp, tp.Const(other), v())
+		if ln.Item() == la.Item() || ln.Item() == lo.Item() {
+			t.Errorf("%s: a different encoder input gave loss %g (Loss(s) %g, Loss(input) %g)", mode, ln.Item(), la.Item(), lo.Item())
+		}
 	}
 }
