@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"genfwi/models/diffusion"
+	"genfwi/models/vqae"
 	"genfwi/openfwi"
 )
 
@@ -251,5 +253,57 @@ func TestPairsTrainOnlyAndCache(t *testing.T) {
 	// Keys depend on the maps.
 	if PairsKey(c, "test", maps[FullVel:]) == p.Key {
 		t.Fatal("key ignores the maps")
+	}
+}
+
+// TestEpsErrorGaussianModel: a fresh eps_skip model predicts exactly the
+// Gaussian-optimal √(1−ᾱ_t)·z_t, so EpsError must report Model = Gaussian
+// at every timestep (up to float32 rounding), X0 = Model·√(1/ᾱ−1), and a
+// fresh plain model (ε̂ = 0) must score E|ε| ≈ 0.8.
+func TestEpsErrorGaussianModel(t *testing.T) {
+	ctx := context.Background()
+	pairs := synthPairs(6, 3, 0)
+	cfg := tinyVQAE(vqae.Joint)
+	ae, err := vqae.New(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := tinyDiffusion()
+	dc.EpsSkip = true
+	dm, err := diffusion.New(*dc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := EncodeLatents(ctx, ae, pairs)
+	dm.ScaleFactor = diffusion.ScaleFactorFor(h)
+	ts := EpsErrorTimesteps(dm.Sched.T, 4)
+	if len(ts) != 4 || ts[0] != dm.Sched.T-1 || ts[3] != 0 {
+		t.Fatalf("timesteps %v", ts)
+	}
+	ps, err := EpsError(ctx, dm, ae, pairs, ts, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if math.Abs(p.Model-p.Gaussian) > 1e-5*p.Gaussian+1e-7 {
+			t.Errorf("t=%d: fresh eps_skip model %.7f, Gaussian %.7f", p.T, p.Model, p.Gaussian)
+		}
+		a, b := dm.Sched.SqrtAlphasCumprod[p.T], dm.Sched.SqrtOneMinusAlphasCumprod[p.T]
+		if math.Abs(p.X0-p.Model*b/a) > 1e-12 {
+			t.Errorf("t=%d: X0 %g, want %g", p.T, p.X0, p.Model*b/a)
+		}
+	}
+	dc.EpsSkip = false
+	plain, _ := diffusion.New(*dc)
+	plain.ScaleFactor = dm.ScaleFactor
+	ps, err = EpsError(ctx, plain, ae, pairs, ts[:1], 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := ps[0].Model; m < 0.7 || m > 0.9 {
+		t.Errorf("fresh plain model: ε error %.3f, want E|ε| ≈ 0.8", m)
+	}
+	if _, err := EpsError(ctx, dm, ae, pairs, []int{dm.Sched.T}, 1); err == nil {
+		t.Error("a timestep ≥ T was accepted")
 	}
 }

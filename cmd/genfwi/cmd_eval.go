@@ -57,7 +57,7 @@ func init() {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 	register(&cli.Command{
 		Name:      "eval",
-		UsageLine: "eval pde-deviation|fd-proxy|report --model DIR --out DIR [flags]",
+		UsageLine: "eval pde-deviation|eps-error|fd-proxy|report --model DIR --out DIR [flags]",
 		Short:     "evaluate WaveDiffusion: PDE deviation along the diffusion, FD-proxy joint vs separate",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
 they are to real ones.
@@ -80,17 +80,25 @@ they are to real ones.
       (if given) separately trained single-modality models, with the PDE
       deviation of both kinds of pairs (Table 4 style). Writes fd_proxy.json
       and fd_proxy.md.
+  genfwi eval eps-error --model runs/diff --out DIR [--points 11]
+      The ε-prediction error (the training loss, L1) at --points timesteps on
+      the latents of the real pairs, next to the Gaussian-optimal predictor
+      √(1−ᾱ_t)·z_t and the error it causes in the x0-prediction. A model
+      above the Gaussian line near t = T has not learnt the high-noise
+      regime, and its samples drift (docs/wavediffusion.md). Writes
+      eps_error.csv, eps_error.png and eps_error.json.
   genfwi eval report --dir demo-out [--weights DIR] [--mode pretrained|short]
       Writes DIR/REPORT.md from the JSON results scripts/demo.sh leaves in DIR.
 
 Examples:
   genfwi eval pde-deviation --model runs/diff --out out/pde --json
+  genfwi eval eps-error --model runs/diff --out out/eps --json
   genfwi eval fd-proxy --proxy runs/fd-proxy --model runs/diff --separate-velocity runs/diff-vel --separate-seismic runs/diff-seis --out out/fd
 ` + cli.ExitStatus,
 		Flag: fs,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) == 0 {
-				return cli.Usagef("eval needs a subcommand: pde-deviation or fd-proxy")
+				return cli.Usagef("eval needs a subcommand: pde-deviation, eps-error, fd-proxy or report")
 			}
 			sub := args[0]
 			if sub == "report" {
@@ -118,6 +126,11 @@ Examples:
 					return cli.Usagef("--points must be >= 2, got %d", o.Points)
 				}
 				return runEvalPDE(ctx, env, o)
+			case "eps-error":
+				if o.Points < 2 {
+					return cli.Usagef("--points must be >= 2, got %d", o.Points)
+				}
+				return runEvalEps(ctx, env, o)
 			case "fd-proxy":
 				if o.Proxy == "" {
 					return cli.Usagef("eval fd-proxy needs --proxy (train one with \"genfwi train fd-proxy\")")
@@ -127,7 +140,7 @@ Examples:
 				}
 				return runEvalFD(ctx, env, o)
 			}
-			return cli.Usagef("unknown eval subcommand %q (want pde-deviation or fd-proxy)", sub)
+			return cli.Usagef("unknown eval subcommand %q (want pde-deviation, eps-error, fd-proxy or report)", sub)
 		},
 	})
 }
@@ -241,6 +254,51 @@ func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
 	fmt.Fprintf(env.Stdout, "reverse: mean MSE_norm %.4g at t=T → %.4g at t=0 (×%.1f, %.0f%% of steps non-increasing)\n", first, last, first/last, 100*monotoneFraction(rev, false))
 	fmt.Fprintf(env.Stdout, "forward: %.4g at t=0 → %.4g at t=T; floors: real %.3g, resize %.3g, autoencoder %.3g → %s\n",
 		fwd[0].Stats.MeanMSENorm, fwd[len(fwd)-1].Stats.MeanMSENorm, fl.Real.MeanMSENorm, fl.Resize.MeanMSENorm, fl.Autoencoder.MeanMSENorm, o.Out)
+	return nil
+}
+
+func runEvalEps(ctx context.Context, env *cli.Env, o *evalOptions) error {
+	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	vels, seis, err := evalReal(ctx, env, o)
+	if err != nil {
+		return err
+	}
+	real := wavediff.PairsFromFull(codec, vels, seis)
+	ps, err := wavediff.EpsError(ctx, dm, ae, real, wavediff.EpsErrorTimesteps(dm.Sched.T, o.Points), o.Seed)
+	if err != nil {
+		return err
+	}
+	if err := wavediff.WriteEpsError(o.Out, ps); err != nil {
+		return err
+	}
+	// Headline: the mean over the timesteps (≈ the training loss) and the
+	// largest t at which the model is worse than the Gaussian predictor.
+	var mean float64
+	worseFrom := -1
+	for _, p := range ps {
+		mean += p.Model / float64(len(ps))
+		if p.Model > p.Gaussian && p.T > worseFrom {
+			worseFrom = p.T
+		}
+	}
+	res := map[string]any{"points": ps, "mean_model_l1": mean, "max_t_worse_than_gaussian": worseFrom,
+		"n_real": real.N, "seconds": time.Since(t0).Seconds(),
+		"csv": filepath.Join(o.Out, "eps_error.csv"), "png": filepath.Join(o.Out, "eps_error.png")}
+	if err := wavediff.WriteJSON(filepath.Join(o.Out, "eps_error.json"), res); err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, res)
+	}
+	fmt.Fprintf(env.Stdout, "%6s %10s %12s %10s\n", "t", "model L1", "Gaussian L1", "ẑ0 L1")
+	for _, p := range ps {
+		fmt.Fprintf(env.Stdout, "%6d %10.4f %12.4f %10.4f\n", p.T, p.Model, p.Gaussian, p.X0)
+	}
+	fmt.Fprintf(env.Stdout, "→ %s\n", o.Out)
 	return nil
 }
 

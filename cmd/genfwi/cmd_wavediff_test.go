@@ -46,6 +46,8 @@ func TestWaveDiffusionUsageErrors(t *testing.T) {
 		{"eval", "bogus", "--model", "m", "--out", "x"},
 		{"eval", "fd-proxy", "--model", "m", "--out", "x"},
 		{"eval", "pde-deviation", "--model", "m", "--out", "x", "--points", "1"},
+		{"eval", "eps-error", "--model", "m", "--out", "x", "--points", "1"},
+		{"eval", "eps-error", "--out", "x"},
 		{"invert", "--method", "inversionnet", "--model", "m", "--data", "d", "--out", "x"},
 		{"invert", "--model", "m", "--data", "d", "--out", "x", "--noise", "0.1,0.2"},
 		{"invert", "--model", "m", "--out", "x"},
@@ -148,6 +150,20 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	}
 	if len(m["reverse"].([]any)) != 3 || len(m["forward"].([]any)) != 3 {
 		t.Fatalf("curve points: %v", m)
+	}
+	code, out, errs = wdCLI(t, "eval", "eps-error", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
+		"--points", "4", "--out", filepath.Join(dir, "eps"), "--json")
+	if code != 0 {
+		t.Fatalf("eval eps-error: exit %d\n%s", code, errs)
+	}
+	m = wdLastJSON(t, out)
+	if ps := m["points"].([]any); len(ps) != 4 || ps[0].(map[string]any)["gaussian_l1"].(float64) <= 0 {
+		t.Fatalf("eps-error points: %v", m)
+	}
+	for _, f := range []string{"eps_error.csv", "eps_error.png", "eps_error.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "eps", f)); err != nil {
+			t.Errorf("eval eps-error: %v", err)
+		}
 	}
 	// Invert 2 simulated test samples, with noise and diffusion refinement.
 	seis := filepath.Join(dir, "seis11.npy")
