@@ -28,9 +28,19 @@ DIFF_STEPS=${DIFF_STEPS:-400}
 ONEIN_STEPS=${ONEIN_STEPS:-100}
 ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-200}
 PROXY_STEPS=${PROXY_STEPS:-200}
-mkdir -p "$OUT/runs"
 T0=$SECONDS
 log() { echo "[demo $((SECONDS - T0))s] $*" >&2; }
+
+# The short training runs in $OUT/runs resume after an interruption, but a
+# changed preset or changed weights make them stale (resuming would refuse the
+# new config): start them afresh then. The pairs cache checks its own key.
+FP=$(cat configs/vqae-cpu.json configs/vqae-cpu-one-in.json configs/diffusion-cpu.json "$W"/*/model.safetensors 2>/dev/null | sha256sum | cut -c1-16)
+if [ -d "$OUT/runs" ] && [ "$(cat "$OUT/runs/fingerprint" 2>/dev/null)" != "$FP" ]; then
+  log "presets or weights changed since the last demo in $OUT: discarding its training runs"
+  find "$OUT/runs" -mindepth 1 -maxdepth 1 ! -name pairs.gfwd -exec rm -rf {} +
+fi
+mkdir -p "$OUT/runs"
+echo "$FP" > "$OUT/runs/fingerprint"
 
 MODE=pretrained
 for d in vqae diffusion vqae-one-in fd-proxy; do
