@@ -100,7 +100,10 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 	if mode == "" {
 		mode = vqae.Joint
 	}
-	noisy := newInputNoise(pairs.Codec, tc.BatchSize)
+	var noisy *inputNoise
+	if tc.InputNoise > 0 {
+		noisy = newInputNoise(pairs.Codec, tc.BatchSize)
+	}
 	// Fixed pairs for the periodic reconstruction figures.
 	show := []int{0, pairs.N / 3, 2 * pairs.N / 3, pairs.N - 1}
 	job := &trainJob{
@@ -122,7 +125,7 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 			}
 			s, v := vqaeInputs(mode, pairs, idx, vel, seis)
 			sIn := s
-			if tc.InputNoise > 0 && s != nil && mode.HasSeismicEncoder() {
+			if noisy != nil && s != nil && mode.HasSeismicEncoder() {
 				sIn = noisy.add(s, tc.InputNoise, m.RNG)
 			}
 			loss, parts := m.LossWithInput(tp, constOrNil(tp, sIn), constOrNil(tp, s), constOrNil(tp, v))
@@ -189,7 +192,7 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 type inputNoise struct {
 	codec Codec
 	out   *tensor.Tensor
-	full  []float32 // one shot gather set at OpenFWI resolution
+	full  []float32 // noise for one sample's 5 gathers at OpenFWI resolution
 	small []float32 // the same resized to model resolution
 }
 
