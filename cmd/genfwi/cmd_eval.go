@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"genfwi/internal/cli"
+	"genfwi/models/diffusion"
+	"genfwi/models/vqae"
 	"genfwi/wavediff"
 )
 
@@ -181,17 +183,37 @@ func monotoneFraction(ps []wavediff.CurvePoint, increasing bool) float64 {
 	return float64(ok) / float64(len(ps)-1)
 }
 
-func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
+// evalSetup is what every eval subcommand starts from: the diffusion model
+// and its autoencoder, and the real reference pairs (OpenFWI layout and model
+// resolution). t0 is taken after loading the models.
+type evalSetup struct {
+	dm         *diffusion.Model
+	ae         *vqae.Model
+	codec      wavediff.Codec
+	vels, seis []float32
+	real       *wavediff.Pairs
+	t0         time.Time
+}
+
+func loadEvalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*evalSetup, error) {
 	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	t0 := time.Now()
-	vels, seis, err := evalReal(ctx, env, o)
+	e := &evalSetup{dm: dm, ae: ae, codec: codec, t0: time.Now()}
+	if e.vels, e.seis, err = evalReal(ctx, env, o); err != nil {
+		return nil, err
+	}
+	e.real = wavediff.PairsFromFull(codec, e.vels, e.seis)
+	return e, nil
+}
+
+func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
+	e, err := loadEvalSetup(ctx, env, o)
 	if err != nil {
 		return err
 	}
-	real := wavediff.PairsFromFull(codec, vels, seis)
+	dm, ae, codec, vels, seis, real, t0 := e.dm, e.ae, e.codec, e.vels, e.seis, e.real, e.t0
 	var fl wavediff.Floors
 	if fl.Real, fl.Resize, err = wavediff.RealFloors(ctx, codec, vels, seis, o.Workers); err != nil {
 		return err
@@ -258,16 +280,11 @@ func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
 }
 
 func runEvalEps(ctx context.Context, env *cli.Env, o *evalOptions) error {
-	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
+	e, err := loadEvalSetup(ctx, env, o)
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	vels, seis, err := evalReal(ctx, env, o)
-	if err != nil {
-		return err
-	}
-	real := wavediff.PairsFromFull(codec, vels, seis)
+	dm, ae, real, t0 := e.dm, e.ae, e.real, e.t0
 	ps, err := wavediff.EpsError(ctx, dm, ae, real, wavediff.EpsErrorTimesteps(dm.Sched.T, o.Points), o.Seed)
 	if err != nil {
 		return err
@@ -311,16 +328,12 @@ func runEvalFD(ctx context.Context, env *cli.Env, o *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
+	e, err := loadEvalSetup(ctx, env, o)
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	vels, seis, err := evalReal(ctx, env, o)
-	if err != nil {
-		return err
-	}
-	rv, rs := wavediff.PairsFromFull(codec, vels, seis).ModelArrays()
+	dm, ae, codec, t0 := e.dm, e.ae, e.codec, e.t0
+	rv, rs := e.real.ModelArrays()
 	if o.ClipX0 < 0 {
 		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
 	}
