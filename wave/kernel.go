@@ -23,7 +23,7 @@ type float interface{ ~float32 | ~float64 }
 type coef[T float] struct {
 	order, hw      int
 	nzp, nxp       int // padded grid (model + 2 nb)
-	rows, stride   int // nzp + 2hw, nxp + 2hw
+	rows, stride   int // nzp + 2hw, nxp + 2hw rounded up to a multiple of 16
 	A, Q           []T // [rows][stride]; zero in the halo
 	c0, w1, w2, w3 T
 	w4             T

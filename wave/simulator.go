@@ -232,7 +232,10 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	c.order = s.order
 	c.hw = s.order / 2
 	c.nzp, c.nxp = g.Nz+2*nb, g.Nx+2*nb
-	c.rows, c.stride = c.nzp+2*c.hw, c.nxp+2*c.hw
+	// Rows of whole 64-byte lines (16 float32): the AVX-512 kernels then
+	// sweep aligned vectors from each row start (kernel_impl.h, row512).
+	// The extra columns are halo: zero, never updated.
+	c.rows, c.stride = c.nzp+2*c.hw, (c.nxp+2*c.hw+15)/16*16
 	r.fields = c.rows * c.stride
 	w := stencilWeights(s.order)
 	c.c0 = T(2 * w[0])
