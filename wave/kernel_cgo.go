@@ -11,6 +11,10 @@ import "unsafe"
 // haveCKernel reports whether the cgo float32 kernels are compiled in.
 const haveCKernel = true
 
+// haveAVX512 reports whether they use the AVX-512 rows (kernel_impl.h,
+// row512: compiled for a CPU with AVX-512F).
+const haveAVX512 = C.WAVE_AVX512 == 1
+
 func cCoef(c *coef[float32]) C.wave_coef {
 	return C.wave_coef{order: C.int(c.order), hw: C.int(c.hw), nzp: C.int(c.nzp), nxp: C.int(c.nxp),
 		rows: C.int(c.rows), stride: C.int(c.stride),

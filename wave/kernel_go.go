@@ -5,6 +5,9 @@ package wave
 // haveCKernel reports whether the cgo float32 kernels are compiled in.
 const haveCKernel = false
 
+// haveAVX512: the pure-Go kernels have no AVX-512 rows.
+const haveAVX512 = false
+
 func fwdRowsC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) { panic("wave: no C kernel") }
 func fwdImgRowsC(c *coef[float32], p0, p1, wi, g []float32, z0, z1 int) {
 	panic("wave: no C kernel")

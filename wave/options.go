@@ -102,11 +102,13 @@ type Options struct {
 	// in flight in Gradient and the Born adjoints (Workers shots with the
 	// shot schedule, one shot at a time with the row-band schedule). When all
 	// steps do not fit, the forward pass keeps checkpoints and recomputes
-	// segments (about one extra forward). 0 means automatic: 32 MiB per
-	// shot with the row-band schedule, whose checkpoint segments then stay
-	// in a 32 MiB last-level cache (measured faster than full storage on
-	// OpenFWI, docs/wave.md), and 512 MiB per shot in flight with the shot
-	// schedule (full storage when it fits).
+	// segments (about one extra forward). 0 means automatic: 512 MiB per
+	// shot in flight (full storage when it fits: OpenFWI needs 394 MB per
+	// shot), except with the row-band schedule and kernels without AVX-512,
+	// where 32 MiB keeps the checkpoint segments in a 32 MiB last-level cache
+	// and was measured faster than full storage (docs/wave.md; with the
+	// AVX-512 kernels full storage is faster: 164 against 195 ms per
+	// OpenFWI gradient on 2 cores).
 	MemoryBudget int64
 }
 
@@ -158,7 +160,7 @@ func (o Options) budget(rowBands bool) int64 {
 	switch {
 	case o.MemoryBudget != 0:
 		return o.MemoryBudget
-	case rowBands:
+	case rowBands && !haveAVX512:
 		return 32 << 20
 	}
 	return 512 << 20

@@ -547,10 +547,17 @@ func TestBalancedForwardMatches(t *testing.T) {
 		if err := r.forwardBalanced(ctx, list, b, c.workers); err != nil {
 			t.Fatal(err)
 		}
+		// The production schedule: the shots that divide among the workers
+		// in parallel, the rest on row bands (forwardFast).
+		s.opts.Workers = c.workers
+		f := make([]float32, s.DataLen(c.shots))
+		if err := r.forwardFast(ctx, list, f); err != nil {
+			t.Fatal(err)
+		}
 		var peak float32
 		for i := range a {
-			if a[i] != b[i] {
-				t.Fatalf("%d shots, %d workers: value %d differs: %g vs %g", c.shots, c.workers, i, a[i], b[i])
+			if a[i] != b[i] || a[i] != f[i] {
+				t.Fatalf("%d shots, %d workers: value %d differs: shot schedule %g, row bands %g, forwardFast %g", c.shots, c.workers, i, a[i], b[i], f[i])
 			}
 			peak = max(peak, a[i])
 		}
