@@ -50,6 +50,21 @@ type tape[T float] struct {
 	cone             bool
 	hw, top, bot, zs int
 	rlo, rhi         int // receiver rows of that shot (min, max)
+	// t16: the fields of ws hold bfloat16 values (coef.tape16), two per
+	// slot; read them with at.
+	t16 bool
+}
+
+// at returns value ix of the stored field w.
+func (t *tape[T]) at(w []T, ix int) T {
+	if !t.t16 {
+		return w[ix]
+	}
+	u := math.Float32bits(float32(w[ix/2])) // little-endian: even ix in the low half
+	if ix%2 == 1 {
+		u >>= 16
+	}
+	return T(math.Float32frombits(u << 16))
 }
 
 // begin readies the tape for recording a shot with source cell src and
@@ -195,6 +210,9 @@ func (t *tape[T]) clearAround(c *coef[T], ws []T, n, a, b, z0, z1 int) {
 		a, b = a1, a1
 	}
 	s := c.stride
+	if t.t16 {
+		s /= 2 // bfloat16 rows: half a row of float32 slots (the stride is even)
+	}
 	if a1 < a {
 		clear(ws[a1*s : a*s])
 	}
@@ -231,9 +249,15 @@ var useCone = true
 // everything if it fits, else the longest segment L with
 // (L + 2·ceil(N/L))·field ≤ budget, but at least ceil(sqrt(2N)). inflight is
 // the number of shots whose tapes are live at the same time (for stream).
-func newTape[T float](s *Simulator, N, n int, budget int64, inflight int) *tape[T] {
+// t16: store the Laplacians as bfloat16 (coef.tape16; n even), half the
+// bytes per stored step.
+func newTape[T float](s *Simulator, N, n int, budget int64, inflight int, t16 bool) *tape[T] {
 	var zero T
 	fb := int64(n) * int64(sizeOf(zero))
+	fl := n // slots of T per stored field
+	if t16 {
+		fb, fl = int64(n)*2, n/2
+	}
 	cap := int(budget / fb)
 	L := N
 	if L > cap {
@@ -257,15 +281,15 @@ func newTape[T float](s *Simulator, N, n int, budget int64, inflight int) *tape[
 	if L < 1 {
 		L = 1
 	}
-	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > streamMin, cone: useCone}
+	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > streamMin, cone: useCone, t16: t16}
 	t.last = (t.nseg - 1) * L
 	// One slab for the L stored fields: one allocation, one stream through
 	// memory. (Advising huge pages for it was measured and dropped: with
 	// THP defrag "madvise" some calls stalled for seconds; docs/wave.md.)
-	t.slab = getBuf[T](s, L*n)
+	t.slab = getBuf[T](s, L*fl)
 	t.ws = make([][]T, L)
 	for i := range t.ws {
-		t.ws[i] = t.slab[i*n : (i+1)*n : (i+1)*n]
+		t.ws[i] = t.slab[i*fl : (i+1)*fl : (i+1)*fl]
 	}
 	t.ck = make([][2][]T, t.nseg-1)
 	for i := range t.ck {
@@ -415,7 +439,7 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 						val := A[ix] * rr[i]
 						l1[ix] += val
 						if plain != nil && tp.wHas(m-1, ix/c.stride) {
-							plain[ix] += val * w2[ix]
+							plain[ix] += val * tp.at(w2, ix)
 						}
 					}
 				}
@@ -436,7 +460,7 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 					val := A[ix] * rr[i]
 					l0[ix] += val
 					if img != nil && tp.wHas(n-1, ix/c.stride) {
-						plain[ix] += val * wprev[ix]
+						plain[ix] += val * tp.at(wprev, ix)
 					}
 				}
 			}
@@ -546,7 +570,7 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			wk := ws[w]
 			if wk == nil {
 				wk = &work{p0: getBuf[T](s, r.fields), p1: getBuf[T](s, r.fields), l0: getBuf[T](s, r.fields), l1: getBuf[T](s, r.fields),
-					d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(false), nw), gsrc: make([]float64, s.grid.Cells())}
+					d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(false), nw, r.c.tape16), gsrc: make([]float64, s.grid.Cells())}
 				wk.g = make([][]T, nimg)
 				for i := range wk.g {
 					wk.g[i] = getBuf[T](s, r.fields)
@@ -645,6 +669,10 @@ func gradient[T float](ctx context.Context, s *Simulator, v []float64, dObs []T,
 	if err != nil {
 		return 0, err
 	}
+	// A bfloat16 tape (Options.TapeBF16) only with the AVX-512 float32
+	// kernels, which are the only ones that read and write it.
+	var zero T
+	r.c.tape16 = s.opts.TapeBF16 && haveAVX512 && sizeOf(zero) == 4
 	per := s.opts.Nt * s.nrec
 	clear(grad)
 	return r.backprop(ctx, list, nil, func(pos int, d []T) float64 {

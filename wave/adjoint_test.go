@@ -162,7 +162,7 @@ func TestCheckpointMatchesFullStorage(t *testing.T) {
 	if _, err := gradient(context.Background(), ck, v, dObs, nil, g2); err != nil {
 		t.Fatal(err)
 	}
-	tp := newTape[float64](full, 77, 100, 1, 1)
+	tp := newTape[float64](full, 77, 100, 1, 1, false)
 	if tp.nseg < 2 {
 		t.Fatalf("budget 1 byte gave %d segments; the test needs checkpointing", tp.nseg)
 	}
@@ -419,6 +419,145 @@ func TestCancelBalancedGradient(t *testing.T) {
 		case <-done:
 		case <-time.After(20 * time.Second):
 			t.Fatalf("gradient %d did not return after cancellation", i)
+		}
+	}
+}
+
+// TestTapeBF16: with Options.TapeBF16 the gradient stays within ~1e-3 of the
+// exact one (relative L2) but differs from it (the tape really is bfloat16),
+// and every schedule and variant (shot-parallel and row bands, full storage
+// and checkpointing, streamed, cones, fused pairs) gives the same bfloat16
+// gradient bit for bit, as they do for the float32 tape.
+func TestTapeBF16(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
+	}
+	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
+	ctx := context.Background()
+	c := smallCases[0]
+	for _, nshot := range []int{2, 3} {
+		shots := []Shot{
+			{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+			{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+			{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
+		}[:nshot]
+		rng := rand.New(rand.NewPCG(9, 10))
+		n := c.nz * c.nx
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(2500 + 200*rng.Float64())
+		}
+		var ref []float32 // the first bfloat16 gradient
+		for _, budget := range []int64{0, 1} {
+			o := Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: budget}
+			exact, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.TapeBF16 = true
+			s16, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dObs := make([]float32, exact.DataLen(nshot))
+			drng := rand.New(rand.NewPCG(11, 12))
+			for i := range dObs {
+				dObs[i] = float32(drng.NormFloat64() * 1e-3)
+			}
+			ge, g16 := make([]float32, n), make([]float32, n)
+			streamMin, useCone, useFuse = 32<<20, true, true
+			je, err := exact.Gradient(ctx, v, dObs, nil, ge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j16, err := s16.Gradient(ctx, v, dObs, nil, g16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if je != j16 {
+				t.Fatalf("%d shots, budget %d: misfit %g with the bfloat16 tape, %g exact (the forward must not change)", nshot, budget, j16, je)
+			}
+			var num, den float64
+			for i := range ge {
+				d := float64(g16[i] - ge[i])
+				num += d * d
+				den += float64(ge[i]) * float64(ge[i])
+			}
+			rel := math.Sqrt(num / den)
+			t.Logf("%d shots, budget %d: relative L2 difference to the exact gradient %.2e", nshot, budget, rel)
+			if !(rel > 1e-6 && rel < 5e-3) {
+				t.Fatalf("%d shots, budget %d: relative difference %g, want in (1e-6, 5e-3)", nshot, budget, rel)
+			}
+			if ref == nil {
+				ref = append([]float32(nil), g16...)
+			}
+			for _, v2 := range []struct {
+				stream     int64
+				cone, fuse bool
+			}{{math.MaxInt64, false, false}, {0, true, false}, {math.MaxInt64, true, true}, {0, false, true}} {
+				streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+				g2 := make([]float32, n)
+				if _, err := s16.Gradient(ctx, v, dObs, nil, g2); err != nil {
+					t.Fatal(err)
+				}
+				for i := range ref {
+					if g2[i] != ref[i] {
+						t.Fatalf("%d shots, budget %d, %+v, cell %d: %g, want %g", nshot, budget, v2, i, g2[i], ref[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTapeBF16Values: the C kernels store bfloat16 Laplacians (rounded to
+// nearest even) in the layout tape.at decodes: every interior value read back
+// equals the float32 Laplacian of the same step rounded in Go.
+func TestTapeBF16Values(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, order := range []int{2, 4, 8} {
+		s, err := NewSimulator(Grid{Nz: 19, Nx: 29, H: 10}, nil, make([]float64, 1), Options{Order: order, NB: 7, Dt: 1e-3, Nt: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newRun[float32](s, layered(19, 29, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &r.c
+		p1 := make([]float32, r.fields)
+		for z := c.hw; z < c.hw+c.nzp; z++ {
+			for x := c.hw; x < c.hw+c.nxp; x++ {
+				p1[z*c.stride+x] = float32(rng.NormFloat64())
+			}
+		}
+		p0, q0 := make([]float32, r.fields), make([]float32, r.fields)
+		w32 := make([]float32, r.fields)
+		stepForward(c, p0, p1, w32, c.hw, c.hw+c.nzp)
+		for _, stream := range []bool{false, true} {
+			c16 := *c
+			c16.tape16 = true
+			w16 := make([]float32, r.fields/2)
+			clear(q0)
+			stepTape(&c16, q0, p1, w16, c.hw, c.hw+c.nzp, stream)
+			tp := &tape[float32]{t16: true}
+			for z := c.hw; z < c.hw+c.nzp; z++ {
+				for x := c.hw; x < c.hw+c.nxp; x++ {
+					ix := z*c.stride + x
+					u := math.Float32bits(w32[ix])
+					u += 0x7FFF + (u>>16)&1
+					want := math.Float32frombits(u &^ 0xFFFF)
+					if got := tp.at(w16, ix); got != want {
+						t.Fatalf("order %d, stream %v, cell (%d, %d): read back %g, want %g (float32 %g)", order, stream, z, x, got, want, w32[ix])
+					}
+					if q0[ix] != p0[ix] {
+						t.Fatalf("order %d, stream %v, cell (%d, %d): the step itself changed: %g vs %g", order, stream, z, x, q0[ix], p0[ix])
+					}
+				}
+			}
 		}
 	}
 }

@@ -165,7 +165,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 	}
 	st := make([]*shotState, S)
 	for i := range st {
-		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget(true), S), d: make([]T, per), g: make([][]T, nimg)}
+		ss := &shotState{tp: newTape[T](s, r.N, r.fields, s.opts.budget(true), S, r.c.tape16), d: make([]T, per), g: make([][]T, nimg)}
 		ss.tp.begin(c, r.src[list[i]], r.rec[list[i]], len(shifted) == 0)
 		for k := 0; k < 2; k++ {
 			ss.F[k], ss.Lm[k] = getBuf[T](s, r.fields), getBuf[T](s, r.fields)
@@ -353,7 +353,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 						val := c.A[ix] * rr[i]
 						l1[ix] += val
 						if plain != nil && tp.wHas(m-1, ix/stride) {
-							plain[ix] += val * wb[ix]
+							plain[ix] += val * tp.at(wb, ix)
 						}
 					}
 				}
@@ -478,7 +478,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 								val := c.A[ix] * rr[i]
 								l0[ix] += val
 								if plain != nil && ss.tp.wHas(n-1, ix/stride) {
-									plain[ix] += val * wprev[ix]
+									plain[ix] += val * ss.tp.at(wprev, ix)
 								}
 							}
 						}

@@ -114,7 +114,7 @@ func BenchmarkGradientSweeps(b *testing.B) {
 		useFuse = fuse
 		run(fmt.Sprintf("forward-fuse%v", fuse), func() { r.forwardShot(ctx, shot, p0, p1, d, nil) })
 		for _, mb := range []int64{512, 32} {
-			tp := newTape[float32](s, r.N, r.fields, mb<<20, 1)
+			tp := newTape[float32](s, r.N, r.fields, mb<<20, 1, false)
 			tp.begin(&r.c, r.src[shot], r.rec[shot], true)
 			run(fmt.Sprintf("tape-b%d-fuse%v", mb, fuse), func() { r.forwardShot(ctx, shot, p0, p1, d, tp) })
 			run(fmt.Sprintf("adjoint-b%d-fuse%v", mb, fuse), func() { r.adjointShot(ctx, shot, tp, d, l0, l1, p0, p1, g, nil) })

@@ -21,10 +21,14 @@ type float interface{ ~float32 | ~float64 }
 // coef holds the per-cell update coefficients of one call on the padded,
 // halo-extended grid, and the stencil weights.
 type coef[T float] struct {
-	order, hw      int
-	nzp, nxp       int // padded grid (model + 2 nb)
-	rows, stride   int // nzp + 2hw, nxp + 2hw rounded up to a multiple of 16
-	A, Q           []T // [rows][stride]; zero in the halo
+	order, hw    int
+	nzp, nxp     int // padded grid (model + 2 nb)
+	rows, stride int // nzp + 2hw, nxp + 2hw rounded up to a multiple of 16
+	A, Q         []T // [rows][stride]; zero in the halo
+	// tape16: the gradient's stored Laplacians are bfloat16 (Options.TapeBF16;
+	// C AVX-512 kernels only). A tape field then holds rows·stride uint16
+	// values in rows·stride/2 float32 slots (tape.at reads one).
+	tape16         bool
 	c0, w1, w2, w3 T
 	w4             T
 }

@@ -8,6 +8,9 @@
 
 typedef struct {
 	int order, hw, nzp, nxp, rows, stride;
+	// tape16: the stored Laplacians (w, wi, wa, wb) are bfloat16 values
+	// (uint16_t, the same layout); only the AVX-512 rows support it.
+	int tape16;
 	float c0, w1, w2, w3, w4;
 } wave_coef;
 

@@ -17,8 +17,15 @@ const haveAVX512 = C.WAVE_AVX512 == 1
 
 func cCoef(c *coef[float32]) C.wave_coef {
 	return C.wave_coef{order: C.int(c.order), hw: C.int(c.hw), nzp: C.int(c.nzp), nxp: C.int(c.nxp),
-		rows: C.int(c.rows), stride: C.int(c.stride),
+		rows: C.int(c.rows), stride: C.int(c.stride), tape16: cBool(c.tape16),
 		c0: C.float(c.c0), w1: C.float(c.w1), w2: C.float(c.w2), w3: C.float(c.w3), w4: C.float(c.w4)}
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func fptr(s []float32) *C.float {

@@ -69,6 +69,19 @@ static inline __mmask16 imask(ptrdiff_t x, int hw, int n) {
 	return (__mmask16)m;
 }
 
+// bf16 tape (wave_coef.tape16): round to nearest even on the top 16 bits
+// (the same rounding as VCVTNEPS2BF16 for finite values, without needing
+// AVX512_BF16), and widen back by a 16-bit shift.
+static inline __m256i to_bf16(__m512 v) {
+	const __m512i u = _mm512_castps_si512(v);
+	const __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF),
+	                                                       _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))));
+	return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+}
+static inline __m512 from_bf16(const void *p) {
+	return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
+}
+
 // row512 updates one row (all pointers at the row start, column 0 of the
 // halo layout): o ← A l + Q (pc − o) + o with l = (c0 + L) pc on the
 // interior columns; w (non-NULL) gets l — regular stores of the interior
@@ -82,7 +95,10 @@ static inline __mmask16 imask(ptrdiff_t x, int hw, int n) {
 	                        const float *restrict q, float *restrict w,        \
 	                        int wmode, const float *restrict wa,               \
 	                        const float *restrict wb, float *restrict g,       \
-	                        float c0, float w1, float w2, float w3, float w4) {\
+	                        int t16, float c0, float w1, float w2, float w3,   \
+	                        float w4) {                                        \
+		uint16_t *restrict w16 = (uint16_t *)w;                                  \
+		const uint16_t *wa16 = (const uint16_t *)wa, *wb16 = (const uint16_t *)wb;\
 		const __m512 vc0 = _mm512_set1_ps(c0), v1 = _mm512_set1_ps(w1);          \
 		const __m512 v2 = _mm512_set1_ps(w2), v3 = _mm512_set1_ps(w3);           \
 		const __m512 v4 = _mm512_set1_ps(w4);                                    \
@@ -90,7 +106,11 @@ static inline __mmask16 imask(ptrdiff_t x, int hw, int n) {
 		for (ptrdiff_t x = 0; x < s; x += 16) {                                  \
 			const __mmask16 m = imask(x, hw, n);                                 \
 			if (!m) {                                                            \
-				if (w && wmode == 1)                                             \
+				if (w && t16 && wmode == 1)                                      \
+					_mm256_stream_si256((__m256i *)(w16 + x), _mm256_setzero_si256());\
+				else if (w && t16 && wmode == 2)                                 \
+					_mm256_storeu_si256((__m256i *)(w16 + x), _mm256_setzero_si256());\
+				else if (w && wmode == 1)                                        \
 					_mm512_stream_ps(w + x, _mm512_setzero_ps());                \
 				else if (w && wmode == 2)                                        \
 					_mm512_storeu_ps(w + x, _mm512_setzero_ps());                \
@@ -124,7 +144,15 @@ static inline __mmask16 imask(ptrdiff_t x, int hw, int n) {
 				_mm512_storeu_ps(o + x, v);                                      \
 			else                                                                 \
 				_mm512_mask_storeu_ps(o + x, m, v);                              \
-			if (w) {                                                             \
+			if (w && t16) {                                                      \
+				const __m256i h16 = to_bf16(_mm512_maskz_mov_ps(m, l));          \
+				if (wmode == 1)                                                  \
+					_mm256_stream_si256((__m256i *)(w16 + x), h16);              \
+				else if (wmode == 2 || m == 0xFFFF)                              \
+					_mm256_storeu_si256((__m256i *)(w16 + x), h16);              \
+				else                                                             \
+					_mm256_mask_storeu_epi16(w16 + x, m, h16);                   \
+			} else if (w) {                                                      \
 				if (wmode == 1)                                                  \
 					_mm512_stream_ps(w + x, _mm512_maskz_mov_ps(m, l));          \
 				else if (wmode == 2)                                             \
@@ -135,9 +163,11 @@ static inline __mmask16 imask(ptrdiff_t x, int hw, int n) {
 					_mm512_mask_storeu_ps(w + x, m, l);                          \
 			}                                                                    \
 			if (g) {                                                             \
-				__m512 t = _mm512_mul_ps(v, _mm512_loadu_ps(wb + x));            \
+				const __m512 vb = t16 ? from_bf16(wb16 + x) : _mm512_loadu_ps(wb + x);\
+				__m512 t = _mm512_mul_ps(v, vb);                                 \
 				if (wa)                                                          \
-					t = _mm512_fmadd_ps(c, _mm512_loadu_ps(wa + x), t);          \
+					t = _mm512_fmadd_ps(c, t16 ? from_bf16(wa16 + x)             \
+					                           : _mm512_loadu_ps(wa + x), t);    \
 				t = _mm512_add_ps(_mm512_loadu_ps(g + x), t);                    \
 				if (m == 0xFFFF)                                                 \
 					_mm512_storeu_ps(g + x, t);                                  \
@@ -150,26 +180,34 @@ ROW512_FN(row512_2, 2)
 ROW512_FN(row512_4, 4)
 ROW512_FN(row512_8, 8)
 
+// tape_at returns the address of element i of a stored-Laplacian field
+// (float32, or bfloat16 with c->tape16).
+static inline float *tape_at(const wave_coef *c, float *w, ptrdiff_t i) {
+	return c->tape16 ? (float *)((uint16_t *)w + i) : w + i;
+}
+
 // row512 dispatches on the order; base is the row's offset (z·stride), p
 // the pointers of row 0 of each field (w, wa, wb, g may be NULL).
 static inline void row512(const wave_coef *c, ptrdiff_t base, float *o, const float *pc,
                           const float *a, const float *q, float *w, int wmode,
                           const float *wa, const float *wb, float *g) {
 	const ptrdiff_t s = c->stride;
-	float *wr = w ? w + base : 0, *gr = g ? g + base : 0;
-	const float *war = wa ? wa + base : 0, *wbr = wb ? wb + base : 0;
+	const int t16 = c->tape16;
+	float *gr = g ? g + base : 0;
+	float *wr = w ? tape_at(c, w, base) : 0;
+	const float *war = wa ? tape_at(c, (float *)wa, base) : 0, *wbr = wb ? tape_at(c, (float *)wb, base) : 0;
 	switch (c->order) {
 	case 2:
 		row512_2(s, c->hw, c->nxp, o + base, pc + base, a + base, q + base, wr, wmode, war, wbr, gr,
-		         c->c0, c->w1, c->w2, c->w3, c->w4);
+		         t16, c->c0, c->w1, c->w2, c->w3, c->w4);
 		break;
 	case 4:
 		row512_4(s, c->hw, c->nxp, o + base, pc + base, a + base, q + base, wr, wmode, war, wbr, gr,
-		         c->c0, c->w1, c->w2, c->w3, c->w4);
+		         t16, c->c0, c->w1, c->w2, c->w3, c->w4);
 		break;
 	default:
 		row512_8(s, c->hw, c->nxp, o + base, pc + base, a + base, q + base, wr, wmode, war, wbr, gr,
-		         c->c0, c->w1, c->w2, c->w3, c->w4);
+		         t16, c->c0, c->w1, c->w2, c->w3, c->w4);
 	}
 }
 
@@ -177,9 +215,10 @@ static inline void row512(const wave_coef *c, ptrdiff_t base, float *o, const fl
 static inline int use512(const wave_coef *c) { return c->stride % 16 == 0; }
 
 // ntmode is the wmode for a tape written with non-temporal stores: direct
-// streaming needs every row of w on a 64-byte boundary.
+// streaming needs every row of w on a vector boundary.
 static inline int ntmode(const wave_coef *c, const float *w) {
-	return use512(c) && ((uintptr_t)w & 63) == 0 ? 1 : 2;
+	// bfloat16 rows are half as long: 32-byte stores, 32-byte alignment.
+	return use512(c) && ((uintptr_t)w & (c->tape16 ? 31 : 63)) == 0 ? 1 : 2;
 }
 #else
 #define WAVE_AVX512 0
@@ -405,6 +444,13 @@ static void wave_fwd_img2_rows(const wave_coef *c, const float *A, const float *
 	FTZ_OFF();
 }
 
+// tape_at16 is tape_at for the kernels compiled with and without AVX-512:
+// the address of element i of a stored-Laplacian field (tape16 is only ever
+// set with the AVX-512 rows).
+static inline float *tape_at16(const wave_coef *c, const float *w, ptrdiff_t i) {
+	return c->tape16 ? (float *)((const uint16_t *)w + i) : (float *)w + i;
+}
+
 // One row of the forward step without storing w (o = p0 row, pc = p1 row).
 static inline void fwd_row(const wave_coef *c, float *o, const float *pc,
                            const float *a, const float *q) {
@@ -436,7 +482,8 @@ static inline void img2_row(const wave_coef *c, float *o, const float *pc,
 #if WAVE_AVX512
 	if (use512(c)) {
 		const int hw = c->hw;
-		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, 0, 0, wa - hw, wb - hw, g - hw);
+		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, 0, 0, tape_at(c, (float *)wa, -hw),
+		       tape_at(c, (float *)wb, -hw), g - hw);
 		return;
 	}
 #endif
@@ -492,9 +539,10 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		// thread: 46.3 -> 43.6 ms per backward sweep; 4 rows ahead 45.0 ms,
 		// 30 rows 43.5 ms).
 		if (g && y + BWD2_PF >= ia && y + BWD2_PF < ib) {
-			const char *pa = (const char *)(wa + (ptrdiff_t)(y + BWD2_PF) * s);
-			const char *pb = (const char *)(wb + (ptrdiff_t)(y + BWD2_PF) * s);
-			for (int x = 0; x < (int)s * 4; x += 64) {
+			const char *pa = (const char *)tape_at16(c, wa, (ptrdiff_t)(y + BWD2_PF) * s);
+			const char *pb = (const char *)tape_at16(c, wb, (ptrdiff_t)(y + BWD2_PF) * s);
+			const int rowBytes = (int)s * (c->tape16 ? 2 : 4);
+			for (int x = 0; x < rowBytes; x += 64) {
 				_mm_prefetch(pa + x, BWD2_HINT);
 				_mm_prefetch(pb + x, BWD2_HINT);
 			}
@@ -502,7 +550,7 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
 			if (g && y >= ia && y < ib)
-				img2_row(c, l1 + b, l0 + b, A + b, Q + b, wa + b, wb + b, g + b);
+				img2_row(c, l1 + b, l0 + b, A + b, Q + b, tape_at16(c, wa, b), tape_at16(c, wb, b), g + b);
 			else
 				fwd_row(c, l1 + b, l0 + b, A + b, Q + b);
 		}
@@ -523,7 +571,8 @@ static inline void fwd_row_w(const wave_coef *c, float *o, const float *pc,
 	if (use512(c)) {
 		// tmp non-NULL: a streamed tape (wave_fwd2_rows issues the fence).
 		const int hw = c->hw;
-		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, w - hw, tmp ? ntmode(c, w - hw) : 0, 0, 0, 0);
+		float *w0 = tape_at(c, w, -hw);
+		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, w0, tmp ? ntmode(c, w0) : 0, 0, 0, 0);
 		return;
 	}
 #endif
@@ -577,7 +626,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		if (z >= a1 && z < b1) {
 			const ptrdiff_t b = (ptrdiff_t)z * s + hw;
 			if (ws1)
-				fwd_row_w(c, p0 + b, p1 + b, A + b, Q + b, ws1 + b, t1);
+				fwd_row_w(c, p0 + b, p1 + b, A + b, Q + b, tape_at16(c, ws1, b), t1);
 			else
 				fwd_row(c, p0 + b, p1 + b, A + b, Q + b);
 		}
@@ -587,7 +636,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
 			if (ws2)
-				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, ws2 + b, t2);
+				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, tape_at16(c, ws2, b), t2);
 			else
 				fwd_row(c, p1 + b, p0 + b, A + b, Q + b);
 		}

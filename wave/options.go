@@ -110,6 +110,15 @@ type Options struct {
 	// AVX-512 kernels full storage is faster: 164 against 195 ms per
 	// OpenFWI gradient on 2 cores).
 	MemoryBudget int64
+	// TapeBF16 stores the forward Laplacians that Gradient keeps for its
+	// backward sweep as bfloat16 (8-bit mantissa, rounded to nearest even)
+	// instead of float32: half the memory per stored step and half the
+	// tape traffic (OpenFWI on 2 cores: docs/wave.md, "bfloat16 tape").
+	// The gradient is then no longer the exact discrete adjoint: it differs
+	// by ~1e-3 relative (TestTapeBF16). Off by default; honoured by the C
+	// kernels with AVX-512 only (elsewhere the tape stays float32), and
+	// never used by the Born adjoints.
+	TapeBF16 bool
 }
 
 // Validate checks every field once and returns an error naming the field, the

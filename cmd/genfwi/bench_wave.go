@@ -214,14 +214,14 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 	// default (full storage, or 32 MiB without the AVX-512 kernels), and full
 	// storage (a budget that holds all 1000 Laplacians of the shot in
 	// flight, 394 MB).
-	withBudget := func(b int64) (*wave.Simulator, error) {
+	withBudget := func(b int64, bf16 bool) (*wave.Simulator, error) {
 		o := wave.OpenFWIOptions(nw)
-		o.MemoryBudget = b
+		o.MemoryBudget, o.TapeBF16 = b, bf16
 		return wave.NewSimulator(wave.Grid{Nz: wave.OpenFWINz, Nx: wave.OpenFWINx, H: wave.OpenFWIH}, wave.OpenFWIGeometry(),
 			wave.RickerOpenFWI(wave.OpenFWINt, wave.OpenFWIFreq, wave.OpenFWIDt), o)
 	}
 	const ckptBudget, fullBudget = 32 << 20, 1 << 30
-	ckptSim, err := withBudget(ckptBudget)
+	ckptSim, err := withBudget(ckptBudget, false)
 	if err != nil {
 		return nil, err
 	}
@@ -231,13 +231,29 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 	}
 	ckptSim.FreeBuffers()
 	ckptRSS := peakRSSMB()
+	// The opt-in bfloat16 tape (not the exact gradient: ~3e-3 relative),
+	// full storage in half the memory.
+	bfSim, err := withBudget(0, true)
+	if err != nil {
+		return nil, err
+	}
+	bfGrad := make([]float32, wave.OpenFWIModel)
+	bfSec, err := timeRuns(ctx, env, "gradient (bfloat16 tape)", rep, func() error {
+		_, err := bfSim.Gradient(ctx, v0, obs, nil, bfGrad)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	bfSim.FreeBuffers()
+	bfRSS := peakRSSMB()
 	gsec, err := gradTime(sim, "gradient (default budget)")
 	if err != nil {
 		return nil, err
 	}
 	sim.FreeBuffers()
 	peak := peakRSSMB()
-	fullSim, err := withBudget(fullBudget)
+	fullSim, err := withBudget(fullBudget, false)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +262,15 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 		return nil, err
 	}
 	fullRSS := peakRSSMB()
-	return map[string]any{"seconds_forward": fwd, "seconds_gradient": gsec, "ratio": gsec / fwd, "peak_rss_mb": peak,
+	var num, den float64
+	for i, g := range grad {
+		d := float64(bfGrad[i] - g)
+		num += d * d
+		den += float64(g) * float64(g)
+	}
+	bfErr := math.Sqrt(num / max(den, math.SmallestNonzeroFloat64))
+	return map[string]any{
+		"seconds_gradient_bf16": bfSec, "ratio_bf16": bfSec / fwd, "peak_rss_mb_bf16": bfRSS, "bf16_rel_error": bfErr, "seconds_forward": fwd, "seconds_gradient": gsec, "ratio": gsec / fwd, "peak_rss_mb": peak,
 		"seconds_gradient_full_storage": fullSec, "ratio_full_storage": fullSec / fwd, "peak_rss_mb_full_storage": fullRSS,
 		"seconds_gradient_32mib": ckptSec, "ratio_32mib": ckptSec / fwd, "peak_rss_mb_32mib": ckptRSS,
 		"full_storage_budget_mb": fullBudget >> 20, "misfit": misfit, "threads": nw, "kernel": wave.KernelName()}, nil
