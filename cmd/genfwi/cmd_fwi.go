@@ -44,6 +44,7 @@ type fwiOptions struct {
 	VTop, VBottom     float64
 	FilterOrder       int
 	Workers           int
+	TapeBF16          bool
 	Fresh             bool
 	JSON              bool
 }
@@ -74,6 +75,7 @@ func (o *fwiOptions) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.VBottom, "vbottom", 4500, "gradient start model: velocity at the bottom in m/s")
 	fs.IntVar(&o.FilterOrder, "filter-order", 4, "Butterworth order of the continuation low-pass (applied forward and backward)")
 	fs.IntVar(&o.Workers, "workers", 0, "wave-simulation goroutines (0 = GOMAXPROCS)")
+	fs.BoolVar(&o.TapeBF16, "tape-bf16", false, "store the gradient's forward Laplacians as bfloat16: half the memory and a faster gradient, ~1e-3 relative from the exact one (AVX-512 builds; wave.Options.TapeBF16)")
 	fs.BoolVar(&o.Fresh, "fresh", false, "ignore existing checkpoints in --out and start over")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object with the summary as the last line of stdout")
 }
@@ -459,6 +461,7 @@ func invertSample(ctx context.Context, o *fwiOptions, cfg fwi.Config, k int, tru
 		return &s
 	}
 	sv := fwiOpenFWISurvey(fwiMinOf(start), o.Workers)
+	sv.Opts.TapeBF16 = o.TapeBF16
 	lastBand := ck.State.Band
 	cb := func(st *fwi.State) error {
 		if len(st.History) > 0 && !st.Done {
