@@ -44,6 +44,13 @@ ROW_FN(fwd_row2, L2(pc))
 ROW_FN(fwd_row4, L4(pc))
 ROW_FN(fwd_row8, L8(pc))
 
+// tape_ptr returns the address of element i of a stored-Laplacian field:
+// float32, or bfloat16 with c->tape16 (which Go sets only when the AVX-512
+// rows below are compiled in; they are the only kernels that read it).
+static inline float *tape_ptr(const wave_coef *c, const float *w, ptrdiff_t i) {
+	return c->tape16 ? (float *)((const uint16_t *)w + i) : (float *)w + i;
+}
+
 // AVX-512 rows. With a stride that is a multiple of 16 floats (newRun rounds
 // it up) every row starts on a 64-byte boundary when the field does, so the
 // kernels below sweep whole 16-lane vectors from the row start, halo columns
@@ -55,7 +62,7 @@ ROW_FN(fwd_row8, L8(pc))
 // (docs/wave.md). Every C kernel goes through row512 when it is compiled in,
 // so all C variants (fused, streamed, imaging) still agree bit for bit; the
 // ROW_FN loops remain for CPUs without AVX-512 and for other strides.
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #define WAVE_AVX512 1
 
 // imask: the lanes of the vector at column x that lie in [hw, hw + n).
@@ -85,10 +92,12 @@ static inline __m512 from_bf16(const void *p) {
 // row512 updates one row (all pointers at the row start, column 0 of the
 // halo layout): o ← A l + Q (pc − o) + o with l = (c0 + L) pc on the
 // interior columns; w (non-NULL) gets l — regular stores of the interior
-// lanes (wmode 0), or non-temporal stores of whole lines with zero halo lanes
-// (wmode 1, w 64-byte aligned; wmode 2 = the same values with regular
-// stores); g (non-NULL) gets g + (pc·wa + o_new·wb) (wa NULL: g + o_new·wb).
-// The sums are formed in the order of the ROW_FN macros.
+// lanes (wmode 0), or non-temporal stores of whole vectors with zero halo
+// lanes (wmode 1, w aligned to the store: 64 bytes, 32 for bfloat16; wmode
+// 2 = the same values with regular stores); g (non-NULL) gets
+// g + (pc·wa + o_new·wb) (wa NULL: g + o_new·wb). With t16 the tape fields
+// w, wa, wb hold bfloat16 values (to_bf16, from_bf16). The sums are formed
+// in the order of the ROW_FN macros.
 #define ROW512_FN(NAME, ORDER)                                                   \
 	static inline void NAME(ptrdiff_t s, int hw, int n, float *restrict o,     \
 	                        const float *restrict pc, const float *restrict a, \
@@ -180,12 +189,6 @@ ROW512_FN(row512_2, 2)
 ROW512_FN(row512_4, 4)
 ROW512_FN(row512_8, 8)
 
-// tape_at returns the address of element i of a stored-Laplacian field
-// (float32, or bfloat16 with c->tape16).
-static inline float *tape_at(const wave_coef *c, float *w, ptrdiff_t i) {
-	return c->tape16 ? (float *)((uint16_t *)w + i) : w + i;
-}
-
 // row512 dispatches on the order; base is the row's offset (z·stride), p
 // the pointers of row 0 of each field (w, wa, wb, g may be NULL).
 static inline void row512(const wave_coef *c, ptrdiff_t base, float *o, const float *pc,
@@ -194,8 +197,8 @@ static inline void row512(const wave_coef *c, ptrdiff_t base, float *o, const fl
 	const ptrdiff_t s = c->stride;
 	const int t16 = c->tape16;
 	float *gr = g ? g + base : 0;
-	float *wr = w ? tape_at(c, w, base) : 0;
-	const float *war = wa ? tape_at(c, (float *)wa, base) : 0, *wbr = wb ? tape_at(c, (float *)wb, base) : 0;
+	float *wr = w ? tape_ptr(c, w, base) : 0;
+	const float *war = wa ? tape_ptr(c, wa, base) : 0, *wbr = wb ? tape_ptr(c, wb, base) : 0;
 	switch (c->order) {
 	case 2:
 		row512_2(s, c->hw, c->nxp, o + base, pc + base, a + base, q + base, wr, wmode, war, wbr, gr,
@@ -444,13 +447,6 @@ static void wave_fwd_img2_rows(const wave_coef *c, const float *A, const float *
 	FTZ_OFF();
 }
 
-// tape_at16 is tape_at for the kernels compiled with and without AVX-512:
-// the address of element i of a stored-Laplacian field (tape16 is only ever
-// set with the AVX-512 rows).
-static inline float *tape_at16(const wave_coef *c, const float *w, ptrdiff_t i) {
-	return c->tape16 ? (float *)((const uint16_t *)w + i) : (float *)w + i;
-}
-
 // One row of the forward step without storing w (o = p0 row, pc = p1 row).
 static inline void fwd_row(const wave_coef *c, float *o, const float *pc,
                            const float *a, const float *q) {
@@ -482,8 +478,8 @@ static inline void img2_row(const wave_coef *c, float *o, const float *pc,
 #if WAVE_AVX512
 	if (use512(c)) {
 		const int hw = c->hw;
-		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, 0, 0, tape_at(c, (float *)wa, -hw),
-		       tape_at(c, (float *)wb, -hw), g - hw);
+		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, 0, 0, tape_ptr(c, wa, -hw),
+		       tape_ptr(c, wb, -hw), g - hw);
 		return;
 	}
 #endif
@@ -539,8 +535,8 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		// thread: 46.3 -> 43.6 ms per backward sweep; 4 rows ahead 45.0 ms,
 		// 30 rows 43.5 ms).
 		if (g && y + BWD2_PF >= ia && y + BWD2_PF < ib) {
-			const char *pa = (const char *)tape_at16(c, wa, (ptrdiff_t)(y + BWD2_PF) * s);
-			const char *pb = (const char *)tape_at16(c, wb, (ptrdiff_t)(y + BWD2_PF) * s);
+			const char *pa = (const char *)tape_ptr(c, wa, (ptrdiff_t)(y + BWD2_PF) * s);
+			const char *pb = (const char *)tape_ptr(c, wb, (ptrdiff_t)(y + BWD2_PF) * s);
 			const int rowBytes = (int)s * (c->tape16 ? 2 : 4);
 			for (int x = 0; x < rowBytes; x += 64) {
 				_mm_prefetch(pa + x, BWD2_HINT);
@@ -550,7 +546,7 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
 			if (g && y >= ia && y < ib)
-				img2_row(c, l1 + b, l0 + b, A + b, Q + b, tape_at16(c, wa, b), tape_at16(c, wb, b), g + b);
+				img2_row(c, l1 + b, l0 + b, A + b, Q + b, tape_ptr(c, wa, b), tape_ptr(c, wb, b), g + b);
 			else
 				fwd_row(c, l1 + b, l0 + b, A + b, Q + b);
 		}
@@ -571,7 +567,7 @@ static inline void fwd_row_w(const wave_coef *c, float *o, const float *pc,
 	if (use512(c)) {
 		// tmp non-NULL: a streamed tape (wave_fwd2_rows issues the fence).
 		const int hw = c->hw;
-		float *w0 = tape_at(c, w, -hw);
+		float *w0 = tape_ptr(c, w, -hw);
 		row512(c, 0, o - hw, pc - hw, a - hw, q - hw, w0, tmp ? ntmode(c, w0) : 0, 0, 0, 0);
 		return;
 	}
@@ -626,7 +622,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		if (z >= a1 && z < b1) {
 			const ptrdiff_t b = (ptrdiff_t)z * s + hw;
 			if (ws1)
-				fwd_row_w(c, p0 + b, p1 + b, A + b, Q + b, tape_at16(c, ws1, b), t1);
+				fwd_row_w(c, p0 + b, p1 + b, A + b, Q + b, tape_ptr(c, ws1, b), t1);
 			else
 				fwd_row(c, p0 + b, p1 + b, A + b, Q + b);
 		}
@@ -636,7 +632,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
 			if (ws2)
-				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, tape_at16(c, ws2, b), t2);
+				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, tape_ptr(c, ws2, b), t2);
 			else
 				fwd_row(c, p1 + b, p0 + b, A + b, Q + b);
 		}
