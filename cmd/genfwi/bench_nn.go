@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,11 +41,31 @@ func median(xs []float64) float64 {
 
 // peakRSSMB returns the process's peak resident set size in MB (getrusage).
 func peakRSSMB() float64 {
+	// VmHWM can be reset (resetPeakRSS); fall back to getrusage elsewhere.
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+					return kb / 1024
+				}
+			}
+		}
+	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1
 	}
 	return float64(ru.Maxrss) / 1024 // Linux reports KiB
+}
+
+// resetPeakRSS returns freed heap memory to the OS and restarts the peak-RSS
+// count (Linux: "5" to /proc/self/clear_refs resets VmHWM to the current RSS),
+// so that several configurations measured in one process each report their
+// own peak instead of the largest so far. It reports whether the reset
+// worked.
+func resetPeakRSS() bool {
+	debug.FreeOSMemory()
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
 func benchRefAE(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {

@@ -209,11 +209,13 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 			return err
 		})
 	}
-	// Three memory budgets, smallest peak first (peak RSS is a high-water
-	// mark): checkpointing with 32 MiB (cache-resident segments), the
-	// default (full storage, or 32 MiB without the AVX-512 kernels), and full
-	// storage (a budget that holds all 1000 Laplacians of the shot in
-	// flight, 394 MB).
+	// Several tape configurations, each with its own peak RSS (resetPeakRSS
+	// between them; without the reset, where /proc/self/clear_refs is not
+	// writable, the peaks are cumulative, so the smallest go first):
+	// checkpointing with 32 MiB (cache-resident segments), the bfloat16
+	// tape, the default (full storage, or 32 MiB without the AVX-512
+	// kernels), and full storage (a budget that holds all 1000 Laplacians of
+	// the shot in flight, 402 MB).
 	withBudget := func(b int64, bf16 bool) (*wave.Simulator, error) {
 		o := wave.OpenFWIOptions(nw)
 		o.MemoryBudget, o.TapeBF16 = b, bf16
@@ -225,6 +227,7 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 	if err != nil {
 		return nil, err
 	}
+	resetPeakRSS()
 	ckptSec, err := gradTime(ckptSim, "gradient (32 MiB budget)")
 	if err != nil {
 		return nil, err
@@ -238,6 +241,7 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 		return nil, err
 	}
 	bfGrad := make([]float32, wave.OpenFWIModel)
+	resetPeakRSS()
 	bfSec, err := timeRuns(ctx, env, "gradient (bfloat16 tape)", rep, func() error {
 		_, err := bfSim.Gradient(ctx, v0, obs, nil, bfGrad)
 		return err
@@ -247,6 +251,7 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 	}
 	bfSim.FreeBuffers()
 	bfRSS := peakRSSMB()
+	resetPeakRSS()
 	gsec, err := gradTime(sim, "gradient (default budget)")
 	if err != nil {
 		return nil, err
@@ -257,6 +262,7 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 	if err != nil {
 		return nil, err
 	}
+	resetPeakRSS()
 	fullSec, err := gradTime(fullSim, "gradient (full storage)")
 	if err != nil {
 		return nil, err
