@@ -200,84 +200,62 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 	if err != nil {
 		return nil, err
 	}
-	grad := make([]float32, wave.OpenFWIModel)
-	var misfit float64
-	gradTime := func(s *wave.Simulator, name string) (float64, error) {
-		return timeRuns(ctx, env, name, rep, func() error {
-			var err error
-			misfit, err = s.Gradient(ctx, v0, obs, nil, grad)
-			return err
-		})
-	}
 	// Several tape configurations, each with its own peak RSS (resetPeakRSS
 	// between them; without the reset, where /proc/self/clear_refs is not
 	// writable, the peaks are cumulative, so the smallest go first):
-	// checkpointing with 32 MiB (cache-resident segments), the bfloat16
-	// tape, the default (full storage, or 32 MiB without the AVX-512
-	// kernels), and full storage (a budget that holds all 1000 Laplacians of
-	// the shot in flight, 402 MB).
-	withBudget := func(b int64, bf16 bool) (*wave.Simulator, error) {
-		o := wave.OpenFWIOptions(nw)
-		o.MemoryBudget, o.TapeBF16 = b, bf16
-		return wave.NewSimulator(wave.Grid{Nz: wave.OpenFWINz, Nx: wave.OpenFWINx, H: wave.OpenFWIH}, wave.OpenFWIGeometry(),
-			wave.RickerOpenFWI(wave.OpenFWINt, wave.OpenFWIFreq, wave.OpenFWIDt), o)
+	// checkpointing with 32 MiB (cache-resident segments), the opt-in
+	// bfloat16 tape (not the exact gradient), the default (full storage, or
+	// 32 MiB without the AVX-512 kernels), and full storage (a budget that
+	// holds all 1000 Laplacians of the shot in flight, 402 MB).
+	const fullBudget = 1 << 30
+	configs := []struct {
+		key, name string
+		budget    int64
+		bf16      bool
+		def       bool // the default Simulator sim
+	}{
+		{"_32mib", "gradient (32 MiB budget)", 32 << 20, false, false},
+		{"_bf16", "gradient (bfloat16 tape)", 0, true, false},
+		{"", "gradient (default budget)", 0, false, true},
+		{"_full_storage", "gradient (full storage)", fullBudget, false, false},
 	}
-	const ckptBudget, fullBudget = 32 << 20, 1 << 30
-	ckptSim, err := withBudget(ckptBudget, false)
-	if err != nil {
-		return nil, err
+	res := map[string]any{"seconds_forward": fwd, "full_storage_budget_mb": fullBudget >> 20, "threads": nw,
+		"kernel": wave.KernelName()}
+	grads := map[string][]float32{}
+	for _, c := range configs {
+		s := sim
+		if !c.def {
+			o := wave.OpenFWIOptions(nw)
+			o.MemoryBudget, o.TapeBF16 = c.budget, c.bf16
+			if s, err = wave.NewSimulator(wave.Grid{Nz: wave.OpenFWINz, Nx: wave.OpenFWINx, H: wave.OpenFWIH}, wave.OpenFWIGeometry(),
+				wave.RickerOpenFWI(wave.OpenFWINt, wave.OpenFWIFreq, wave.OpenFWIDt), o); err != nil {
+				return nil, err
+			}
+		}
+		g := make([]float32, wave.OpenFWIModel)
+		var misfit float64
+		resetPeakRSS()
+		sec, err := timeRuns(ctx, env, c.name, rep, func() error {
+			var err error
+			misfit, err = s.Gradient(ctx, v0, obs, nil, g)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.FreeBuffers()
+		res["seconds_gradient"+c.key], res["ratio"+c.key], res["peak_rss_mb"+c.key] = sec, sec/fwd, peakRSSMB()
+		grads[c.key] = g
+		if c.def {
+			res["misfit"] = misfit
+		}
 	}
-	resetPeakRSS()
-	ckptSec, err := gradTime(ckptSim, "gradient (32 MiB budget)")
-	if err != nil {
-		return nil, err
-	}
-	ckptSim.FreeBuffers()
-	ckptRSS := peakRSSMB()
-	// The opt-in bfloat16 tape (not the exact gradient: ~3e-3 relative),
-	// full storage in half the memory.
-	bfSim, err := withBudget(0, true)
-	if err != nil {
-		return nil, err
-	}
-	bfGrad := make([]float32, wave.OpenFWIModel)
-	resetPeakRSS()
-	bfSec, err := timeRuns(ctx, env, "gradient (bfloat16 tape)", rep, func() error {
-		_, err := bfSim.Gradient(ctx, v0, obs, nil, bfGrad)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	bfSim.FreeBuffers()
-	bfRSS := peakRSSMB()
-	resetPeakRSS()
-	gsec, err := gradTime(sim, "gradient (default budget)")
-	if err != nil {
-		return nil, err
-	}
-	sim.FreeBuffers()
-	peak := peakRSSMB()
-	fullSim, err := withBudget(fullBudget, false)
-	if err != nil {
-		return nil, err
-	}
-	resetPeakRSS()
-	fullSec, err := gradTime(fullSim, "gradient (full storage)")
-	if err != nil {
-		return nil, err
-	}
-	fullRSS := peakRSSMB()
 	var num, den float64
-	for i, g := range grad {
-		d := float64(bfGrad[i] - g)
+	for i, g := range grads[""] {
+		d := float64(grads["_bf16"][i] - g)
 		num += d * d
 		den += float64(g) * float64(g)
 	}
-	bfErr := math.Sqrt(num / max(den, math.SmallestNonzeroFloat64))
-	return map[string]any{
-		"seconds_gradient_bf16": bfSec, "ratio_bf16": bfSec / fwd, "peak_rss_mb_bf16": bfRSS, "bf16_rel_error": bfErr, "seconds_forward": fwd, "seconds_gradient": gsec, "ratio": gsec / fwd, "peak_rss_mb": peak,
-		"seconds_gradient_full_storage": fullSec, "ratio_full_storage": fullSec / fwd, "peak_rss_mb_full_storage": fullRSS,
-		"seconds_gradient_32mib": ckptSec, "ratio_32mib": ckptSec / fwd, "peak_rss_mb_32mib": ckptRSS,
-		"full_storage_budget_mb": fullBudget >> 20, "misfit": misfit, "threads": nw, "kernel": wave.KernelName()}, nil
+	res["bf16_rel_error"] = math.Sqrt(num / max(den, math.SmallestNonzeroFloat64))
+	return res, nil
 }
