@@ -272,7 +272,13 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 		SampleEvery: o.SampleEvery, Seed: o.Seed,
 		OnStep: func(s wavediff.StepInfo) {
 			if bar == nil {
-				bar = cli.NewProgress(env, s.Steps, "train "+sub)
+				// A resumed run counts only the steps still to do, so that
+				// the bar's rate and ETA are those of this run.
+				title := "train " + sub
+				if s.Step > 1 {
+					title = fmt.Sprintf("train %s (resumed at step %d)", sub, s.Step-1)
+				}
+				bar = cli.NewProgress(env, s.Steps-(s.Step-1), title)
 				last = s.Step - 1
 			}
 			bar.Add(s.Step - last)
