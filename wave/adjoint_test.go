@@ -246,24 +246,8 @@ func TestBalancedBackpropMatches(t *testing.T) {
 func TestStreamedTapeKernel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, order := range []int{2, 4, 8} {
-		s, err := NewSimulator(Grid{Nz: 23, Nx: 37, H: 10}, nil, make([]float64, 1), Options{Order: order, NB: 20, Dt: 1e-3, Nt: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := newRun[float32](s, layered(23, 37, 3))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, field := kernelFixture(t, 23, 37, 20, order, rng)
 		c := &r.c
-		field := func() []float32 {
-			f := make([]float32, r.fields)
-			for z := c.hw; z < c.hw+c.nzp; z++ {
-				for x := c.hw; x < c.hw+c.nxp; x++ {
-					f[z*c.stride+x] = float32(rng.NormFloat64())
-				}
-			}
-			return f
-		}
 		p0, p1 := field(), field()
 		q0 := append([]float32(nil), p0...)
 		ws1, ws2 := make([]float32, r.fields), make([]float32, r.fields)
@@ -519,21 +503,9 @@ func TestTapeBF16Values(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, order := range []int{2, 4, 8} {
-		s, err := NewSimulator(Grid{Nz: 19, Nx: 29, H: 10}, nil, make([]float64, 1), Options{Order: order, NB: 7, Dt: 1e-3, Nt: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := newRun[float32](s, layered(19, 29, 3))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, field := kernelFixture(t, 19, 29, 7, order, rng)
 		c := &r.c
-		p1 := make([]float32, r.fields)
-		for z := c.hw; z < c.hw+c.nzp; z++ {
-			for x := c.hw; x < c.hw+c.nxp; x++ {
-				p1[z*c.stride+x] = float32(rng.NormFloat64())
-			}
-		}
+		p1 := field()
 		p0, q0 := make([]float32, r.fields), make([]float32, r.fields)
 		w32 := make([]float32, r.fields)
 		stepForward(c, p0, p1, w32, c.hw, c.hw+c.nzp)

@@ -90,28 +90,36 @@ func TestMatchesReference(t *testing.T) {
 
 // TestGoKernelMatchesC: the pure-Go float32 kernels agree with the
 // dispatched (C when built with cgo) kernels on random fields.
+// kernelFixture returns a float32 run on a layered nz×nx model with nb
+// padding cells and the given order (no shots), and a function that returns
+// a new field with N(0, 1) values in the interior and zeros in the halo.
+func kernelFixture(t *testing.T, nz, nx, nb, order int, rng *rand.Rand) (*run[float32], func() []float32) {
+	t.Helper()
+	s, err := NewSimulator(Grid{Nz: nz, Nx: nx, H: 10}, nil, make([]float64, 4), Options{Order: order, NB: nb, Dt: 1e-3, Nt: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newRun[float32](s, layered(nz, nx, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &r.c
+	return r, func() []float32 {
+		f := make([]float32, r.fields)
+		for z := c.hw; z < c.hw+c.nzp; z++ {
+			for x := c.hw; x < c.hw+c.nxp; x++ {
+				f[z*c.stride+x] = float32(rng.NormFloat64())
+			}
+		}
+		return f
+	}
+}
+
 func TestGoKernelMatchesC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, order := range []int{2, 4, 8} {
-		g := Grid{Nz: 13, Nx: 17, H: 10}
-		s, err := NewSimulator(g, nil, make([]float64, 4), Options{Order: order, NB: 6, Dt: 1e-3, Nt: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := newRun[float32](s, layered(g.Nz, g.Nx, 3))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, field := kernelFixture(t, 13, 17, 6, order, rng)
 		c := &r.c
-		field := func() []float32 {
-			f := make([]float32, r.fields)
-			for z := c.hw; z < c.hw+c.nzp; z++ {
-				for x := c.hw; x < c.hw+c.nxp; x++ {
-					f[z*c.stride+x] = float32(rng.NormFloat64())
-				}
-			}
-			return f
-		}
 		p0, p1 := field(), field()
 		a0 := append([]float32(nil), p0...)
 		ws1, ws2 := make([]float32, r.fields), make([]float32, r.fields)
