@@ -12,7 +12,7 @@ import "unsafe"
 const haveCKernel = true
 
 // haveAVX512 reports whether they use the AVX-512 rows (kernel_impl.h,
-// row512: compiled for a CPU with AVX-512F).
+// row512: compiled for a CPU with AVX-512 F, BW and VL).
 const haveAVX512 = C.WAVE_AVX512 == 1
 
 func cCoef(c *coef[float32]) C.wave_coef {

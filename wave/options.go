@@ -103,7 +103,7 @@ type Options struct {
 	// shot schedule, one shot at a time with the row-band schedule). When all
 	// steps do not fit, the forward pass keeps checkpoints and recomputes
 	// segments (about one extra forward). 0 means automatic: 512 MiB per
-	// shot in flight (full storage when it fits: OpenFWI needs 394 MB per
+	// shot in flight (full storage when it fits: OpenFWI needs 402 MB per
 	// shot), except with the row-band schedule and kernels without AVX-512,
 	// where 32 MiB keeps the checkpoint segments in a 32 MiB last-level cache
 	// and was measured faster than full storage (docs/wave.md; with the
@@ -115,7 +115,8 @@ type Options struct {
 	// instead of float32: half the memory per stored step and half the
 	// tape traffic (OpenFWI on 2 cores: docs/wave.md, "bfloat16 tape").
 	// The gradient is then no longer the exact discrete adjoint: it differs
-	// by ~1e-3 relative (TestTapeBF16). Off by default; honoured by the C
+	// from it by ~1e-3 relative L2 (2.7e-3 on TestTapeBF16's small problem,
+	// 3.8e-4 on the OpenFWI benchmark). Off by default; honoured by the C
 	// kernels with AVX-512 only (elsewhere the tape stays float32), and
 	// never used by the Born adjoints.
 	TapeBF16 bool
