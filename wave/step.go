@@ -99,6 +99,10 @@ func (r *run[T]) forwardFast(ctx context.Context, list []int, dst []T) error {
 	return r.forwardBalanced(ctx, rest, dst[q*per:], min(nw, len(rest)*r.c.nzp))
 }
 
+// BF16TapeSupported reports whether Options.TapeBF16 takes effect in this
+// build: only the AVX-512 C kernels read and write a bfloat16 tape.
+func BF16TapeSupported() bool { return haveAVX512 }
+
 // KernelName reports which float32 kernels are compiled in: "c" (cgo,
 // -O3 -march=native) or "go".
 func KernelName() string {

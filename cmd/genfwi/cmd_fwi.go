@@ -462,6 +462,9 @@ func invertSample(ctx context.Context, o *fwiOptions, cfg fwi.Config, k int, tru
 	}
 	sv := fwiOpenFWISurvey(fwiMinOf(start), o.Workers)
 	sv.Opts.TapeBF16 = o.TapeBF16
+	if o.TapeBF16 && !wave.BF16TapeSupported() {
+		fmt.Fprintln(env.Stderr, "warning: --tape-bf16 has no effect in this build (it needs the AVX-512 wave kernels); the gradient tape stays float32")
+	}
 	lastBand := ck.State.Band
 	cb := func(st *fwi.State) error {
 		if len(st.History) > 0 && !st.Done {

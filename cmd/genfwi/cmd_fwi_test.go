@@ -12,6 +12,7 @@ import (
 
 	"genfwi/internal/cli"
 	"genfwi/npy"
+	"genfwi/wave"
 )
 
 func TestFWICommandRunsAndResumes(t *testing.T) {
@@ -84,6 +85,37 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 	o2.Iters = 3
 	if err := runFWI(context.Background(), &o2, env); err == nil || !strings.Contains(err.Error(), "--fresh") {
 		t.Errorf("mismatched checkpoint: got %v, want an error suggesting --fresh", err)
+	}
+	// --tape-bf16: the same inversion with the bfloat16 gradient tape ends
+	// close to the exact one but not bit for bit (the flag reaches the
+	// gradient), or, in a build without it, warns that it has no effect.
+	o3 := *o
+	o3.Out, o3.TapeBF16 = filepath.Join(dir, "run-bf16"), true
+	stderr.Reset()
+	if err := runFWI(context.Background(), &o3, env); err != nil {
+		t.Fatalf("--tape-bf16: %v\n%s", err, stderr.String())
+	}
+	exact, _, err := npy.ReadFileFloat32(filepath.Join(out, "sample_0", "inverted.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf, _, err := npy.ReadFileFloat32(filepath.Join(o3.Out, "sample_0", "inverted.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diff, norm float64
+	for i := range exact {
+		d := float64(bf[i] - exact[i])
+		diff += d * d
+		norm += float64(exact[i]) * float64(exact[i])
+	}
+	rel := math.Sqrt(diff / norm)
+	if wave.BF16TapeSupported() {
+		if !(rel > 0 && rel < 1e-3) {
+			t.Errorf("--tape-bf16: inverted model %.2e (relative L2) from the exact run, want in (0, 1e-3)", rel)
+		}
+	} else if rel != 0 || !strings.Contains(stderr.String(), "no effect") {
+		t.Errorf("--tape-bf16 without support: difference %g, stderr %q; want identical results and a warning", rel, stderr.String())
 	}
 }
 
