@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"genfwi/internal/cli"
+	"genfwi/metrics"
 	"genfwi/npy"
 	"genfwi/wave"
 )
@@ -250,12 +251,6 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 			res["misfit"] = misfit
 		}
 	}
-	var num, den float64
-	for i, g := range grads[""] {
-		d := float64(grads["_bf16"][i] - g)
-		num += d * d
-		den += float64(g) * float64(g)
-	}
-	res["bf16_rel_error"] = math.Sqrt(num / max(den, math.SmallestNonzeroFloat64))
+	res["bf16_rel_error"] = metrics.RelL2(grads["_bf16"], grads[""])
 	return res, nil
 }

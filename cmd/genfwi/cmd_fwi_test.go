@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"genfwi/internal/cli"
+	"genfwi/metrics"
 	"genfwi/npy"
 	"genfwi/wave"
 )
@@ -103,13 +104,7 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var diff, norm float64
-	for i := range exact {
-		d := float64(bf[i] - exact[i])
-		diff += d * d
-		norm += float64(exact[i]) * float64(exact[i])
-	}
-	rel := math.Sqrt(diff / norm)
+	rel := metrics.RelL2(bf, exact)
 	if wave.BF16TapeSupported() {
 		if !(rel > 0 && rel < 1e-3) {
 			t.Errorf("--tape-bf16: inverted model %.2e (relative L2) from the exact run, want in (0, 1e-3)", rel)
