@@ -1,18 +1,21 @@
 // wave-ratio-floor: what an exact, full-storage FWI gradient must cost on this
 // machine, measured without genfwi's scheduling around it (docs/wave.md,
-// "Why the gradient stays above 3 forwards").
+// "Session 4": why the ratio stays above 3).
 //
 //   gcc -O3 -march=native -std=c11 -pthread -o /tmp/ratio-floor scripts/wave-ratio-floor.c
 //   flock /tmp/genfwi-heavy.lock /tmp/ratio-floor
 //
+// With -DBF16 the tape holds bfloat16 values (half the bytes, as
+// wave.Options.TapeBF16): the same measurement for the inexact variant.
+//
 // It times, for one OpenFWI shot (310×310 padded grid, 4th order, 1000 steps)
 // per thread, with one and with two threads each running its own shot:
-//   - memory bandwidth: non-temporal writes and reads of a 394 MB buffer (the
+//   - memory bandwidth: non-temporal writes and reads of a 402 MB buffer (the
 //     size of one shot's tape of Laplacians);
 //   - fwd: a forward sweep with an AVX-512 kernel on 64-byte-aligned rows (each
 //     vector load of the centre and vertical neighbours aligned, no scalar tail);
 //   - fwd+tape: the same sweep storing every step's Laplacian with non-temporal
-//     stores inline (the full-storage tape, 394 MB);
+//     stores inline (the full-storage tape, 402 MB; 201 MB with -DBF16);
 //   - adj: the adjoint sweep in μ = A∘λ (the same stencil) without imaging;
 //   - adj+img: the adjoint sweep with the paired imaging condition
 //     g += μ^{n+1} w^n + μ^n w^{n−1}, reading the tape back from memory with
@@ -38,6 +41,26 @@ int main(void) {
 
 enum { NT_STEPS = 1000, NZP = 310, NXP = 310, HW = 2, S = 320, ROWS = NZP + 2 * HW, PF = 8, REPS = 5 };
 static const size_t F = (size_t)ROWS * S;
+#ifdef BF16
+// Tape fields hold bfloat16 values: TS floats per stored step.
+static const size_t TS = (size_t)ROWS * S / 2;
+#define TAPE_LOAD(p, x) _mm512_castsi512_ps(_mm512_slli_epi32( \
+	_mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)((const unsigned short *)(p) + (x)))), 16))
+#define TAPE_STORE(p, x, v) _mm256_stream_si256((__m256i *)((unsigned short *)(p) + (x)), to_bf16(v))
+// Round to nearest even on the top 16 bits (genfwi's to_bf16).
+static inline __m256i to_bf16(__m512 v) {
+	const __m512i u = _mm512_castps_si512(v);
+	const __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF),
+	                                                       _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))));
+	return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+}
+#define TAPE_ROW(p, r) ((float *)((unsigned short *)(p) + (r)))
+#else
+static const size_t TS = (size_t)ROWS * S;
+#define TAPE_LOAD(p, x) _mm512_load_ps((p) + (x))
+#define TAPE_STORE(p, x, v) _mm512_stream_ps((p) + (x), (v))
+#define TAPE_ROW(p, r) ((p) + (r))
+#endif
 
 static double now(void) {
 	struct timespec t;
@@ -56,8 +79,8 @@ __attribute__((noinline)) static void step(float *o0, const float *p1, const flo
 	for (int z = HW; z < HW + NZP; z++) {
 		const size_t r = (size_t)z * S;
 		const float *pc = p1 + r, *a = A + r, *q = Q + r;
-		float *o = o0 + r, *w = w0 ? w0 + r : 0, *g = g0 ? g0 + r : 0;
-		const float *wa = wa0 ? wa0 + r : 0, *wb = wb0 ? wb0 + r : 0;
+		float *o = o0 + r, *w = w0 ? TAPE_ROW(w0, r) : 0, *g = g0 ? g0 + r : 0;
+		const float *wa = wa0 ? TAPE_ROW(wa0, r) : 0, *wb = wb0 ? TAPE_ROW(wb0, r) : 0;
 		if (wb)
 			for (int x = 0; x < S; x += 16) {
 				_mm_prefetch((const char *)(wb + PF * S + x), _MM_HINT_T0);
@@ -83,11 +106,11 @@ __attribute__((noinline)) static void step(float *o0, const float *p1, const flo
 			}
 			_mm512_mask_store_ps(o + x, m, v);
 			if (w)
-				_mm512_stream_ps(w + x, l);
+				TAPE_STORE(w, x, l);
 			if (wb) {
-				__m512 gv = _mm512_fmadd_ps(v, _mm512_load_ps(wb + x), _mm512_load_ps(g + x));
+				__m512 gv = _mm512_fmadd_ps(v, TAPE_LOAD(wb, x), _mm512_load_ps(g + x));
 				if (wa)
-					gv = _mm512_fmadd_ps(c, _mm512_load_ps(wa + x), gv);
+					gv = _mm512_fmadd_ps(c, TAPE_LOAD(wa, x), gv);
 				_mm512_mask_store_ps(g + x, m, gv);
 			}
 		}
@@ -154,7 +177,7 @@ static void *worker(void *arg) {
 		pthread_barrier_wait(&bar);
 		t[3] = now();
 		for (int n = 0; n < NT_STEPS; n++) {
-			step(p0, p1, A, Q, tape + F * n, 0, 0, 0);
+			step(p0, p1, A, Q, tape + TS * n, 0, 0, 0);
 			float *x = p0; p0 = p1; p1 = x;
 		}
 		pthread_barrier_wait(&bar);
@@ -167,7 +190,7 @@ static void *worker(void *arg) {
 		t[5] = now();
 		for (int n = NT_STEPS - 1; n >= 1; n -= 2) {
 			step(l0, l1, A, Q, 0, 0, 0, 0);
-			step(l1, l0, A, Q, 0, tape + F * n, tape + F * (n - 1), g);
+			step(l1, l0, A, Q, 0, tape + TS * n, tape + TS * (n - 1), g);
 		}
 		t[6] = now();
 		for (int k = 0; k < 6; k++)
