@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -227,5 +228,51 @@ func TestTrainStateErrors(t *testing.T) {
 	}
 	if err := LoadTrainState(p, &TrainState{Opt: NewAdam(), RNG: rand.NewPCG(1, 1)}, 4); err == nil || !strings.Contains(err.Error(), "RNG") {
 		t.Errorf("state without RNG: %v", err)
+	}
+}
+
+// TestLegacyEMAStateResumesExactly loads a training state written before
+// nn.EMA counted like LitEma (counter "ema_n" = c, next decay
+// (1+c)/(10+c)): the loaded EMA continues with that same decay, and a state
+// saved again records "ema_updates".
+func TestLegacyEMAStateResumesExactly(t *testing.T) {
+	dir := t.TempDir()
+	a := oneParam(2, 0)
+	ema := NewEMA(a, 0.999, true)
+	for range 5 {
+		ema.Update(a)
+	}
+	path := filepath.Join(dir, "s.state.safetensors")
+	if err := SaveTrainState(path, &TrainState{Step: 5, Opt: NewAdamW(), EMA: ema}); err != nil {
+		t.Fatal(err)
+	}
+	ts, meta, err := ReadSafetensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["ema_updates"] != "5" {
+		t.Fatalf("ema_updates = %q, want 5", meta["ema_updates"])
+	}
+	// Rewrite it as the older code did: the counter of the old rule.
+	const c = 7
+	delete(meta, "ema_updates")
+	meta["ema_n"] = strconv.Itoa(c)
+	if err := WriteSafetensors(path, ts, meta); err != nil {
+		t.Fatal(err)
+	}
+	got := NewEMA(a, 0.999, true)
+	if err := LoadTrainState(path, &TrainState{Opt: NewAdamW(), EMA: got}, a.NumParams()); err != nil {
+		t.Fatal(err)
+	}
+	if want := float64(1+c) / float64(10+c); got.NextDecay() != want {
+		t.Fatalf("legacy state: next decay %g, the old rule continues with %g", got.NextDecay(), want)
+	}
+	// Neither count: refused.
+	delete(meta, "ema_n")
+	if err := WriteSafetensors(path, ts, meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := LoadTrainState(path, &TrainState{Opt: NewAdamW(), EMA: NewEMA(a, 0.999, true)}, a.NumParams()); err == nil || !strings.Contains(err.Error(), "EMA update count") {
+		t.Fatalf("state without an EMA count: err = %v", err)
 	}
 }

@@ -27,8 +27,9 @@
 // "data_offsets":[begin,end]} plus "__metadata__" (string → string, holding
 // the model config as a JSON string under "config"), then the raw
 // little-endian float32 data. SaveTrainState writes the optimiser moments,
-// step counter, RNG state and EMA weights to a second safetensors file
-// (StatePath). Both are written atomically (temporary file in the same
+// step counter, RNG state and EMA weights (with the EMA's update count as
+// "ema_updates"; the legacy "ema_n" of older states is converted, see EMA)
+// to a second safetensors file (StatePath). Both are written atomically (temporary file in the same
 // directory, then rename). Loading validates everything and returns errors
 // naming the file and the offending tensor.
 package nn

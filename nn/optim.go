@@ -250,20 +250,37 @@ func (s StepDecay) LR(step int) float64 {
 	return s.Base * math.Pow(s.Gamma, float64(step/s.Every))
 }
 
-// EMA keeps an exponential moving average of an arena's weights:
-// shadow ← d·shadow + (1-d)·p, with d = Decay, or with Warmup
-// d = min(Decay, (1+n)/(10+n)) after n updates (LDM's LitEma).
+// EMA keeps an exponential moving average of an arena's weights as
+// latent-diffusion's LitEma does: Update first increments N, the number of
+// updates (LitEma's num_updates), then computes the decay
+//
+//	d = Decay                       without Warmup
+//	d = min(Decay, (1+N)/(10+N))    with Warmup (first update: 2/11)
+//
+// and folds the weights in, shadow ← d·shadow + (1−d)·p in float32 (LitEma
+// writes shadow − (1−d)·(shadow − p), equal up to rounding). Training
+// states written before nn.EMA counted this way store the older counter as
+// "ema_n"; LoadTrainState converts it so that they resume exactly.
 type EMA struct {
 	Decay  float64
 	Warmup bool
-	// N counts updates.
+	// N is the number of updates made (LitEma's num_updates).
 	N      int
 	Shadow []float32
 }
 
-// NewEMA starts an average at the arena's current weights.
+// NewEMA starts an average at the arena's current weights, with N = 0.
 func NewEMA(a *Arena, decay float64, warmup bool) *EMA {
 	return &EMA{Decay: decay, Warmup: warmup, Shadow: append([]float32(nil), a.Data...)}
+}
+
+// NextDecay returns the decay the next Update will use.
+func (e *EMA) NextDecay() float64 {
+	if !e.Warmup {
+		return e.Decay
+	}
+	n := float64(e.N + 1)
+	return math.Min(e.Decay, (1+n)/(10+n))
 }
 
 // Update folds the current weights into the average.
@@ -271,10 +288,7 @@ func (e *EMA) Update(a *Arena) {
 	if len(e.Shadow) != len(a.Data) {
 		panic(fmt.Sprintf("nn: EMA of %d weights updated from an arena of %d", len(e.Shadow), len(a.Data)))
 	}
-	d := e.Decay
-	if e.Warmup {
-		d = math.Min(d, float64(1+e.N)/float64(10+e.N))
-	}
+	d := e.NextDecay()
 	e.N++
 	d32, c := float32(d), float32(1-d)
 	for i, p := range a.Data {

@@ -113,10 +113,52 @@ func TestEMA(t *testing.T) {
 	if !near(float64(a.Data[0]), 0.19, 1e-6) || e.Shadow[0] != 1 {
 		t.Fatal("Swap did not exchange weights")
 	}
-	// LitEma warm-up: first decay is min(0.9999, 1/10) = 0.1.
+	// LitEma warm-up: num_updates becomes 1 before the first decay,
+	// min(0.9999, 2/11), so the shadow moves 9/11 of the way.
 	w := NewEMA(oneParam(0, 0), 0.9999, true)
 	w.Update(oneParam(1, 0))
-	if !near(float64(w.Shadow[0]), 0.9, 1e-6) {
-		t.Fatalf("warm-up EMA %g, want 0.9", w.Shadow[0])
+	if !near(float64(w.Shadow[0]), 9.0/11, 1e-6) {
+		t.Fatalf("warm-up EMA %g, want 9/11", w.Shadow[0])
+	}
+}
+
+// TestEMAMatchesLitEma replays latent-diffusion's LitEma by hand:
+// num_updates += 1, then decay = min(decay, (1+num_updates)/(10+num_updates)),
+// shadow -= (1-decay)*(shadow-param). The shadow values are exact rational
+// arithmetic for weights 1, 2, 3, 4 from a shadow of 0.
+func TestEMAMatchesLitEma(t *testing.T) {
+	a := oneParam(0, 0)
+	e := NewEMA(a, 0.9999, true)
+	want := []struct{ decay, shadow float64 }{
+		{2.0 / 11, 0.8181818181818182},
+		{3.0 / 12, 1.7045454545454546},
+		{4.0 / 13, 2.6013986013986012},
+		{5.0 / 14, 3.5004995004995005},
+	}
+	for i, w := range want {
+		if d := e.NextDecay(); !near(d, w.decay, 1e-15) {
+			t.Fatalf("update %d: decay %g, LitEma %g", i+1, d, w.decay)
+		}
+		a.Data[0] = float32(i + 1)
+		e.Update(a)
+		if e.N != i+1 {
+			t.Fatalf("after %d updates N = %d", i+1, e.N)
+		}
+		if !near(float64(e.Shadow[0]), w.shadow, 1e-6) {
+			t.Fatalf("update %d: shadow %.7g, LitEma %.7g", i+1, e.Shadow[0], w.shadow)
+		}
+	}
+	// The cap: with decay 0.5, (1+n)/(10+n) reaches 0.5 at update n = 8.
+	c := NewEMA(oneParam(0, 0), 0.5, true)
+	for n := 1; n <= 12; n++ {
+		want := math.Min(0.5, float64(1+n)/float64(10+n))
+		if d := c.NextDecay(); d != want {
+			t.Fatalf("capped: update %d decay %g, LitEma %g", n, d, want)
+		}
+		c.Update(oneParam(0, 0))
+	}
+	// Without warm-up the decay is constant.
+	if d := NewEMA(oneParam(0, 0), 0.9, false).NextDecay(); d != 0.9 {
+		t.Fatalf("no warm-up: decay %g, want 0.9", d)
 	}
 }

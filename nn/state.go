@@ -42,7 +42,7 @@ func SaveTrainState(path string, s *TrainState) error {
 	}
 	if s.EMA != nil {
 		ts = append(ts, Named{"ema.shadow", tensor.FromSlice(s.EMA.Shadow, len(s.EMA.Shadow))})
-		m["ema_n"] = strconv.Itoa(s.EMA.N)
+		m["ema_updates"] = strconv.Itoa(s.EMA.N)
 	}
 	return WriteSafetensors(path, ts, m)
 }
@@ -84,11 +84,33 @@ func LoadTrainState(path string, s *TrainState, n int) error {
 		if !ok || len(t.Data) != n {
 			return fmt.Errorf("reading %s: missing EMA weights or wrong size for %d parameters", path, n)
 		}
-		if s.EMA.N, err = strconv.Atoi(meta["ema_n"]); err != nil {
-			return fmt.Errorf("reading %s: ema_n: %w", path, err)
+		if s.EMA.N, err = emaUpdates(meta); err != nil {
+			return fmt.Errorf("reading %s: %w", path, err)
 		}
 		s.EMA.Shadow = append(s.EMA.Shadow[:0], t.Data...)
 	}
 	s.Step = step
 	return nil
+}
+
+// emaUpdates returns the EMA's update count (EMA.N) recorded in a training
+// state. States store it as "ema_updates". States written before nn.EMA
+// counted like LitEma store "ema_n" instead, the counter c of the older rule
+// d = min(Decay, (1+c)/(10+c)); the same next decay under the current rule
+// needs N = c − 1, so a legacy state resumes exactly as it would have run.
+// (diffusion.Model.NewEMA started c at 1, so for those states N = c − 1 is
+// also the true number of updates.)
+func emaUpdates(meta map[string]string) (int, error) {
+	if v, ok := meta["ema_updates"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("ema_updates %q: want a count >= 0", v)
+		}
+		return n, nil
+	}
+	c, err := strconv.Atoi(meta["ema_n"])
+	if err != nil {
+		return 0, fmt.Errorf("missing EMA update count (ema_updates, or legacy ema_n %q)", meta["ema_n"])
+	}
+	return c - 1, nil
 }

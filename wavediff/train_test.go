@@ -165,6 +165,11 @@ func TestTrainDiffusionResumeAndGenerate(t *testing.T) {
 	if meta["vqae"] == "" || meta["weights"] != "ema" {
 		t.Fatalf("metadata %v lacks the autoencoder or EMA marker", meta)
 	}
+	// The EMA counts its updates as LitEma does: one per step (the
+	// committed weights, trained before, record steps + 1).
+	if meta["step"] != "6" {
+		t.Fatalf("final model records step %q after 6 steps", meta["step"])
+	}
 	aeM, _, _ := vqae.Load(aePath)
 	vel, seis, err := Generate(ctx, ma, aeM, 3, GenerateOptions{Method: "ddim", Steps: 5, Seed: 1}, nil)
 	if err != nil {

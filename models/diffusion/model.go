@@ -143,18 +143,14 @@ func (m *Model) NumParams() int { return m.Arena.NumParams() }
 
 // NewEMA starts LDM's LitEma on the model's weights: at the n-th update
 // (n = 1, 2, …) shadow ← d·shadow + (1−d)·θ with d = min(Cfg.Train.EMADecay
-// (0 → 0.9999), (1+n)/(10+n)). LitEma increments its counter before
-// computing d, while nn.EMA uses the count of earlier updates, so the
-// returned EMA starts with N = 1 (its N is then the number of updates + 1;
-// keep that in mind when reading ema_n from a training state).
+// (0 → 0.9999), (1+n)/(10+n)); nn.EMA counts updates as LitEma does, and
+// its N is the number of updates made.
 func (m *Model) NewEMA() *nn.EMA {
 	d := m.Cfg.Train.EMADecay
 	if d == 0 {
 		d = 0.9999
 	}
-	e := nn.NewEMA(m.Arena, d, true)
-	e.N = 1
-	return e
+	return nn.NewEMA(m.Arena, d, true)
 }
 
 // ScaleFactorFor returns 1/std(h) over all elements of h (float64

@@ -290,6 +290,9 @@ func TestEMAFormula(t *testing.T) {
 		if math.Abs(float64(e.Shadow[0])-shadow) > 1e-4*math.Max(1, math.Abs(shadow)) {
 			t.Fatalf("update %d: shadow %g, LitEma gives %g", n, e.Shadow[0], shadow)
 		}
+		if e.N != n {
+			t.Fatalf("after %d updates the EMA counts %d (LitEma's num_updates is %d)", n, e.N, n)
+		}
 	}
 }
 
