@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"sort"
-	"strings"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
 )
@@ -36,59 +36,71 @@ func registerBench(c ...*benchCase) {
 }
 
 func init() {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	o := &benchOptions{}
-	list := fs.Bool("list", false, "list the bench cases and exit")
-	fs.BoolVar(&o.JSON, "json", false, "print one JSON object with the headline figures as the last line of stdout")
-	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0 = GOMAXPROCS)")
-	fs.IntVar(&o.Repeat, "repeat", 0, "timed repetitions after warm-up (0 = the case's default)")
-	fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "directory holding the OpenFWI velocity maps (FlatVel_A/model/model1.npy, ...)")
 	register(&cli.Command{
 		Name:      "bench",
 		UsageLine: "bench [--json] [--threads N] [--repeat N] CASE",
-		Short:     "run a benchmark case (wave-*, grad-openfwi, nn-refae, sgemm, vqae-*, diffusion-cpu)",
-		Long: `Bench runs one of the benchmark cases defined in docs/benchmarks.md (wave-openfwi,
-wave-large, grad-openfwi, nn-refae, sgemm) and
-reports medians over repeated runs after a warm-up. Progress goes to stderr.
-Run "genfwi bench --list" to print every case with a one-line description.
+		Short:     "run a benchmark case (bench --list prints them)",
+		Long: `Bench runs one of the benchmark cases defined in docs/benchmarks.md (listed
+below and by "genfwi bench --list") and reports medians over repeated runs
+after a warm-up. Progress goes to stderr.
 
-Example:
+Examples:
   genfwi bench --json wave-openfwi
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if *list {
-				for _, n := range benchNames() {
-					fmt.Fprintf(env.Stdout, "%-18s %s\n", n, benchCases[n].Short)
+  genfwi bench wave-openfwi --json --repeat 5`,
+		Choices: benchChoices,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &benchOptions{}
+			list := fs.Bool("list", false, "list the bench cases and exit")
+			fs.BoolVar(&o.JSON, "json", false, "print one JSON object with the headline figures as the last line of stdout")
+			fs.IntVar(&o.Threads, "threads", 0, "worker threads (0 = GOMAXPROCS)")
+			fs.IntVar(&o.Repeat, "repeat", 0, "timed repetitions after warm-up (0 = the case's default)")
+			fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "directory holding the OpenFWI velocity maps (FlatVel_A/model/model1.npy, ...)")
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if *list {
+					for _, c := range benchChoices() {
+						fmt.Fprintf(env.Stdout, "%-18s %s\n", c.Name, c.Short)
+					}
+					return nil
+				}
+				if len(args) != 1 {
+					return cli.Usagef("bench needs exactly one case, one of: %s", cli.JoinOr(benchNames()))
+				}
+				if err := cli.CheckChoice("bench case", args[0], benchNames()); err != nil {
+					return err
+				}
+				c := benchCases[args[0]]
+				if o.Threads < 0 || o.Repeat < 0 {
+					return cli.Usagef("--threads and --repeat must be >= 0, got %d and %d", o.Threads, o.Repeat)
+				}
+				res, err := c.Run(ctx, env, o)
+				if err != nil {
+					return err
+				}
+				res["case"] = c.Name
+				if o.JSON {
+					return cli.WriteJSON(env.Stdout, res)
+				}
+				keys := make([]string, 0, len(res))
+				for k := range res {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					fmt.Fprintf(env.Stdout, "%-22s %v\n", k, res[k])
 				}
 				return nil
 			}
-			if len(args) != 1 {
-				return cli.Usagef("bench needs exactly one case, one of: %s", strings.Join(benchNames(), ", "))
-			}
-			c, ok := benchCases[args[0]]
-			if !ok {
-				return cli.Usagef("unknown bench case %q (have: %s)", args[0], strings.Join(benchNames(), ", "))
-			}
-			res, err := c.Run(ctx, env, o)
-			if err != nil {
-				return err
-			}
-			res["case"] = c.Name
-			if o.JSON {
-				return cli.WriteJSON(env.Stdout, res)
-			}
-			keys := make([]string, 0, len(res))
-			for k := range res {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(env.Stdout, "%-22s %v\n", k, res[k])
-			}
-			return nil
 		},
 	})
+}
+
+// benchChoices lists the bench cases, sorted by name, for help and errors.
+func benchChoices() []cli.Choice {
+	var cs []cli.Choice
+	for _, n := range benchNames() {
+		cs = append(cs, cli.Choice{Name: n, Short: benchCases[n].Short})
+	}
+	return cs
 }
 
 func benchNames() []string {

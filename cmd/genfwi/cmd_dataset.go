@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"genfwi/figures"
 	"genfwi/internal/cli"
 	"genfwi/openfwi"
@@ -23,62 +24,108 @@ import (
 )
 
 func init() {
-	fs := flag.NewFlagSet("dataset", flag.ContinueOnError)
 	register(&cli.Command{
-		Name:      "dataset",
-		UsageLine: "dataset build|verify|gallery|manifest [flags]",
-		Short:     "build, verify and view OpenFWI-layout datasets",
+		Name:  "dataset",
+		Short: "build, verify and view OpenFWI-layout datasets",
 		Long: `Dataset builds OpenFWI-layout datasets (velocity maps + simulated seismic),
 checks them, and draws galleries of real and generated maps.
-
-  genfwi dataset build --out DIR [--datasets flatvel-a,curvevel-a] [--source real|gen]
-        [--files N] [--per-file 500] [--samples A:B] [--shard i/n] [--workers N] [--json]
-      Writes DIR/<Dataset>/{model,data}/... (Fault generator sets: vel{L}_1_{k}.npy),
-      simulating every map with the OpenFWI-exact wave preset. With --source real
-      (default) the maps are the TRAINING files of the real data (--data root;
-      files 1–10 of the shipped subset, never 11–12 unless --split test). With
-      --source gen they come from the family generators, deterministic per
-      (dataset, file, index). Resumable: rerun the same command after a kill.
-      Shardable: run i = 0..n−1 with --shard i/n, in any order or at once, into
-      the same DIR; then "genfwi dataset manifest DIR/<Dataset>" (or any rerun).
-  genfwi dataset verify [--json] DIR...
-      Checks shapes, dtypes, NaN/Inf, SHA-256 checksums and value ranges of each
-      dataset directory (or of every dataset directory below DIR) against its
-      manifest.json. Exit status 1 if any check fails.
-  genfwi dataset gallery --out FILE.png [--datasets ...] [--n 3]
-      A PNG grid per family: real maps (where available) beside generated ones.
-  genfwi dataset manifest DIR
-      Rebuilds DIR/manifest.json from the per-file entries (after sharded runs).
 
 Examples:
   genfwi dataset build --out data/openfwi-train
   genfwi dataset build --source gen --datasets flatfault-a --files 4 --per-file 50 --out data/gen
-  genfwi dataset verify data/openfwi-train
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) == 0 {
-				return cli.Usagef("dataset needs a subcommand: build, verify, gallery or manifest")
-			}
-			switch args[0] {
-			case "build":
-				return runDatasetBuild(ctx, env, args[1:])
-			case "verify":
-				return runDatasetVerify(env, args[1:])
-			case "gallery":
-				return runDatasetGallery(env, args[1:])
-			case "manifest":
-				if len(args) != 2 {
-					return cli.Usagef("dataset manifest takes one dataset directory")
-				}
-				m, err := openfwi.WriteManifest(args[1])
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(env.Stdout, "%s: %d of %d files, complete %v\n", args[1], len(m.Files), m.FilesPlanned, m.Complete)
-				return nil
-			}
-			return cli.Usagef("unknown dataset subcommand %q (want build, verify, gallery or manifest)", args[0])
+  genfwi dataset verify data/openfwi-train --json`,
+		Subcommands: []*cli.Command{
+			{
+				Name:      "build",
+				UsageLine: "dataset build --out DIR [--datasets flatvel-a,curvevel-a] [--source real|gen] [--files N] [--per-file 500] [--samples A:B] [--shard i/n] [--workers N] [--json]",
+				Short:     "build a dataset (resumable, shardable)",
+				Long: `Dataset build writes DIR/<Dataset>/{model,data}/... (Fault generator sets:
+vel{L}_1_{k}.npy), simulating every map with the OpenFWI-exact wave preset.
+With --source real (default) the maps are the TRAINING files of the real data
+(--data root; files 1–10 of the shipped subset, never 11–12 unless --split
+test). With --source gen they come from the family generators, deterministic
+per (dataset, file, index). Resumable: rerun the same command after a kill.
+Shardable: run i = 0..n−1 with --shard i/n, in any order or at once, into the
+same DIR; then "genfwi dataset manifest DIR/<Dataset>" (or any rerun).
+
+Examples:
+  genfwi dataset build --out data/openfwi-train
+  genfwi dataset build --source gen --datasets flatfault-a --files 4 --per-file 50 --out data/gen --shard 0/2`,
+				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+					o := &datasetBuildOptions{}
+					o.addFlags(fs)
+					return func(ctx context.Context, env *cli.Env, args []string) error {
+						if len(args) != 0 {
+							return cli.Usagef("dataset build takes no arguments, got %q", args)
+						}
+						return runDatasetBuild(ctx, env, o)
+					}
+				},
+			},
+			{
+				Name:      "verify",
+				UsageLine: "dataset verify [--json] DIR...",
+				Short:     "check a built dataset against its manifest",
+				Long: `Dataset verify checks shapes, dtypes, NaN/Inf, SHA-256 checksums and value
+ranges of each dataset directory (or of every dataset directory below DIR)
+against its manifest.json. Exit status 1 if any check fails.
+
+Example:
+  genfwi dataset verify data/openfwi-train --json`,
+				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+					jsonOut := fs.Bool("json", false, "print one JSON object with all reports as the last stdout line")
+					return func(ctx context.Context, env *cli.Env, args []string) error {
+						return runDatasetVerify(env, args, *jsonOut)
+					}
+				},
+			},
+			{
+				Name:      "gallery",
+				UsageLine: "dataset gallery --out FILE.png [--datasets ...] [--n 3]",
+				Short:     "draw real and generated maps of each family",
+				Long: `Dataset gallery writes a PNG grid: per family, real maps (where available)
+beside generated ones.
+
+Example:
+  genfwi dataset gallery --out gallery-families.png`,
+				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+					o := &datasetGalleryOptions{}
+					fs.StringVar(&o.Out, "out", "", "output PNG (required)")
+					fs.StringVar(&o.Datasets, "datasets", strings.Join(gen.Names(), ","), "comma-separated dataset names")
+					fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "root of the real OpenFWI maps")
+					fs.IntVar(&o.N, "n", 3, "maps per kind (real, generated) and family")
+					fs.IntVar(&o.File, "file", 0, "generator file id to draw maps from")
+					return func(ctx context.Context, env *cli.Env, args []string) error {
+						if len(args) != 0 {
+							return cli.Usagef("dataset gallery takes no arguments, got %q", args)
+						}
+						return runDatasetGallery(env, o)
+					}
+				},
+			},
+			{
+				Name:      "manifest",
+				UsageLine: "dataset manifest DIR",
+				Short:     "rebuild DIR/manifest.json after sharded runs",
+				Long: `Dataset manifest rebuilds DIR/manifest.json from the per-file entries (after
+sharded runs) and reports whether the dataset is complete.
+
+Example:
+  genfwi dataset manifest data/gen/FlatFault_A`,
+				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+					return func(ctx context.Context, env *cli.Env, args []string) error {
+						if len(args) != 1 {
+							return cli.Usagef("dataset manifest takes one dataset directory, got %d arguments", len(args))
+						}
+						m, err := openfwi.WriteManifest(args[0])
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(env.Stdout, "%s: %d of %d files, complete %v\n", args[0], len(m.Files), m.FilesPlanned, m.Complete)
+						return nil
+					}
+				},
+			},
 		},
 	})
 }
@@ -99,7 +146,7 @@ type datasetBuildOptions struct {
 	JSON     bool
 }
 
-func (o *datasetBuildOptions) addFlags(fs *flag.FlagSet) {
+func (o *datasetBuildOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Out, "out", "", "output root; each dataset goes to OUT/<Dir> (required)")
 	fs.StringVar(&o.Datasets, "datasets", "flatvel-a,curvevel-a", "comma-separated dataset names")
 	fs.StringVar(&o.Source, "source", "real", "real (maps from --data) or gen (family generators)")
@@ -129,17 +176,7 @@ func parseShard(s string) (i, n int, err error) {
 	return i, n, nil
 }
 
-func runDatasetBuild(ctx context.Context, env *cli.Env, args []string) error {
-	fs := flag.NewFlagSet("dataset build", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	o := &datasetBuildOptions{}
-	o.addFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return subUsage(err)
-	}
-	if fs.NArg() != 0 {
-		return cli.Usagef("dataset build takes no arguments, got %q", fs.Args())
-	}
+func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) error {
 	if o.Out == "" {
 		return cli.Usagef("--out is required")
 	}
@@ -246,18 +283,12 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, args []string) error {
 	return nil
 }
 
-func runDatasetVerify(env *cli.Env, args []string) error {
-	fs := flag.NewFlagSet("dataset verify", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	jsonOut := fs.Bool("json", false, "print one JSON object with all reports as the last stdout line")
-	if err := fs.Parse(args); err != nil {
-		return subUsage(err)
-	}
-	if fs.NArg() == 0 {
+func runDatasetVerify(env *cli.Env, roots []string, jsonOut bool) error {
+	if len(roots) == 0 {
 		return cli.Usagef("dataset verify needs at least one directory")
 	}
 	var dirs []string
-	for _, root := range fs.Args() {
+	for _, root := range roots {
 		if _, err := os.Stat(filepath.Join(root, "manifest.json")); err == nil {
 			dirs = append(dirs, root)
 			continue
@@ -310,7 +341,7 @@ func runDatasetVerify(env *cli.Env, args []string) error {
 		if !r.OK() {
 			bad++
 		}
-		if !*jsonOut {
+		if !jsonOut {
 			status := "OK"
 			if !r.OK() {
 				status = fmt.Sprintf("FAILED (%d problems)", len(r.Problems))
@@ -322,7 +353,7 @@ func runDatasetVerify(env *cli.Env, args []string) error {
 			}
 		}
 	}
-	if *jsonOut {
+	if jsonOut {
 		if err := cli.WriteJSON(env.Stdout, map[string]any{"ok": bad == 0, "reports": reports}); err != nil {
 			return err
 		}
@@ -333,26 +364,22 @@ func runDatasetVerify(env *cli.Env, args []string) error {
 	return nil
 }
 
-func runDatasetGallery(env *cli.Env, args []string) error {
-	fs := flag.NewFlagSet("dataset gallery", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	out := fs.String("out", "", "output PNG (required)")
-	names := fs.String("datasets", strings.Join(gen.Names(), ","), "comma-separated dataset names")
-	data := fs.String("data", defaultOpenFWIRoot(), "root of the real OpenFWI maps")
-	n := fs.Int("n", 3, "maps per kind (real, generated) and family")
-	file := fs.Int("file", 0, "generator file id to draw maps from")
-	if err := fs.Parse(args); err != nil {
-		return subUsage(err)
+// datasetGalleryOptions are the flags of "genfwi dataset gallery".
+type datasetGalleryOptions struct {
+	Out, Datasets, Data string
+	N, File             int
+}
+
+func runDatasetGallery(env *cli.Env, o *datasetGalleryOptions) error {
+	if o.Out == "" {
+		return cli.Usagef("dataset gallery needs --out FILE.png")
 	}
-	if *out == "" || fs.NArg() != 0 {
-		return cli.Usagef("dataset gallery needs --out FILE.png and no arguments")
-	}
-	if *n < 1 || *n > 10 {
-		return cli.Usagef("--n must be in 1..10, got %d", *n)
+	if o.N < 1 || o.N > 10 {
+		return cli.Usagef("--n must be in 1..10, got %d", o.N)
 	}
 	scale := figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)
 	var panels []figures.Panel
-	for _, name := range strings.Split(*names, ",") {
+	for _, name := range strings.Split(o.Datasets, ",") {
 		d, err := openfwi.Lookup(strings.TrimSpace(name))
 		if err != nil {
 			return cli.Usagef("--datasets: %v", err)
@@ -361,8 +388,8 @@ func runDatasetGallery(env *cli.Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		real, label := galleryReal(filepath.Join(*data, d.Dir), d, *n)
-		for i := range *n {
+		real, label := galleryReal(filepath.Join(o.Data, d.Dir), d, o.N)
+		for i := range o.N {
 			p := figures.Panel{Title: d.Dir + " real: none available", Scale: scale,
 				Raster: figures.VelocityRaster(make([]float32, openfwi.ModelLen), openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)}
 			if i < len(real) {
@@ -371,17 +398,17 @@ func runDatasetGallery(env *cli.Env, args []string) error {
 			}
 			panels = append(panels, p)
 		}
-		for i := range *n {
+		for i := range o.N {
 			m := make([]float32, openfwi.ModelLen)
-			gen.Sample(g, *file, i, m)
+			gen.Sample(g, o.File, i, m)
 			panels = append(panels, figures.Panel{Title: fmt.Sprintf("%s generated #%d", d.Dir, i), Scale: scale,
 				Raster: figures.VelocityRaster(m, openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)})
 		}
 	}
-	if err := figures.Grid(*out, "real (left) and generated (right) velocity maps", panels, 2**n); err != nil {
+	if err := figures.Grid(o.Out, "real (left) and generated (right) velocity maps", panels, 2*o.N); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", *out, len(panels))
+	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", o.Out, len(panels))
 	return nil
 }
 
@@ -421,13 +448,4 @@ func galleryReal(dir string, d openfwi.Dataset, n int) ([][]float32, string) {
 		return out, label
 	}
 	return nil, ""
-}
-
-// subUsage turns a subcommand flag-parsing error into a usage error; -h is
-// not an error (the flag package has printed the defaults).
-func subUsage(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return cli.Usagef("%v", err)
 }

@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
 )
 
 func init() {
-	fs := flag.NewFlagSet("denoise", flag.ContinueOnError)
-	o := &inferOptions{}
-	o.addFlags(fs, true)
 	register(&cli.Command{
 		Name:      "denoise",
 		UsageLine: "denoise --model DIR --diffusion DIR --data SEIS.npy --out DIR [--noise 0.02,0.05,0.1] [--t-star 200] [--true VEL.npy] [--json]",
@@ -28,18 +26,20 @@ relative L2; velocity MAE/RMSE/SSIM with --true. Writes velocity_/seismic_
 Example:
   genfwi denoise --model runs/vqae-one-in --diffusion runs/diffusion-one-in --data out/seis11.npy \
       --true ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:32 --out out/denoise --json
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			defer resetFlags(fs) // the next invocation in this process starts from the defaults
-			if len(args) != 0 {
-				return cli.Usagef("denoise takes no arguments, got %q", args)
+`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &inferOptions{}
+			o.addFlags(fs, true)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("denoise takes no arguments, got %q", args)
+				}
+				sig, err := parseNoise(o.Noise)
+				if err != nil {
+					return err
+				}
+				return runInfer(ctx, env, o, sig, true)
 			}
-			sig, err := parseNoise(o.Noise)
-			if err != nil {
-				return err
-			}
-			return runInfer(ctx, env, o, sig, true)
 		},
 	})
 }

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
@@ -35,9 +36,7 @@ type evalOptions struct {
 	JSON        bool
 }
 
-func init() {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	o := &evalOptions{}
+func (o *evalOptions) addFlags(fs *pflag.FlagSet) {
 	root := defaultOpenFWIRoot()
 	fs.StringVar(&o.Model, "model", "", "trained joint diffusion model: run directory or .safetensors (required)")
 	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: found from the model's metadata)")
@@ -57,92 +56,108 @@ func init() {
 	fs.StringVar(&o.SepVelocity, "separate-velocity", "", "fd-proxy: diffusion model on a velocity-only autoencoder (separate generation)")
 	fs.StringVar(&o.SepSeismic, "separate-seismic", "", "fd-proxy: diffusion model on a seismic-only autoencoder (separate generation)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+}
+
+// evalCheck validates the flags every eval subcommand but report shares.
+func evalCheck(o *evalOptions, args []string) error {
+	if len(args) != 0 {
+		return cli.Usagef("takes no arguments, got %q", args)
+	}
+	if o.Model == "" || o.Out == "" {
+		return cli.Usagef("--model and --out are required")
+	}
+	if o.N < 2 {
+		return cli.Usagef("--n must be >= 2, got %d", o.N)
+	}
+	return checkSampler(o.Sampler, o.Steps)
+}
+
+// evalCommand is an eval subcommand on the shared flags; check validates
+// what is specific to it.
+func evalCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *evalOptions) error) *cli.Command {
+	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &evalOptions{}
+			o.addFlags(fs)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if err := evalCheck(o, args); err != nil {
+					return err
+				}
+				return run(ctx, env, o)
+			}
+		}}
+}
+
+func init() {
 	register(&cli.Command{
-		Name:      "eval",
-		UsageLine: "eval pde-deviation|eps-error|fd-proxy|report --model DIR --out DIR [flags]",
-		Short:     "evaluate WaveDiffusion: PDE deviation along the diffusion, FD-proxy joint vs separate",
+		Name:  "eval",
+		Short: "evaluate WaveDiffusion: PDE deviation, ε error, FD-proxy joint vs separate, demo report",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
 they are to real ones.
-
-  genfwi eval pde-deviation --model runs/diff --out DIR [--n 16] [--sampler ddpm|ddim] [--x0]
-      Re-simulates each decoded velocity with the OpenFWI-exact forward model F
-      and measures the deviation from the decoded seismic ŝ: MSE(N(ŝ), N(F(v̂)))
-      in the normalised space and ‖ŝ − F(v̂)‖/‖F(v̂)‖ in physical units
-      (methods.md A.4-4), at --points noise levels along (a) forward noising of
-      the latents of real pairs (--real, --samples) and (b) reverse sampling of
-      --n new pairs (z_t decoded, or ẑ0(z_t) with --x0). Also the floors: real
-      pairs (0 by construction), real pairs at model resolution (resize only)
-      and autoencoder reconstructions. Writes pde_deviation.csv,
-      pde_deviation.png, pde_deviation_rel_l2.png and pde_deviation.json.
-  genfwi eval fd-proxy --proxy runs/fd-proxy --model runs/diff
-        [--separate-velocity runs/diff-vel --separate-seismic runs/diff-seis] --out DIR
-      Fréchet distance between Gaussian fits of the features of a fixed network
-      genfwi trains itself ("FD-proxy"; NOT the Inception FID of the paper) for
-      generated vs real velocity maps and seismic data, for the joint model and
-      (if given) separately trained single-modality models, with the PDE
-      deviation of both kinds of pairs (Table 4 style). Writes fd_proxy.json
-      and fd_proxy.md.
-  genfwi eval eps-error --model runs/diff --out DIR [--points 11]
-      The ε-prediction error (the training loss, L1) at --points timesteps on
-      the latents of the real pairs, next to the Gaussian-optimal predictor
-      √(1−ᾱ_t)·z_t and the error it causes in the x0-prediction. A model
-      above the Gaussian line near t = T has not learnt the high-noise
-      regime, and its samples drift (docs/wavediffusion.md). Writes
-      eps_error.csv, eps_error.png and eps_error.json.
-  genfwi eval report --dir demo-out [--weights DIR] [--mode pretrained|short]
-      Writes DIR/REPORT.md from the JSON results scripts/demo.sh leaves in DIR.
 
 Examples:
   genfwi eval pde-deviation --model runs/diff --out out/pde --json
   genfwi eval eps-error --model runs/diff --out out/eps --json
-  genfwi eval fd-proxy --proxy runs/fd-proxy --model runs/diff --separate-velocity runs/diff-vel --separate-seismic runs/diff-seis --out out/fd
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) == 0 {
-				return cli.Usagef("eval needs a subcommand: pde-deviation, eps-error, fd-proxy or report")
-			}
-			sub := args[0]
-			if sub == "report" {
-				return runEvalReport(env, args[1:])
-			}
-			resetFlags(fs) // flags of an earlier invocation in the same process must not leak
-			if err := fs.Parse(args[1:]); err != nil {
-				return cli.Usagef("%v", err)
-			}
-			if fs.NArg() != 0 {
-				return cli.Usagef("eval %s takes no arguments after the flags, got %q", sub, fs.Args())
-			}
-			if o.Model == "" || o.Out == "" {
-				return cli.Usagef("--model and --out are required")
-			}
-			if o.N < 2 {
-				return cli.Usagef("--n must be >= 2, got %d", o.N)
-			}
-			if err := checkSampler(o.Sampler, o.Steps); err != nil {
-				return err
-			}
-			switch sub {
-			case "pde-deviation":
-				if o.Points < 2 {
-					return cli.Usagef("--points must be >= 2, got %d", o.Points)
-				}
-				return runEvalPDE(ctx, env, o)
-			case "eps-error":
-				if o.Points < 2 {
-					return cli.Usagef("--points must be >= 2, got %d", o.Points)
-				}
-				return runEvalEps(ctx, env, o)
-			case "fd-proxy":
-				if o.Proxy == "" {
-					return cli.Usagef("eval fd-proxy needs --proxy (train one with \"genfwi train fd-proxy\")")
-				}
-				if (o.SepVelocity == "") != (o.SepSeismic == "") {
-					return cli.Usagef("give both --separate-velocity and --separate-seismic, or neither")
-				}
-				return runEvalFD(ctx, env, o)
-			}
-			return cli.Usagef("unknown eval subcommand %q (want pde-deviation, eps-error, fd-proxy or report)", sub)
+  genfwi eval fd-proxy --proxy runs/fd-proxy --model runs/diff --separate-velocity runs/diff-vel --separate-seismic runs/diff-seis --out out/fd`,
+		Subcommands: []*cli.Command{
+			evalCommand("pde-deviation", "eval pde-deviation --model DIR --out DIR [--n 16] [--sampler ddpm|ddim] [--x0] [--json]",
+				"PDE deviation of decoded pairs along forward noising and reverse sampling",
+				`Eval pde-deviation re-simulates each decoded velocity with the OpenFWI-exact
+forward model F and measures the deviation from the decoded seismic ŝ:
+MSE(N(ŝ), N(F(v̂))) in the normalised space and ‖ŝ − F(v̂)‖/‖F(v̂)‖ in
+physical units (methods.md A.4-4), at --points noise levels along (a) forward
+noising of the latents of real pairs (--real, --samples) and (b) reverse
+sampling of --n new pairs (z_t decoded, or ẑ0(z_t) with --x0). Also the
+floors: real pairs (0 by construction), real pairs at model resolution
+(resize only) and autoencoder reconstructions. Writes pde_deviation.csv,
+pde_deviation.png, pde_deviation_rel_l2.png and pde_deviation.json.
+
+Example:
+  genfwi eval pde-deviation --model runs/diff --out out/pde --json`,
+				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+					if o.Points < 2 {
+						return cli.Usagef("--points must be >= 2, got %d", o.Points)
+					}
+					return runEvalPDE(ctx, env, o)
+				}),
+			evalCommand("eps-error", "eval eps-error --model DIR --out DIR [--points 11] [--json]",
+				"ε-prediction error per timestep vs the Gaussian-optimal predictor",
+				`Eval eps-error measures the ε-prediction error (the training loss, L1) at
+--points timesteps on the latents of the real pairs, next to the
+Gaussian-optimal predictor √(1−ᾱ_t)·z_t and the error it causes in the
+x0-prediction. A model above the Gaussian line near t = T has not learnt the
+high-noise regime, and its samples drift (docs/wavediffusion.md). Writes
+eps_error.csv, eps_error.png and eps_error.json.
+
+Example:
+  genfwi eval eps-error --model runs/diff --out out/eps --json`,
+				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+					if o.Points < 2 {
+						return cli.Usagef("--points must be >= 2, got %d", o.Points)
+					}
+					return runEvalEps(ctx, env, o)
+				}),
+			evalCommand("fd-proxy", "eval fd-proxy --proxy DIR --model DIR [--separate-velocity DIR --separate-seismic DIR] --out DIR [--json]",
+				"FD-proxy distance of generated to real pairs, joint vs separate models",
+				`Eval fd-proxy computes the Fréchet distance between Gaussian fits of the
+features of a fixed network genfwi trains itself ("FD-proxy"; NOT the
+Inception FID of the paper) for generated vs real velocity maps and seismic
+data, for the joint model and (if given) separately trained single-modality
+models, with the PDE deviation of both kinds of pairs (Table 4 style). Writes
+fd_proxy.json and fd_proxy.md.
+
+Example:
+  genfwi eval fd-proxy --proxy runs/fd-proxy --model runs/diff --separate-velocity runs/diff-vel --separate-seismic runs/diff-seis --out out/fd`,
+				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+					if o.Proxy == "" {
+						return cli.Usagef("eval fd-proxy needs --proxy (train one with \"genfwi train fd-proxy\")")
+					}
+					if (o.SepVelocity == "") != (o.SepSeismic == "") {
+						return cli.Usagef("give both --separate-velocity and --separate-seismic, or neither")
+					}
+					return runEvalFD(ctx, env, o)
+				}),
+			evalReportCommand(),
 		},
 	})
 }

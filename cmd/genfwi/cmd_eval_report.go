@@ -1,39 +1,65 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"genfwi/internal/cli"
 	"genfwi/wavediff"
 )
 
+// evalReportCommand is "genfwi eval report".
+func evalReportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		UsageLine: "eval report --dir demo-out [--weights DIR] [--mode pretrained|short]",
+		Short:     "write DIR/REPORT.md from the demo's JSON results",
+		Long: `Eval report writes DIR/REPORT.md from the JSON results scripts/demo.sh leaves
+in DIR.
+
+Example:
+  genfwi eval report --dir demo-out --weights weights/wavediffusion-cpu`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &evalReportOptions{}
+			fs.StringVar(&o.Dir, "dir", "", "directory of the demo results (required)")
+			fs.StringVar(&o.Weights, "weights", "", "directory of the models used (their train.json summaries are quoted)")
+			fs.StringVar(&o.Mode, "mode", "pretrained", "pretrained (committed weights) or short (trained briefly by the demo)")
+			fs.Float64Var(&o.Seconds, "seconds", 0, "wall time of the demo, s")
+			fs.StringVar(&o.ShortStages, "short-stages", "", "stages the demo trained briefly although the others were loaded (e.g. diffusion-one-in)")
+			return func(_ context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("eval report takes no arguments, got %q", args)
+				}
+				return runEvalReport(env, o)
+			}
+		},
+	}
+}
+
+// evalReportOptions are the flags of "genfwi eval report".
+type evalReportOptions struct {
+	Dir, Weights, Mode, ShortStages string
+	Seconds                         float64
+}
+
 // runEvalReport writes DIR/REPORT.md from the JSON results the demo left in
 // DIR ("genfwi eval report").
-func runEvalReport(env *cli.Env, args []string) error {
-	fs := flag.NewFlagSet("eval report", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	dir := fs.String("dir", "", "directory of the demo results (required)")
-	weights := fs.String("weights", "", "directory of the models used (their train.json summaries are quoted)")
-	mode := fs.String("mode", "pretrained", "pretrained (committed weights) or short (trained briefly by the demo)")
-	secs := fs.Float64("seconds", 0, "wall time of the demo, s")
-	shortStages := fs.String("short-stages", "", "stages the demo trained briefly although the others were loaded (e.g. diffusion-one-in)")
-	if err := fs.Parse(args); err != nil {
-		return cli.Usagef("%v", err)
+func runEvalReport(env *cli.Env, o *evalReportOptions) error {
+	if o.Dir == "" {
+		return cli.Usagef("eval report needs --dir")
 	}
-	if *dir == "" || fs.NArg() != 0 {
-		return cli.Usagef("eval report needs --dir and no arguments")
-	}
-	if *mode != "pretrained" && *mode != "short" {
-		return cli.Usagef("--mode must be pretrained or short, got %q", *mode)
+	if o.Mode != "pretrained" && o.Mode != "short" {
+		return cli.Usagef("--mode must be pretrained or short, got %q", o.Mode)
 	}
 	read := func(name string) map[string]any {
-		b, err := os.ReadFile(filepath.Join(*dir, name))
+		b, err := os.ReadFile(filepath.Join(o.Dir, name))
 		if err != nil {
 			return nil
 		}
@@ -57,13 +83,13 @@ func runEvalReport(env *cli.Env, args []string) error {
 	}
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	w("# WaveDiffusion demo report\n\nGenerated %s by `make demo` (scripts/demo.sh) in %.0f s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), *secs)
-	if *mode == "short" {
+	w("# WaveDiffusion demo report\n\nGenerated %s by `make demo` (scripts/demo.sh) in %.0f s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), o.Seconds)
+	if o.Mode == "short" {
 		w("> **These results come from a SHORT run**: no committed weights were found, so the demo trained every stage for a few hundred steps on the small training set below. They show that the pipeline works end to end, not what the models can do.\n\n")
 	} else {
-		w("Models: the committed CPU-preset weights in `%s`, reproduced by `scripts/pretrain.sh`. Their training:\n\n| stage | steps | pairs | batch | epochs | time (s) | final loss |\n|---|---|---|---|---|---|---|\n", *weights)
+		w("Models: the committed CPU-preset weights in `%s`, reproduced by `scripts/pretrain.sh`. Their training:\n\n| stage | steps | pairs | batch | epochs | time (s) | final loss |\n|---|---|---|---|---|---|---|\n", o.Weights)
 		for _, st := range []string{"vqae", "diffusion", "vqae-one-in", "diffusion-one-in", "fd-proxy"} {
-			bb, err := os.ReadFile(filepath.Join(*weights, st, "train.json"))
+			bb, err := os.ReadFile(filepath.Join(o.Weights, st, "train.json"))
 			if err != nil {
 				continue
 			}
@@ -73,8 +99,8 @@ func runEvalReport(env *cli.Env, args []string) error {
 			}
 			w("| %s | %d | %d | %d | %.1f | %.0f | %.4g |\n", st, s.Steps, s.Pairs, s.Batch, s.Epochs, s.Seconds, s.FinalLoss)
 		}
-		if *shortStages != "" {
-			w("\n> **%s was trained briefly by this demo** (its weights are not committed: they would exceed the 25 MB budget; `scripts/pretrain.sh` trains it longer). Results that use it (denoising, diffusion-refined inversion) are from a SHORT run.\n", *shortStages)
+		if o.ShortStages != "" {
+			w("\n> **%s was trained briefly by this demo** (its weights are not committed: they would exceed the 25 MB budget; `scripts/pretrain.sh` trains it longer). Results that use it (denoising, diffusion-refined inversion) are from a SHORT run.\n", o.ShortStages)
 		}
 		w("\n(Times are of the last training session only when a stage was resumed.) These are far shorter runs than the paper's (1000 epochs on 24 000 pairs, 1000–2000 GPU hours): read every number below as a CPU-scale result.\n\n")
 	}
@@ -141,8 +167,8 @@ func runEvalReport(env *cli.Env, args []string) error {
 		}
 		w("\n![denoised σ=0.1](denoise/invert_noise0.1-diffusion.png)\n\n")
 	}
-	if md, err := os.ReadFile(filepath.Join(*dir, "fd", "fd_proxy.md")); err == nil {
+	if md, err := os.ReadFile(filepath.Join(o.Dir, "fd", "fd_proxy.md")); err == nil {
 		w("## FD-proxy (paper Tables 1 and 4)\n\nFréchet distance on the 64 bottleneck features of genfwi's own FD-proxy autoencoders (trained on the training pairs) — **not** the Inception-v3 FID of the paper, so the numbers are not comparable with it. The real-vs-real line is the metric's floor at this sample size.\n\n%s\n", md)
 	}
-	return wavediff.WriteFileAtomic(filepath.Join(*dir, "REPORT.md"), []byte(b.String()))
+	return wavediff.WriteFileAtomic(filepath.Join(o.Dir, "REPORT.md"), []byte(b.String()))
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"genfwi/internal/atomicfile"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"genfwi/figures"
 	"genfwi/fwi"
+	"genfwi/internal/atomicfile"
 	"genfwi/internal/cli"
 	"genfwi/metrics"
 	"genfwi/npy"
@@ -49,7 +50,7 @@ type fwiOptions struct {
 	JSON              bool
 }
 
-func (o *fwiOptions) addFlags(fs *flag.FlagSet) {
+func (o *fwiOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Data, "data", "", "observed seismic `file` (.npy, OpenFWI layout [N,5,1000,70] or [5,1000,70])")
 	fs.StringVar(&o.Model, "model", "", "true velocity `file` (.npy [N,1,70,70] m/s): simulate the observed data with the OpenFWI-exact preset and invert each map")
 	fs.StringVar(&o.True, "true", "", "true velocity `file` for model errors with --data (same sample indices)")
@@ -81,9 +82,6 @@ func (o *fwiOptions) addFlags(fs *flag.FlagSet) {
 }
 
 func init() {
-	o := &fwiOptions{}
-	fs := flag.NewFlagSet("fwi", flag.ContinueOnError)
-	o.addFlags(fs)
 	register(&cli.Command{
 		Name:      "fwi",
 		UsageLine: "fwi (--data obs.npy [--true true.npy] | --model true.npy) [--samples A:B] --init {1d-special|gradient|file.npy} --out DIR [flags]",
@@ -114,13 +112,16 @@ Examples:
   genfwi fwi --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:10 --init 1d-special --out fwi-clean
   genfwi fwi --model model11.npy --samples 0:10 --snr 12 --init 1d-special --out fwi-12db --json
   genfwi fwi --data obs.npy --true model11.npy --samples 0:1 --init gradient --freqs 4,6,10,0 --method pg --out run1
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) != 0 {
-				return cli.Usagef("unexpected arguments %q", args)
+`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &fwiOptions{}
+			o.addFlags(fs)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("fwi takes no arguments, got %q", args)
+				}
+				return runFWI(ctx, o, env)
 			}
-			return runFWI(ctx, o, env)
 		},
 	})
 }

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/figures"
 	"genfwi/internal/cli"
@@ -38,7 +39,7 @@ type inferOptions struct {
 	JSON      bool
 }
 
-func (o *inferOptions) addFlags(fs *flag.FlagSet, denoise bool) {
+func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 	if !denoise {
 		fs.StringVar(&o.Method, "method", "wavediffusion", "inversion method (wavediffusion: one-in-two-out autoencoder, optionally refined by the diffusion)")
 		fs.StringVar(&o.Noise, "noise", "0", "standard deviation of Gaussian noise added to the normalised seismic before inversion (0 = clean)")
@@ -61,9 +62,6 @@ func (o *inferOptions) addFlags(fs *flag.FlagSet, denoise bool) {
 }
 
 func init() {
-	fs := flag.NewFlagSet("invert", flag.ContinueOnError)
-	o := &inferOptions{}
-	o.addFlags(fs, false)
 	register(&cli.Command{
 		Name:      "invert",
 		UsageLine: "invert --method wavediffusion --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
@@ -82,24 +80,26 @@ Example:
   genfwi simulate --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --out out/seis11.npy
   genfwi invert --method wavediffusion --model runs/vqae-one-in --data out/seis11.npy \
       --true ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --noise 0.05 --out out/inv --json
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			defer resetFlags(fs) // the next invocation in this process starts from the defaults
-			if len(args) != 0 {
-				return cli.Usagef("invert takes no arguments, got %q", args)
+`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &inferOptions{}
+			o.addFlags(fs, false)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("invert takes no arguments, got %q", args)
+				}
+				if o.Method != "wavediffusion" {
+					return cli.Usagef("--method: only wavediffusion is implemented here (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
+				}
+				sig, err := parseNoise(o.Noise)
+				if err != nil {
+					return err
+				}
+				if len(sig) != 1 {
+					return cli.Usagef("--noise takes one value for invert (use genfwi denoise to sweep)")
+				}
+				return runInfer(ctx, env, o, sig, false)
 			}
-			if o.Method != "wavediffusion" {
-				return cli.Usagef("--method: only wavediffusion is implemented here (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
-			}
-			sig, err := parseNoise(o.Noise)
-			if err != nil {
-				return err
-			}
-			if len(sig) != 1 {
-				return cli.Usagef("--noise takes one value for invert (use genfwi denoise to sweep)")
-			}
-			return runInfer(ctx, env, o, sig, false)
 		},
 	})
 }

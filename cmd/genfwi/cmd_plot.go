@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/figures"
 	"genfwi/internal/cli"
@@ -29,7 +30,7 @@ type plotOptions struct {
 	JSON        bool
 }
 
-func (o *plotOptions) addFlags(fs *flag.FlagSet) {
+func (o *plotOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Model, "model", "", "velocity `file` (.npy, m/s, shape [N,1,nz,nx], [N,nz,nx] or [nz,nx])")
 	fs.StringVar(&o.Data, "data", "", "seismic `file` (.npy, OpenFWI layout [N,shots,nt,receivers])")
 	fs.StringVar(&o.Samples, "samples", "0:1", "velocity samples to draw, half-open range `A:B` (with --model)")
@@ -47,9 +48,6 @@ func (o *plotOptions) addFlags(fs *flag.FlagSet) {
 }
 
 func init() {
-	o := &plotOptions{}
-	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
-	o.addFlags(fs)
 	register(&cli.Command{
 		Name:      "plot",
 		UsageLine: "plot (--model m.npy [--samples A:B] | --data d.npy [--sample K] [--shot S]) --out PATH [flags]",
@@ -67,13 +65,16 @@ Examples:
   genfwi plot --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:4 --out figs/
   genfwi plot --model model11.npy --samples 0:8 --out gallery.png --cols 4
   genfwi plot --data data.npy --sample 0 --shot 2 --out gather.png
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) != 0 {
-				return cli.Usagef("unexpected arguments %q", args)
+`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &plotOptions{}
+			o.addFlags(fs)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("plot takes no arguments, got %q", args)
+				}
+				return runPlot(ctx, o, env.Stdout, env.Stderr)
 			}
-			return runPlot(ctx, o, env.Stdout, env.Stderr)
 		},
 	})
 }

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
@@ -30,9 +31,7 @@ type sampleOptions struct {
 	JSON    bool
 }
 
-func init() {
-	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
-	o := &sampleOptions{}
+func (o *sampleOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Model, "model", "", "trained diffusion model: run directory or .safetensors (required)")
 	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: the one recorded in the model, or a sibling directory with the recorded checksum)")
 	fs.IntVar(&o.N, "n", 16, "number of pairs to generate")
@@ -45,6 +44,9 @@ func init() {
 	fs.StringVar(&o.Real, "real", "", "velocity file of real maps drawn beside the generated ones in the gallery (their seismic is simulated); default: none")
 	fs.IntVar(&o.Gallery, "gallery", 6, "pairs shown in the gallery")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+}
+
+func init() {
 	register(&cli.Command{
 		Name:      "sample",
 		UsageLine: "sample --model DIR --n N --out DIR [--sampler ddpm|ddim] [--steps K] [--json]",
@@ -59,22 +61,18 @@ them if --real is given) and DIR/sample.json.
 Examples:
   genfwi sample --model runs/diff --n 64 --out out/gen
   genfwi sample --model weights/wavediffusion-cpu/diffusion --n 8 --sampler ddpm --out out/gen --real ../shared/data/openfwi/CurveVel_A/model/model1.npy
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			defer resetFlags(fs) // the next invocation in this process starts from the defaults
-			if len(args) != 0 {
-				return cli.Usagef("sample takes no arguments, got %q", args)
+`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &sampleOptions{}
+			o.addFlags(fs)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("sample takes no arguments, got %q", args)
+				}
+				return runSample(ctx, env, o)
 			}
-			return runSample(ctx, env, o)
 		},
 	})
-}
-
-// resetFlags sets every flag of fs back to its default, so that a command
-// run twice in one process (tests) does not see the previous values.
-func resetFlags(fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) { _ = f.Value.Set(f.DefValue) })
 }
 
 func checkSampler(name string, steps int) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math"
 	"runtime"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
 	"genfwi/npy"
@@ -40,7 +41,7 @@ type simulateOptions struct {
 	Wavelet  string
 }
 
-func (o *simulateOptions) addFlags(fs *flag.FlagSet) {
+func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Model, "model", "", "velocity model .npy (m/s), shape [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]; several files comma-separated (required)")
 	fs.StringVar(&o.Out, "out", "", "output seismic .npy [N,shots,nt,receivers] float32 (omit to only report statistics)")
 	fs.StringVar(&o.Samples, "samples", "", "half-open sample range A:B of the model file (default all)")
@@ -63,9 +64,6 @@ func (o *simulateOptions) addFlags(fs *flag.FlagSet) {
 }
 
 func init() {
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	o := &simulateOptions{}
-	o.addFlags(fs)
 	register(&cli.Command{
 		Name:      "simulate",
 		UsageLine: "simulate --model FILE [--samples A:B] [--out FILE] [--json] [--preset openfwi|custom ...]",
@@ -83,13 +81,16 @@ Examples:
   genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --samples 0:8 --out data.npy
   genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --top 10 --compare flatvel-a --json
   genfwi simulate --model $(echo ../shared/data/openfwi/FlatVel_A/model/model{1..10}.npy | tr ' ' ,) --top 20 --compare flatvel-a
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) != 0 {
-				return cli.Usagef("simulate takes no arguments, got %q", args)
+`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &simulateOptions{}
+			o.addFlags(fs)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("simulate takes no arguments, got %q", args)
+				}
+				return runSimulate(ctx, o, env)
 			}
-			return runSimulate(ctx, o, env)
 		},
 	})
 }

@@ -4,39 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"genfwi/internal/cli"
 	"genfwi/npy"
 	"genfwi/wave"
 )
 
-// runSimulateArgs parses args into fresh options (the command's flag set is
-// shared package state) and runs the command, returning its exit status as
-// main would map it.
+// runSimulateArgs runs "genfwi simulate ARGS" in-process and returns its
+// exit status.
 func runSimulateArgs(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o := &simulateOptions{}
-	o.addFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	err := runSimulate(context.Background(), o, &cli.Env{Stdout: stdout, Stderr: stderr, Quiet: true})
-	switch {
-	case err == nil:
-		return 0
-	case cli.IsUsage(err):
-		io.WriteString(stderr, err.Error())
-		return 2
-	default:
-		io.WriteString(stderr, err.Error())
-		return 1
-	}
+	return run(context.Background(), append([]string{"simulate"}, args...), stdout, stderr)
 }
 
 // TestSimulateCommand runs "genfwi simulate" on two 70×70 maps, checks the

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
@@ -38,7 +39,7 @@ type trainOptions struct {
 	JSON            bool
 }
 
-func (o *trainOptions) addFlags(fs *flag.FlagSet) {
+func (o *trainOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Config, "config", "", "model config: a JSON file (configs/vqae-cpu.json, configs/diffusion-cpu.json) or a built-in preset name (cpu, cpu-one-in, ...)")
 	fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, loss.csv, samples/, train.json, model.safetensors) (required)")
 	fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "directory holding the OpenFWI datasets (FlatVel_A/model/model1.npy, ...); only their TRAINING files are read")
@@ -58,81 +59,113 @@ func (o *trainOptions) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
 }
 
-func init() {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	o := &trainOptions{}
-	o.addFlags(fs)
-	register(&cli.Command{
-		Name:      "train",
-		UsageLine: "train vqae|diffusion|fd-proxy|pairs|export --config FILE --out DIR [--vqae DIR] [--steps N] [--json] [flags]",
-		Short:     "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network",
-		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
-TRAINING split of the real OpenFWI maps (--datasets, files 1–10 of the shipped
-subset; the test files 11–12 are never read), with seismic simulated by the
-OpenFWI-exact wave preset (or read from a dataset built by "genfwi dataset
-build" when --data points at one). The pairs are cached at model resolution
-(velocity 64×64, seismic 5×256×64, float16) in --pairs, so later runs reuse them.
+// trainCommand is a train subcommand on the shared flags.
+func trainCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *trainOptions) error) *cli.Command {
+	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &trainOptions{}
+			o.addFlags(fs)
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("train %s takes no arguments, got %q", name, args)
+				}
+				return run(ctx, env, o)
+			}
+		}}
+}
 
-  genfwi train vqae --config configs/vqae-cpu.json --out runs/vqae
-      The dual VQ autoencoder (or any mode the config names: one-in-two-out,
-      aligned, velocity, seismic).
-  genfwi train diffusion --config configs/diffusion-cpu.json --vqae runs/vqae --out runs/diff
-      The latent DDPM on the autoencoder's pre-quantisation latents; the final
-      model.safetensors holds the EMA weights and names its autoencoder.
-  genfwi train export --model runs/diff --out weights/diff/model.safetensors
-      Writes a float16 copy of a trained model (half the size; every genfwi
-      loader expands it to float32), as committed under weights/.
-  genfwi train pairs --pairs FILE [--per-dataset N]
-      Only builds (or checks) the training-pair cache and reports it.
-  genfwi train fd-proxy --out runs/fd-proxy [--steps 1500]
-      The fixed feature network of the FD-proxy (eval fd-proxy): one small
-      convolutional autoencoder per modality.
+// trainCommon is the part of every training subcommand's help about data,
+// checkpoints and resuming.
+const trainCommon = `
+The training pairs come from the TRAINING split of the real OpenFWI maps
+(--datasets, files 1–10 of the shipped subset; the test files 11–12 are never
+read), with seismic simulated by the OpenFWI-exact wave preset (or read from a
+dataset built by "genfwi dataset build" when --data points at one). They are
+cached at model resolution (velocity 64×64, seismic 5×256×64, float16) in
+--pairs, so later runs reuse them.
 
 Progress (loss, rate, ETA) goes to stderr. Checkpoints are written every
 --checkpoint-every steps, atomically; rerunning the same command after an
 interruption (Ctrl-C, kill, --stop-after) resumes and reproduces the
-uninterrupted run exactly. Sample figures go to DIR/samples/.
+uninterrupted run exactly.`
+
+func init() {
+	register(&cli.Command{
+		Name:  "train",
+		Short: "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network",
+		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
+TRAINING split of the real OpenFWI maps, or builds the pair cache, or exports
+a trained model as float16.
 
 Examples:
   genfwi train vqae --config cpu --per-dataset 500 --out runs/vqae --steps 2000
-  genfwi train diffusion --config cpu --vqae runs/vqae --per-dataset 500 --out runs/diff --json
-` + cli.ExitStatus,
-		Flag: fs,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) == 0 {
-				return cli.Usagef("train needs a subcommand: vqae, diffusion or fd-proxy")
-			}
-			sub := args[0]
-			resetFlags(fs) // flags of an earlier invocation in the same process must not leak
-			if err := fs.Parse(args[1:]); err != nil {
-				return cli.Usagef("%v", err)
-			}
-			if fs.NArg() != 0 {
-				return cli.Usagef("train %s takes no arguments after the flags, got %q", sub, fs.Args())
-			}
-			switch sub {
-			case "vqae", "diffusion", "fd-proxy":
-			case "pairs":
-				return runTrainPairs(ctx, env, o)
-			case "export":
-				if o.Model == "" || o.Out == "" {
-					return cli.Usagef("train export needs --model (run directory or .safetensors) and --out FILE")
-				}
-				src, err := wavediff.ModelPath(o.Model)
-				if err != nil {
-					return fmt.Errorf("--model: %w", err)
-				}
-				if err := wavediff.CompactCheckpoint(src, o.Out); err != nil {
-					return err
-				}
-				fmt.Fprintf(env.Stdout, "%s → %s (float16)\n", src, o.Out)
-				return nil
-			default:
-				return cli.Usagef("unknown train subcommand %q (want vqae, diffusion, fd-proxy or pairs)", sub)
-			}
-			return runTrain(ctx, env, sub, o)
+  genfwi train diffusion --config cpu --vqae runs/vqae --per-dataset 500 --out runs/diff --json`,
+		Subcommands: []*cli.Command{
+			trainCommand("vqae", "train vqae --config FILE|PRESET --out DIR [--steps N] [--json] [flags]",
+				"train the dual VQ autoencoder (or the mode its config names)",
+				`Train vqae trains the dual VQ autoencoder (or any mode the config names:
+one-in-two-out, aligned, velocity, seismic). Sample figures go to DIR/samples/.
+`+trainCommon+`
+
+Example:
+  genfwi train vqae --config configs/vqae-cpu.json --per-dataset 500 --out runs/vqae --steps 2000`,
+				func(ctx context.Context, env *cli.Env, o *trainOptions) error { return runTrain(ctx, env, "vqae", o) }),
+			trainCommand("diffusion", "train diffusion --config FILE|PRESET --vqae DIR --out DIR [--steps N] [--json] [flags]",
+				"train the latent DDPM on an autoencoder's latents",
+				`Train diffusion trains the latent DDPM on the autoencoder's pre-quantisation
+latents; the final model.safetensors holds the EMA weights and names its
+autoencoder (path and SHA-256). Sample figures go to DIR/samples/.
+`+trainCommon+`
+
+Example:
+  genfwi train diffusion --config configs/diffusion-cpu.json --vqae runs/vqae --per-dataset 500 --out runs/diff --json`,
+				func(ctx context.Context, env *cli.Env, o *trainOptions) error {
+					return runTrain(ctx, env, "diffusion", o)
+				}),
+			trainCommand("fd-proxy", "train fd-proxy --out DIR [--steps 1500] [--batch 16] [--lr 1e-3] [--json] [flags]",
+				"train the FD-proxy feature network (eval fd-proxy)",
+				`Train fd-proxy trains the fixed feature network of the FD-proxy ("genfwi eval
+fd-proxy"): one small convolutional autoencoder per modality.
+`+trainCommon+`
+
+Example:
+  genfwi train fd-proxy --out runs/fd-proxy --steps 1500 --per-dataset 500`,
+				func(ctx context.Context, env *cli.Env, o *trainOptions) error {
+					return runTrain(ctx, env, "fd-proxy", o)
+				}),
+			trainCommand("pairs", "train pairs --pairs FILE [--per-dataset N] [--json]",
+				"only build (or check) the training-pair cache",
+				`Train pairs only builds (or checks) the training-pair cache and reports it.
+
+Example:
+  genfwi train pairs --pairs runs/pairs.gfwd --per-dataset 500`,
+				runTrainPairs),
+			trainCommand("export", "train export --model DIR --out FILE.safetensors",
+				"write a float16 copy of a trained model",
+				`Train export writes a float16 copy of a trained model (half the size; every
+genfwi loader expands it to float32), as committed under weights/.
+
+Example:
+  genfwi train export --model runs/diff --out weights/diff/model.safetensors`,
+				runTrainExport),
 		},
 	})
+}
+
+// runTrainExport is "genfwi train export".
+func runTrainExport(_ context.Context, env *cli.Env, o *trainOptions) error {
+	if o.Model == "" || o.Out == "" {
+		return cli.Usagef("train export needs --model (run directory or .safetensors) and --out FILE")
+	}
+	src, err := wavediff.ModelPath(o.Model)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	if err := wavediff.CompactCheckpoint(src, o.Out); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s → %s (float16)\n", src, o.Out)
+	return nil
 }
 
 // trainPairs loads or builds the training pairs named by the options.

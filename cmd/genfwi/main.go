@@ -6,14 +6,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 
 	"genfwi/internal/cli"
@@ -22,7 +18,8 @@ import (
 // version is the genfwi version recorded in manifests and checkpoints.
 const version = "0.1.0-dev"
 
-// commands is the one command table. Each entry lives in its own file.
+// commands is the one command table, filled by register before main runs
+// and never changed afterwards. Each entry lives in its own cmd_*.go file.
 var commands []*cli.Command
 
 // register adds commands to the table; each cmd_*.go file calls it from init.
@@ -38,76 +35,6 @@ func main() {
 // run executes one command line and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
-	}
-	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
-		if len(args) > 1 {
-			if c := lookup(args[1]); c != nil {
-				fmt.Fprintf(stdout, "usage: genfwi %s\n\n%s\n", c.UsageLine, c.Long)
-				c.Flag.SetOutput(stdout)
-				c.Flag.PrintDefaults()
-				return 0
-			}
-			fmt.Fprintf(stderr, "genfwi help: unknown command %q\n", args[1])
-			return 2
-		}
-		usage(stdout)
-		return 0
-	}
-	if name == "version" {
-		fmt.Fprintf(stdout, "genfwi %s\n", version)
-		return 0
-	}
-	c := lookup(name)
-	if c == nil {
-		fmt.Fprintf(stderr, "genfwi: unknown command %q\nRun 'genfwi help' for usage.\n", name)
-		return 2
-	}
-	c.Flag.SetOutput(stderr)
-	c.Flag.Usage = func() {
-		fmt.Fprintf(stderr, "usage: genfwi %s\nRun 'genfwi help %s' for details.\n", c.UsageLine, c.Name)
-	}
-	if err := c.Flag.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	env := &cli.Env{Stdout: stdout, Stderr: stderr}
-	err := c.Run(ctx, env, c.Flag.Args())
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		fmt.Fprintf(stderr, "genfwi %s: interrupted\n", c.Name)
-		return 130
-	case cli.IsUsage(err):
-		fmt.Fprintf(stderr, "genfwi %s: %v\n", c.Name, err)
-		c.Flag.Usage()
-		return 2
-	default:
-		fmt.Fprintf(stderr, "genfwi %s: %v\n", c.Name, err)
-		return 1
-	}
-}
-
-func lookup(name string) *cli.Command {
-	for _, c := range commands {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "genfwi — generative full-waveform inversion toolkit (%s)\n\nUsage:\n  genfwi <command> [flags] [args]\n\nCommands:\n", version)
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.Name, c.Short)
-	}
-	fmt.Fprintf(w, "  %-10s %s\n  %-10s %s\n\nRun 'genfwi help <command>' for details.\n", "help", "show help for a command", "version", "print the genfwi version")
+	p := &cli.Program{Name: "genfwi", Version: version, Summary: "generative full-waveform inversion toolkit", Commands: commands}
+	return p.Run(ctx, args, stdout, stderr)
 }

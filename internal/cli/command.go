@@ -4,27 +4,48 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/spf13/pflag"
 )
 
-// Command is one genfwi subcommand, after cmd/go's base.Command.
+// Command is one genfwi command or subcommand, after cmd/go's base.Command.
+// A command is either a leaf, which has Flags and does the work, or a group,
+// which has Subcommands and dispatches on its first argument. Program.Run
+// parses every leaf's flags the same way: GNU-style and interspersed (flags
+// may follow positional arguments), "--name" or the Go-style "-name".
 type Command struct {
-	// Name is the word that selects the command ("simulate", "bench", ...).
+	// Name is the word that selects the command ("simulate", "build", ...).
 	Name string
-	// UsageLine is the one-line synopsis, without the leading "genfwi ".
+	// UsageLine is the one-line synopsis after the program name, including
+	// the names of the parent commands ("dataset build --out DIR ...").
+	// A group's is derived from its subcommands when empty.
 	UsageLine string
-	// Short is the one-line description shown by "genfwi help".
+	// Short is the one-line description shown in command lists.
 	Short string
-	// Long is the full help text; it ends with an EXIT STATUS section.
+	// Long is the full help text. The help printer adds the flags and the
+	// EXIT STATUS section after it.
 	Long string
-	// Flag is the command's flag set; Run receives the remaining arguments.
-	Flag *flag.FlagSet
-	// Run does the work. It writes results to Env.Stdout and progress to Env.Stderr.
-	Run func(ctx context.Context, env *Env, args []string) error
+	// Flags defines the leaf's flags on fs, a fresh set for every run (so no
+	// flag value outlives one command line), and returns the function that
+	// does the work with the parsed flags and the positional arguments.
+	Flags func(fs *pflag.FlagSet) RunFunc
+	// Subcommands are a group's commands, selected by the first argument.
+	Subcommands []*Command
+	// Choices, if set, lists the values a leaf's first positional argument
+	// may take (e.g. the bench cases), listed in the help.
+	Choices func() []Choice
 }
+
+// Choice is one value a command's first argument may take.
+type Choice struct {
+	Name, Short string
+}
+
+// RunFunc does a leaf command's work. It writes results to env.Stdout and
+// progress to env.Stderr; a *UsageError result makes the program exit 2.
+type RunFunc func(ctx context.Context, env *Env, args []string) error
 
 // Env is what a command may touch besides its flags: its output streams.
 // Tests construct an Env with buffers.
@@ -51,9 +72,9 @@ func IsUsage(err error) bool {
 	return errors.As(err, &u)
 }
 
-// ExitStatus is the standard EXIT STATUS section appended to every Long text.
-const ExitStatus = `
-EXIT STATUS
+// ExitStatus is the standard EXIT STATUS section that ends every command's
+// help.
+const ExitStatus = `EXIT STATUS
   0 success, 1 failure, 2 usage error, 130 interrupted (SIGINT/SIGTERM).`
 
 // WriteJSON writes v as one compact JSON object on its own line. Commands call
@@ -67,34 +88,34 @@ func WriteJSON(w io.Writer, v any) error {
 	return err
 }
 
-// ParseRange parses a half-open sample range "A:B" (either side may be empty:
-// ":B" means 0:B, "A:" means A:n) against a total count n. A single integer
-// "K" means K:K+1.
-func ParseRange(s string, n int) (lo, hi int, err error) {
-	if s == "" {
-		return 0, n, nil
+// isGroup reports whether c dispatches to subcommands.
+func (c *Command) isGroup() bool { return c.Flags == nil }
+
+// SubcommandNames returns the names of a group's subcommands in table order.
+func (c *Command) SubcommandNames() []string {
+	names := make([]string, len(c.Subcommands))
+	for i, s := range c.Subcommands {
+		names[i] = s.Name
 	}
-	a, b, found := strings.Cut(s, ":")
-	parse := func(t string, def int) (int, error) {
-		if t == "" {
-			return def, nil
+	return names
+}
+
+// CheckChoice returns nil if arg is one of names, else a usage error that
+// lists them and suggests the nearest. what names the argument ("bench case").
+func CheckChoice(what, arg string, names []string) error {
+	for _, n := range names {
+		if n == arg {
+			return nil
 		}
-		var v int
-		if _, err := fmt.Sscanf(t, "%d", &v); err != nil {
-			return 0, fmt.Errorf("range %q: %q is not an integer", s, t)
+	}
+	return Usagef("unknown %s %q%s (one of: %s)", what, arg, didYouMean(arg, names), JoinOr(names))
+}
+
+func (c *Command) subcommand(name string) *Command {
+	for _, s := range c.Subcommands {
+		if s.Name == name {
+			return s
 		}
-		return v, nil
 	}
-	if lo, err = parse(a, 0); err != nil {
-		return 0, 0, err
-	}
-	if !found {
-		hi = lo + 1
-	} else if hi, err = parse(b, n); err != nil {
-		return 0, 0, err
-	}
-	if lo < 0 || hi > n || lo >= hi {
-		return 0, 0, fmt.Errorf("range %q is empty or outside 0:%d", s, n)
-	}
-	return lo, hi, nil
+	return nil
 }
