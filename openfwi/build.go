@@ -453,9 +453,29 @@ func ReadManifest(dir string) (*Manifest, error) {
 }
 
 // WriteManifest rebuilds dir/manifest.json from the configuration and the
-// per-file entries in dir/.manifest.d. Any shard may call it at any time;
-// the result only depends on the entries present. It returns the manifest.
+// per-file entries in dir/.manifest.d, and returns the manifest. Any shard
+// (any process, on any machine sharing the directory) may call it at any
+// time: the read of the entries and the atomic rename of the new manifest
+// happen under an exclusive lock on dir/.manifest.d/lock, so merges never
+// interleave, and since every shard writes its entries before it merges,
+// the last merge sees every entry written before it — shards finishing
+// together cannot leave a manifest that misses one of their files. The
+// lock is flock(2) on Unix (released by the kernel if the holder is
+// killed; on NFS it needs a server with lock support, as NFSv4 has).
 func WriteManifest(dir string) (*Manifest, error) {
+	if _, err := os.Stat(filepath.Join(dir, entryDir)); err != nil {
+		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, entryDir, err)
+	}
+	unlock, err := lockFile(filepath.Join(dir, entryDir, "lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return writeManifestLocked(dir)
+}
+
+// writeManifestLocked is WriteManifest's merge; the caller holds the lock.
+func writeManifestLocked(dir string) (*Manifest, error) {
 	b, err := os.ReadFile(filepath.Join(dir, entryDir, "config.json"))
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, entryDir, err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -289,6 +290,55 @@ func TestRealSourceSplits(t *testing.T) {
 	for i := range part {
 		if part[i] != all[850*ModelLen+i] {
 			t.Fatalf("range source map value %d differs from the input", i)
+		}
+	}
+}
+
+// TestShardsFinishingTogetherKeepTheManifestComplete runs every shard of a
+// build at once in its own goroutine; a barrier in the simulator releases
+// them together, so all shards write their last entry and merge the
+// manifest at the same moment. Every round must end with a complete
+// manifest.json: the merge is serialised by a lock, and the last shard to
+// take it sees every entry. (Without the lock, a shard that read the entries
+// before another's last entry was written could rename its stale manifest
+// over the complete one.)
+func TestShardsFinishingTogetherKeepTheManifestComplete(t *testing.T) {
+	const shards = 6
+	rounds := 40
+	if testing.Short() {
+		rounds = 10
+	}
+	for round := range rounds {
+		out := filepath.Join(t.TempDir(), "CurveVel_A")
+		var arrived sync.WaitGroup
+		arrived.Add(shards)
+		barrier := make(chan struct{})
+		go func() { arrived.Wait(); close(barrier) }()
+		errs := make([]error, shards)
+		var wg sync.WaitGroup
+		for s := range shards {
+			cfg := genConfig(t, out, shards, 1)
+			cfg.Shard, cfg.Shards, cfg.Workers = s, shards, 1
+			cfg.Simulate = func(ctx context.Context, vel, dst []float32) error {
+				arrived.Done()
+				<-barrier
+				return fakeSim(ctx, vel, dst)
+			}
+			wg.Go(func() { _, errs[s] = Build(context.Background(), cfg) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadManifest(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Complete || len(m.Files) != shards {
+			t.Fatalf("round %d: manifest.json lists %d of %d files after all shards finished (complete %v)", round, len(m.Files), shards, m.Complete)
+		}
+		if left, _ := filepath.Glob(filepath.Join(out, ".manifest*partial*")); len(left) > 0 {
+			t.Fatalf("round %d: temporaries left: %v", round, left)
 		}
 	}
 }
