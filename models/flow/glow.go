@@ -46,6 +46,16 @@ type Glow struct {
 // convolutions and Householder vectors, zero biases) and uninitialised
 // ActNorm layers. It returns an error if cfg is invalid.
 func New(cfg Config, rng *rand.Rand) (*Glow, error) {
+	g, err := newGlow(cfg, rng)
+	if err != nil {
+		return nil, err
+	}
+	g.Arena = nn.NewArena(g.Params())
+	return g, nil
+}
+
+// newGlow builds the layers without an arena.
+func newGlow(cfg Config, rng *rand.Rand) (*Glow, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -69,7 +79,6 @@ func New(cfg Config, rng *rand.Rand) (*Glow, error) {
 			n = half(n)
 		}
 	}
-	g.Arena = nn.NewArena(g.Params())
 	return g, nil
 }
 
