@@ -307,3 +307,49 @@ func TestEpsErrorGaussianModel(t *testing.T) {
 		t.Error("a timestep ≥ T was accepted")
 	}
 }
+
+// TestTrainMapsFromGeneratedFallback follows the demo's data path on a
+// machine without the real maps: openfwi.ChooseMaps falls back to the
+// generators, and the training-map selection of "train pairs" reads 40
+// maps of each dataset from the generated TRAINING files only (model1–10,
+// never the test files 11–12), all within [1500, 4500] m/s.
+func TestTrainMapsFromGeneratedFallback(t *testing.T) {
+	dir := t.TempDir()
+	var ds []openfwi.Dataset
+	for _, n := range []string{"flatvel-a", "curvevel-a"} {
+		d, err := openfwi.Lookup(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d)
+	}
+	c, err := openfwi.ChooseMaps(filepath.Join(dir, "no-such-openfwi"), filepath.Join(dir, "openfwi-gen"), ds, 12, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Generated {
+		t.Fatalf("choice %+v: want the generated maps", c)
+	}
+	maps, origins, err := SelectTrainMaps(TrainConfig{Root: c.Root, Datasets: []string{"flatvel-a", "curvevel-a"}, PerDataset: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(maps) != 80*FullVel || len(origins) != 80 {
+		t.Fatalf("selected %d values and %d origins, want 80 maps", len(maps), len(origins))
+	}
+	files := map[string]bool{}
+	for _, o := range origins {
+		files[o.File] = true
+		if o.File == "model/model11.npy" || o.File == "model/model12.npy" {
+			t.Fatalf("training selection used a test file: %+v", o)
+		}
+	}
+	if len(files) != 10 {
+		t.Errorf("selection spread over %d files, want the 10 training files", len(files))
+	}
+	for i, v := range maps {
+		if v < openfwi.VelocityLo || v > openfwi.VelocityHi {
+			t.Fatalf("map %d: velocity %g m/s outside [1500, 4500]", i/FullVel, v)
+		}
+	}
+}
