@@ -1,6 +1,7 @@
 // Package flow implements the conditional normalizing flow of WISE and
-// WISER — a multiscale conditional Glow — and the summary UNet that feeds it
-// its condition.
+// WISER — a multiscale conditional Glow, its unconditional twin (WISER's
+// latent correction network) — and the summary UNet that feeds it its
+// condition.
 //
 // Sources: Yin, Louboutin, Orozco, Herrmann, "WISE: full-Waveform
 // variational Inference via Subsurface Extensions", Geophysics 89(4), 2024;
@@ -72,6 +73,10 @@
 //     and reshapes, which interleaves samples; both are bijections with a
 //     standard normal prior, so the likelihood is the same, but per-sample
 //     packing keeps sample b of z tied to sample b of x.
+//   - The squeeze's first spatial axis is H. genfwi stores velocity as
+//     (depth, lateral) rows; WISE's Julia arrays are (nx, nz) with x first, so
+//     on the same model the two orders differ by swapping blocks 1 and 2,
+//     which matters only when importing Julia weights.
 //   - The log-determinant is returned per sample (N); InvertibleNetworks.jl
 //     returns the batch mean. NLL averages it.
 //   - Inverse takes the raw condition and applies ActNorm_C and the squeezes
@@ -110,10 +115,33 @@
 // (nn.ClipPerParam), batch 8, x-flip augmentation and dequantisation noise
 // on x. Posterior samples are G⁻¹(z; c) with z ~ N(0, I) (Sample).
 //
+// # The summary network
+//
+// WISE conditions the flow on a learned summary of the common-image gather
+// y (offsets as channels): UNet is UNet.jl's Unet in 2-D with a
+// configurable base width b,
+//
+//	x_1 = Block(in → b);  x_i = Block(b_{i−1} → b_i)(Down(x_{i−1})), b_i = b·2^(i−1), i = 2..D
+//	u = Block(b_D → b_D)(x_D);  u = Up(u) ⊕ x_i for i = D−1..1
+//	out = tanh(conv1×1(LeakyReLU(u)))
+//
+// Block = conv3×3 → BatchNorm → LeakyReLU(0.2), Down = conv4×4 stride 2 →
+// BN → LeakyReLU(0.2), Up = LeakyReLU(0.2) → ConvTranspose 2×2 stride 2 →
+// BN → Dropout(0.5, none in the last up block); conv weights N(0, 0.02²).
+// The WISE scripts run it in training mode even when sampling (batch
+// statistics, dropout on); here eval mode (running statistics, no dropout)
+// is the default and UNet.Training restores the original behaviour.
+// Network joins both (WISE's SummarizedNet: G(x; y) = Flow(x, UNet(y))) with
+// one parameter arena, so one optimiser trains them end to end.
+//
 // # Presets
 //
-// "paper" is L = 3, K = 9, hidden 64 (768 494 parameters for 1 + 1
+// Flow: "paper" is L = 3, K = 9, hidden 64 (768 494 parameters for 1 + 1
 // channels); "cpu" is L = 3, K = 6, hidden 32 with the output bias
-// (238 322). Checkpoints are safetensors written by nn.SaveModel with the
-// Config as JSON metadata (Save, Load).
+// (238 322). Summary: "paper" is 51 offsets, base 64, depth 4 (6 172 417
+// parameters); "cpu" is 21 offsets, base 32, depth 4 (1 543 617).
+// NetworkPreset pairs them. Checkpoints are safetensors written by
+// nn.SaveModel, one F32 tensor per named parameter plus the BatchNorm
+// running statistics, with the configuration as JSON metadata (Glow.Save,
+// Load; Network.Save, LoadNetwork).
 package flow
