@@ -72,7 +72,8 @@ func (t *tape[T]) at(w []T, ix int) T {
 // only the zero-offset image may use (the shifted images of offsetImage read
 // every row of w).
 func (t *tape[T]) begin(c *coef[T], src int, rec []int, cone bool) {
-	t.cone = cone && useCone
+	// On a periodic grid the field leaves the cone across the edges.
+	t.cone = cone && useCone && !c.wrap
 	t.hw, t.top, t.bot = c.hw, c.hw, c.hw+c.nzp
 	t.zs = src / c.stride
 	t.rlo, t.rhi = 1<<30, -1<<30 // no receivers: μ is zero everywhere

@@ -19,6 +19,7 @@ type smallCase struct {
 	dt       float64 // recording dt; large values force substeps
 	nt       int
 	budget   int64
+	periodic bool
 }
 
 func (c smallCase) sim(t *testing.T) *Simulator {
@@ -28,7 +29,7 @@ func (c smallCase) sim(t *testing.T) *Simulator {
 		{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
 	}
 	s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
-		Options{Order: c.order, NB: c.nb, Boundary: c.boundary, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: c.budget})
+		Options{Order: c.order, NB: c.nb, Boundary: c.boundary, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: c.budget, Periodic: c.periodic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +42,10 @@ var smallCases = []smallCase{
 	{name: "o8-nopml", nz: 10, nx: 10, order: 8, nb: 0, dt: 1e-3, nt: 40},
 	{name: "o4-substeps", nz: 8, nx: 8, order: 4, nb: 12, dt: 4e-3, nt: 25},
 	{name: "o4-checkpoint", nz: 8, nx: 9, order: 4, nb: 6, dt: 1e-3, nt: 61, budget: 1},
+	// periodic padded grids (the OpenFWI preset's torch.roll edges): thin
+	// layers so that the waves wrap around many times
+	{name: "o4-periodic", nz: 9, nx: 8, order: 4, nb: 6, dt: 1e-3, nt: 60, periodic: true},
+	{name: "o8-periodic-checkpoint", nz: 8, nx: 9, order: 8, nb: 4, boundary: Devito, dt: 1e-3, nt: 61, budget: 1, periodic: true},
 }
 
 // smoothField returns a seeded smooth random field on nz×nx: a sum of a few
@@ -187,7 +192,7 @@ func TestBalancedBackpropMatches(t *testing.T) {
 					{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
 				}
 				s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
-					Options{Order: c.order, NB: c.nb, Boundary: c.boundary, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: workers, MemoryBudget: c.budget})
+					Options{Order: c.order, NB: c.nb, Boundary: c.boundary, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: workers, MemoryBudget: c.budget, Periodic: c.periodic})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -285,62 +290,64 @@ func TestStreamedTapeKernel(t *testing.T) {
 func TestStreamedGradientMatches(t *testing.T) {
 	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
 	ctx := context.Background()
-	c := smallCases[0]
-	for _, nt := range []int{c.nt, c.nt + 1} {
-		for _, nshot := range []int{2, 3} {
-			for _, budget := range []int64{0, 1} {
-				c.nt = nt
-				shots := []Shot{
-					{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
-					{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
-					{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
-				}[:nshot]
-				s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
-					Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: budget})
-				if err != nil {
-					t.Fatal(err)
-				}
-				rng := rand.New(rand.NewPCG(7, 8))
-				n := c.nz * c.nx
-				v := make([]float32, n)
-				for i := range v {
-					v[i] = float32(2500 + 200*rng.Float64())
-				}
-				dObs := make([]float32, s.DataLen(nshot))
-				for i := range dObs {
-					dObs[i] = float32(rng.NormFloat64() * 1e-3)
-				}
-				g1, g2 := make([]float32, n), make([]float32, n)
-				streamMin, useCone, useFuse = math.MaxInt64, false, false
-				j1, err := s.Gradient(ctx, v, dObs, nil, g1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				nz := 0
-				for i := range g1 {
-					if g1[i] != 0 {
-						nz++
-					}
-				}
-				if nz == 0 {
-					t.Fatalf("%d shots, budget %d: zero gradient", nshot, budget)
-				}
-				for _, v2 := range []struct {
-					stream     int64
-					cone, fuse bool
-				}{{0, false, false}, {math.MaxInt64, true, false}, {0, true, false}, {math.MaxInt64, false, true},
-					{math.MaxInt64, true, true}, {0, true, true}} {
-					streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
-					j2, err := s.Gradient(ctx, v, dObs, nil, g2)
+	for _, periodic := range []bool{false, true} {
+		c := smallCases[0]
+		for _, nt := range []int{c.nt, c.nt + 1} {
+			for _, nshot := range []int{2, 3} {
+				for _, budget := range []int64{0, 1} {
+					c.nt = nt
+					shots := []Shot{
+						{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+						{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+						{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
+					}[:nshot]
+					s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+						Options{Order: 4, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: 2, MemoryBudget: budget, Periodic: periodic})
 					if err != nil {
 						t.Fatal(err)
 					}
-					if j1 != j2 {
-						t.Fatalf("%d shots, budget %d, %+v: misfit %g, want %g", nshot, budget, v2, j2, j1)
+					rng := rand.New(rand.NewPCG(7, 8))
+					n := c.nz * c.nx
+					v := make([]float32, n)
+					for i := range v {
+						v[i] = float32(2500 + 200*rng.Float64())
 					}
+					dObs := make([]float32, s.DataLen(nshot))
+					for i := range dObs {
+						dObs[i] = float32(rng.NormFloat64() * 1e-3)
+					}
+					g1, g2 := make([]float32, n), make([]float32, n)
+					streamMin, useCone, useFuse = math.MaxInt64, false, false
+					j1, err := s.Gradient(ctx, v, dObs, nil, g1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					nz := 0
 					for i := range g1 {
-						if g1[i] != g2[i] {
-							t.Fatalf("nt %d, %d shots, budget %d, %+v, cell %d: %g, want %g", nt, nshot, budget, v2, i, g2[i], g1[i])
+						if g1[i] != 0 {
+							nz++
+						}
+					}
+					if nz == 0 {
+						t.Fatalf("%d shots, budget %d: zero gradient", nshot, budget)
+					}
+					for _, v2 := range []struct {
+						stream     int64
+						cone, fuse bool
+					}{{0, false, false}, {math.MaxInt64, true, false}, {0, true, false}, {math.MaxInt64, false, true},
+						{math.MaxInt64, true, true}, {0, true, true}} {
+						streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+						j2, err := s.Gradient(ctx, v, dObs, nil, g2)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if j1 != j2 {
+							t.Fatalf("%d shots, budget %d, %+v: misfit %g, want %g", nshot, budget, v2, j2, j1)
+						}
+						for i := range g1 {
+							if g1[i] != g2[i] {
+								t.Fatalf("periodic %v, nt %d, %d shots, budget %d, %+v, cell %d: %g, want %g", periodic, nt, nshot, budget, v2, i, g2[i], g1[i])
+							}
 						}
 					}
 				}

@@ -63,11 +63,20 @@ func (p *phaseStop) requested() bool { return p.at.Load() != 0 }
 type band struct{ pos, z0, z1 int }
 
 // bands splits S shots × nzp rows into nw contiguous, nearly equal parts.
-func bands(S, nzp, hw, nw int) [][]band {
+// On a periodic grid (wrap) no part boundary falls inside the first or the
+// last hw rows of a shot (wrapBound).
+func bands(S, nzp, hw, nw int, wrap bool) [][]band {
 	total := S * nzp
 	out := make([][]band, nw)
+	bound := func(w int) int {
+		g := w * total / nw
+		if !wrap || g == total {
+			return g
+		}
+		return g - g%nzp + wrapBound(g%nzp, nzp, hw)
+	}
 	for w := 0; w < nw; w++ {
-		lo, hi := w*total/nw, (w+1)*total/nw
+		lo, hi := bound(w), bound(w+1)
 		for g := lo; g < hi; {
 			s := g / nzp
 			end := min(hi, (s+1)*nzp)
@@ -76,6 +85,21 @@ func bands(S, nzp, hw, nw int) [][]band {
 		}
 	}
 	return out
+}
+
+// wrapBound moves a band boundary at row offset off (0..nzp) of a shot out
+// of the first and the last hw rows, which read the halo rows of a periodic
+// grid: those rows then belong to one band, whose worker alone fills the
+// halo rows before each step (wrapRows) while no other worker writes the
+// rows it copies.
+func wrapBound(off, nzp, hw int) int {
+	switch {
+	case off > 0 && off < hw:
+		return 0
+	case off > nzp-hw && off < nzp:
+		return nzp - hw
+	}
+	return off
 }
 
 // forwardBalanced runs the listed shots with every step split across nw
@@ -95,7 +119,7 @@ func (r *run[T]) forwardBalanced(ctx context.Context, list []int, dst []T, nw in
 			putBuf(r.s, f[0], f[1])
 		}
 	}()
-	parts := bands(S, c.nzp, c.hw, nw)
+	parts := bands(S, c.nzp, c.hw, nw, c.wrap)
 	stride := c.stride
 	var (
 		bar  = spinBarrier{n: int32(nw)}
@@ -192,7 +216,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			ss.tp.release(s)
 		}
 	}()
-	parts := bands(S, c.nzp, c.hw, nw)
+	parts := bands(S, c.nzp, c.hw, nw, c.wrap)
 	inBand := func(ix int, b band) bool { z := ix / stride; return z >= b.z0 && z < b.z1 }
 	copyRows := func(dst, src []T, b band) { copy(dst[b.z0*stride:b.z1*stride], src[b.z0*stride:b.z1*stride]) }
 	var (
@@ -227,7 +251,11 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			if !dyn {
 				return fixed
 			}
-			one[0] = band{pos: 0, z0: a + w*(b-a)/nw, z1: a + (w+1)*(b-a)/nw}
+			lo, hi := w*(b-a)/nw, (w+1)*(b-a)/nw
+			if c.wrap { // a, b are the whole grid: no cones on a torus
+				lo, hi = wrapBound(lo, c.nzp, c.hw), wrapBound(hi, c.nzp, c.hw)
+			}
+			one[0] = band{pos: 0, z0: a + lo, z1: a + hi}
 			return one
 		}
 		zTop, zBot := c.hw, c.hw+c.nzp

@@ -69,6 +69,11 @@ func (r *run[T]) born(ctx context.Context, list []int, offsets []int, dA [][]T, 
 			for k, h := range offsets {
 				addShifted(c, q0, dA[k], wk.w, h)
 			}
+			if c.wrap {
+				// the secondary sources reach the edge columns, whose
+				// halo copies the step already made
+				wrapColsAny(c, q0, z0, z1)
+			}
 			q0[src] += dB * r.f[n]
 			if (n+1)%r.k == 0 {
 				j := (n+1)/r.k - 1

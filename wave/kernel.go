@@ -28,7 +28,13 @@ type coef[T float] struct {
 	// tape16: the gradient's stored Laplacians are bfloat16 (Options.TapeBF16;
 	// C AVX-512 kernels only). A tape field then holds rows·stride uint16
 	// values in rows·stride/2 float32 slots (tape.at reads one).
-	tape16         bool
+	tape16 bool
+	// wrap: the padded grid is periodic (Options.Periodic). Every kernel
+	// fills the halo columns of the rows it writes from the opposite edge
+	// (wrapCols), and the step dispatchers fill the halo rows of the field a
+	// step reads just before the step (wrapRows, step.go), so the stencil
+	// sees the torus that UPFWI's torch.roll Laplacian sees.
+	wrap           bool
 	c0, w1, w2, w3 T
 	w4             T
 }
@@ -43,6 +49,43 @@ func fwdRows[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
 		fwdRows4(c, p0, p1, ws, z0, z1)
 	default:
 		fwdRows8(c, p0, p1, ws, z0, z1)
+	}
+	wrapCols(c, p0, z0, z1)
+}
+
+// wrapCols fills the halo columns of rows [z0, z1) of p from the opposite
+// edge when the grid is periodic (the left halo gets the last hw interior
+// values of the row, the right halo the first hw); a no-op otherwise.
+func wrapCols[T float](c *coef[T], p []T, z0, z1 int) {
+	if !c.wrap {
+		return
+	}
+	hw, n := c.hw, c.nxp
+	for z := z0; z < z1; z++ {
+		row := p[z*c.stride : (z+1)*c.stride]
+		copy(row[:hw], row[n:n+hw])
+		copy(row[hw+n:hw+n+hw], row[hw:2*hw])
+	}
+}
+
+// wrapRows fills, when the grid is periodic, the halo rows that a step on
+// rows [z0, z1) reads from field p: the top halo (from the last hw interior
+// rows) if the range holds one of the first hw interior rows, the bottom
+// halo (from the first hw) if it holds one of the last hw. The step
+// dispatchers call it on the field they read just before each step, when
+// every interior row of it is final. Row bands never split those rows
+// (wrapBound), so a band worker only writes the halo next to its own band
+// and only reads rows no worker writes during that step.
+func wrapRows[T float](c *coef[T], p []T, z0, z1 int) {
+	if !c.wrap || z0 >= z1 {
+		return
+	}
+	s, hw := c.stride, c.hw
+	if z0 < 2*hw {
+		copy(p[:hw*s], p[c.nzp*s:(c.nzp+hw)*s])
+	}
+	if z1 > c.nzp {
+		copy(p[(hw+c.nzp)*s:(2*hw+c.nzp)*s], p[hw*s:2*hw*s])
 	}
 }
 

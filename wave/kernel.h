@@ -11,6 +11,11 @@ typedef struct {
 	// tape16: the stored Laplacians (w, wi, wa, wb) are bfloat16 values
 	// (uint16_t, the same layout); only the AVX-512 rows support it.
 	int tape16;
+	// wrap: the padded grid is periodic in x (Options.Periodic): every row
+	// written gets its hw halo columns on each side filled with the row's
+	// opposite-edge values (wrap_cols), so the next stencil reads wrap
+	// around. The row halos are filled by the Go side (wrapRows).
+	int wrap;
 	float c0, w1, w2, w3, w4;
 } wave_coef;
 

@@ -17,7 +17,7 @@ const haveAVX512 = C.WAVE_AVX512 == 1
 
 func cCoef(c *coef[float32]) C.wave_coef {
 	return C.wave_coef{order: C.int(c.order), hw: C.int(c.hw), nzp: C.int(c.nzp), nxp: C.int(c.nxp),
-		rows: C.int(c.rows), stride: C.int(c.stride), tape16: cBool(c.tape16),
+		rows: C.int(c.rows), stride: C.int(c.stride), tape16: cBool(c.tape16), wrap: cBool(c.wrap),
 		c0: C.float(c.c0), w1: C.float(c.w1), w2: C.float(c.w2), w3: C.float(c.w3), w4: C.float(c.w4)}
 }
 
@@ -81,4 +81,11 @@ func fwd2RowsC(c *coef[float32], p0, p1 []float32, a1, b1 int, ws1 []float32, sr
 	}
 	C.wave_fwd2_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), C.int(a1), C.int(b1), fptr(ws1),
 		C.ptrdiff_t(src), C.float(fsrc), C.int(a2), C.int(b2), fptr(ws2), st)
+}
+
+// wrapColsC fills the halo columns of rows [z0, z1) of p from the opposite
+// edge (kernel_impl.h wave_wrap_cols; no-op unless c.wrap).
+func wrapColsC(c *coef[float32], p []float32, z0, z1 int) {
+	cc := cCoef(c)
+	C.wave_wrap_cols(&cc, fptr(p), C.int(z0), C.int(z1))
 }

@@ -228,6 +228,26 @@ static inline int ntmode(const wave_coef *c, const float *w) {
 static inline int use512(const wave_coef *c) { (void)c; return 0; }
 #endif
 
+// wrap_cols fills the halo columns of one written row (row = its first
+// interior cell) from the opposite edge when the grid is periodic in x: the
+// left halo gets the last hw interior values, the right halo the first hw.
+static inline void wrap_cols(const wave_coef *c, float *row) {
+	if (!c->wrap)
+		return;
+	const int hw = c->hw, n = c->nxp;
+	for (int k = 0; k < hw; k++) {
+		row[k - hw] = row[n - hw + k];
+		row[n + k] = row[k];
+	}
+}
+
+// wave_wrap_cols runs wrap_cols on rows [z0, z1) of p (used after the Go side
+// adds to a field outside the kernels, e.g. the Born secondary sources).
+static void wave_wrap_cols(const wave_coef *c, float *p, int z0, int z1) {
+	for (int z = z0; z < z1; z++)
+		wrap_cols(c, p + (ptrdiff_t)z * c->stride + c->hw);
+}
+
 static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
                           float *p0, const float *p1, float *ws, int z0, int z1) {
 	const ptrdiff_t s = c->stride;
@@ -235,8 +255,10 @@ static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
 	FTZ_ON();
 #if WAVE_AVX512
 	if (use512(c)) {
-		for (int z = z0; z < z1; z++)
+		for (int z = z0; z < z1; z++) {
 			row512(c, (ptrdiff_t)z * s, p0, p1, A, Q, ws, 0, 0, 0, 0);
+			wrap_cols(c, p0 + (ptrdiff_t)z * s + hw);
+		}
 		FTZ_OFF();
 		return;
 	}
@@ -254,6 +276,7 @@ static void wave_fwd_rows(const wave_coef *c, const float *A, const float *Q,
 		default:
 			fwd_row8(n, s, p0 + b, p1 + b, A + b, Q + b, w, c->c0, c->w1, c->w2, c->w3, c->w4);
 		}
+		wrap_cols(c, p0 + b);
 	}
 	FTZ_OFF();
 }
@@ -307,8 +330,10 @@ static void wave_fwd_rows_nt(const wave_coef *c, const float *A, const float *Q,
 	if (use512(c)) {
 		const int mode = ntmode(c, ws);
 		FTZ_ON();
-		for (int z = z0; z < z1; z++)
+		for (int z = z0; z < z1; z++) {
 			row512(c, (ptrdiff_t)z * s, p0, p1, A, Q, ws, mode, 0, 0, 0);
+			wrap_cols(c, p0 + (ptrdiff_t)z * s + hw);
+		}
 		_mm_sfence();
 		FTZ_OFF();
 		return;
@@ -336,6 +361,7 @@ static void wave_fwd_rows_nt(const wave_coef *c, const float *A, const float *Q,
 		default:
 			fwd_row8(n, s, p0 + b, p1 + b, A + b, Q + b, tmp + hw, c->c0, c->w1, c->w2, c->w3, c->w4);
 		}
+		wrap_cols(c, p0 + b);
 		stream_copy(ws + b - hw, tmp, (int)s);
 	}
 	// Order the streamed stores before whatever synchronisation hands the
@@ -372,8 +398,10 @@ static void wave_fwd_img_rows(const wave_coef *c, const float *A, const float *Q
 	FTZ_ON();
 #if WAVE_AVX512
 	if (use512(c)) {
-		for (int z = z0; z < z1; z++)
+		for (int z = z0; z < z1; z++) {
 			row512(c, (ptrdiff_t)z * s, p0, p1, A, Q, 0, 0, 0, wi, g);
+			wrap_cols(c, p0 + (ptrdiff_t)z * s + hw);
+		}
 		FTZ_OFF();
 		return;
 	}
@@ -390,6 +418,7 @@ static void wave_fwd_img_rows(const wave_coef *c, const float *A, const float *Q
 		default:
 			img_row8(n, s, p0 + b, p1 + b, A + b, Q + b, wi + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
 		}
+		wrap_cols(c, p0 + b);
 	}
 	FTZ_OFF();
 }
@@ -425,8 +454,10 @@ static void wave_fwd_img2_rows(const wave_coef *c, const float *A, const float *
 	FTZ_ON();
 #if WAVE_AVX512
 	if (use512(c)) {
-		for (int z = z0; z < z1; z++)
+		for (int z = z0; z < z1; z++) {
 			row512(c, (ptrdiff_t)z * s, p0, p1, A, Q, 0, 0, wa, wb, g);
+			wrap_cols(c, p0 + (ptrdiff_t)z * s + hw);
+		}
 		FTZ_OFF();
 		return;
 	}
@@ -443,6 +474,7 @@ static void wave_fwd_img2_rows(const wave_coef *c, const float *A, const float *
 		default:
 			img2_row8(n, s, p0 + b, p1 + b, A + b, Q + b, wa + b, wb + b, g + b, c->c0, c->w1, c->w2, c->w3, c->w4);
 		}
+		wrap_cols(c, p0 + b);
 	}
 	FTZ_OFF();
 }
@@ -529,6 +561,8 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		}
 		for (; k < ninj && idx[k] < (ptrdiff_t)(z + 1) * s; k++)
 			l0[idx[k]] += val[k];
+		if (z >= a1 && z < b1)
+			wrap_cols(c, l0 + (ptrdiff_t)z * s + hw);
 		const int y = z - hw;
 		// Software prefetch of the stored Laplacians BWD2_PF rows ahead: with
 		// full storage they come from memory (measured on OpenFWI, one
@@ -549,6 +583,7 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 				img2_row(c, l1 + b, l0 + b, A + b, Q + b, tape_ptr(c, wa, b), tape_ptr(c, wb, b), g + b);
 			else
 				fwd_row(c, l1 + b, l0 + b, A + b, Q + b);
+			wrap_cols(c, l1 + b);
 		}
 	}
 	for (; k < ninj; k++)
@@ -628,6 +663,8 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		}
 		if (z == zs)
 			p0[src] += fsrc;
+		if (z >= a1 && z < b1)
+			wrap_cols(c, p0 + (ptrdiff_t)z * s + hw);
 		const int y = z - hw;
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
@@ -635,6 +672,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, tape_ptr(c, ws2, b), t2);
 			else
 				fwd_row(c, p1 + b, p0 + b, A + b, Q + b);
+			wrap_cols(c, p1 + b);
 		}
 	}
 	if (t1)

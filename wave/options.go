@@ -120,6 +120,16 @@ type Options struct {
 	// kernels with AVX-512 only (elsewhere the tape stays float32), and
 	// never used by the Born adjoints.
 	TapeBF16 bool
+	// Periodic makes the padded grid (model plus NB absorbing cells on each
+	// side) a torus: the stencil reads across each edge of the padded grid
+	// into the opposite edge instead of into zeros. This is what the
+	// published OpenFWI forward (UPFWI's FWM, a Laplacian built with
+	// torch.roll) does, and it matters on fast maps: waves cross the thin
+	// sponge and come back in from the other side (docs/wave.md,
+	// "Periodic edges"). OpenFWIOptions sets it; other geometries keep the
+	// zero (rigid) outer edge. Requires NB >= Order/2, so that no source or
+	// receiver sits on a cell that is copied across the edge.
+	Periodic bool
 }
 
 // Validate checks every field once and returns an error naming the field, the
@@ -147,6 +157,9 @@ func (o Options) Validate() error {
 	}
 	if o.DampVelocity < 0 || math.IsNaN(o.DampVelocity) || math.IsInf(o.DampVelocity, 0) {
 		return fmt.Errorf("wave: Options.DampVelocity (m/s) must be >= 0 and finite, got %v", o.DampVelocity)
+	}
+	if o.Periodic && o.NB < o.order()/2 {
+		return fmt.Errorf("wave: Options.Periodic needs NB >= Order/2 = %d absorbing cells, got NB=%d", o.order()/2, o.NB)
 	}
 	if o.Workers < 0 {
 		return fmt.Errorf("wave: Options.Workers must be >= 0 (0 = GOMAXPROCS), got %d", o.Workers)

@@ -231,6 +231,7 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	c := &r.c
 	c.order = s.order
 	c.hw = s.order / 2
+	c.wrap = s.opts.Periodic
 	c.nzp, c.nxp = g.Nz+2*nb, g.Nx+2*nb
 	// Rows of whole 64-byte lines (16 float32): the AVX-512 kernels then
 	// sweep aligned vectors from each row start (kernel_impl.h, row512).

@@ -534,12 +534,15 @@ func TestBalancedForwardMatches(t *testing.T) {
 	ctx := context.Background()
 	g := Grid{Nz: 17, Nx: 23, H: 10}
 	v := layered(g.Nz, g.Nx, 4)
-	for _, c := range []struct{ shots, workers int }{{5, 2}, {3, 2}, {1, 3}, {7, 4}} {
+	for _, c := range []struct {
+		shots, workers int
+		periodic       bool
+	}{{5, 2, false}, {3, 2, false}, {1, 3, false}, {7, 4, false}, {5, 2, true}, {1, 3, true}} {
 		var shots []Shot
 		for i := 0; i < c.shots; i++ {
 			shots = append(shots, Shot{Source: Point{i % g.Nz, (3 * i) % g.Nx}, Receivers: []Point{{0, 1}, {g.Nz - 1, i}, {8, 22}}})
 		}
-		s, err := NewSimulator(g, shots, RickerOpenFWI(150, 20, 1e-3), Options{Order: 4, NB: 10, Dt: 1e-3, Nt: 150})
+		s, err := NewSimulator(g, shots, RickerOpenFWI(150, 20, 1e-3), Options{Order: 4, NB: 10, Dt: 1e-3, Nt: 150, Periodic: c.periodic})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -565,7 +568,7 @@ func TestBalancedForwardMatches(t *testing.T) {
 		var peak float32
 		for i := range a {
 			if a[i] != b[i] || a[i] != f[i] {
-				t.Fatalf("%d shots, %d workers: value %d differs: shot schedule %g, row bands %g, forwardFast %g", c.shots, c.workers, i, a[i], b[i], f[i])
+				t.Fatalf("%+v: value %d differs: shot schedule %g, row bands %g, forwardFast %g", c, i, a[i], b[i], f[i])
 			}
 			peak = max(peak, a[i])
 		}
