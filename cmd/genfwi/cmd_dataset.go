@@ -126,6 +126,7 @@ Example:
 					}
 				},
 			},
+			datasetMapsCommand(),
 		},
 	})
 }
