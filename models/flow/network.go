@@ -123,6 +123,17 @@ func (n *Network) Condition(y *autograd.Var, rng *rand.Rand) (*autograd.Var, err
 	return n.Summary.Forward(y, rng)
 }
 
+// Init (re)initialises the flow's ActNorm layers from velocities x and
+// gathers y (the summary network runs in its current mode, without
+// recording gradients). rng draws dropout masks in training mode.
+func (n *Network) Init(x, y *tensor.Tensor, rng *rand.Rand) error {
+	c, err := n.Summary.Summarize(y, rng)
+	if err != nil {
+		return err
+	}
+	return n.Flow.Init(x, c)
+}
+
 // Forward returns z = G(x; y) and the per-sample log-determinant; see
 // Glow.Forward. Gradients reach both networks' weights, x and y.
 func (n *Network) Forward(x, y *autograd.Var, rng *rand.Rand) (z, logdet *autograd.Var, err error) {
