@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# demo.sh — the WaveDiffusion story at small scale (run by "make demo", about
-# 5–15 minutes on 2 cores). It
-#   1. builds a small training set from the real FlatVel-A/CurveVel-A TRAINING maps
+# demo.sh — the WaveDiffusion story at small scale (run by "make demo"; times
+# are in the README: about 4–9 minutes on 2 cores, they vary by machine). It
+#   0. takes the real OpenFWI velocity maps from $GENFWI_OPENFWI or
+#      ../shared/data/openfwi (the default) or, when they are missing, falls
+#      back to genfwi's own FlatVel-A/CurveVel-A generators ("genfwi dataset
+#      maps", validated against the real maps: docs/datasets.md §4), written in
+#      the same layout to $OUT/openfwi-gen — REPORT.md then says so at the top,
+#   1. builds a small training set from the FlatVel-A/CurveVel-A TRAINING maps
 #      (seismic simulated with the OpenFWI-exact wave preset),
 #   2. loads the committed CPU-preset weights (weights/wavediffusion-cpu, made by
 #      scripts/pretrain.sh) — or, if they are missing, trains every stage briefly
@@ -18,7 +23,7 @@ G=${GENFWI:-bin/genfwi}
 [ -x "$G" ] || go build -o "$G" ./cmd/genfwi
 OUT=${OUT:-demo-out}
 W=${WEIGHTS:-weights/wavediffusion-cpu}
-DATA=${GENFWI_OPENFWI:-../shared/data/openfwi}
+PREFER=${GENFWI_OPENFWI:-../shared/data/openfwi}
 N=${N:-16}
 INV_N=${INV_N:-100}
 PER_DATASET=${PER_DATASET:-40}
@@ -31,10 +36,26 @@ PROXY_STEPS=${PROXY_STEPS:-200}
 T0=$SECONDS
 log() { echo "[demo $((SECONDS - T0))s] $*" >&2; }
 
+# The velocity maps: the real OpenFWI maps when present (the default), else
+# the generators' maps in the same layout (written once, kept for reruns).
+mkdir -p "$OUT"
+log "velocity maps: the real OpenFWI maps in $PREFER, else genfwi's generators"
+if ! DATA=$("$G" dataset maps --prefer "$PREFER" --out "$OUT/openfwi-gen" 2> "$OUT/maps.log" | tail -n 1) || [ -z "$DATA" ]; then
+  cat "$OUT/maps.log" >&2
+  exit 1
+fi
+cat "$OUT/maps.log" >&2
+GENERATED=no
+if [ -f "$DATA/GENERATED.json" ]; then
+  GENERATED=yes
+  log "NO real OpenFWI maps found: using GENERATED FlatVel-A/CurveVel-A maps from $DATA (the report says so)"
+fi
+
 # The short training runs in $OUT/runs resume after an interruption, but a
-# changed preset or changed weights make them stale (resuming would refuse the
-# new config): start them afresh then. The pairs cache checks its own key.
-FP=$(cat configs/vqae-cpu.json configs/vqae-cpu-one-in.json configs/diffusion-cpu.json "$W"/*/model.safetensors 2>/dev/null | sha256sum | cut -c1-16)
+# changed preset, changed weights or other velocity maps make them stale
+# (resuming would refuse the new config or pairs): start them afresh then.
+# The pairs cache checks its own key.
+FP=$( (cat configs/vqae-cpu.json configs/vqae-cpu-one-in.json configs/diffusion-cpu.json "$W"/*/model.safetensors 2>/dev/null; echo "data $DATA generated $GENERATED") | sha256sum | cut -c1-16)
 if [ -d "$OUT/runs" ] && [ "$(cat "$OUT/runs/fingerprint" 2>/dev/null)" != "$FP" ]; then
   log "presets or weights changed since the last demo in $OUT: discarding its training runs"
   find "$OUT/runs" -mindepth 1 -maxdepth 1 ! -name pairs.gfwd -exec rm -rf {} +
@@ -110,4 +131,11 @@ fi
 
 log "writing $OUT/REPORT.md"
 "$G" eval report --dir "$OUT" --weights "$W" --mode "$MODE" --short-stages "$SHORT_STAGES" --seconds "$((SECONDS - T0))"
+if [ "$GENERATED" = yes ]; then
+  # Say it at the top of the report, under its title.
+  REASON=$(sed -n 's/.* reason=//p' "$OUT/maps.log" | head -n 1)
+  NOTE="> **GENERATED velocity maps, not real OpenFWI data.** No usable real OpenFWI maps were found (\`$PREFER\`${REASON:+: $REASON}), so every velocity map in this report — the training set, the \"real\" and test maps (\`model1.npy\`, \`model11.npy\`) and the real side of every comparison — comes from genfwi's own FlatVel-A and CurveVel-A generators (\`openfwi/gen\`), written in the OpenFWI layout to \`$DATA\` (see its GENERATED.json); seismic is simulated from them as usual. The generators are validated statistically against the 5 000 real training maps of each dataset (layer counts, layer velocities and thicknesses, interface curvature: \`go test ./openfwi/gen -run Statistics\`, docs/datasets.md §4), but they are not the real data, and the committed weights were trained on real maps: numbers here are not comparable with results on real OpenFWI maps. For those, put the real maps in ../shared/data/openfwi (or set GENFWI_OPENFWI) and rerun."
+  NOTE=$NOTE awk 'NR == 1 { print; print ""; print ENVIRON["NOTE"]; next } { print }' "$OUT/REPORT.md" > "$OUT/REPORT.md.tmp"
+  mv "$OUT/REPORT.md.tmp" "$OUT/REPORT.md"
+fi
 log "done: $OUT/REPORT.md"
