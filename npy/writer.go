@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+
+	"genfwi/internal/atomicfile"
 )
 
 // Writer streams one array sequentially into an io.Writer: NewWriter writes
@@ -145,6 +147,9 @@ func CreateVersion(path string, dt DType, shape []int, major int) (*FileWriter, 
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", path, err)
 	}
+	if err := atomicfile.CheckTarget(path); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", path, err)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -228,7 +233,9 @@ func (fw *FileWriter) Written() int {
 }
 
 // Commit checks that every sample was written, syncs the data to disk and
-// renames the temporary file to the final path (replacing any existing file).
+// renames the temporary file to the final path (replacing an existing
+// regular file; a symbolic link, directory or device there is refused, as
+// Create refuses it up front: see atomicfile.CheckTarget).
 // On error the temporary file is removed.
 func (fw *FileWriter) Commit() error {
 	fw.mu.Lock()
@@ -257,7 +264,7 @@ func (fw *FileWriter) Commit() error {
 		os.Remove(fw.tmp)
 		return fmt.Errorf("committing %s: %w", fw.path, err)
 	}
-	if err := os.Rename(fw.tmp, fw.path); err != nil {
+	if err := atomicfile.Rename(fw.tmp, fw.path); err != nil {
 		os.Remove(fw.tmp)
 		return fmt.Errorf("committing %s: %w", fw.path, err)
 	}

@@ -2,6 +2,7 @@ package wavediff
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,13 +12,31 @@ import (
 	"genfwi/models/vqae"
 )
 
+// ErrVQAEMismatch is wrapped by LoadDiffusion's error when the autoencoder
+// it is given is not the one the diffusion model was trained on.
+var ErrVQAEMismatch = errors.New("not the autoencoder the diffusion model was trained on")
+
 // LoadDiffusion loads a trained latent diffusion model (run directory or
 // .safetensors) and the autoencoder it was trained on. The autoencoder is,
 // in order: aeArg if not empty; the path recorded in the model's metadata if
 // that file still has the recorded SHA-256; otherwise a model.safetensors in
 // a sibling directory of the diffusion run with that checksum (so a copied
-// weights directory keeps working).
+// weights directory keeps working). An aeArg must have the recorded SHA-256
+// too (that of the file or, for a float16 copy, of its float32 source);
+// otherwise the error wraps ErrVQAEMismatch. LoadDiffusionAnyVQAE skips that
+// check.
 func LoadDiffusion(arg, aeArg string) (*diffusion.Model, *vqae.Model, Codec, error) {
+	return loadDiffusion(arg, aeArg, false)
+}
+
+// LoadDiffusionAnyVQAE is LoadDiffusion with an autoencoder aeArg that need
+// not be the recorded one (an explicit experiment; latent shapes must still
+// agree).
+func LoadDiffusionAnyVQAE(arg, aeArg string) (*diffusion.Model, *vqae.Model, Codec, error) {
+	return loadDiffusion(arg, aeArg, true)
+}
+
+func loadDiffusion(arg, aeArg string, anyVQAE bool) (*diffusion.Model, *vqae.Model, Codec, error) {
 	path, err := ModelPath(arg)
 	if err != nil {
 		return nil, nil, Codec{}, err
@@ -36,6 +55,9 @@ func LoadDiffusion(arg, aeArg string) (*diffusion.Model, *vqae.Model, Codec, err
 	case aeArg != "":
 		if aePath, err = ModelPath(aeArg); err != nil {
 			return nil, nil, Codec{}, err
+		}
+		if want := meta["vqae_sha256"]; want != "" && !anyVQAE && !slices.Contains(checkpointSums(aePath), want) {
+			return nil, nil, Codec{}, fmt.Errorf("autoencoder %s: %w: %s records sha256 %s (of %s)", aePath, ErrVQAEMismatch, path, want, meta["vqae"])
 		}
 	default:
 		want := meta["vqae_sha256"]

@@ -219,6 +219,9 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) 
 		var src openfwi.Source
 		switch o.Source {
 		case "real":
+			if sameDir(filepath.Join(o.Out, d.Dir), filepath.Join(o.Data, d.Dir)) {
+				return fmt.Errorf("--out %s would write into the real maps' directory %s (--data): use another --out", o.Out, filepath.Join(o.Data, d.Dir))
+			}
 			c, err := openfwi.OpenCollection(filepath.Join(o.Data, d.Dir), d, 0)
 			if err != nil {
 				return fmt.Errorf("--data: %w", err)

@@ -34,12 +34,14 @@ type evalOptions struct {
 	SepVelocity string
 	SepSeismic  string
 	JSON        bool
+	AnyVQAE     bool
 }
 
 func (o *evalOptions) addFlags(fs *pflag.FlagSet) {
 	root := defaultOpenFWIRoot()
 	fs.StringVar(&o.Model, "model", "", "trained joint diffusion model: run directory or .safetensors (required)")
-	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: found from the model's metadata)")
+	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: found from the model's metadata); must have the recorded SHA-256")
+	fs.BoolVar(&o.AnyVQAE, "allow-vqae-mismatch", false, "accept a --vqae whose SHA-256 is not the one the model recorded")
 	fs.StringVar(&o.Real, "real", filepath.Join(root, "CurveVel_A", "model", "model11.npy")+","+filepath.Join(root, "FlatVel_A", "model", "model11.npy"),
 		"comma list of velocity files whose maps (range --samples of each) form the real reference pairs; seismic is simulated")
 	fs.StringVar(&o.Samples, "samples", "0:8", "half-open map range A:B taken from each --real file")
@@ -211,7 +213,7 @@ type evalSetup struct {
 }
 
 func loadEvalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*evalSetup, error) {
-	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
+	dm, ae, codec, err := loadDiffusion(o.Model, o.VQAE, o.AnyVQAE)
 	if err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func (o *fwiOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Samples, "samples", "0:1", "samples to invert, half-open range `A:B`")
 	fs.StringVar(&o.Init, "init", "1d-special", "start model: 1d-special (needs the true model), gradient, or a .npy `file` (same sample indices, or one map)")
 	fs.StringVar(&o.Out, "out", "", "output `directory` (results, checkpoints, figures)")
-	fs.IntVar(&o.Iters, "iters", 10, "iterations per frequency band")
+	fs.IntVar(&o.Iters, "iters", 10, "iterations per frequency band (>= 1)")
 	fs.StringVar(&o.Freqs, "freqs", "4,6,10,0", "frequency-continuation low-pass cut-offs in Hz, in order; 0 = full band")
 	fs.StringVar(&o.Method, "method", "lbfgs", "optimiser: lbfgs, pg (projected gradient) or adam")
 	fs.StringVar(&o.Param, "param", "velocity", "parameterisation: velocity or slowness2 (squared slowness)")
@@ -199,7 +199,7 @@ func fwiReadMap(path string, k int) ([]float32, error) {
 		return nil, err
 	}
 	defer f.Close()
-	n, nz, nx, err := plotModelGeometry(path, f.Shape())
+	n, nz, nx, err := velocityGeometry(path, f.Shape())
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +216,9 @@ func fwiReadMap(path string, k int) ([]float32, error) {
 	if err := f.ReadFloat32(v, int64(k)*int64(nz*nx)); err != nil {
 		return nil, err
 	}
+	if err := checkFinite("", path, k, v, mapWhere(nx)); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -226,8 +229,8 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	if o.Out == "" {
 		return cli.Usagef("--out is required")
 	}
-	if o.Iters < 0 {
-		return cli.Usagef("--iters must be >= 0, got %d", o.Iters)
+	if o.Iters < 1 {
+		return cli.Usagef("--iters must be >= 1, got %d", o.Iters)
 	}
 	bands, err := fwiParseFreqs(o.Freqs)
 	if err != nil {
@@ -274,7 +277,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 		if err != nil {
 			return fmt.Errorf("--model: %w", err)
 		}
-		n, _, _, err := plotModelGeometry(o.Model, f.Shape())
+		n, _, _, err := velocityGeometry(o.Model, f.Shape())
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("--model: %w", err)
@@ -293,6 +296,9 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 		if len(sh) != 4 || sh[1] != wave.OpenFWIShots || sh[2] != wave.OpenFWINt || sh[3] != wave.OpenFWINx {
 			return fmt.Errorf("--data: %s has shape %v, want [N,5,1000,70] (OpenFWI layout)", o.Data, f.Shape())
 		}
+		if sh[0] == 0 {
+			return fmt.Errorf("--data: %s has shape %v: no samples (empty array)", o.Data, f.Shape())
+		}
 		nSamples = sh[0]
 		dataFile = f
 	}
@@ -302,6 +308,21 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	}
 	if o.Init == "1d-special" && truthPath == "" {
 		return cli.Usagef("--init 1d-special is built from the true model: give --true (or use --model)")
+	}
+	if err := fwiCheckInputs(o, truthPath, dataFile, lo, hi); err != nil {
+		return err
+	}
+	outs := inDir("--out", o.Out, "summary.json")
+	for k := lo; k < hi; k++ {
+		outs = append(outs, inDir("--out", filepath.Join(o.Out, fmt.Sprintf("sample_%d", k)), "inverted.npy", "start.npy",
+			"history.json", "misfit.png", "compare.png", "snapshots.png", "checkpoint.json", "checkpoint.npy")...)
+	}
+	ins := []fileArg{{"--data", o.Data}, {"--model", o.Model}, {"--true", o.True}}
+	if o.Init != "1d-special" && o.Init != "gradient" {
+		ins = append(ins, fileArg{"--init", o.Init})
+	}
+	if err := checkOutputs(outs, ins); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
@@ -372,6 +393,39 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 			len(results), s.MAE, s.RMSE, s.SSIM, r.MAE, r.RMSE, r.SSIM, solves)
 	} else {
 		fmt.Fprintf(env.Stdout, "samples %d inverted (%d PDE solves); no true model given\n", len(results), solves)
+	}
+	return nil
+}
+
+// fwiCheckInputs reads every input of samples lo:hi before anything is
+// written: a NaN or Inf in the observed data, the true model or the start
+// model is the input's fault and is reported as such, naming the file and
+// the sample (a simulation would only see a non-finite misfit).
+func fwiCheckInputs(o *fwiOptions, truthPath string, dataFile *npy.File, lo, hi int) error {
+	truthFlag := "--true"
+	if o.Model != "" {
+		truthFlag = "--model"
+	}
+	obs := make([]float32, wave.OpenFWISample)
+	for k := lo; k < hi; k++ {
+		if dataFile != nil {
+			if err := dataFile.ReadFloat32(obs, int64(k)*int64(wave.OpenFWISample)); err != nil {
+				return fmt.Errorf("--data: %w", err)
+			}
+			if err := checkFinite("--data", o.Data, k, obs, seismicWhere(wave.OpenFWINt, wave.OpenFWINx)); err != nil {
+				return err
+			}
+		}
+		if truthPath != "" {
+			if _, err := fwiReadMap(truthPath, k); err != nil {
+				return fmt.Errorf("%s: %w", truthFlag, err)
+			}
+		}
+		if o.Init != "1d-special" && o.Init != "gradient" {
+			if _, err := fwiReadMap(o.Init, k); err != nil {
+				return fmt.Errorf("--init: %w", err)
+			}
+		}
 	}
 	return nil
 }

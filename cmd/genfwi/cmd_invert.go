@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +39,7 @@ type inferOptions struct {
 	Seed      uint64
 	Figures   int
 	JSON      bool
+	AnyVQAE   bool
 }
 
 func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
@@ -48,7 +51,8 @@ func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 		fs.StringVar(&o.Velocity, "velocity", "", "noisy-velocity input for a joint (two-in) autoencoder: velocity file .npy, noised like the seismic (paper A.5)")
 	}
 	fs.StringVar(&o.Model, "model", "", "autoencoder with a seismic encoder (one-in-two-out): run directory or .safetensors (required)")
-	fs.StringVar(&o.Diffusion, "diffusion", "", "latent diffusion model trained on that autoencoder's latents: refine the latent SDEdit-style (encode, noise to --t-star, reverse to 0)")
+	fs.StringVar(&o.Diffusion, "diffusion", "", "latent diffusion model trained on that autoencoder's latents (its recorded SHA-256 is checked): refine the latent SDEdit-style (encode, noise to --t-star, reverse to 0)")
+	fs.BoolVar(&o.AnyVQAE, "allow-vqae-mismatch", false, "accept a --diffusion model trained on another autoencoder than --model")
 	fs.StringVar(&o.Data, "data", "", "seismic .npy [N,5,1000,70] in physical units (e.g. from genfwi simulate) (required)")
 	fs.StringVar(&o.True, "true", "", "true velocity .npy [N,1,70,70] m/s: report MAE/RMSE/SSIM on the OpenFWI normalised scale")
 	fs.StringVar(&o.Samples, "samples", "", "half-open sample range A:B of --data (and --true)")
@@ -117,21 +121,20 @@ func parseNoise(s string) ([]float64, error) {
 }
 
 // readRange reads samples lo:hi (from --samples) of a .npy file whose
-// per-sample shape is want.
-func readRange(path, samples string, want []int) ([]float32, int, int, error) {
+// per-sample shape is want, and checks that every value is finite: errors
+// name flag, the file and, for a NaN or Inf, the sample and position.
+func readRange(flag, path, samples string, want []int) ([]float32, int, int, error) {
 	f, err := npy.Open(path)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
 	sh := f.Shape()
-	if len(sh) != 1+len(want) {
-		return nil, 0, 0, fmt.Errorf("%s: shape %v, want [N %v]", path, sh, want)
+	if len(sh) != 1+len(want) || !slices.Equal(sh[1:], want) {
+		return nil, 0, 0, fmt.Errorf("%s %s: shape %v, want [N %v]", flag, path, sh, want)
 	}
-	for i, w := range want {
-		if sh[i+1] != w {
-			return nil, 0, 0, fmt.Errorf("%s: shape %v, want [N %v]", path, sh, want)
-		}
+	if sh[0] == 0 {
+		return nil, 0, 0, fmt.Errorf("%s %s: shape %v: no samples (empty array)", flag, path, sh)
 	}
 	lo, hi, err := cli.ParseRange(samples, sh[0])
 	if err != nil {
@@ -143,7 +146,16 @@ func readRange(path, samples string, want []int) ([]float32, int, int, error) {
 	}
 	d := make([]float32, (hi-lo)*per)
 	if err := f.ReadSamplesFloat32(d, lo, hi); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, fmt.Errorf("%s: %w", flag, err)
+	}
+	where := mapWhere(want[len(want)-1])
+	if len(want) == 3 && want[0] > 1 {
+		where = seismicWhere(want[1], want[2])
+	}
+	for k := lo; k < hi; k++ {
+		if err := checkFinite(flag, path, k, d[(k-lo)*per:(k-lo+1)*per], where); err != nil {
+			return nil, 0, 0, err
+		}
 	}
 	return d, lo, hi, nil
 }
@@ -163,36 +175,50 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	if denoise && o.Diffusion == "" {
 		return cli.Usagef("denoise needs --diffusion (the latent diffusion model that does the denoising)")
 	}
-	ae, codec, err := wavediff.LoadVQAE(o.Model)
-	if err != nil {
-		return fmt.Errorf("--model: %w", err)
+	if err := checkOutputs(inferOutputs(o, sigmas, denoise), []fileArg{{"--data", o.Data}, {"--true", o.True}, {"--velocity", o.Velocity},
+		modelFileArg("--model", o.Model), modelFileArg("--diffusion", o.Diffusion)}); err != nil {
+		return err
 	}
-	var dm *diffusion.Model
-	if o.Diffusion != "" {
-		if dm, _, _, err = wavediff.LoadDiffusion(o.Diffusion, o.Model); err != nil {
-			return fmt.Errorf("--diffusion: %w", err)
-		}
-		if o.TStar > dm.Sched.T {
-			return cli.Usagef("--t-star %d exceeds the model's T = %d", o.TStar, dm.Sched.T)
-		}
-	}
-	seis, lo, hi, err := readRange(o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
+	// Every input is read and checked before a model is loaded or a file
+	// written.
+	seis, lo, hi, err := readRange("--data", o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
 	if err != nil {
-		return fmt.Errorf("--data: %w", err)
+		return err
 	}
 	n := hi - lo
 	var truth, vin []float32
 	if o.True != "" {
-		if truth, _, _, err = readRange(o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
-			return fmt.Errorf("--true: %w", err)
+		if truth, _, _, err = readRange("--true", o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+			return err
 		}
 		if len(truth) != n*openfwi.ModelLen {
 			return fmt.Errorf("--true holds %d maps in the range, --data %d samples", len(truth)/openfwi.ModelLen, n)
 		}
 	}
 	if o.Velocity != "" {
-		if vin, _, _, err = readRange(o.Velocity, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
-			return fmt.Errorf("--velocity: %w", err)
+		if vin, _, _, err = readRange("--velocity", o.Velocity, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+			return err
+		}
+	}
+	ae, codec, err := wavediff.LoadVQAE(o.Model)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	var dm *diffusion.Model
+	if o.Diffusion != "" {
+		load := wavediff.LoadDiffusion
+		if o.AnyVQAE {
+			load = wavediff.LoadDiffusionAnyVQAE
+		}
+		dm, _, _, err = load(o.Diffusion, o.Model)
+		if errors.Is(err, wavediff.ErrVQAEMismatch) {
+			return fmt.Errorf("--model: %w; pass --allow-vqae-mismatch to use them together anyway", err)
+		}
+		if err != nil {
+			return fmt.Errorf("--diffusion: %w", err)
+		}
+		if o.TStar > dm.Sched.T {
+			return cli.Usagef("--t-star %d exceeds the model's T = %d", o.TStar, dm.Sched.T)
 		}
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
@@ -233,15 +259,7 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 				res.Seismic = &s
 			}
 			results = append(results, res)
-			tag := fmt.Sprintf("noise%g", sig)
-			if d != nil && denoise {
-				tag += "-diffusion"
-			} else if denoise {
-				tag += "-autoencoder"
-			}
-			if !denoise {
-				tag = ""
-			}
+			tag := strings.TrimPrefix(inferTag(sig, d != nil, denoise), "_")
 			if err := writeInferOutputs(o, codec, tag, n, seis, truth, r); err != nil {
 				return err
 			}
@@ -271,6 +289,29 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 		fmt.Fprintln(env.Stdout)
 	}
 	return nil
+}
+
+// inferTag names the outputs of one noise level and variant ("" for invert).
+func inferTag(sig float64, refined, denoise bool) string {
+	if !denoise {
+		return ""
+	}
+	if refined {
+		return fmt.Sprintf("_noise%g-diffusion", sig)
+	}
+	return fmt.Sprintf("_noise%g-autoencoder", sig)
+}
+
+// inferOutputs lists the files runInfer writes in --out.
+func inferOutputs(o *inferOptions, sigmas []float64, denoise bool) []fileArg {
+	outs := inDir("--out", o.Out, "invert.json", "denoise.json")
+	for _, sig := range sigmas {
+		for _, refined := range []bool{false, true} {
+			t := inferTag(sig, refined, denoise)
+			outs = append(outs, inDir("--out", o.Out, "velocity"+t+".npy", "seismic"+t+".npy", "invert"+t+".png")...)
+		}
+	}
+	return outs
 }
 
 // writeInferOutputs writes the velocity/seismic .npy files and a figure.

@@ -109,26 +109,13 @@ func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// plotModelGeometry returns (samples, nz, nx) of a velocity array shape.
-func plotModelGeometry(path string, shape []int) (n, nz, nx int, err error) {
-	switch {
-	case len(shape) == 4 && shape[1] == 1:
-		return shape[0], shape[2], shape[3], nil
-	case len(shape) == 3:
-		return shape[0], shape[1], shape[2], nil
-	case len(shape) == 2:
-		return 1, shape[0], shape[1], nil
-	}
-	return 0, 0, 0, fmt.Errorf("%s: shape %v is not a velocity array [N,1,nz,nx], [N,nz,nx] or [nz,nx]", path, shape)
-}
-
 func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
 	f, err := npy.Open(o.Model)
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
 	defer f.Close()
-	n, nz, nx, err := plotModelGeometry(o.Model, f.Shape())
+	n, nz, nx, err := velocityGeometry(o.Model, f.Shape())
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
@@ -138,6 +125,19 @@ func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
 	}
 	base := strings.TrimSuffix(filepath.Base(o.Model), ".npy")
 	toFile := strings.EqualFold(filepath.Ext(o.Out), ".png")
+	if toFile && hi-lo > 1 && o.Cols < 1 {
+		return nil, cli.Usagef("--cols must be >= 1, got %d", o.Cols)
+	}
+	outs := []fileArg{{"--out", o.Out}}
+	if !toFile {
+		outs = nil
+		for i := lo; i < hi; i++ {
+			outs = append(outs, fileArg{"--out", filepath.Join(o.Out, fmt.Sprintf("model_%d.png", i))})
+		}
+	}
+	if err := checkOutputs(outs, []fileArg{{"--model", o.Model}}); err != nil {
+		return nil, err
+	}
 	if !toFile {
 		if err := os.MkdirAll(o.Out, 0o755); err != nil {
 			return nil, fmt.Errorf("--out: %w", err)
@@ -190,6 +190,9 @@ func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
 func plotGather(o *plotOptions) ([]string, error) {
 	if !strings.EqualFold(filepath.Ext(o.Out), ".png") {
 		return nil, cli.Usagef("--out must name a .png file for a gather, got %q", o.Out)
+	}
+	if err := checkOutputs([]fileArg{{"--out", o.Out}}, []fileArg{{"--data", o.Data}}); err != nil {
+		return nil, err
 	}
 	f, err := npy.Open(o.Data)
 	if err != nil {

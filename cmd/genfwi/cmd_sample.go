@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
+	"genfwi/models/vqae"
 	"genfwi/npy"
 	"genfwi/openfwi"
 	"genfwi/wavediff"
@@ -29,11 +31,14 @@ type sampleOptions struct {
 	Real    string
 	Gallery int
 	JSON    bool
+	// AnyVQAE allows a --vqae other than the recorded autoencoder.
+	AnyVQAE bool
 }
 
 func (o *sampleOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Model, "model", "", "trained diffusion model: run directory or .safetensors (required)")
-	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: the one recorded in the model, or a sibling directory with the recorded checksum)")
+	fs.StringVar(&o.VQAE, "vqae", "", "its autoencoder (default: the one recorded in the model, or a sibling directory with the recorded checksum); must have the recorded SHA-256")
+	fs.BoolVar(&o.AnyVQAE, "allow-vqae-mismatch", false, "accept a --vqae whose SHA-256 is not the one the model recorded (its samples are usually nonsense)")
 	fs.IntVar(&o.N, "n", 16, "number of pairs to generate")
 	fs.StringVar(&o.Out, "out", "", "output directory: velocity.npy, seismic.npy, gallery.png, sample.json (required)")
 	fs.StringVar(&o.Sampler, "sampler", "ddim", "reverse process: ddpm (every timestep) or ddim")
@@ -73,6 +78,21 @@ Examples:
 			}
 		},
 	})
+}
+
+// loadDiffusion loads a diffusion model and its autoencoder (aeArg: the
+// --vqae flag, or "" for the recorded one); a mismatched --vqae is refused
+// unless anyVQAE (--allow-vqae-mismatch).
+func loadDiffusion(model, aeArg string, anyVQAE bool) (*diffusion.Model, *vqae.Model, wavediff.Codec, error) {
+	load := wavediff.LoadDiffusion
+	if anyVQAE {
+		load = wavediff.LoadDiffusionAnyVQAE
+	}
+	dm, ae, codec, err := load(model, aeArg)
+	if errors.Is(err, wavediff.ErrVQAEMismatch) {
+		err = fmt.Errorf("--vqae: %w; pass --allow-vqae-mismatch to use it anyway", err)
+	}
+	return dm, ae, codec, err
 }
 
 func checkSampler(name string, steps int) error {
@@ -117,7 +137,11 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	if o.ClipX0 < 0 {
 		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
 	}
-	dm, ae, codec, err := wavediff.LoadDiffusion(o.Model, o.VQAE)
+	if err := checkOutputs(inDir("--out", o.Out, "velocity.npy", "seismic.npy", "gallery.png", "sample.json"),
+		[]fileArg{{"--real", o.Real}, modelFileArg("--model", o.Model), modelFileArg("--vqae", o.VQAE)}); err != nil {
+		return err
+	}
+	dm, ae, codec, err := loadDiffusion(o.Model, o.VQAE, o.AnyVQAE)
 	if err != nil {
 		return err
 	}

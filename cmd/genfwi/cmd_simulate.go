@@ -187,16 +187,9 @@ func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, e
 	}
 	defer f.Close()
 	shape := f.Shape()
-	var n int
-	switch {
-	case len(shape) == 4 && shape[1] == 1:
-		n, nz, nx = shape[0], shape[2], shape[3]
-	case len(shape) == 3:
-		n, nz, nx = shape[0], shape[1], shape[2]
-	case len(shape) == 2:
-		n, nz, nx = 1, shape[0], shape[1]
-	default:
-		return nil, 0, 0, fmt.Errorf("--model %s: shape %v, want [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]", path, shape)
+	n, nz, nx, err := velocityGeometry(path, shape)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("--model %w", err)
 	}
 	lo, hi, err := cli.ParseRange(o.Samples, n)
 	if err != nil {
@@ -247,6 +240,16 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	}
 	if o.Workers < 0 {
 		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	}
+	if o.Top < 0 {
+		return cli.Usagef("--top must be >= 0, got %d", o.Top)
+	}
+	var ins []fileArg
+	for _, f := range files {
+		ins = append(ins, fileArg{"--model", f})
+	}
+	if err := checkOutputs([]fileArg{{"--out", o.Out}}, ins); err != nil {
+		return err
 	}
 	var items []simItem
 	nz, nx := -1, -1

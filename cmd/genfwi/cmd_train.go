@@ -161,6 +161,9 @@ func runTrainExport(_ context.Context, env *cli.Env, o *trainOptions) error {
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
+	if err := checkOutputs([]fileArg{{"--out", o.Out}}, []fileArg{{"--model", src}}); err != nil {
+		return err
+	}
 	if err := wavediff.CompactCheckpoint(src, o.Out); err != nil {
 		return err
 	}
@@ -289,6 +292,19 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 		}
 		if aePath, err = wavediff.ModelPath(o.VQAE); err != nil {
 			return fmt.Errorf("--vqae: %w", err)
+		}
+		// The diffusion run's checkpoints and final model would replace
+		// the autoencoder's own if both used one run directory.
+		if ost, err := os.Stat(o.Out); err == nil {
+			dirs := []string{filepath.Dir(aePath)}
+			if strings.HasPrefix(filepath.Base(dirs[0]), "ckpt-") { // a checkpoint of the run
+				dirs = append(dirs, filepath.Dir(dirs[0]))
+			}
+			for _, d := range dirs {
+				if dst, err := os.Stat(d); err == nil && os.SameFile(ost, dst) {
+					return fmt.Errorf("--out %s is the run directory of the autoencoder --vqae %s: use another --out", o.Out, o.VQAE)
+				}
+			}
 		}
 	case "fd-proxy":
 		if o.Batch < 1 || o.LR <= 0 || o.Steps < 1 {
