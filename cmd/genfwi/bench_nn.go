@@ -92,6 +92,7 @@ func benchRefAE(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]
 		}
 	}
 	bar := cli.NewProgress(env, 2*(warm+reps), "nn-refae")
+	defer bar.Finish()
 	var train []float64
 	var loss float32
 	for i := 0; i < warm+reps; i++ {
@@ -157,6 +158,7 @@ func benchSGEMM(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]
 	gflops := map[string]float64{}
 	blasThreaded := map[string]float64{}
 	bar := cli.NewProgress(env, len(sizes)*2*(reps+1), "sgemm")
+	defer bar.Finish()
 	timeIt := func(fn func()) float64 {
 		var ts []float64
 		for i := 0; i <= reps; i++ {

@@ -84,6 +84,7 @@ func benchVQAE(ctx context.Context, env *cli.Env, o *benchOptions, preset string
 	opt := nn.NewAdam()
 	tp := autograd.NewTape()
 	bar := cli.NewProgress(env, 2*(warm+reps), "vqae-"+preset)
+	defer bar.Finish()
 	var last vqae.LossParts
 	train, err := timeSteps(ctx, bar, warm, reps, func() {
 		tp.Reset()
@@ -146,6 +147,7 @@ func benchDiffusion(ctx context.Context, env *cli.Env, o *benchOptions) (map[str
 	opt := nn.NewAdamW()
 	tp := autograd.NewTape()
 	bar := cli.NewProgress(env, 2*(warm+reps), "diffusion-cpu")
+	defer bar.Finish()
 	var loss float64
 	train, err := timeSteps(ctx, bar, warm, reps, func() {
 		tp.Reset()

@@ -326,6 +326,7 @@ func runDatasetVerify(env *cli.Env, roots []string, jsonOut bool) error {
 			total += e.ModelBytes + e.DataBytes
 		}
 		bar := cli.NewProgress(env, int(total>>20), "verify "+filepath.Base(dir)+" (MiB)")
+		defer bar.Finish()
 		var acc int64
 		var mu sync.Mutex
 		r, err := openfwi.Verify(dir, func(n int64) {

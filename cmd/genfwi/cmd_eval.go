@@ -240,6 +240,7 @@ func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
 	}
 	co := wavediff.CurveOptions{Points: o.Points, Method: o.Sampler, Steps: o.Steps, X0: o.X0, ClipX0: o.ClipX0, Seed: o.Seed, Workers: o.Workers}
 	bar := cli.NewProgress(env, 2*o.Points, "pde deviation")
+	defer bar.Finish()
 	co.OnPoint = func(p wavediff.CurvePoint) {
 		bar.Add(1)
 		bar.Describe(fmt.Sprintf("%s t=%d dev %.3g", p.Process, p.Level, p.Stats.MeanMSENorm))

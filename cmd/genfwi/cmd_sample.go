@@ -119,6 +119,7 @@ func realPairs(ctx context.Context, env *cli.Env, path string, lo, hi int) (vels
 	}
 	vels = all[lo*openfwi.ModelLen : hi*openfwi.ModelLen]
 	bar := cli.NewProgress(env, hi-lo, "simulating real pairs")
+	defer bar.Finish()
 	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { bar.Add(1) })
 	bar.Finish()
 	return vels, seis, err
@@ -151,6 +152,7 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 		total = o.Steps
 	}
 	bar := cli.NewProgress(env, total, "sampling "+o.Sampler)
+	defer bar.Finish()
 	vel, seis, err := wavediff.Generate(ctx, dm, ae, o.N, wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
 		func(diffusion.Step) error { bar.Add(1); return nil })
 	bar.Finish()

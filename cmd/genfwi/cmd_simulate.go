@@ -294,6 +294,7 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	}
 	nw = max(1, min(nw, len(items)))
 	prog := cli.NewProgress(env, len(items), "simulate")
+	defer prog.Finish()
 	type ext struct {
 		min, max       float64
 		argmin, argmax int // item index

@@ -3,6 +3,8 @@ package cli
 import (
 	"io"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -12,13 +14,16 @@ import (
 // It is safe for concurrent use: workers call Add from many goroutines.
 // When quiet, every method is a no-op.
 type Progress struct {
-	bar *progressbar.ProgressBar
+	bar    *progressbar.ProgressBar
+	shown  atomic.Bool // something was drawn (Add or Describe)
+	done   atomic.Bool // Finish was called
+	finish sync.Once
 }
 
 // NewProgress starts a progress bar over total units described by desc.
-// A nil or quiet env yields a silent Progress.
+// A nil or quiet env, or total < 1, yields a silent Progress.
 func NewProgress(env *Env, total int, desc string) *Progress {
-	if env == nil || env.Quiet || env.Stderr == nil {
+	if env == nil || env.Quiet || env.Stderr == nil || total < 1 {
 		return &Progress{}
 	}
 	w := env.Stderr
@@ -42,22 +47,42 @@ func NewProgress(env *Env, total int, desc string) *Progress {
 // Add advances the bar by n units.
 func (p *Progress) Add(n int) {
 	if p.bar != nil {
+		p.shown.Store(true)
 		_ = p.bar.Add(n)
 	}
 }
 
 // Describe changes the text shown before the bar (e.g. the current loss).
+// Once the bar is complete or finished it does nothing (the library would
+// redraw the ended line without a newline).
 func (p *Progress) Describe(s string) {
-	if p.bar != nil {
+	if p.bar != nil && !p.done.Load() && !p.bar.IsFinished() {
+		p.shown.Store(true)
 		p.bar.Describe(s)
 	}
 }
 
-// Finish completes the bar and ends its line.
+// Finish ends the bar's line with a newline. The bar shows what was done:
+// 100 % only if every unit was added, so after an interruption or an error
+// it keeps the count reached. Only the first call does anything, so callers
+// may both defer Finish and call it on the normal path.
 func (p *Progress) Finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
+	if p.bar == nil {
+		return
 	}
+	p.finish.Do(func() {
+		p.done.Store(true)
+		switch st := p.bar.State(); {
+		case p.bar.IsFinished():
+			// Completed by Add: the bar has drawn 100 % and ended its line.
+		case !p.shown.Load():
+			// Nothing drawn, no line to end.
+		case st.CurrentNum >= st.Max:
+			_ = p.bar.Finish() // draws the final state, then the newline
+		default:
+			_ = p.bar.Exit() // keeps the last drawn state; ends the line
+		}
+	})
 }
 
 func isTerminal(f *os.File) bool {
