@@ -50,8 +50,12 @@ func GatherRaster(d []float32, nt, nrec int, dt, x0, drec float64) Raster {
 		XLabel: "receiver x (m)", YLabel: "time (s)"}
 }
 
+// GatherLabel is the colour-bar label of seismic data: the recorded
+// pressure, in the simulator's arbitrary units (a unit-amplitude source).
+const GatherLabel = "pressure (arbitrary units)"
+
 // GatherScale is the symmetric diverging colour scale ±clip for seismic data
-// (label "amplitude"). If clip <= 0 it is chosen from the data: the 95th
+// (label GatherLabel). If clip <= 0 it is chosen from the data: the 95th
 // percentile of |d|, which saturates the direct wave so that reflections show.
 func GatherScale(d []float32, clip float64) ColorScale {
 	if clip <= 0 {
@@ -60,7 +64,7 @@ func GatherScale(d []float32, clip float64) ColorScale {
 			clip = 1
 		}
 	}
-	return ColorScale{Min: -clip, Max: clip, Label: "amplitude", Map: Diverging()}
+	return ColorScale{Min: -clip, Max: clip, Label: GatherLabel, Map: Diverging()}
 }
 
 // ShotGather writes one shot gather d ([t][receiver], nt×nrec, time step dt

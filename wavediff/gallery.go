@@ -8,6 +8,8 @@ import (
 )
 
 // GalleryShot is the shot drawn in galleries: the middle source (x = 340 m).
+// Shots are numbered from 0 everywhere, as by "genfwi plot --shot", so the
+// panels say "shot 2".
 const GalleryShot = 2
 
 // VelocityPanel is a figure panel of one 70×70 map in m/s on the fixed
@@ -21,9 +23,26 @@ func VelocityPanel(title string, vel []float32) figures.Panel {
 // (raw amplitudes), clipped at ±clip (clip ≤ 0: 99th percentile of |d|).
 func GatherPanel(title string, seis []float32, clip float64) figures.Panel {
 	shot := seis[GalleryShot*openfwi.NT*openfwi.Receivers : (GalleryShot+1)*openfwi.NT*openfwi.Receivers]
-	return figures.Panel{Title: fmt.Sprintf("%s (shot %d)", title, GalleryShot+1),
+	return figures.Panel{Title: fmt.Sprintf("%s (shot %d)", title, GalleryShot),
 		Raster: figures.GatherRaster(shot, openfwi.NT, openfwi.Receivers, openfwi.DT, 0, openfwi.DX),
 		Scale:  figures.GatherScale(shot, clip)}
+}
+
+// ShareGatherScale puts every gather panel of panels (Scale.Label is
+// figures.GatherLabel) on one colour scale, the widest of theirs, so that
+// the gathers of one figure, which are compared, share an amplitude scale.
+func ShareGatherScale(panels []figures.Panel) {
+	clip := 0.0
+	for _, p := range panels {
+		if p.Scale.Label == figures.GatherLabel {
+			clip = max(clip, p.Scale.Max)
+		}
+	}
+	for i := range panels {
+		if panels[i].Scale.Label == figures.GatherLabel {
+			panels[i].Scale.Min, panels[i].Scale.Max = -clip, clip
+		}
+	}
 }
 
 // ModelPairPanels converts one model-resolution pair with codec and returns

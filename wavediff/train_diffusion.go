@@ -266,17 +266,18 @@ func GalleryFigure(path, title string, codec Codec, vel, seis, realVel, realSeis
 		if seis != nil {
 			s = seis[i*SeisLen : (i+1)*SeisLen]
 		}
-		row := ModelPairPanels(codec, fmt.Sprintf("generated %d", i+1), v, s)
+		row := ModelPairPanels(codec, fmt.Sprintf("generated #%d", i), v, s)
 		if realVel != nil && (i+1)*VelLen <= len(realVel) {
 			var rs []float32
 			if realSeis != nil {
 				rs = realSeis[i*SeisLen : (i+1)*SeisLen]
 			}
-			row = append(row, ModelPairPanels(codec, fmt.Sprintf("real %d", i+1), realVel[i*VelLen:(i+1)*VelLen], rs)...)
+			row = append(row, ModelPairPanels(codec, fmt.Sprintf("real #%d", i), realVel[i*VelLen:(i+1)*VelLen], rs)...)
 		}
 		cols = max(cols, len(row))
 		panels = append(panels, row...)
 	}
+	ShareGatherScale(panels)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

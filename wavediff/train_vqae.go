@@ -354,6 +354,7 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 	if mode == "" {
 		mode = vqae.Joint
 	}
+	ShareGatherScale(panels)
 	return figures.Grid(path, "autoencoder reconstructions ("+string(mode)+")", panels, cols)
 }
 

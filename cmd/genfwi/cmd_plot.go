@@ -34,15 +34,15 @@ func (o *plotOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Model, "model", "", "velocity `file` (.npy, m/s, shape [N,1,nz,nx], [N,nz,nx] or [nz,nx])")
 	fs.StringVar(&o.Data, "data", "", "seismic `file` (.npy, OpenFWI layout [N,shots,nt,receivers])")
 	fs.StringVar(&o.Samples, "samples", "0:1", "velocity samples to draw, half-open range `A:B` (with --model)")
-	fs.IntVar(&o.Sample, "sample", 0, "sample index (with --data)")
-	fs.IntVar(&o.Shot, "shot", 0, "shot index (with --data)")
+	fs.IntVar(&o.Sample, "sample", 0, "sample index, from 0 (with --data)")
+	fs.IntVar(&o.Shot, "shot", 0, "shot index, from 0 as in every figure title (with --data; galleries draw shot 2, the middle source)")
 	fs.StringVar(&o.Out, "out", "", "output: a directory (one PNG per sample) or a .png file (one map, a gallery of several, or a gather)")
 	fs.StringVar(&o.Title, "title", "", "figure title (default: file name and indices)")
 	fs.Float64Var(&o.DX, "dx", 10, "grid spacing in m (velocity cells; receiver spacing for gathers)")
 	fs.Float64Var(&o.DT, "dt", 1e-3, "time step of the data in s")
 	fs.Float64Var(&o.VMin, "vmin", 1500, "lower end of the velocity colour scale in m/s (vmin >= vmax: data range)")
 	fs.Float64Var(&o.VMax, "vmax", 4500, "upper end of the velocity colour scale in m/s")
-	fs.Float64Var(&o.Clip, "clip", 0, "gather colour scale ±clip (0: 95th percentile of |amplitude|)")
+	fs.Float64Var(&o.Clip, "clip", 0, "gather colour scale ±clip in the data's units (0: 95th percentile of |amplitude|)")
 	fs.IntVar(&o.Cols, "cols", 4, "columns of a gallery (--model with several samples and a .png --out)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object listing the files written as the last line of stdout")
 }
@@ -54,7 +54,9 @@ func init() {
 		Short:     "write PNG figures of velocity maps and shot gathers",
 		Long: `Plot draws velocity maps (x and depth in m, depth increasing downward,
 colour bar in m/s) or one shot gather (receiver x in m against time in s,
-symmetric colour scale) as PNG files, written atomically.
+symmetric colour scale of the recorded pressure in the simulator's arbitrary
+units) as PNG files, written atomically. Samples and shots are numbered from 0
+here and in every figure genfwi draws.
 
 With --model, each sample of --samples becomes one PNG in the --out directory
 (model_<index>.png); if --out ends in .png, a single sample is drawn to that
