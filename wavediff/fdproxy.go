@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -142,23 +140,33 @@ func (p *ProxyNet) Train(ctx context.Context, pairs *Pairs, onStep func(step int
 		pairs.Batch(idx, vel.Data, seis.Data)
 		tp.Reset()
 		p.arena.ZeroGrad()
-		xv := tp.Const(vel)
-		lv := autograd.L1(p.Vel.decode(p.Vel.encode(xv)), xv)
-		xs := p.Seis.input(tp.Const(seis))
-		ls := autograd.L1(p.Seis.decode(p.Seis.encode(xs)), xs)
-		autograd.Backward(autograd.Add(lv, ls))
+		lv, ls := p.lossBackward(tp, vel, seis)
 		nn.ClipGlobalNorm(p.arena, 1)
 		opt.Step(p.arena, sched.LR(step))
 		if onStep != nil {
-			onStep(step, float64(lv.Item()), float64(ls.Item()))
+			onStep(step, lv, ls)
 		}
 	}
 	return nil
 }
 
+// lossBackward records the two L1 reconstruction losses of one batch on tp
+// (reset, gradients zeroed), back-propagates their sum and returns them.
+func (p *ProxyNet) lossBackward(tp *autograd.Tape, vel, seis *tensor.Tensor) (lv, ls float64) {
+	xv := tp.Const(vel)
+	v := autograd.L1(p.Vel.decode(p.Vel.encode(xv)), xv)
+	xs := p.Seis.input(tp.Const(seis))
+	s := autograd.L1(p.Seis.decode(p.Seis.encode(xs)), xs)
+	autograd.Backward(autograd.Add(v, s))
+	return float64(v.Item()), float64(s.Item())
+}
+
+// proxyNetwork names the network in its checkpoints' metadata.
+const proxyNetwork = "genfwi FD-proxy autoencoders v1"
+
 // Save writes the network to path (safetensors, atomically) with its config.
 func (p *ProxyNet) Save(path string) error {
-	return nn.SaveModel(path, p.arena, nil, p.Config, map[string]string{"network": "genfwi FD-proxy autoencoders v1"})
+	return nn.SaveModel(path, p.arena, nil, p.Config, map[string]string{"network": proxyNetwork})
 }
 
 // LoadProxyNet reads a network written by Save.
@@ -242,37 +250,52 @@ func (p *ProxyNet) FDProxy(ctx context.Context, modality string, a, b []float32)
 	return metrics.FrechetDistance(ga, gb)
 }
 
-// TrainProxy trains an FD-proxy network on pairs and writes it to
-// out/model.safetensors with a summary in out/train.json. onStep (may be
-// nil) receives the summed L1 loss with its two parts. The run is short and
-// not checkpointed: an interrupted run starts again.
-func TrainProxy(ctx context.Context, cfg ProxyConfig, pairs *Pairs, out string, onStep func(StepInfo)) (*TrainSummary, error) {
+// TrainProxy trains an FD-proxy network on pairs in the run directory o.Out
+// with the resumable training loop of the other models (ProxyNet.Train's
+// steps: Adam, cosine learning rate, gradient clipping at 1): checkpoints
+// every o.CheckpointEvery steps, o.StopAfter, resuming from the latest
+// checkpoint, loss.csv; at the end o.Out/model.safetensors and train.json.
+// o.Steps (0 = cfg.Steps) is the run's length; batches follow o.Seed and the
+// initial weights cfg.Seed.
+func TrainProxy(ctx context.Context, cfg ProxyConfig, pairs *Pairs, o TrainOptions) (*TrainSummary, error) {
+	if o.Steps > 0 {
+		cfg.Steps = o.Steps
+	}
+	if cfg.Steps < 1 || cfg.Batch < 1 || cfg.LR <= 0 {
+		return nil, fmt.Errorf("wavediff: FD-proxy training needs steps, batch and lr > 0, got %+v", cfg)
+	}
 	p := NewProxyNet(cfg)
-	t0 := time.Now()
-	var first, lv, ls float64
-	err := p.Train(ctx, pairs, func(step int, a, b float64) {
-		if step == 0 {
-			first = a + b
-		}
-		lv, ls = a, b
-		if onStep != nil {
-			onStep(StepInfo{Step: step + 1, Steps: cfg.Steps, Loss: a + b, Parts: map[string]float64{"l1_vel": a, "l1_seis": b}})
-		}
-	})
-	if err != nil {
+	sched := nn.Cosine{Base: cfg.LR, Min: cfg.LR / 20, Steps: cfg.Steps}
+	vel := tensor.New(cfg.Batch, 1, VelH, VelW)
+	seis := tensor.New(cfg.Batch, Shots, SeisT, SeisR)
+	job := &trainJob{
+		kind: "fd-proxy", pairs: pairs.N, batch: cfg.Batch, steps: cfg.Steps,
+		arena: p.arena, opt: nn.NewAdam(), clip: 1, tape: autograd.NewTape(),
+		lr: sched.LR,
+		stepFn: func(tp *autograd.Tape, step int, idx []int) (float64, map[string]float64, error) {
+			pairs.Batch(idx, vel.Data, seis.Data)
+			lv, ls := p.lossBackward(tp, vel, seis)
+			if l := lv + ls; math.IsNaN(l) || math.IsInf(l, 0) {
+				return 0, nil, fmt.Errorf("loss is %g", l)
+			}
+			return lv + ls, map[string]float64{"l1_vel": lv, "l1_seis": ls}, nil
+		},
+		save: func(path string, extra map[string]string) error {
+			extra["network"] = proxyNetwork
+			return nn.SaveModel(path, p.arena, nil, p.Config, extra)
+		},
+		load: func(path string) error {
+			if err := sameConfig(path, p.Config); err != nil {
+				return err
+			}
+			_, err := nn.LoadModel(path, p.arena, nil)
+			return err
+		},
+	}
+	sum := &TrainSummary{Extra: map[string]any{"features_per_modality": ProxyFeatures, "network": "conv AE per modality, 4×8×8 bottleneck pooled 2×2"}}
+	o.Steps = cfg.Steps
+	if err := runTraining(ctx, o, job, sum); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(out, modelFile)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
-	if err := p.Save(path); err != nil {
-		return nil, err
-	}
-	sec := time.Since(t0).Seconds()
-	sum := &TrainSummary{Kind: "fd-proxy", Out: out, Model: path, Params: p.NumParams(), Pairs: pairs.N, Batch: cfg.Batch,
-		Steps: cfg.Steps, Seconds: sec, SecPerStep: sec / float64(cfg.Steps), Epochs: float64(cfg.Steps*cfg.Batch) / float64(pairs.N),
-		InitialLoss: first, FinalLoss: lv + ls, FinalParts: map[string]float64{"l1_vel": lv, "l1_seis": ls},
-		Extra: map[string]any{"features_per_modality": ProxyFeatures, "network": "conv AE per modality, 4×8×8 bottleneck pooled 2×2"}}
-	return sum, writeJSONAtomic(filepath.Join(out, "train.json"), sum)
+	return sum, nil
 }

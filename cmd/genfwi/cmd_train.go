@@ -346,7 +346,7 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 		fmt.Fprintf(env.Stderr, "encoding %d training pairs with %s\n", pairs.N, aePath)
 		sum, err = wavediff.TrainDiffusion(ctx, dc, aePath, pairs, to)
 	case "fd-proxy":
-		sum, err = wavediff.TrainProxy(ctx, wavediff.ProxyConfig{Steps: o.Steps, Batch: o.Batch, LR: o.LR, Seed: o.Seed}, pairs, o.Out, to.OnStep)
+		sum, err = wavediff.TrainProxy(ctx, wavediff.ProxyConfig{Steps: o.Steps, Batch: o.Batch, LR: o.LR, Seed: o.Seed}, pairs, to)
 	}
 	if bar != nil {
 		bar.Finish()
