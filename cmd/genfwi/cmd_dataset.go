@@ -188,6 +188,9 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) 
 	if o.PerFile <= 0 {
 		return cli.Usagef("--per-file must be positive, got %d", o.PerFile)
 	}
+	if o.Workers < 0 {
+		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	}
 	split := openfwi.Train
 	switch o.Split {
 	case "train":
@@ -381,6 +384,9 @@ func runDatasetGallery(env *cli.Env, o *datasetGalleryOptions) error {
 	}
 	if o.N < 1 || o.N > 10 {
 		return cli.Usagef("--n must be in 1..10, got %d", o.N)
+	}
+	if o.File < 0 {
+		return cli.Usagef("--file must be >= 0, got %d", o.File)
 	}
 	scale := figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)
 	var panels []figures.Panel

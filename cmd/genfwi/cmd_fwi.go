@@ -232,6 +232,9 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	if o.Iters < 1 {
 		return cli.Usagef("--iters must be >= 1, got %d", o.Iters)
 	}
+	if o.Workers < 0 {
+		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	}
 	bands, err := fwiParseFreqs(o.Freqs)
 	if err != nil {
 		return cli.Usagef("--freqs: %v", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -230,6 +231,9 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		return cli.Usagef("--model is required")
 	}
 	files := strings.Split(o.Model, ",")
+	if slices.Contains(files, "") {
+		return cli.Usagef("--model %q has an empty file name", o.Model)
+	}
 	if len(files) > 1 && o.Out != "" {
 		return cli.Usagef("--out needs a single --model file, got %d", len(files))
 	}

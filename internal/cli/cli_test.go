@@ -140,3 +140,12 @@ func TestProgramDispatch(t *testing.T) {
 		t.Errorf("CheckChoice: %v", err)
 	}
 }
+
+// TestRootFlagSuggestion: a misspelt top-level flag gets a suggestion.
+func TestRootFlagSuggestion(t *testing.T) {
+	p := &Program{Name: "prog", Version: "1", Summary: "s"}
+	var out, errb bytes.Buffer
+	if code := p.Run(context.Background(), []string{"--versio"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `did you mean "--version"?`) {
+		t.Errorf("--versio: exit %d, stderr %q", code, errb.String())
+	}
+}

@@ -113,6 +113,10 @@ func (p *Program) exec(ctx context.Context, path []string, c *Command, args []st
 		case isHelpArg(args[0]):
 			p.printHelp(stdout, path, c)
 			return 0
+		case strings.HasPrefix(args[0], "-") && len(path) == 1:
+			fmt.Fprintf(stderr, "%s: unknown flag %s%s (a command's flags follow its name)\n", name, args[0], didYouMean(args[0], []string{"--help", "--version"}))
+			p.hint(stderr, path, c)
+			return 2
 		case strings.HasPrefix(args[0], "-"):
 			fmt.Fprintf(stderr, "%s: unknown flag %s: name the subcommand first (%s)\n", name, args[0], JoinOr(subs))
 			p.hint(stderr, path, c)
