@@ -1,0 +1,480 @@
+package wise
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"genfwi/autograd"
+	"genfwi/internal/atomicfile"
+	"genfwi/models/flow"
+	"genfwi/nn"
+	"genfwi/tensor"
+)
+
+// TrainOptions are the run-level settings of Train.
+type TrainOptions struct {
+	// Config is the training configuration (required).
+	Config *Config
+	// Train holds the training pairs (required).
+	Train Pairs
+	// Val holds the validation pairs; nil holds out the last
+	// ⌈Config.Train.ValFraction·n⌉ training pairs instead (none if 0).
+	Val Pairs
+	// Out is the run directory: checkpoints, loss.csv, val.csv, val.png,
+	// train.json and, at the end, model.safetensors (required).
+	Out string
+	// StopAfter, if > 0, stops after that step with a checkpoint as if
+	// interrupted; a later call with the same Out resumes.
+	StopAfter int
+	// OnStep, if set, is called after every optimiser step.
+	OnStep func(StepInfo)
+	// OnValidate, if set, is called after every validation.
+	OnValidate func(ValPoint)
+	// Logger receives progress messages (nil: slog.Default()).
+	Logger *slog.Logger
+}
+
+// StepInfo describes one finished training step.
+type StepInfo struct {
+	// Step is the number of steps done, Steps the run's total.
+	Step, Steps int
+	// Epoch is the 1-based epoch of the step, Epochs the run's total.
+	Epoch, Epochs int
+	// Loss is the negative log-likelihood per pixel of the step's batch.
+	Loss float64
+	// Sigma is the dequantisation noise level of the epoch.
+	Sigma float64
+	// Start is the step the run (re)started from.
+	Start int
+}
+
+// ValPoint is the validation after one epoch: scores of the conditional
+// mean of K posterior samples on held-out pairs.
+type ValPoint struct {
+	Epoch int `json:"epoch"`
+	Step  int `json:"step"`
+	// TrainLoss is the mean per-pixel NLL of the epoch's steps.
+	TrainLoss float64 `json:"train_loss"`
+	// Sigma is the epoch's dequantisation noise.
+	Sigma float64 `json:"sigma"`
+	// SSIM, RMSE and MAE of the conditional mean on OpenFWI's normalised
+	// scale (averaged over maps as metrics.Summary does).
+	SSIM float64 `json:"ssim"`
+	RMSE float64 `json:"rmse"`
+	MAE  float64 `json:"mae"`
+	// RMSEms and MAEms are the same in m/s.
+	RMSEms float64 `json:"rmse_ms"`
+	MAEms  float64 `json:"mae_ms"`
+	// Std is the mean pointwise posterior standard deviation in m/s.
+	Std     float64 `json:"std_ms"`
+	Maps    int     `json:"maps"`
+	Samples int     `json:"samples"`
+}
+
+// TrainSummary is what a training run reports (also Out/train.json).
+type TrainSummary struct {
+	Out           string     `json:"out"`
+	Model         string     `json:"model,omitempty"`
+	Config        string     `json:"config"`
+	RTMOnly       bool       `json:"rtm_only"`
+	Params        int        `json:"params"`
+	Pairs         int        `json:"pairs"`
+	ValPairs      int        `json:"val_pairs"`
+	Batch         int        `json:"batch"`
+	Epochs        int        `json:"epochs"`
+	StepsPerEpoch int        `json:"steps_per_epoch"`
+	Steps         int        `json:"steps"`
+	StartStep     int        `json:"start_step"`
+	LastStep      int        `json:"last_step"`
+	Resumed       bool       `json:"resumed"`
+	Stopped       bool       `json:"stopped_early"`
+	Seconds       float64    `json:"seconds"`
+	SecPerStep    float64    `json:"seconds_per_step"`
+	InitialLoss   float64    `json:"initial_loss"`
+	FinalLoss     float64    `json:"final_loss"`
+	Val           *ValPoint  `json:"final_val,omitempty"`
+	Best          *ValPoint  `json:"best_val,omitempty"`
+	NoiseStart    int        `json:"noise_decay_start_epoch"`
+	NoiseEvery    int        `json:"noise_decay_every_epochs"`
+	History       []ValPoint `json:"-"`
+}
+
+// history is what a checkpoint keeps besides weights and optimiser state.
+type history struct {
+	Loss []float64  `json:"loss"` // per step
+	Val  []ValPoint `json:"val"`
+}
+
+// RNG streams: every random draw of a run is a pure function of the seed
+// and the step (or epoch, or map), so that a resumed run repeats the
+// uninterrupted one without saving generator states.
+const (
+	streamInit  = 0x696e6974 << 32 // network initialisation
+	streamPerm  = 0x7065726d << 32 // epoch permutation, | epoch
+	streamStep  = 0x73746570 << 32 // flips, noise, dropout of a step, | step
+	streamVal   = 0x76616c00 << 32 // validation latents, | map
+	streamDraws = 0x64726177 << 32 // posterior latents, | batch
+)
+
+// Train trains a WISE network on (velocity, gather) pairs as the WISE
+// scripts do (see the package documentation), checkpointing into o.Out
+// and resuming from its latest checkpoint if there is one. Cancelling ctx
+// writes a checkpoint at the last finished step and returns ctx's error.
+func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.Config == nil || o.Train == nil || o.Out == "" {
+		return nil, errors.New("wise: Train needs a config, training pairs and an output directory")
+	}
+	cfg := *o.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	tc := cfg.Train
+	train, val := o.Train, o.Val
+	if err := checkPairs("training data", train, &cfg); err != nil {
+		return nil, err
+	}
+	inf := train.Info()
+	if val == nil && tc.ValFraction > 0 {
+		n := train.Len()
+		k := int(math.Ceil(tc.ValFraction * float64(n)))
+		if k >= n {
+			return nil, fmt.Errorf("wise: val_fraction %g leaves no training pairs out of %d", tc.ValFraction, n)
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		train, val = Subset(train, idx[:n-k]), Subset(train, idx[n-k:])
+	}
+	if val != nil {
+		if err := checkPairs("validation data", val, &cfg); err != nil {
+			return nil, err
+		}
+		if err := inf.Compatible(val.Info()); err != nil {
+			return nil, fmt.Errorf("validation data: %w", err)
+		}
+	}
+	if tc.RTMOnly {
+		var err error
+		if train, err = RTMOnly(train); err != nil {
+			return nil, err
+		}
+		if val != nil {
+			if val, err = RTMOnly(val); err != nil {
+				return nil, err
+			}
+		}
+	}
+	n := train.Len()
+	spe := n / tc.Batch
+	if spe < 1 {
+		return nil, fmt.Errorf("wise: %d training pairs make no batch of %d", n, tc.Batch)
+	}
+	steps := spe * tc.Epochs
+	every := tc.CheckpointEvery
+	if err := prepareOut(o.Out); err != nil {
+		return nil, err
+	}
+
+	net, err := flow.NewNetwork(cfg.Network, rand.New(rand.NewPCG(tc.Seed, streamInit)))
+	if err != nil {
+		return nil, err
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	infJSON, err := json.Marshal(inf)
+	if err != nil {
+		return nil, err
+	}
+	opt := nn.NewAdam()
+	state := &nn.TrainState{Opt: opt}
+	var hist history
+	start := 0
+	sum := &TrainSummary{Out: o.Out, Config: cfg.Name, RTMOnly: tc.RTMOnly, Params: net.NumParams(), Pairs: n,
+		Batch: tc.Batch, Epochs: tc.Epochs, StepsPerEpoch: spe, Steps: steps}
+	if val != nil {
+		sum.ValPairs = val.Len()
+	}
+	sum.NoiseStart, sum.NoiseEvery = tc.Noise.Period(tc.Epochs)
+
+	if path, step, err := LatestCheckpoint(o.Out); err == nil {
+		if err := resume(path, step, net, state, &hist, string(cfgJSON), string(infJSON)); err != nil {
+			return nil, err
+		}
+		start = step
+		sum.Resumed = true
+		log.Info("resuming WISE training", "step", step, "out", o.Out)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	sum.StartStep = start
+
+	meta := func(step int) map[string]string {
+		return map[string]string{metaConfig: string(cfgJSON), metaData: string(infJSON),
+			metaStep: strconv.Itoa(step), metaEpoch: strconv.Itoa(step / spe)}
+	}
+	checkpoint := func(step int) error {
+		dir := fmt.Sprintf("ckpt-%07d", step)
+		full := filepath.Join(o.Out, dir)
+		if err := os.MkdirAll(full, 0o755); err != nil {
+			return err
+		}
+		path := filepath.Join(full, ModelFile)
+		if err := net.Save(path, meta(step)); err != nil {
+			return err
+		}
+		state.Step = step
+		if err := nn.SaveTrainState(nn.StatePath(path), state); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(full, "history.json"), hist); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(o.Out, pointerFile), checkpointPointer{Step: step, Dir: dir}); err != nil {
+			return err
+		}
+		if err := writeCurves(o.Out, hist, spe); err != nil {
+			return err
+		}
+		ents, _ := os.ReadDir(o.Out)
+		for _, e := range ents {
+			if e.IsDir() && strings.HasPrefix(e.Name(), "ckpt-") && e.Name() != dir {
+				os.RemoveAll(filepath.Join(o.Out, e.Name()))
+			}
+		}
+		return nil
+	}
+	validate := func(epoch, step int) error {
+		if val == nil || tc.ValMaps == 0 || tc.ValSamples == 0 {
+			return nil
+		}
+		vp, err := Validate(ctx, net, val, &cfg, epoch)
+		if err != nil {
+			return err
+		}
+		vp.Step = step
+		vp.Sigma = tc.Noise.Sigma(epoch, tc.Epochs)
+		lo := (epoch - 1) * spe
+		vp.TrainLoss = mean(hist.Loss[lo:min(len(hist.Loss), lo+spe)])
+		hist.Val = append(hist.Val, vp)
+		log.Info("validation", "epoch", epoch, "ssim", vp.SSIM, "rmse", vp.RMSE, "rmse_ms", vp.RMSEms, "train_loss", vp.TrainLoss)
+		if o.OnValidate != nil {
+			o.OnValidate(vp)
+		}
+		return nil
+	}
+	// A run interrupted between an epoch's last step and its validation
+	// validates first (validation does not change the weights).
+	if start > 0 && start%spe == 0 && (len(hist.Val) == 0 || hist.Val[len(hist.Val)-1].Epoch < start/spe) && val != nil && tc.ValMaps > 0 && tc.ValSamples > 0 {
+		if err := validate(start/spe, start); err != nil {
+			return nil, err
+		}
+		if err := checkpoint(start); err != nil {
+			return nil, fmt.Errorf("checkpoint at step %d: %w", start, err)
+		}
+	}
+
+	nz, nx, nh := inf.Nz, inf.Nx, len(inf.Offsets)
+	pix := nz * nx
+	x := tensor.New(tc.Batch, 1, nz, nx)
+	y := tensor.New(tc.Batch, nh, nz, nx)
+	tp := autograd.NewTape()
+	var perm []int
+	permEpoch := -1
+	t0 := time.Now()
+	last, stopped := start, false
+	var runErr error
+	for step := start; step < steps; step++ {
+		if err := ctx.Err(); err != nil {
+			runErr = err
+			break
+		}
+		epoch := step/spe + 1
+		if permEpoch != epoch {
+			perm = rand.New(rand.NewPCG(tc.Seed, streamPerm|uint64(epoch))).Perm(n)
+			permEpoch = epoch
+		}
+		sigma := tc.Noise.Sigma(epoch, tc.Epochs)
+		rng := rand.New(rand.NewPCG(tc.Seed, streamStep|uint64(step)))
+		j := step % spe
+		for b, i := range perm[j*tc.Batch : (j+1)*tc.Batch] {
+			xv, yv := x.Data[b*pix:(b+1)*pix], y.Data[b*nh*pix:(b+1)*nh*pix]
+			if err := train.Read(i, xv, yv); err != nil {
+				return nil, fmt.Errorf("wise: step %d: reading training pair %d: %w", step, i, err)
+			}
+			if tc.FlipProb > 0 && rng.Float64() < tc.FlipProb {
+				flipX(xv, 1, nz, nx)
+				flipX(yv, nh, nz, nx)
+			}
+			s := float32(1 / tc.VelocityScale)
+			for k := range xv {
+				xv[k] = xv[k]*s + float32(sigma*rng.NormFloat64())
+			}
+		}
+		tp.Reset()
+		net.Arena.ZeroGrad()
+		net.Summary.Training = true
+		z, ld, err := net.Forward(tp.Const(x), tp.Const(y), rng)
+		if err != nil {
+			return nil, fmt.Errorf("wise: step %d: %w", step, err)
+		}
+		loss := autograd.Scale(flow.NLL(z, ld), 1/float32(pix))
+		lv := float64(loss.Value.Data[0])
+		if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			return nil, fmt.Errorf("wise: step %d (epoch %d): loss is %v; lower train.lr or check the data", step, epoch, lv)
+		}
+		autograd.Backward(loss)
+		if tc.ClipNorm > 0 {
+			nn.ClipPerParam(net.Arena, tc.ClipNorm)
+		}
+		opt.Step(net.Arena, tc.LR)
+		hist.Loss = append(hist.Loss, lv)
+		last = step + 1
+		if o.OnStep != nil {
+			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: tc.Epochs, Loss: lv, Sigma: sigma, Start: start})
+		}
+		if o.StopAfter > 0 && last >= o.StopAfter && last < steps {
+			stopped = true
+			break
+		}
+		epochEnd := last%spe == 0
+		if epochEnd {
+			if err := validate(epoch, last); err != nil {
+				if ctx.Err() != nil {
+					runErr = ctx.Err()
+					break
+				}
+				return nil, fmt.Errorf("wise: validation after epoch %d: %w", epoch, err)
+			}
+		}
+		if (epochEnd || (every > 0 && last%every == 0)) && last < steps {
+			if err := checkpoint(last); err != nil {
+				return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
+			}
+		}
+	}
+	net.Summary.Training = false
+	if last > start || stopped || runErr != nil || start == steps {
+		if err := checkpoint(last); err != nil {
+			return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
+		}
+	}
+	if runErr != nil {
+		return nil, runErr
+	}
+	sum.Stopped = stopped
+	sum.LastStep = last
+	sum.Seconds = time.Since(t0).Seconds()
+	if last > start {
+		sum.SecPerStep = sum.Seconds / float64(last-start)
+	}
+	if len(hist.Loss) > 0 {
+		sum.InitialLoss = hist.Loss[0]
+		sum.FinalLoss = mean(hist.Loss[max(0, len(hist.Loss)-spe):])
+	}
+	sum.History = hist.Val
+	if k := len(hist.Val); k > 0 {
+		v := hist.Val[k-1]
+		sum.Val = &v
+		best := hist.Val[0]
+		for _, p := range hist.Val {
+			if p.SSIM > best.SSIM {
+				best = p
+			}
+		}
+		sum.Best = &best
+	}
+	if !stopped {
+		final := filepath.Join(o.Out, ModelFile)
+		if err := net.Save(final, meta(last)); err != nil {
+			return nil, fmt.Errorf("writing final model: %w", err)
+		}
+		sum.Model = final
+	}
+	return sum, writeJSON(filepath.Join(o.Out, "train.json"), sum)
+}
+
+// prepareOut creates the run directory, refusing a path that exists and is
+// not a directory.
+func prepareOut(out string) error {
+	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
+		return fmt.Errorf("wise: output %s exists and is not a directory", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("creating run directory: %w", err)
+	}
+	return nil
+}
+
+// resume loads the checkpoint at path into net, state and hist, refusing
+// one written with another configuration or other data.
+func resume(path string, step int, net *flow.Network, state *nn.TrainState, hist *history, cfgJSON, infJSON string) error {
+	_, meta, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if meta[metaConfig] != cfgJSON {
+		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)
+	}
+	if meta[metaData] != infJSON {
+		return fmt.Errorf("resuming from %s: the run directory was trained on other data (%s)", path, meta[metaData])
+	}
+	if _, err := nn.LoadModel(path, net.Arena, net.Summary.Buffers()); err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	net.Flow.SetInitialized(meta["actnorm_initialized"] != "false")
+	if err := nn.LoadTrainState(nn.StatePath(path), state, net.Arena.NumParams()); err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if state.Step != step {
+		return fmt.Errorf("resuming from %s: state is at step %d, %s says %d", path, state.Step, pointerFile, step)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "history.json"))
+	if err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, hist); err != nil {
+		return fmt.Errorf("resuming from %s: history: %w", path, err)
+	}
+	if len(hist.Loss) != step {
+		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(hist.Loss), step)
+	}
+	return nil
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// writeJSON writes v as indented JSON to path atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'))
+}
