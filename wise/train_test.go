@@ -2,10 +2,10 @@ package wise
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math"
 	"context"
+	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
