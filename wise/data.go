@@ -13,7 +13,8 @@ type DataInfo struct {
 	Nx int `json:"nx"`
 	// H is the grid spacing in m.
 	H float64 `json:"h"`
-	// Offsets are the subsurface offsets of the gathers in m (channels).
+	// Offsets are the subsurface offsets of the gathers in cells (one
+	// channel each; cig.Meta.Offsets).
 	Offsets []int `json:"offsets"`
 	// MaxY is the normalisation constant the gathers were divided by.
 	MaxY float32 `json:"max_y"`
@@ -40,7 +41,7 @@ func (d *DataInfo) Compatible(o DataInfo) error {
 		return fmt.Errorf("grid %d×%d, the model was trained on %d×%d", o.Nz, o.Nx, d.Nz, d.Nx)
 	}
 	if !slices.Equal(d.Offsets, o.Offsets) {
-		return fmt.Errorf("offsets %v m, the model was trained on %v m", o.Offsets, d.Offsets)
+		return fmt.Errorf("offsets %v (cells), the model was trained on %v", o.Offsets, d.Offsets)
 	}
 	return nil
 }
