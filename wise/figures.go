@@ -59,11 +59,11 @@ func (o *FigureOptions) resolve(nz, nx int) error {
 // Colours of the posterior figures (WISER Fig. 1: truth blue, WISE
 // samples yellow).
 var (
-	colTruth   = color.RGBA{R: 31, G: 119, B: 180, A: 255}
-	colCM      = color.RGBA{R: 214, G: 39, B: 40, A: 255}
-	colBand    = color.RGBA{R: 240, G: 190, B: 40, A: 110}
-	colSamples = color.RGBA{R: 240, G: 190, B: 40, A: 170}
-	colTruthH  = color.RGBA{R: 31, G: 119, B: 180, A: 130}
+	colTruth   = color.NRGBA{R: 31, G: 119, B: 180, A: 255}
+	colCM      = color.NRGBA{R: 214, G: 39, B: 40, A: 255}
+	colBand    = color.NRGBA{R: 240, G: 190, B: 40, A: 110}
+	colSamples = color.NRGBA{R: 240, G: 190, B: 40, A: 170}
+	colTruthH  = color.NRGBA{R: 31, G: 119, B: 180, A: 130}
 )
 
 // PosteriorMapsFigure writes a grid of maps on common colour scales with
@@ -109,7 +109,7 @@ func PosteriorTracesFigure(path string, p *Posterior, truth []float32, h float64
 		return err
 	}
 	qlo, qhi := (1-o.Band)/2, (1+o.Band)/2
-	band := fmt.Sprintf("%g–%g %% of samples", 100*qlo, 100*qhi)
+	band := fmt.Sprintf("%.3g–%.3g %% of samples", 100*qlo, 100*qhi)
 	// Horizontal: velocity against x.
 	hp := plot.New()
 	hp.Title.Text = fmt.Sprintf("horizontal trace at z = %g m", float64(o.TraceZ)*h)
