@@ -43,7 +43,7 @@ func ParseParam(s string) (Param, error) {
 
 // Objective is the FWI objective for one simulator (one frequency band):
 //
-//	J(v) = ½ Σ_{s ∈ shots} ‖F_s(v) − d_s‖² + R(v)
+//	J(v) = ½ Σ_{s ∈ shots} ‖W (F_s(v) − d_s)‖² + R(v)
 //
 // with F_s the wave simulator's shot s, d the observed data Obs
 // ([shot][t][receiver], all shots of Sim) and R the optional regulariser.
@@ -52,8 +52,37 @@ type Objective struct {
 	Sim *wave.Simulator
 	Obs []float32   // observed data, len Sim.DataLen(Sim.NumShots())
 	Reg Regularizer // nil = none
+	// Weight, if set, makes the misfit ½ Σ_s ‖W (F_s(v) − d_s)‖² with W a
+	// symmetric linear operator on one shot's traces ([time][receiver]),
+	// applied in place (frequency continuation: a zero-phase low-pass,
+	// LowPassWeight). nil means W = I.
+	Weight func(r []float32)
 
 	solves atomic.Int64
+}
+
+// LowPassWeight returns a misfit weight for Objective.Weight: every trace of
+// a shot ([time][receiver], nt samples, nrec receivers) low-passed with
+// wave.SymmetricLowPass (Butterworth of the given order run forward and
+// backward without padding, cut-off fc Hz), which is its own transpose. It
+// returns an error for a bad cut-off or order.
+func LowPassWeight(nt, nrec int, dt, fc float64, order int) (func(r []float32), error) {
+	probe := make([]float64, 1)
+	if err := wave.SymmetricLowPass(probe, probe, dt, fc, order); err != nil {
+		return nil, err
+	}
+	return func(r []float32) {
+		tr := make([]float64, nt)
+		for i := 0; i < nrec; i++ {
+			for t := range tr {
+				tr[t] = float64(r[t*nrec+i])
+			}
+			_ = wave.SymmetricLowPass(tr, tr, dt, fc, order) // checked above
+			for t := range tr {
+				r[t*nrec+i] = float32(tr[t])
+			}
+		}
+	}, nil
 }
 
 // NewObjective checks the data length and returns an Objective.
@@ -69,7 +98,26 @@ func NewObjective(sim *wave.Simulator, obs []float32, reg Regularizer) (*Objecti
 // (forward and adjoint), counted by Solves. The wave simulator's own workers
 // share the shots. It returns an error for a bad model or on cancellation.
 func (o *Objective) Eval(ctx context.Context, v []float32, shots []int, grad []float32) (float64, error) {
-	j, err := o.Sim.Gradient(ctx, v, o.Obs, shots, grad)
+	var j float64
+	var err error
+	if o.Weight == nil {
+		j, err = o.Sim.Gradient(ctx, v, o.Obs, shots, grad)
+	} else {
+		per := o.Sim.DataLen(1)
+		j, err = o.Sim.GradientMisfit(ctx, v, shots, func(shot int, d []float32) float64 {
+			obs := o.Obs[shot*per : (shot+1)*per]
+			for i := range d {
+				d[i] -= obs[i]
+			}
+			o.Weight(d) // W r
+			var js float64
+			for _, x := range d {
+				js += 0.5 * float64(x) * float64(x)
+			}
+			o.Weight(d) // adjoint source Wᵀ W r = W W r
+			return js
+		}, grad)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -687,6 +687,42 @@ func gradient[T float](ctx context.Context, s *Simulator, v []float64, dObs []T,
 	}, [][]float64{grad})
 }
 
+// Misfit defines a data misfit for GradientMisfit: given a shot index and
+// that shot's synthetic data d ([time][receiver], Nt·receivers values), it
+// returns the shot's misfit J_s and overwrites d with the adjoint source
+// ∂J_s/∂d. It is called from worker goroutines, concurrently for different
+// shots, and must not keep d.
+type Misfit func(shot int, d []float32) float64
+
+// GradientMisfit is Gradient for any differentiable data misfit J = Σ_s J_s
+// (misfit): the adjoint sweep injects the adjoint sources it returns. With
+// J_s = ½‖d − dObs_s‖² it equals Gradient bit for bit.
+func (s *Simulator) GradientMisfit(ctx context.Context, v []float32, shots []int, misfit Misfit, grad []float32) (float64, error) {
+	list, err := s.shotList(shots)
+	if err != nil {
+		return 0, err
+	}
+	if len(grad) != s.grid.Cells() {
+		panic("wave: gradient length differs from Nz·Nx")
+	}
+	r, err := newRun[float32](s, toF64(v))
+	if err != nil {
+		return 0, err
+	}
+	r.c.tape16 = s.opts.TapeBF16 && haveAVX512
+	g := make([]float64, len(grad))
+	j, err := r.backprop(ctx, list, nil, func(pos int, d []float32) float64 {
+		return misfit(list[pos], d)
+	}, [][]float64{g})
+	if err != nil {
+		return 0, err
+	}
+	for i, x := range g {
+		grad[i] = float32(x)
+	}
+	return j, nil
+}
+
 // Gradient returns the misfit J = ½ Σ_{s∈shots} ‖F_s(v) − dObs_s‖² and writes
 // ∂J/∂v (per m/s, [Nz][Nx]) to grad, computed by the discrete adjoint of the
 // forward scheme (exact up to float32 rounding; see adjoint.go). dObs holds

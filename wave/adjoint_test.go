@@ -540,3 +540,66 @@ func TestTapeBF16Values(t *testing.T) {
 		}
 	}
 }
+
+// TestGradientMisfitMatchesGradient: the least-squares misfit through the
+// GradientMisfit hook gives Gradient's misfit and gradient bit for bit, and a
+// scaled misfit scales both.
+func TestGradientMisfitMatchesGradient(t *testing.T) {
+	ctx := context.Background()
+	c := smallCases[0]
+	s := c.sim(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := c.nz * c.nx
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(2200 + 300*rng.Float64())
+	}
+	dObs := make([]float32, s.DataLen(s.NumShots()))
+	for i := range dObs {
+		dObs[i] = float32(rng.NormFloat64() * 1e-3)
+	}
+	per := s.DataLen(1)
+	for _, shots := range [][]int{nil, {1}} {
+		g1, g2, g3 := make([]float32, n), make([]float32, n), make([]float32, n)
+		j1, err := s.Gradient(ctx, v, dObs, shots, g1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l2 := func(scale float32) Misfit {
+			return func(shot int, d []float32) float64 {
+				obs := dObs[shot*per : (shot+1)*per]
+				var j float64
+				for i := range d {
+					d[i] -= obs[i]
+					j += 0.5 * float64(d[i]) * float64(d[i])
+					d[i] *= scale
+				}
+				return float64(scale) * j
+			}
+		}
+		j2, err := s.GradientMisfit(ctx, v, shots, l2(1), g2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j1 != j2 {
+			t.Errorf("shots %v: misfit %g, Gradient %g", shots, j2, j1)
+		}
+		for i := range g1 {
+			if g1[i] != g2[i] {
+				t.Fatalf("shots %v cell %d: %g, Gradient %g", shots, i, g2[i], g1[i])
+			}
+		}
+		j3, err := s.GradientMisfit(ctx, v, shots, l2(2), g3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(j3-2*j1) > 1e-12*j1 {
+			t.Errorf("shots %v: scaled misfit %g, want %g", shots, j3, 2*j1)
+		}
+		for i := range g1 {
+			if math.Abs(float64(g3[i]-2*g1[i])) > 1e-5*math.Abs(float64(g1[i]))+1e-30 {
+				t.Fatalf("shots %v cell %d: scaled gradient %g, want %g", shots, i, g3[i], 2*g1[i])
+			}
+		}
+	}
+}

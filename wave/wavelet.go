@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/cmplx"
+	"slices"
 )
 
 // RickerOpenFWI returns the OpenFWI source wavelet (openfwi.md §3.2): nt
@@ -161,6 +162,30 @@ func butterFiltFilt(dst, src []float64, dt, fc float64, order int, high bool) er
 		return err
 	}
 	filtfilt(dst, src, secs)
+	return nil
+}
+
+// SymmetricLowPass writes to dst the Butterworth low-pass of src run forward
+// and then backward with zero initial state and no padding: zero phase and a
+// squared magnitude response like LowPass, but as a matrix on the n samples
+// it equals its own transpose (the backward pass of a causal filter with zero
+// initial state is the transpose of the forward pass), so it is a valid
+// data-space weight W in a misfit ½‖W r‖², with gradient source Wᵀ W r = W W r.
+// Frequency continuation filters residuals with it (fwi). dst and src may be
+// the same slice; errors as LowPass.
+func SymmetricLowPass(dst, src []float64, dt, fc float64, order int) error {
+	if len(dst) != len(src) {
+		panic("wave: filter dst and src lengths differ")
+	}
+	secs, err := butterworth(order, fc, dt, false)
+	if err != nil {
+		return err
+	}
+	copy(dst, src)
+	sosFilter(dst, secs)
+	slices.Reverse(dst)
+	sosFilter(dst, secs)
+	slices.Reverse(dst)
 	return nil
 }
 
