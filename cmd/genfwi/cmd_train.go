@@ -92,7 +92,7 @@ uninterrupted run exactly.`
 func init() {
 	register(&cli.Command{
 		Name:  "train",
-		Short: "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network",
+		Short: "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network, or the WISE flow",
 		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
 TRAINING split of the real OpenFWI maps, or builds the pair cache, or exports
 a trained model as float16.
@@ -148,6 +148,7 @@ genfwi loader expands it to float32), as committed under weights/.
 Example:
   genfwi train export --model runs/diff --out weights/diff/model.safetensors`,
 				runTrainExport),
+			trainWiseCommand(),
 		},
 	})
 }

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"genfwi/internal/cli"
+	"genfwi/npy"
+	"genfwi/openfwi"
+	"genfwi/wise"
+)
+
+// posteriorOptions are the flags of "genfwi posterior".
+type posteriorOptions struct {
+	Method     string
+	Model      string
+	Data       string
+	CIG        string
+	Vel        string
+	Index      int
+	Truth      string
+	TruthIndex int
+	N          int
+	Seed       uint64
+	ObsSeed    int64
+	Out        string
+	TraceZ     int
+	TraceX     int
+	HistZ      string
+	JSON       bool
+}
+
+func init() {
+	register(&cli.Command{
+		Name:      "posterior",
+		UsageLine: "posterior --method wise --model DIR (--data CIGDIR|VEL.npy | --cig DIR | --vel FILE.npy) [--index K] [--truth FILE.npy] [--n 64] --out DIR [--json]",
+		Short:     "posterior samples of velocity from one observation (WISE)",
+		Long: `Posterior draws samples of the velocity model given one observed data set
+with a trained WISE network (genfwi train wise) and summarises them.
+
+The observation is either
+  --cig DIR --index K   pair K of a CIG data set (genfwi cig build): its gather
+                        is the observation and its velocity the truth;
+  --vel FILE --index K  map K of a velocity file ([N,1,nz,nx], [N,nz,nx] or
+                        [nz,nx] m/s): a 70×70 OpenFWI map is resized to the
+                        model's grid (bilinear, as the training maps), its data
+                        are simulated with the model's survey (jittered sources
+                        and noise from --obs-seed) and migrated into the gather;
+                        the resized map is the truth.
+--data is either: a directory means --cig, a file --vel. --truth FILE
+(--truth-index K) replaces the truth.
+
+The summary network runs in eval mode. Writes to --out: samples.npy
+[N,1,nz,nx], cm.npy (conditional mean), std.npy (pointwise standard deviation),
+error.npy (|CM − truth|), metrics.json (SSIM/RMSE/MAE of the CM on OpenFWI's
+scale and in m/s), and figures in the style of WISER's Fig. 1:
+posterior_maps.png (truth, CM, std, error on common colour scales in m/s),
+posterior_traces.png (a horizontal and a vertical trace with the 5–95 % band of
+the samples and the truth) and posterior_histograms.png (values at two depths,
+samples vs truth).
+
+Examples:
+  genfwi posterior --method wise --model runs/wise --cig data/cig-test --index 3 --out out/post3 --json
+  genfwi posterior --method wise --model runs/wise --vel $D/CurveVel_A/model/model11.npy --index 0 --out out/post-cv11-0`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &posteriorOptions{}
+			fs.StringVar(&o.Method, "method", "wise", "posterior method: wise (wiser is not implemented yet)")
+			fs.StringVar(&o.Model, "model", "", "trained WISE run directory or .safetensors (required)")
+			fs.StringVar(&o.Data, "data", "", "observation: a CIG data set directory (as --cig) or a velocity .npy file (as --vel)")
+			fs.StringVar(&o.CIG, "cig", "", "CIG data set directory whose pair --index is the observation")
+			fs.StringVar(&o.Vel, "vel", "", "velocity .npy file whose map --index is simulated and migrated")
+			fs.IntVar(&o.Index, "index", 0, "pair or map index (from 0)")
+			fs.StringVar(&o.Truth, "truth", "", "true velocity .npy (default: the observation's own velocity)")
+			fs.IntVar(&o.TruthIndex, "truth-index", -1, "map of --truth (default: --index)")
+			fs.IntVar(&o.N, "n", 0, "posterior samples (0 = the model config's, 64)")
+			fs.Uint64Var(&o.Seed, "seed", 1, "seed of the latent draws")
+			fs.Int64Var(&o.ObsSeed, "obs-seed", -1, "--vel: seed of the source jitter and noise (-1 = --index)")
+			fs.StringVar(&o.Out, "out", "", "output directory (required)")
+			fs.IntVar(&o.TraceZ, "trace-z", -1, "row of the horizontal trace (cells, -1 = middle)")
+			fs.IntVar(&o.TraceX, "trace-x", -1, "column of the vertical trace (cells, -1 = middle)")
+			fs.StringVar(&o.HistZ, "hist-z", "", "two rows (cells) of the value histograms, e.g. 16,48 (default: ¼ and ¾ of the depth)")
+			fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("posterior takes no arguments, got %q", args)
+				}
+				return runPosterior(ctx, env, o)
+			}
+		},
+	})
+}
+
+// posteriorObservation resolves --data/--cig/--vel into the source kind and
+// path.
+func posteriorObservation(o *posteriorOptions) (kind, path string, err error) {
+	n := 0
+	for _, s := range []string{o.Data, o.CIG, o.Vel} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return "", "", cli.Usagef("give exactly one observation: --data, --cig or --vel")
+	}
+	switch {
+	case o.CIG != "":
+		return "cig", o.CIG, nil
+	case o.Vel != "":
+		return "vel", o.Vel, nil
+	}
+	st, err := os.Stat(o.Data)
+	if err != nil {
+		return "", "", fmt.Errorf("--data: %w", err)
+	}
+	if st.IsDir() {
+		return "cig", o.Data, nil
+	}
+	return "vel", o.Data, nil
+}
+
+func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
+	switch o.Method {
+	case "wise":
+	case "wiser":
+		return cli.Usagef("--method wiser is not implemented yet (use --method wise)")
+	default:
+		return cli.Usagef("--method %q: want wise", o.Method)
+	}
+	if o.Model == "" || o.Out == "" {
+		return cli.Usagef("posterior needs --model and --out")
+	}
+	if o.Index < 0 || o.N < 0 {
+		return cli.Usagef("--index and --n must be >= 0")
+	}
+	var histZ []int
+	if o.HistZ != "" {
+		for _, f := range strings.Split(o.HistZ, ",") {
+			z, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || z < 0 {
+				return cli.Usagef("--hist-z %q: want rows (cells) such as 16,48", o.HistZ)
+			}
+			histZ = append(histZ, z)
+		}
+	}
+	kind, src, err := posteriorObservation(o)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
+	}
+	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
+	if kind == "vel" {
+		ins = append(ins, fileArg{"--vel", src})
+	}
+	if err := checkOutputs(inDir("--out", o.Out, wise.PosteriorFiles...), ins); err != nil {
+		return err
+	}
+	m, err := wise.LoadModel(o.Model)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	n := o.N
+	if n == 0 {
+		n = m.Config.Posterior.Samples
+	}
+	inf := m.Data
+	pix := inf.Nz * inf.Nx
+	t0 := time.Now()
+	var gather, truth []float32
+	extra := map[string]any{"method": o.Method, "model": m.Path, "model_step": m.Step, "index": o.Index, "seed": o.Seed,
+		"rtm_only": m.Config.Train.RTMOnly}
+	switch kind {
+	case "cig":
+		d, err := wise.OpenCIG(src)
+		if err != nil {
+			return fmt.Errorf("--cig: %w", err)
+		}
+		defer d.Close()
+		if err := inf.Compatible(d.Info()); err != nil {
+			return fmt.Errorf("--cig %s: %w", src, err)
+		}
+		if o.Index >= d.Len() {
+			return cli.Usagef("--index %d: %s holds %d pairs", o.Index, src, d.Len())
+		}
+		truth, gather = make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
+		if err := d.Read(o.Index, truth, gather); err != nil {
+			return fmt.Errorf("--cig %s: %w", src, err)
+		}
+		if s := d.Info().MaxY / inf.MaxY; inf.MaxY > 0 && s != 1 {
+			for i := range gather {
+				gather[i] *= s
+			}
+			fmt.Fprintf(env.Stderr, "gathers of %s rescaled to the model's max_y (%g → %g)\n", src, d.Info().MaxY, inf.MaxY)
+		}
+		extra["data"], extra["source"] = src, "cig"
+	case "vel":
+		v, err := readVelocityMap("--vel", src, o.Index, inf.Nz, inf.Nx)
+		if err != nil {
+			return err
+		}
+		seed := uint64(o.Index)
+		if o.ObsSeed >= 0 {
+			seed = uint64(o.ObsSeed)
+		}
+		fmt.Fprintf(env.Stderr, "simulating and migrating the data of %s map %d (obs seed %d)\n", src, o.Index, seed)
+		g, obs, err := m.Observe(ctx, v, seed)
+		if err != nil {
+			return fmt.Errorf("--vel %s map %d: %w", src, o.Index, err)
+		}
+		gather, truth = g, v
+		extra["data"], extra["source"], extra["obs_seed"], extra["snr_db"] = src, "vel", seed, obs.SNRdB
+	}
+	if o.Truth != "" {
+		k := o.Index
+		if o.TruthIndex >= 0 {
+			k = o.TruthIndex
+		}
+		if truth, err = readVelocityMap("--truth", o.Truth, k, inf.Nz, inf.Nx); err != nil {
+			return err
+		}
+	}
+	if m.Config.Train.RTMOnly {
+		k, err := inf.ZeroOffset()
+		if err != nil {
+			return err
+		}
+		wise.RepeatZeroOffset(gather, len(inf.Offsets), k)
+	}
+	extra["gather_seconds"] = time.Since(t0).Seconds()
+	t1 := time.Now()
+	p, err := m.Sample(ctx, gather, n, o.Seed)
+	if err != nil {
+		return err
+	}
+	extra["sample_seconds"] = time.Since(t1).Seconds()
+	title := fmt.Sprintf("WISE posterior: %s #%d", filepath.Base(src), o.Index)
+	rep, err := wise.WritePosterior(o.Out, p, truth, inf.H, wise.FigureOptions{Title: title, TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ}, extra)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, rep)
+	}
+	fmt.Fprintf(env.Stdout, "%d posterior samples → %s; mean std %.1f m/s", n, o.Out, rep.MeanStd)
+	if rep.Scores != nil {
+		fmt.Fprintf(env.Stdout, "; CM SSIM %.4f RMSE %.4f MAE %.4f (RMSE %.1f m/s)", rep.Scores.OpenFWI.SSIM, rep.Scores.OpenFWI.RMSE, rep.Scores.OpenFWI.MAE, rep.Scores.MS.RMSE)
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
+}
+
+// readVelocityMap reads map k of a velocity file and returns it on the
+// nz×nx grid: as is when the sizes match, resized bilinearly
+// (openfwi.ResizeBilinear, as the training maps) otherwise. NaN/Inf and
+// non-positive velocities are refused.
+func readVelocityMap(flag, path string, k, nz, nx int) ([]float32, error) {
+	data, shape, err := npy.ReadFileFloat32(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	n, fz, fx, err := velocityGeometry(path, shape)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	if k >= n {
+		return nil, cli.Usagef("%s %s holds %d maps, no map %d", flag, path, n, k)
+	}
+	v := data[k*fz*fx : (k+1)*fz*fx]
+	if err := checkFinite(flag, path, k, v, mapWhere(fx)); err != nil {
+		return nil, err
+	}
+	for i, x := range v {
+		if x <= 0 {
+			return nil, fmt.Errorf("%s %s: map %d has velocity %v at %s (must be > 0 m/s)", flag, path, k, x, mapWhere(fx)(i))
+		}
+	}
+	if fz == nz && fx == nx {
+		return append([]float32(nil), v...), nil
+	}
+	if fz < 2 || fx < 2 {
+		return nil, errors.New(flag + ": map too small to resize")
+	}
+	out := make([]float32, nz*nx)
+	openfwi.ResizeBilinear(out, nz, nx, v, fz, fx)
+	return out, nil
+}
