@@ -93,7 +93,7 @@ func evalCommand(name, usage, short, long string, run func(ctx context.Context, 
 func init() {
 	register(&cli.Command{
 		Name:  "eval",
-		Short: "evaluate WaveDiffusion: PDE deviation, ε error, FD-proxy joint vs separate, demo report",
+		Short: "evaluate WaveDiffusion (PDE deviation, ε error, FD-proxy, demo report) and WISE calibration",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
 they are to real ones.
 
@@ -160,6 +160,7 @@ Example:
 					return runEvalFD(ctx, env, o)
 				}),
 			evalReportCommand(),
+			evalCalibrationCommand(),
 		},
 	})
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"genfwi/internal/cli"
+	"genfwi/wise"
+)
+
+// evalCalibrationCommand is "genfwi eval calibration".
+func evalCalibrationCommand() *cli.Command {
+	return &cli.Command{Name: "calibration",
+		UsageLine: "eval calibration --model DIR --data TESTCIGDIR [--n 100] [--samples 64] --out DIR [--json]",
+		Short:     "coverage of WISE's pointwise credible intervals on test maps",
+		Long: `Eval calibration measures how well WISE's posterior uncertainty is calibrated:
+for --n test pairs of a CIG data set (evenly spaced; 0 = all) it draws
+--samples posterior samples per gather and counts, for the central credible
+levels 10 %…99 %, the fraction of true velocity pixels inside the pointwise
+interval between the (1−p)/2 and (1+p)/2 quantiles of the samples. A
+calibrated posterior covers a fraction p at level p (the diagonal); below it
+the posterior is over-confident, above it under-confident. Neither WISE nor
+WISER reports this. Writes calibration.csv and calibration.png (with the
+diagonal) to --out; --json prints the 50/80/90/95 % coverages.
+
+Example:
+  genfwi eval calibration --model runs/wise --data data/cig-test --n 100 --out out/calib --json`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			var model, data, out string
+			var n, samples int
+			var seed uint64
+			var asJSON bool
+			fs.StringVar(&model, "model", "", "trained WISE run directory or .safetensors (required)")
+			fs.StringVar(&data, "data", "", "test CIG data set directory (genfwi cig build) (required)")
+			fs.IntVar(&n, "n", 100, "test pairs (evenly spaced; 0 = all)")
+			fs.IntVar(&samples, "samples", 64, "posterior samples per map")
+			fs.Uint64Var(&seed, "seed", 1, "seed of the latent draws")
+			fs.StringVar(&out, "out", "", "output directory (calibration.csv, calibration.png) (required)")
+			fs.BoolVar(&asJSON, "json", false, "print one JSON summary object as the last stdout line")
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("eval calibration takes no arguments, got %q", args)
+				}
+				if model == "" || data == "" || out == "" {
+					return cli.Usagef("eval calibration needs --model, --data and --out")
+				}
+				if n < 0 || samples < 2 {
+					return cli.Usagef("--n must be >= 0 and --samples >= 2")
+				}
+				if st, err := os.Lstat(out); err == nil && !st.IsDir() {
+					return fmt.Errorf("--out %s exists and is not a directory", out)
+				}
+				if err := checkOutputs(inDir("--out", out, "calibration.csv", "calibration.png"), []fileArg{modelFileArg("--model", model)}); err != nil {
+					return err
+				}
+				m, err := wise.LoadModel(model)
+				if err != nil {
+					return fmt.Errorf("--model: %w", err)
+				}
+				d, err := wise.OpenCIG(data)
+				if err != nil {
+					return fmt.Errorf("--data: %w", err)
+				}
+				defer d.Close()
+				var pairs wise.Pairs = d
+				if m.Config.Train.RTMOnly {
+					if pairs, err = wise.RTMOnly(d); err != nil {
+						return err
+					}
+				}
+				total := n
+				if total == 0 || total > d.Len() {
+					total = d.Len()
+				}
+				if total < 100 {
+					fmt.Fprintf(env.Stderr, "note: %d test maps (the calibration table of docs/wise.md uses >= 100)\n", total)
+				}
+				bar := cli.NewProgress(env, total, "calibration")
+				defer bar.Finish()
+				t0 := time.Now()
+				r, err := wise.Calibrate(ctx, m, pairs, n, samples, seed, func(done, _ int) { bar.Add(1) })
+				bar.Finish()
+				if err != nil {
+					return err
+				}
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return err
+				}
+				if err := r.Write(out, fmt.Sprintf("WISE calibration: %d maps of %s", r.Maps, d.Info().Source)); err != nil {
+					return err
+				}
+				res := map[string]any{"maps": r.Maps, "samples": r.Samples, "pixels": r.Pixels, "model": m.Path, "data": data,
+					"seconds": time.Since(t0).Seconds(), "levels": r.Levels, "coverage": r.Coverage}
+				for _, l := range wise.HeadlineLevels {
+					res[fmt.Sprintf("coverage_%02.0f", 100*l)] = r.At(l)
+				}
+				if asJSON {
+					return cli.WriteJSON(env.Stdout, res)
+				}
+				fmt.Fprintf(env.Stdout, "coverage over %d maps × %d samples:", r.Maps, r.Samples)
+				for _, l := range wise.HeadlineLevels {
+					fmt.Fprintf(env.Stdout, " %.0f%%→%.3f", 100*l, r.At(l))
+				}
+				fmt.Fprintf(env.Stdout, " (%s)\n", out)
+				return nil
+			}
+		}}
+}
