@@ -1,0 +1,437 @@
+package wiser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"time"
+
+	"genfwi/autograd"
+	"genfwi/cig"
+	"genfwi/fwi"
+	"genfwi/metrics"
+	"genfwi/models/flow"
+	"genfwi/nn"
+	"genfwi/tensor"
+	"genfwi/wise"
+)
+
+// Options is one WISER run: a trained WISE model, one observation and its
+// gather, the hyper-parameters.
+type Options struct {
+	// Model is the frozen WISE network G with its training description.
+	Model *wise.Model
+	// Config holds the hyper-parameters.
+	Config Config
+	// Survey is the acquisition of the observation (the model's survey);
+	// Obs the observation (data of every shot and the source positions);
+	// Gather its normalised common-image gather (len Offsets·Nz·Nx).
+	Survey *cig.Survey
+	Obs    *cig.Obs
+	Gather []float32
+	// Truth, if set (m/s, Nz·Nx), scores the conditional mean after every
+	// outer iteration.
+	Truth []float32
+	// Workers is the number of particles whose gradients run at once
+	// (0 = GOMAXPROCS).
+	Workers int
+	// OnIter, if set, is called after every outer iteration with the
+	// state reached (its Posterior is the current one); an error it
+	// returns stops the run and is returned.
+	OnIter func(it *Iter) error
+}
+
+// Iter describes the state after one outer iteration.
+type Iter struct {
+	Outer  int     `json:"outer"`
+	Cutoff float64 `json:"cutoff_hz"`
+	// FWIMisfit is the sum over particles of their (band-filtered,
+	// single-shot) misfits before the step.
+	FWIMisfit float64 `json:"fwi_misfit"`
+	// InnerLoss is the mean squared particle misfit Σ_i‖G⁻¹(h_φ(Z_i)) −
+	// v_i‖²/M (km/s)² after the inner loop (before it when Inner = 0).
+	InnerLoss float64 `json:"inner_loss"`
+	// InnerStart is the same quantity at the first inner step, before any
+	// update of φ in this outer iteration (NaN when Inner = 0).
+	InnerStart float64 `json:"inner_start"`
+	// LatentNorm is ‖h_φ(Z)‖/√n, 1 for standard normal latents.
+	LatentNorm float64 `json:"latent_rms"`
+	// Solves and DataPasses count the algorithm's PDE solves (forward and
+	// adjoint of one shot each) and their equivalent in passes over the
+	// whole data set (2·shots solves).
+	Solves     int64   `json:"pde_solves"`
+	DataPasses float64 `json:"data_passes"`
+	// CMMisfit is ½‖F(CM) − d‖² over all shots, full band, when evaluated
+	// this iteration (Config.MisfitEvery), else NaN; DiagSolves counts
+	// the solves spent on it so far.
+	CMMisfit   float64 `json:"cm_misfit"`
+	DiagSolves int64   `json:"diagnostic_solves"`
+	// Scores of the conditional mean against the truth (OpenFWI scale),
+	// and its MAE/RMSE in m/s; NaN without a truth.
+	SSIM    float64 `json:"ssim"`
+	RMSE    float64 `json:"rmse"`
+	MAE     float64 `json:"mae"`
+	RMSEms  float64 `json:"rmse_ms"`
+	MAEms   float64 `json:"mae_ms"`
+	Seconds float64 `json:"seconds"`
+	// Posterior holds the current samples G⁻¹(h_φ(Z_i); y) (or the
+	// particles when Inner = 0), m/s.
+	Posterior *wise.Posterior `json:"-"`
+}
+
+// Result is a finished (or interrupted) run.
+type Result struct {
+	// Posterior is the last complete iteration's posterior; Initial the
+	// WISE posterior of the same latent draws before any refinement.
+	Posterior, Initial *wise.Posterior
+	// Particles are the FWI particles (m/s), M maps.
+	Particles []float32
+	History   []Iter
+}
+
+// Run executes WISER (see the package documentation). On cancellation it
+// returns the result of the last complete outer iteration with ctx.Err().
+func Run(ctx context.Context, o Options) (*Result, error) {
+	cfg := o.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Model == nil || o.Survey == nil || o.Obs == nil {
+		return nil, errors.New("wiser: Model, Survey and Obs are required")
+	}
+	inf := o.Model.Data
+	nz, nx, nh := inf.Nz, inf.Nx, len(inf.Offsets)
+	pix := nz * nx
+	sc := o.Survey.Config()
+	if sc.Nz != nz || sc.Nx != nx {
+		return nil, fmt.Errorf("wiser: survey grid %d×%d differs from the model's %d×%d", sc.Nz, sc.Nx, nz, nx)
+	}
+	if len(o.Gather) != nh*pix {
+		return nil, fmt.Errorf("wiser: gather has %d values, the model takes %d offsets × %d × %d", len(o.Gather), nh, nz, nx)
+	}
+	if o.Truth != nil && len(o.Truth) != pix {
+		return nil, fmt.Errorf("wiser: true model has %d values, want %d×%d", len(o.Truth), nz, nx)
+	}
+	scale := o.Model.Config.Train.VelocityScale
+	if !(scale > 0) {
+		return nil, fmt.Errorf("wiser: model %s has no velocity scale", o.Model.Path)
+	}
+	M := cfg.Particles
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	start := time.Now()
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x77697365720001))
+
+	// G frozen; its condition summarised once (eval mode) and repeated.
+	G := o.Model.Net
+	flow.SetTrainable(G.Flow.Params(), false)
+	defer flow.SetTrainable(G.Flow.Params(), true)
+	wasTraining := G.Summary.Training
+	G.Summary.Training = false
+	defer func() { G.Summary.Training = wasTraining }()
+	c1, err := G.Summary.Summarize(tensor.FromSlice(o.Gather, 1, nh, nz, nx), nil)
+	if err != nil {
+		return nil, err
+	}
+	cond := tensor.New(M, c1.Shape[1], nz, nx)
+	for i := 0; i < M; i++ {
+		copy(cond.Data[i*len(c1.Data):], c1.Data)
+	}
+
+	// h_φ: unconditional Glow of G's architecture; its ActNorm layers are
+	// initialised from Z on the first call, so h_φ(Z) starts standardised
+	// like the latents WISE was trained to invert.
+	h, err := flow.New(G.Flow.Cfg.Unconditional(), rng)
+	if err != nil {
+		return nil, err
+	}
+	Z := tensor.Randn(rng, 1, M, 1, nz, nx)
+	tp := autograd.NewTape()
+	defer tp.Free()
+	sample := func() (*tensor.Tensor, float64, error) {
+		tp.Reset()
+		tp.NoGrad = true
+		defer func() { tp.NoGrad = false }()
+		zt, _, err := h.Forward(tp.Const(Z), nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		x, err := G.Flow.Inverse(zt, tp.Const(cond))
+		if err != nil {
+			return nil, 0, err
+		}
+		return x.Value.Clone(), rms(zt.Value.Data), nil
+	}
+	x0, lat, err := sample()
+	if err != nil {
+		return nil, err
+	}
+	toPosterior := func(x []float32) *wise.Posterior {
+		p := &wise.Posterior{N: M, Nz: nz, Nx: nx, Samples: make([]float32, M*pix)}
+		for i, v := range x {
+			p.Samples[i] = v * float32(scale)
+		}
+		p.CM, p.Std = wise.MeanStd(p.Samples, M, pix)
+		return p
+	}
+	res := &Result{Initial: toPosterior(x0.Data)}
+	res.Posterior = res.Initial
+
+	// Particles in squared slowness (s²/km²), projected into the box.
+	mLo, mHi := 1e6/(cfg.VMax*cfg.VMax), 1e6/(cfg.VMin*cfg.VMin)
+	m := make([][]float64, M)
+	v := make([][]float32, M) // m/s
+	for i := range m {
+		m[i] = make([]float64, pix)
+		v[i] = make([]float32, pix)
+		for j := 0; j < pix; j++ {
+			vk := float64(res.Initial.Samples[i*pix+j]) / 1000
+			m[i][j] = math.Min(math.Max(1/(vk*vk), mLo), mHi)
+			v[i][j] = float32(1000 / math.Sqrt(m[i][j]))
+		}
+	}
+	particles := func() []float32 {
+		out := make([]float32, 0, M*pix)
+		for i := range v {
+			out = append(out, v[i]...)
+		}
+		return out
+	}
+	res.Particles = particles()
+
+	// The FWI objective of the observation: the survey's physics with the
+	// damping reference fixed (the minimum of the initial conditional mean)
+	// so that the gradient is exact, one simulator worker per particle.
+	fsc := sc
+	fsc.DampVelocity = float64(minOf(res.Initial.CM))
+	fsc.Workers = 1
+	fsurv, err := cig.NewSurvey(fsc)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := fsurv.Simulator(o.Obs)
+	if err != nil {
+		return nil, err
+	}
+	nt, nrec := sc.Nt(), sc.Receivers
+	objs := map[float64]*fwi.Objective{}
+	objective := func(fc float64) (*fwi.Objective, error) {
+		if ob := objs[fc]; ob != nil {
+			return ob, nil
+		}
+		ob, err := fwi.NewObjective(sim, o.Obs.Data, nil)
+		if err != nil {
+			return nil, err
+		}
+		if fc > 0 {
+			if ob.Weight, err = fwi.LowPassWeight(nt, nrec, sc.Dt, fc, cfg.FilterOrder); err != nil {
+				return nil, fmt.Errorf("wiser: band %g Hz: %w", fc, err)
+			}
+		}
+		objs[fc] = ob
+		return ob, nil
+	}
+	var solves, diag int64
+	full, err := objective(0)
+	if err != nil {
+		return nil, err
+	}
+	cmMisfit := func(cm []float32) (float64, error) {
+		j, err := full.Eval(ctx, cm, nil, make([]float32, pix))
+		diag += 2 * int64(sc.Shots)
+		return j, err
+	}
+
+	opt := nn.NewAdam()
+	shotRNG := rand.New(rand.NewPCG(cfg.Seed, 0x77697365720002))
+	grads := make([][]float32, M)
+	for i := range grads {
+		grads[i] = make([]float32, pix)
+	}
+	depth := make([]float64, nz)
+	for iz := range depth {
+		depth[iz] = cig.DepthWeight(iz, sc.H)
+	}
+	for e := 1; e <= cfg.Outer; e++ {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		fc := cfg.Cutoff(e)
+		ob, err := objective(fc)
+		if err != nil {
+			return res, err
+		}
+		// (1) one FWI step per particle on squared slowness
+		shots := make([][]int, M)
+		for i := range shots {
+			shots[i] = fwi.RandomShots(shotRNG, sc.Shots, cfg.ShotsPerParticle)
+			if shots[i] == nil { // all shots
+				shots[i] = allShots(sc.Shots)
+			}
+		}
+		before := ob.Solves()
+		js, err := evalSlowness(ctx, ob, v, shots, grads, workers)
+		if err != nil {
+			return res, err
+		}
+		solves += ob.Solves() - before
+		var fsum float64
+		for i := range m {
+			fsum += js[i]
+			g := grads[i]
+			var gmax float64
+			for _, x := range g {
+				gmax = math.Max(gmax, math.Abs(float64(x)))
+			}
+			if gmax == 0 {
+				continue
+			}
+			for j := range m[i] {
+				step := cfg.Tau * float64(g[j]) / gmax * depth[j/nx]
+				m[i][j] = math.Min(math.Max(m[i][j]-step, mLo), mHi)
+				v[i][j] = float32(1000 / math.Sqrt(m[i][j]))
+			}
+		}
+		// (2) latent correction: Adam on φ
+		target := tensor.New(M, 1, nz, nx)
+		for i := range v {
+			for j, x := range v[i] {
+				target.Data[i*pix+j] = x / float32(scale)
+			}
+		}
+		var inner float64
+		innerStart := math.NaN()
+		for t := 0; t < cfg.Inner; t++ {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			tp.Reset()
+			h.Arena.ZeroGrad()
+			zt, logdet, err := h.Forward(tp.Const(Z), nil)
+			if err != nil {
+				return res, err
+			}
+			x, err := G.Flow.Inverse(zt, tp.Const(cond))
+			if err != nil {
+				return res, err
+			}
+			r := autograd.Sub(x, tp.Const(target))
+			sq := autograd.Sum(autograd.Mul(r, r), false)
+			loss := autograd.Scale(sq, float32(cfg.MisfitWeight/(2*float64(M))))
+			if cfg.Lambda > 0 {
+				loss = autograd.Add(loss, autograd.Scale(autograd.Sum(autograd.Mul(zt, zt), false), float32(cfg.Lambda/2)))
+			}
+			loss = autograd.Add(loss, autograd.Scale(autograd.Sum(logdet, false), float32(-1/float64(M))))
+			inner = float64(sq.Item()) / float64(M) * (scale / 1000) * (scale / 1000)
+			if t == 0 {
+				innerStart = inner
+			}
+			if !finite(inner) || !finite(float64(loss.Item())) {
+				return res, fmt.Errorf("wiser: outer iteration %d, inner step %d: the loss is not finite (lower lr?)", e, t+1)
+			}
+			autograd.Backward(loss)
+			nn.ClipPerParam(h.Arena, cfg.ClipNorm)
+			opt.Step(h.Arena, cfg.LR)
+		}
+		it := Iter{Outer: e, Cutoff: fc, FWIMisfit: fsum, Solves: solves,
+			DataPasses: float64(solves) / float64(2*sc.Shots), CMMisfit: math.NaN(),
+			SSIM: math.NaN(), RMSE: math.NaN(), MAE: math.NaN(), RMSEms: math.NaN(), MAEms: math.NaN()}
+		var post *wise.Posterior
+		if cfg.Inner == 0 {
+			ps := particles()
+			post = &wise.Posterior{N: M, Nz: nz, Nx: nx, Samples: ps}
+			post.CM, post.Std = wise.MeanStd(ps, M, pix)
+			var sq float64
+			for i := range v {
+				for j := range v[i] {
+					d := float64(v[i][j]-res.Initial.Samples[i*pix+j]) / 1000
+					sq += d * d
+				}
+			}
+			inner = sq / float64(M)
+			it.LatentNorm = lat
+		} else {
+			xs, l, err := sample()
+			if err != nil {
+				return res, err
+			}
+			post = toPosterior(xs.Data)
+			it.LatentNorm = l
+			var sq float64
+			for i, x := range xs.Data {
+				d := float64(x-target.Data[i]) * scale / 1000
+				sq += d * d
+			}
+			inner = sq / float64(M)
+		}
+		it.InnerLoss, it.InnerStart = inner, innerStart
+		if cfg.MisfitEvery > 0 && (e == 1 || e == cfg.Outer || e%cfg.MisfitEvery == 0) {
+			if it.CMMisfit, err = cmMisfit(post.CM); err != nil {
+				return res, err
+			}
+		}
+		it.DiagSolves = diag
+		if o.Truth != nil {
+			s := metrics.Velocity(o.Truth, post.CM, nz, nx)
+			sm := metrics.VelocityMS(o.Truth, post.CM, nz, nx)
+			it.SSIM, it.RMSE, it.MAE, it.RMSEms, it.MAEms = s.SSIM, s.RMSE, s.MAE, sm.RMSE, sm.MAE
+		}
+		it.Seconds = time.Since(start).Seconds()
+		it.Posterior = post
+		res.Posterior, res.Particles = post, particles()
+		res.History = append(res.History, it)
+		if o.OnIter != nil {
+			if err := o.OnIter(&res.History[len(res.History)-1]); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// evalSlowness evaluates the particles' gradients with respect to squared
+// slowness (any units: they are max-normalised) in parallel.
+func evalSlowness(ctx context.Context, ob *fwi.Objective, v [][]float32, shots [][]int, grads [][]float32, workers int) ([]float64, error) {
+	js, err := ob.EvalBatch(ctx, v, shots, grads, workers)
+	if err != nil {
+		return nil, err
+	}
+	for i := range v {
+		for j, x := range v[i] {
+			vi := float64(x)
+			grads[i][j] = float32(float64(grads[i][j]) * -0.5 * vi * vi * vi)
+		}
+	}
+	return js, nil
+}
+
+func allShots(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+func minOf(v []float32) float32 {
+	m := float32(math.Inf(1))
+	for _, x := range v {
+		m = min(m, x)
+	}
+	return m
+}
+
+func rms(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s / float64(len(v)))
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
