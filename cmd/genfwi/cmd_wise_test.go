@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"genfwi/cig"
+	"genfwi/npy"
+)
+
+// writeTinyCIG writes a CIG data set of n layered 16×16 maps with 3-offset
+// "gathers" (the vertical contrast and shifted copies) in cig's layout,
+// with a small survey so that posterior --vel can simulate on the same
+// grid.
+func writeTinyCIG(t *testing.T, dir string, n int, seed uint64) {
+	t.Helper()
+	const nz, nx, nh = 16, 16, 3
+	rng := rand.New(rand.NewPCG(seed, 1))
+	vel := make([]float32, n*nz*nx)
+	g := make([]float32, n*nh*nz*nx)
+	for k := 0; k < n; k++ {
+		d := 4 + rng.IntN(8)
+		v0, v1 := 1500+1000*rng.Float32(), 2500+1500*rng.Float32()
+		v := vel[k*nz*nx : (k+1)*nz*nx]
+		for z := 0; z < nz; z++ {
+			for x := 0; x < nx; x++ {
+				v[z*nx+x] = v0
+				if z >= d+x/8 {
+					v[z*nx+x] = v1
+				}
+			}
+		}
+		gk := g[k*nh*nz*nx : (k+1)*nh*nz*nx]
+		for h := 0; h < nh; h++ {
+			for z := 1; z < nz; z++ {
+				for x := 0; x < nx; x++ {
+					gk[h*nz*nx+z*nx+x] = (v[z*nx+x] - v[(z-1)*nx+x]) / float32(1000*(1+abs(h-1)))
+				}
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFileFloat32(filepath.Join(dir, "vel.npy"), npy.Float32, []int{n, 1, nz, nx}, vel); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFileFloat32(filepath.Join(dir, "cig.npy"), npy.Float32, []int{n, nh, nz, nx}, g); err != nil {
+		t.Fatal(err)
+	}
+	sc := cig.DefaultSurveyConfig()
+	sc.Nz, sc.Nx, sc.Shots, sc.Receivers, sc.T, sc.Dt, sc.NB, sc.Offsets = nz, nx, 2, nx, 0.25, 0.001, 10, []int{-1, 0, 1}
+	m := cig.Manifest{Meta: cig.Meta{Format: cig.Format, Nz: nz, Nx: nx, H: 10, Offsets: sc.Offsets, Shots: 2, Receivers: nx,
+		T: sc.T, SNRdB: sc.SNRdB, MaxY: 1, Count: n, Planned: n, Complete: true, Source: "test", Dataset: "tiny", Split: "train", Survey: sc},
+		FilesPlanned: 1, Entries: []cig.Entry{{ID: 0, Vel: "vel.npy", CIG: "cig.npy", Samples: n}}}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
+
+const tinyWiseConfig = `{
+  "name": "tiny",
+  "network": {
+    "flow": {"in_channels": 1, "cond_channels": 1, "hidden": 8, "levels": 2, "steps": 2, "rb_final_relu": true},
+    "summary": {"in_channels": 3, "out_channels": 1, "base": 4, "depth": 2, "dropout": 0.5}
+  },
+  "train": {"epochs": 2, "batch_size": 4, "lr": 0.0008, "clip_norm": 3, "flip_prob": 0.5,
+    "noise": {"init": 0.1, "min": 0.001, "factor": 1.2, "start_frac": 0.15, "span_frac": 0.75},
+    "velocity_scale": 1000, "val_fraction": 0.2, "val_maps": 2, "val_samples": 4, "checkpoint_every": 3, "seed": 1},
+  "posterior": {"samples": 8, "batch": 4}
+}`
+
+func TestWiseCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "cig")
+	writeTinyCIG(t, data, 20, 1)
+	cfg := filepath.Join(dir, "tiny.json")
+	os.WriteFile(cfg, []byte(tinyWiseConfig), 0o644)
+	run := filepath.Join(dir, "run")
+
+	code, out, errs := cliRun("train", "wise", "--config", cfg, "--data", data, "--out", run, "--json")
+	if code != 0 {
+		t.Fatalf("train wise: exit %d\n%s\n%s", code, out, errs)
+	}
+	var sum map[string]any
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum["pairs"].(float64) != 16 || sum["val_pairs"].(float64) != 4 {
+		t.Fatalf("train wise JSON: %v %s", err, out)
+	}
+	for _, f := range []string{"model.safetensors", "val.csv", "val.png", "loss.csv"} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// Rerunning a finished run resumes at its end and changes nothing.
+	if code, out, errs := cliRun("train", "wise", "--config", cfg, "--data", data, "--out", run); code != 0 {
+		t.Fatalf("rerun: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	post := filepath.Join(dir, "post")
+	code, out, errs = cliRun("posterior", "--method", "wise", "--model", run, "--cig", data, "--index", "3", "--n", "6", "--out", post, "--json")
+	if code != 0 {
+		t.Fatalf("posterior --cig: exit %d\n%s\n%s", code, out, errs)
+	}
+	var rep map[string]any
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil || rep["samples"].(float64) != 6 || rep["scores"] == nil {
+		t.Fatalf("posterior JSON: %v %s", err, out)
+	}
+	_, shape, err := npy.ReadFileFloat32(filepath.Join(post, "samples.npy"))
+	if err != nil || shape[0] != 6 || shape[2] != 16 {
+		t.Fatalf("samples.npy %v %v", shape, err)
+	}
+	// --data with a directory is --cig.
+	if code, out, errs := cliRun("posterior", "--model", run, "--data", data, "--index", "1", "--out", filepath.Join(dir, "post1")); code != 0 {
+		t.Fatalf("posterior --data DIR: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	// A velocity map: simulated with the model's survey, migrated, sampled.
+	if !testing.Short() {
+		vf := filepath.Join(dir, "vel32.npy")
+		v := make([]float32, 2*32*32)
+		for i := range v {
+			v[i] = 2000 + float32(i%(32*32)/32)*40
+		}
+		npy.WriteFileFloat32(vf, npy.Float32, []int{2, 1, 32, 32}, v)
+		code, out, errs = cliRun("posterior", "--model", run, "--vel", vf, "--index", "1", "--n", "4", "--out", filepath.Join(dir, "postv"), "--json")
+		if code != 0 {
+			t.Fatalf("posterior --vel: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+
+	calib := filepath.Join(dir, "calib")
+	code, out, errs = cliRun("eval", "calibration", "--model", run, "--data", data, "--n", "4", "--samples", "8", "--out", calib, "--json")
+	if code != 0 {
+		t.Fatalf("eval calibration: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, `"coverage_90"`) {
+		t.Fatalf("calibration JSON: %s", out)
+	}
+	for _, f := range []string{"calibration.csv", "calibration.png"} {
+		if _, err := os.Stat(filepath.Join(calib, f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// Bad inputs: clear errors, right exit codes, nothing overwritten.
+	file := filepath.Join(dir, "afile")
+	os.WriteFile(file, []byte("x"), 0o644)
+	bad := []struct {
+		code int
+		want string
+		args []string
+	}{
+		{2, "--config", []string{"train", "wise", "--data", data, "--out", run}},
+		{2, "--config", []string{"train", "wise", "--config", "nosuch", "--data", data, "--out", run}},
+		{1, "manifest.json", []string{"train", "wise", "--config", cfg, "--data", dir, "--out", filepath.Join(dir, "r2")}},
+		{1, "not a directory", []string{"train", "wise", "--config", cfg, "--data", data, "--out", file}},
+		{2, "fraction", []string{"train", "wise", "--config", cfg, "--data", data, "--val", "1.5", "--out", filepath.Join(dir, "r3")}},
+		{2, "exactly one", []string{"posterior", "--model", run, "--out", post}},
+		{2, "exactly one", []string{"posterior", "--model", run, "--cig", data, "--vel", file, "--out", post}},
+		{2, "wiser", []string{"posterior", "--method", "wiser", "--model", run, "--cig", data, "--out", post}},
+		{1, "nosuch", []string{"posterior", "--model", filepath.Join(dir, "nosuch"), "--cig", data, "--out", post}},
+		{2, "holds 20 pairs", []string{"posterior", "--model", run, "--cig", data, "--index", "20", "--out", post}},
+		{1, "not a directory", []string{"posterior", "--model", run, "--cig", data, "--out", file}},
+		{1, "npy", []string{"posterior", "--model", run, "--vel", file, "--out", filepath.Join(dir, "p4")}},
+		{1, "--model", []string{"eval", "calibration", "--model", data, "--data", data, "--out", calib}},
+		{2, "--samples", []string{"eval", "calibration", "--model", run, "--data", data, "--samples", "1", "--out", calib}},
+	}
+	for _, b := range bad {
+		code, out, errs := cliRun(b.args...)
+		if code != b.code || !strings.Contains(out+errs, b.want) {
+			t.Errorf("%v: exit %d, want %d with %q\n%s%s", b.args, code, b.code, b.want, out, errs)
+		}
+	}
+	// --out refusing to overwrite an input.
+	code, _, errs = cliRun("posterior", "--model", run, "--truth", filepath.Join(post, "cm.npy"), "--cig", data, "--out", post)
+	if code != 1 || !strings.Contains(errs, "same file") {
+		t.Errorf("--out over --truth: exit %d %s", code, errs)
+	}
+}
