@@ -161,13 +161,12 @@ func Calibrate(ctx context.Context, m *Model, data Pairs, n, samples int, seed u
 	}
 	pix := inf.Nz * inf.Nx
 	vel, g := make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
-	scale := gatherRescale(m.Data.MaxY, inf.MaxY)
+	data = Rescaled(data, m.Data.MaxY)
 	for k := 0; k < n; k++ {
 		i := k * data.Len() / n
 		if err := data.Read(i, vel, g); err != nil {
 			return nil, fmt.Errorf("reading pair %d: %w", i, err)
 		}
-		rescale(g, scale)
 		p, err := m.Sample(ctx, g, samples, seed^(streamVal|uint64(i)))
 		if err != nil {
 			return nil, fmt.Errorf("pair %d: %w", i, err)
@@ -191,13 +190,4 @@ func gatherRescale(modelMaxY, dataMaxY float32) float32 {
 		return 1
 	}
 	return dataMaxY / modelMaxY
-}
-
-func rescale(g []float32, s float32) {
-	if s == 1 {
-		return
-	}
-	for i := range g {
-		g[i] *= s
-	}
 }

@@ -168,3 +168,37 @@ func checkPairs(what string, p Pairs, cfg *Config) error {
 	}
 	return nil
 }
+
+// Rescaled returns p with its gathers renormalised from p's MaxY to maxY
+// (multiplied by Info().MaxY/maxY), so that data normalised with another
+// constant match a model's training data; p itself if the constants agree
+// or either is unknown. Info().MaxY of the result is maxY.
+func Rescaled(p Pairs, maxY float32) Pairs {
+	s := gatherRescale(maxY, p.Info().MaxY)
+	if s == 1 {
+		return p
+	}
+	return &rescaled{p: p, s: s, maxY: maxY}
+}
+
+type rescaled struct {
+	p    Pairs
+	s    float32
+	maxY float32
+}
+
+func (r *rescaled) Info() DataInfo {
+	inf := r.p.Info()
+	inf.MaxY = r.maxY
+	return inf
+}
+func (r *rescaled) Len() int { return r.p.Len() }
+func (r *rescaled) Read(i int, vel, gather []float32) error {
+	if err := r.p.Read(i, vel, gather); err != nil {
+		return err
+	}
+	for k := range gather {
+		gather[k] *= r.s
+	}
+	return nil
+}

@@ -168,6 +168,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		if err := inf.Compatible(val.Info()); err != nil {
 			return nil, fmt.Errorf("validation data: %w", err)
 		}
+		val = Rescaled(val, inf.MaxY)
 	}
 	if tc.RTMOnly {
 		var err error
