@@ -332,36 +332,64 @@ func (t *tape[T]) wbuf(n int) []T {
 }
 
 // offsetImage correlates λ = μ/A at x+h with w at x−h (horizontal subsurface
-// offset h ≠ 0 cells) for every offset; products whose shifted cells leave the
-// padded grid are skipped.
+// offset h ≠ 0 cells) for every offset, on the image region (the padded grid,
+// or the model cells with Options.CropImages; newOffsetImage); products whose
+// shifted cells leave the padded grid are skipped.
 type offsetImage[T float] struct {
 	c       *coef[T]
 	invA    []T // 1/A on the padded grid, 0 in the halo
 	offsets []int
 	g       [][]T
+	// lam is scratch for λ (halo layout): each call fills the rows it
+	// images, so concurrent calls on disjoint rows do not interfere.
+	lam                []T
+	zlo, zhi, xlo, xhi int // image region, halo-layout rows and columns
+	maxh               int // max |h|
 }
 
-func (im *offsetImage[T]) add(mu, w []T) { im.addRows(mu, w, im.c.hw, im.c.hw+im.c.nzp) }
+func (im *offsetImage[T]) add(mu, w []T) { im.addRows(mu, w, im.zlo, im.zhi) }
 
-// addRows is add restricted to rows z0..z1−1 (halo layout).
+// addRows is add restricted to rows z0..z1−1 (halo layout). λ is formed once
+// per cell; the products λ(x+h)·w(x−h) are the same as before in the Go
+// kernels (C: possibly fused multiply-adds).
 func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
+	z0, z1 = max(z0, im.zlo), min(z1, im.zhi)
+	if z0 >= z1 {
+		return
+	}
 	c := im.c
-	for k, h := range im.offsets {
-		g := im.g[k]
-		ah := h
-		if ah < 0 {
-			ah = -ah
+	a, b := max(im.xlo-im.maxh, c.hw), min(im.xhi+im.maxh, c.hw+c.nxp)
+	for z := z0; z < z1; z++ {
+		row := z * c.stride
+		lam, m, ia := im.lam[row+a:row+b], mu[row+a:row+b], im.invA[row+a:row+b]
+		for x := range lam {
+			lam[x] = m[x] * ia[x]
 		}
-		x0, x1 := c.hw+ah, c.hw+c.nxp-ah
+	}
+	for k, h := range im.offsets {
+		ah := max(h, -h)
+		x0, x1 := max(c.hw+ah, im.xlo), min(c.hw+c.nxp-ah, im.xhi)
 		if x0 >= x1 {
 			continue
 		}
-		for z := z0; z < z1; z++ {
-			row := z * c.stride
-			for x := x0; x < x1; x++ {
-				i := row + x
-				g[i] += mu[i+h] * im.invA[i+h] * w[i-h]
-			}
+		corrRows(c.stride, im.g[k], im.lam, w, z0, z1, x0, x1, h)
+	}
+}
+
+// corrRows adds lam[i+h]·w[i−h] to g[i] for the cells i of rows [z0, z1) and
+// columns [x0, x1) (halo layout).
+func corrRows[T float](stride int, g, lam, w []T, z0, z1, x0, x1, h int) {
+	if g32, ok := any(g).([]float32); ok && haveCKernel {
+		corrRowsC(stride, g32, any(lam).([]float32), any(w).([]float32), z0, z1, x0, x1, h)
+		return
+	}
+	for z := z0; z < z1; z++ {
+		row := z * stride
+		gr := g[row+x0 : row+x1]
+		lr := lam[row+x0+h : row+x1+h]
+		wr := w[row+x0-h : row+x1-h]
+		for x := range gr {
+			gr[x] += lr[x] * wr[x]
 		}
 	}
 }
@@ -477,15 +505,23 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 
 // foldPadded maps a padded-grid field gp (halo layout) scaled by 2/v (a plain
 // μ image) or by 2A/v (a λ image, withA) onto the model grid, summing the
-// cells the edge replication ties to each model cell. dst is [Nz][Nx] and is
+// cells the edge replication ties to each model cell (r.crop: only the model
+// cells, Options.CropImages in the Born adjoints). dst is [Nz][Nx] and is
 // accumulated into.
 func (r *run[T]) foldPadded(dst []float64, gp []T, withA bool) {
 	g := r.s.grid
 	c := &r.c
+	crop := r.crop
 	for z := 0; z < c.nzp; z++ {
 		mz := min(max(z-r.nb, 0), g.Nz-1)
+		if crop && mz != z-r.nb {
+			continue
+		}
 		for x := 0; x < c.nxp; x++ {
 			mx := min(max(x-r.nb, 0), g.Nx-1)
+			if crop && mx != x-r.nb {
+				continue
+			}
 			i := r.idx(z, x)
 			f := 2 / r.vp[z*c.nxp+x]
 			if withA {
@@ -591,7 +627,7 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 				plain = wk.g[h0]
 			}
 			if len(shifted) > 0 {
-				off = &offsetImage[T]{c: &r.c, invA: invA, offsets: shifted, g: gShift(wk.g)}
+				off = r.newOffsetImage(invA, shifted, gShift(wk.g))
 			}
 			gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, plain, off)
 			if err != nil {

@@ -205,7 +205,7 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 			for i, k := range shiftIdx {
 				gs[i] = ss.g[k]
 			}
-			ss.off = &offsetImage[T]{c: c, invA: invA, offsets: shifted, g: gs}
+			ss.off = r.newOffsetImage(invA, shifted, gs)
 		}
 		st[i] = ss
 	}

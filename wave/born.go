@@ -105,19 +105,44 @@ func addShifted[T float](c *coef[T], q, dA, w []T, h int) {
 
 // padScaled spreads a model-grid δv onto the padded grid (edge replication)
 // and scales it by 2A/v, giving δA in the halo layout.
+// With Options.CropImages the layer gets zero instead.
 func (r *run[T]) padScaled(dv []float64) []T {
 	g := r.s.grid
 	c := &r.c
 	out := make([]T, r.fields)
+	crop := r.s.opts.CropImages
 	for z := 0; z < c.nzp; z++ {
 		mz := min(max(z-r.nb, 0), g.Nz-1)
+		if crop && mz != z-r.nb {
+			continue
+		}
 		for x := 0; x < c.nxp; x++ {
 			mx := min(max(x-r.nb, 0), g.Nx-1)
+			if crop && mx != x-r.nb {
+				continue
+			}
 			i := r.idx(z, x)
 			out[i] = T(2 * float64(c.A[i]) / r.vp[z*c.nxp+x] * dv[mz*g.Nx+mx])
 		}
 	}
 	return out
+}
+
+// newOffsetImage returns the shifted-offset imaging of one shot in flight:
+// g[k] receives the correlation for offsets[k] (none zero) on the padded
+// grid, or on the model cells only with Options.CropImages.
+func (r *run[T]) newOffsetImage(invA []T, offsets []int, g [][]T) *offsetImage[T] {
+	c := &r.c
+	im := &offsetImage[T]{c: c, invA: invA, offsets: offsets, g: g, lam: make([]T, r.fields),
+		zlo: c.hw, zhi: c.hw + c.nzp, xlo: c.hw, xhi: c.hw + c.nxp}
+	if r.s.opts.CropImages {
+		im.zlo, im.zhi = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nz
+		im.xlo, im.xhi = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nx
+	}
+	for _, h := range offsets {
+		im.maxh = max(im.maxh, h, -h)
+	}
+	return im
 }
 
 func checkOffsets(offsets []int) error {
@@ -173,6 +198,7 @@ func bornAdjointT[T float](ctx context.Context, s *Simulator, v []float64, dd []
 	if err != nil {
 		return err
 	}
+	r.crop = s.opts.CropImages
 	per := s.opts.Nt * s.nrec
 	for k := range dst {
 		clear(dst[k])

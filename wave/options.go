@@ -130,6 +130,16 @@ type Options struct {
 	// zero (rigid) outer edge. Requires NB >= Order/2, so that no source or
 	// receiver sits on a cell that is copied across the edge.
 	Periodic bool
+	// CropImages restricts the Born family to the model grid, as JUDI/Devito
+	// crop their gradients and image gathers to the physical domain: Born
+	// and ExtendedBorn take the perturbation as zero in the absorbing layer
+	// (instead of edge-replicated), and BornAdjoint and ExtendedBornAdjoint,
+	// their exact adjoints, return the correlations on the model cells
+	// without folding the layer onto the edge cells (which piles large
+	// values onto the edge rows and columns of a gather). The shifted
+	// correlations then run on the model cells only, about (NB-padded
+	// area)/(model area) times fewer products. Gradient is unaffected.
+	CropImages bool
 }
 
 // Validate checks every field once and returns an error naming the field, the

@@ -213,6 +213,7 @@ type run[T float] struct {
 	bsrc   []T       // per shot: B = (v dtf)² at the source
 	rec    [][]int   // per shot: receiver cells
 	fields int       // len of one field
+	crop   bool      // Born adjoints with Options.CropImages: image the model cells only
 }
 
 func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
