@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"genfwi/fwi"
 	"genfwi/wave"
@@ -163,7 +165,7 @@ func row(depth, h float64) int { return int(math.Round(depth / h)) }
 
 func (c SurveyConfig) waveOptions() wave.Options {
 	return wave.Options{Order: c.Order, Boundary: wave.Devito, NB: c.NB, Dt: c.Dt, Nt: c.Nt(),
-		DampVelocity: c.DampVelocity, Workers: c.Workers}
+		DampVelocity: c.DampVelocity, Workers: c.Workers, CropImages: true}
 }
 
 // Survey is the WISE acquisition on a fixed grid (methods.md C.1, C.2): jittered
@@ -342,6 +344,10 @@ func Background(vel []float32, nz, nx int) []float32 {
 // receivers, wavelet and options): WISER's per-shot FWI gradients use it so
 // that they share the physics of the data.
 func (s *Survey) Simulator(obs *Obs) (*wave.Simulator, error) {
+	return s.simulator(obs, s.cfg.Workers)
+}
+
+func (s *Survey) simulator(obs *Obs, workers int) (*wave.Simulator, error) {
 	if obs == nil || len(obs.Sources) != s.cfg.Shots {
 		return nil, fmt.Errorf("cig: observation has %d sources, the survey %d shots", lenSources(obs), s.cfg.Shots)
 	}
@@ -350,7 +356,55 @@ func (s *Survey) Simulator(obs *Obs) (*wave.Simulator, error) {
 		shots[i] = wave.Shot{Source: p, Receivers: s.receivers}
 	}
 	g := wave.Grid{Nz: s.cfg.Nz, Nx: s.cfg.Nx, H: s.cfg.H}
-	return wave.NewSimulator(g, shots, s.wavelet, s.cfg.waveOptions())
+	opts := s.cfg.waveOptions()
+	opts.Workers = workers
+	return wave.NewSimulator(g, shots, s.wavelet, opts)
+}
+
+// workers resolves SurveyConfig.Workers.
+func (s *Survey) workers() int {
+	if s.cfg.Workers > 0 {
+		return s.cfg.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// parallel calls fn(ctx, i) for i = 0..n−1 on up to w goroutines; the first
+// error cancels the others and is returned.
+func parallel(ctx context.Context, w, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		first error
+		next  int
+		wg    sync.WaitGroup
+	)
+	for range min(w, n) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := first != nil
+				mu.Unlock()
+				if stop || i >= n {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					if first == nil || errors.Is(first, context.Canceled) {
+						first = err
+					}
+					mu.Unlock()
+					cancel()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 func lenSources(o *Obs) int {
@@ -393,17 +447,23 @@ func (s *Survey) Gather(ctx context.Context, obs *Obs, v0 []float32, maxY float3
 	if err := s.checkVelocity("background velocity", v0); err != nil {
 		return err
 	}
-	sim, err := s.Simulator(obs)
+	sim, err := s.simulator(obs, 1)
 	if err != nil {
 		return err
 	}
 	n := s.cfg.Nz * s.cfg.Nx
+	// One shot per goroutine call on a one-worker simulator (no row-band
+	// barriers), then the shots summed in shot order.
+	per := make([][]float32, s.cfg.Shots)
+	err = parallel(ctx, s.workers(), s.cfg.Shots, func(ctx context.Context, shot int) error {
+		per[shot] = make([]float32, s.GatherLen())
+		return sim.ExtendedBornAdjoint(ctx, v0, obs.Data, []int{shot}, s.cfg.Offsets, per[shot])
+	})
+	if err != nil {
+		return err
+	}
 	acc := make([]float64, s.GatherLen())
-	one := make([]float32, s.GatherLen())
-	for shot := range s.cfg.Shots {
-		if err := sim.ExtendedBornAdjoint(ctx, v0, obs.Data, []int{shot}, s.cfg.Offsets, one); err != nil {
-			return err
-		}
+	for _, one := range per {
 		for i, x := range one {
 			acc[i] += float64(x)
 		}
