@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"genfwi/internal/flock"
 	"genfwi/npy"
 )
 
@@ -466,7 +467,7 @@ func WriteManifest(dir string) (*Manifest, error) {
 	if _, err := os.Stat(filepath.Join(dir, entryDir)); err != nil {
 		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, entryDir, err)
 	}
-	unlock, err := lockFile(filepath.Join(dir, entryDir, "lock"))
+	unlock, err := flock.Lock(filepath.Join(dir, entryDir, "lock"))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package openfwi
+package flock
 
 import (
 	"errors"
@@ -14,10 +14,10 @@ import (
 // a killed process (a manifest merge takes milliseconds).
 const staleLock = time.Minute
 
-// lockFile takes an exclusive lock by creating path with O_EXCL, retrying
+// Lock takes an exclusive lock by creating path with O_EXCL, retrying
 // until it can, and returns the function that releases it (removes the
 // file). A lock file older than staleLock is removed first.
-func lockFile(path string) (unlock func(), err error) {
+func Lock(path string) (unlock func(), err error) {
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {

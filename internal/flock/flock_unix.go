@@ -1,6 +1,6 @@
 //go:build unix
 
-package openfwi
+package flock
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive flock(2) on path (created if missing),
+// Lock takes an exclusive flock(2) on path (created if missing),
 // blocking until no other process or goroutine holds it, and returns the
 // function that releases it. The kernel releases the lock if the holder
 // dies, so a killed shard never leaves the dataset locked.
-func lockFile(path string) (unlock func(), err error) {
+func Lock(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock %s: %w", path, err)
