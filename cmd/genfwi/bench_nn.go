@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -69,81 +68,14 @@ func resetPeakRSS() bool {
 }
 
 func benchRefAE(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
-	const warm = 2
-	reps := o.Repeat
-	if reps <= 0 {
-		reps = 7
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	model := nn.NewRefAE(rng)
 	arena := nn.NewArena(model.Params())
 	if arena.NumParams() != 930949 {
 		return nil, fmt.Errorf("nn-refae: model has %d parameters, the benchmark defines 930949", arena.NumParams())
 	}
-	opt := nn.NewAdam()
-	tp := autograd.NewTape()
-	x, y := tensor.New(16, 1, 64, 64), tensor.New(16, 1, 64, 64)
-	fresh := func() {
-		for i := range x.Data {
-			x.Data[i] = float32(rng.NormFloat64())
-			y.Data[i] = float32(rng.NormFloat64())
-		}
-	}
-	bar := cli.NewProgress(env, 2*(warm+reps), "nn-refae")
-	defer bar.Finish()
-	var train []float64
-	var loss float32
-	for i := 0; i < warm+reps; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		fresh() // drawing the data is not part of the step
-		t0 := time.Now()
-		tp.Reset()
-		arena.ZeroGrad()
-		l := autograd.MSE(model.Forward(tp.Const(x)), tp.Const(y))
-		autograd.Backward(l)
-		opt.Step(arena, 1e-3)
-		if i >= warm {
-			train = append(train, time.Since(t0).Seconds())
-		}
-		loss = l.Item()
-		bar.Add(1)
-	}
-	trainRSS := peakRSSMB()
-	tapeMB := float64(tp.Bytes()) / 1e6
-	inf := autograd.NewTape()
-	inf.NoGrad = true
-	var fwd []float64
-	for i := 0; i < warm+reps; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		fresh()
-		t0 := time.Now()
-		inf.Reset()
-		model.Forward(inf.Const(x))
-		if i >= warm {
-			fwd = append(fwd, time.Since(t0).Seconds())
-		}
-		bar.Add(1)
-	}
-	bar.Finish()
-	return map[string]any{
-		"train_step_ms":     1e3 * median(train),
-		"train_step_min_ms": 1e3 * train[0],
-		"forward_ms":        1e3 * median(fwd),
-		"params":            arena.NumParams(),
-		"peak_rss_mb":       trainRSS,
-		"tape_mb":           tapeMB,
-		"last_loss":         loss,
-		"threads":           tensor.Threads(),
-		"blas":              tensor.BLAS,
-		"gomaxprocs":        runtime.GOMAXPROCS(0),
-		"repeat":            reps,
-	}, nil
+	return runNetBench(ctx, env, o, netBench{Name: "nn-refae", Arena: arena, Opt: nn.NewAdam(), LR: 1e-3, Reps: 7, RNG: rng,
+		X: tensor.New(16, 1, 64, 64), Y: tensor.New(16, 1, 64, 64), Forward: model.Forward, Loss: autograd.MSE})
 }
 
 func benchSGEMM(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
