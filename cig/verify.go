@@ -1,0 +1,107 @@
+package cig
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"genfwi/npy"
+)
+
+// VerifyReport is the result of Verify.
+type VerifyReport struct {
+	Dir      string `json:"dir"`
+	Complete bool   `json:"complete"`
+	// Files and Pairs count the files and pairs checked.
+	Files int `json:"files"`
+	Pairs int `json:"pairs"`
+	// MaxY is the manifest's normalisation constant.
+	MaxY float32 `json:"max_y"`
+	// Problems lists every failed check; empty means the data set is valid.
+	Problems []string `json:"problems"`
+}
+
+// Verify checks a built CIG data set against its manifest: every planned file
+// is present with the recorded size and SHA-256, dtype float32 and shape, no
+// NaN or Inf, the recorded velocity range and gather maximum; MaxY is set; no
+// partial temporary file is left.
+func Verify(dir string) (*VerifyReport, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &VerifyReport{Dir: dir, Complete: m.Complete, MaxY: m.MaxY, Problems: []string{}}
+	bad := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
+	if !m.Complete {
+		bad("incomplete: %d of %d files built", len(m.Entries), m.FilesPlanned)
+	}
+	if !(m.MaxY > 0) {
+		bad("max_y is %v: the normalisation constant is missing", m.MaxY)
+	}
+	for _, e := range m.Entries {
+		if e.ConfigID != m.ConfigID {
+			bad("%s: built with config %.12s…, manifest has %.12s…", e.CIG, e.ConfigID, m.ConfigID)
+		}
+		for _, c := range []struct {
+			rel   string
+			size  int64
+			sum   string
+			shape []int
+			vel   bool
+		}{
+			{e.Vel, e.VelBytes, e.VelSHA256, []int{e.Samples, 1, m.Nz, m.Nx}, true},
+			{e.CIG, e.CIGBytes, e.CIGSHA256, []int{e.Samples, len(m.Offsets), m.Nz, m.Nx}, false},
+		} {
+			p := filepath.Join(dir, c.rel)
+			st, err := os.Stat(p)
+			if err != nil {
+				bad("%s: %v", c.rel, err)
+				continue
+			}
+			if st.Size() != c.size {
+				bad("%s: %d bytes, manifest says %d", c.rel, st.Size(), c.size)
+			}
+			if s, err := fileSHA256(p); err != nil || s != c.sum {
+				bad("%s: SHA-256 %s differs from the manifest's %s (%v)", c.rel, s, c.sum, err)
+			}
+			v, shape, err := npy.ReadFileFloat32(p)
+			if err != nil {
+				bad("%s: %v", c.rel, err)
+				continue
+			}
+			if !equalInts(shape, c.shape) {
+				bad("%s: shape %v, want %v", c.rel, shape, c.shape)
+			}
+			lo, hi, amax, nonFinite := float32(math.Inf(1)), float32(math.Inf(-1)), float32(0), 0
+			for _, x := range v {
+				if x != x || math.IsInf(float64(x), 0) {
+					nonFinite++
+					continue
+				}
+				lo, hi = min(lo, x), max(hi, x)
+				amax = max(amax, float32(math.Abs(float64(x))))
+			}
+			if nonFinite > 0 {
+				bad("%s: %d NaN or Inf values", c.rel, nonFinite)
+			}
+			if c.vel && (lo != e.VelMin || hi != e.VelMax) {
+				bad("%s: velocities in [%g, %g], manifest says [%g, %g]", c.rel, lo, hi, e.VelMin, e.VelMax)
+			}
+			if !c.vel && amax != e.CIGAbsMax {
+				bad("%s: max |gather| %g, manifest says %g", c.rel, amax, e.CIGAbsMax)
+			}
+		}
+		r.Files++
+		r.Pairs += e.Samples
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".partial-") {
+			rel, _ := filepath.Rel(dir, p)
+			bad("%s: partial file left by an interrupted or running build", rel)
+		}
+		return nil
+	})
+	return r, nil
+}
