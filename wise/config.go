@@ -112,11 +112,12 @@ func (s NoiseSchedule) Decays() int {
 }
 
 // Period returns (start, every) for a run of epochs epochs: decays happen
-// at the 1-based epochs e > start with e divisible by every. For 200
+// at the 1-based epochs e > start with e divisible by every; start is at
+// least 1, so the first epoch always uses Init. For 200
 // epochs and the defaults this is (30, 5), WISE's
 // noise_decay_per_epochs = div(200 − 50, 26).
 func (s NoiseSchedule) Period(epochs int) (start, every int) {
-	start = int(math.Round(s.StartFrac * float64(epochs)))
+	start = max(1, int(math.Round(s.StartFrac*float64(epochs))))
 	d := s.Decays()
 	every = 1
 	if d > 0 {

@@ -216,3 +216,12 @@ func TestTrainBadInputs(t *testing.T) {
 		t.Error("batch 0 must fail")
 	}
 }
+
+func TestNoiseScheduleShortRuns(t *testing.T) {
+	s := DefaultNoise()
+	for _, e := range []int{1, 2, 3} {
+		if got := s.Sigma(1, e); got != 0.1 {
+			t.Errorf("run of %d epochs: first epoch σ = %g, want 0.1", e, got)
+		}
+	}
+}
