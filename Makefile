@@ -25,6 +25,9 @@ test: setup fmt-check vet
 test-short: setup
 	$(GO) test -short -count=1 -timeout 15m ./...
 
+# The main job on the committed weights: real OpenFWI maps from
+# ../shared/data/openfwi (or $GENFWI_OPENFWI) when present, otherwise maps from
+# genfwi's own generators (the report then says so); output in demo-out/.
 demo: build
 	bash scripts/demo.sh
 
