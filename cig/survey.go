@@ -287,6 +287,20 @@ func (s *Survey) checkVelocity(what string, v []float32) error {
 // with the wavelet, scaled to ‖n‖ = ‖d‖·10^(−SNR/20)) from another stream of
 // the same seed is added. The same vel and seed always give the same Obs.
 func (s *Survey) Observe(ctx context.Context, vel []float32, seed uint64) (*Obs, error) {
+	return s.observe(ctx, vel, seed, s.cfg.SNRdB > 0, s.cfg.SNRdB)
+}
+
+// ObserveSNR is Observe with band-limited noise at snrDB whatever the
+// survey's SNRdB, including 0 dB (‖n‖ = ‖d‖, WISER's out-of-distribution
+// case) and negative values.
+func (s *Survey) ObserveSNR(ctx context.Context, vel []float32, seed uint64, snrDB float64) (*Obs, error) {
+	if math.IsNaN(snrDB) || math.IsInf(snrDB, 0) {
+		return nil, fmt.Errorf("cig: SNR must be a finite number of dB, got %v", snrDB)
+	}
+	return s.observe(ctx, vel, seed, true, snrDB)
+}
+
+func (s *Survey) observe(ctx context.Context, vel []float32, seed uint64, noisy bool, snrDB float64) (*Obs, error) {
 	if err := s.checkVelocity("velocity", vel); err != nil {
 		return nil, err
 	}
@@ -301,9 +315,9 @@ func (s *Survey) Observe(ctx context.Context, vel []float32, seed uint64) (*Obs,
 		return nil, err
 	}
 	o.CleanNorm = norm(o.Data)
-	if s.cfg.SNRdB > 0 {
+	if noisy {
 		nt := s.cfg.Nt()
-		n, err := fwi.BandLimitedNoise(o.Data, s.cfg.Shots, nt, s.cfg.Receivers, s.wavelet, s.cfg.SNRdB,
+		n, err := fwi.BandLimitedNoise(o.Data, s.cfg.Shots, nt, s.cfg.Receivers, s.wavelet, snrDB,
 			rand.New(rand.NewPCG(seed, streamNoise)))
 		if err != nil {
 			return nil, fmt.Errorf("cig: noise: %w", err)
