@@ -22,7 +22,8 @@
 //
 // The CIG is Jᵀ r with J the extended Born operator of package wave
 // (ExtendedBornAdjoint, offsets in whole cells, floor division of metres as
-// ImageGather.jl does) converted to squared slowness as JUDI's J, applied to
+// ImageGather.jl does) converted to squared slowness as JUDI's J and cropped to
+// the model grid as JUDI's images are (wave.Options.CropImages), applied to
 // r = d_obs + noise (no background data subtracted, as WISE does for OpenFWI),
 // imaged in the per-sample "1d-special" background (Background). The gather is
 // multiplied by the depth weight (iz+1)·h and divided by the data set's MaxY,
@@ -30,7 +31,9 @@
 //
 // # Data sets (Build, Open)
 //
-// Build writes velocity and gather files (.npy, float32) with a manifest,
-// resumable after a kill and shardable across processes like openfwi.Build;
-// Open and Dataset.Read serve the pairs to training code. See docs/wise.md.
+// Build writes velocity and gather files (.npy, float32; the gather files hold
+// the depth-weighted gathers and the manifest MaxY) with a manifest, resumable
+// after a kill and shardable across processes like openfwi.Build; Open and
+// Dataset.Read serve the pairs, gathers divided by MaxY, to training code.
+// See docs/wise.md, "Data".
 package cig
