@@ -1,0 +1,565 @@
+package invnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"genfwi/autograd"
+	"genfwi/figures"
+	"genfwi/internal/atomicfile"
+	"genfwi/nn"
+	"genfwi/openfwi"
+	"genfwi/tensor"
+)
+
+// TrainOptions are the run-level settings of Train.
+type TrainOptions struct {
+	// Config is the training configuration (required).
+	Config *Config
+	// Train holds the training pairs (required).
+	Train Pairs
+	// Val holds the validation pairs; nil holds out
+	// ⌈Config.Train.ValFraction·n⌉ training pairs instead (see HoldOut).
+	Val Pairs
+	// Out is the run directory: checkpoints, loss.csv/png, val.csv/png,
+	// train.json and, at the end, model.safetensors (required).
+	Out string
+	// StopAfter, if > 0, stops after that step with a checkpoint as if
+	// interrupted; a later call with the same Out resumes.
+	StopAfter int
+	// OnStep, if set, is called after every optimiser step.
+	OnStep func(StepInfo)
+	// OnValidate, if set, is called after every validation.
+	OnValidate func(ValPoint)
+	// Logger receives progress messages (nil: slog.Default()).
+	Logger *slog.Logger
+}
+
+// StepInfo describes one finished training step.
+type StepInfo struct {
+	// Step is the number of steps done, Steps the run's total.
+	Step, Steps int
+	// Epoch is the 1-based epoch of the step, Epochs the run's total.
+	Epoch, Epochs int
+	// Loss is the training loss of the step's batch.
+	Loss float64
+	// Start is the step the run (re)started from.
+	Start int
+}
+
+// ValPoint is one validation: the network (eval mode) on held-out pairs.
+type ValPoint struct {
+	Epoch int `json:"epoch"`
+	Step  int `json:"step"`
+	// TrainLoss is the mean training loss of the epoch's steps.
+	TrainLoss float64 `json:"train_loss"`
+	// MAE, RMSE (normalised [−1, 1] scale) and SSIM, OpenFWI's test.py
+	// aggregate, and MAE/RMSE in m/s.
+	MAE    float64 `json:"mae"`
+	RMSE   float64 `json:"rmse"`
+	SSIM   float64 `json:"ssim"`
+	MAEms  float64 `json:"mae_ms"`
+	RMSEms float64 `json:"rmse_ms"`
+	Maps   int     `json:"maps"`
+}
+
+// TrainSummary is what a training run reports (also Out/train.json).
+type TrainSummary struct {
+	Out           string     `json:"out"`
+	Model         string     `json:"model,omitempty"`
+	Config        string     `json:"config"`
+	Data          string     `json:"data"`
+	Norm          any        `json:"norm"`
+	Params        int        `json:"params"`
+	Pairs         int        `json:"pairs"`
+	ValPairs      int        `json:"val_pairs"`
+	Batch         int        `json:"batch"`
+	Epochs        int        `json:"epochs"`
+	StepsPerEpoch int        `json:"steps_per_epoch"`
+	Steps         int        `json:"steps"`
+	StartStep     int        `json:"start_step"`
+	LastStep      int        `json:"last_step"`
+	Resumed       bool       `json:"resumed"`
+	Stopped       bool       `json:"stopped_early"`
+	Seconds       float64    `json:"seconds"`
+	SecPerStep    float64    `json:"seconds_per_step"`
+	InitialLoss   float64    `json:"initial_loss"`
+	FinalLoss     float64    `json:"final_loss"`
+	Val           *ValPoint  `json:"final_val,omitempty"`
+	Best          *ValPoint  `json:"best_val,omitempty"`
+	History       []ValPoint `json:"-"`
+}
+
+// history is what a checkpoint keeps besides weights and optimiser state.
+type history struct {
+	Loss []float64  `json:"loss"` // per step
+	Val  []ValPoint `json:"val"`
+}
+
+// RNG streams: every random draw of a run is a function of the seed and
+// the epoch or step, so a resumed run repeats the uninterrupted one
+// without saving generator states.
+const (
+	streamInit = 0x696e6974 << 32 // network initialisation
+	streamPerm = 0x7065726d << 32 // epoch permutation, | epoch
+	streamStep = 0x73746570 << 32 // input noise of a step, | step
+)
+
+// Train trains an InversionNet on (velocity, seismic) pairs with OpenFWI's
+// recipe (see the package documentation), checkpointing into o.Out and
+// resuming from its latest checkpoint if there is one. Cancelling ctx
+// writes a checkpoint at the last finished step and returns ctx's error.
+func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.Config == nil || o.Train == nil || o.Out == "" {
+		return nil, errors.New("invnet: Train needs a config, training pairs and an output directory")
+	}
+	cfg := *o.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	tc := cfg.Train
+	normNames := tc.Norm
+	if len(normNames) == 0 {
+		normNames = o.Train.Datasets()
+	}
+	if len(normNames) == 0 {
+		return nil, errors.New("invnet: the training data do not say which OpenFWI dataset they belong to (generated pairs): set train.norm in the config, e.g. [\"curvevel-a\"]")
+	}
+	norm, err := NormFor(normNames...)
+	if err != nil {
+		return nil, fmt.Errorf("invnet: normalisation: %w", err)
+	}
+	train, val := o.Train, o.Val
+	dataDesc := train.Describe()
+	if val == nil {
+		if train, val, err = HoldOut(train, tc.ValFraction); err != nil {
+			return nil, err
+		}
+	} else {
+		dataDesc += " | val: " + val.Describe()
+	}
+	n := train.Len()
+	spe := n / tc.Batch
+	if spe < 1 {
+		return nil, fmt.Errorf("invnet: %d training pairs make no batch of %d (lower train.batch_size)", n, tc.Batch)
+	}
+	steps := spe * tc.Epochs
+	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("invnet: output %s exists and is not a directory", o.Out)
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("creating run directory: %w", err)
+	}
+
+	net, err := New(cfg.Network, rand.New(rand.NewPCG(tc.Seed, streamInit)))
+	if err != nil {
+		return nil, err
+	}
+	model := &Model{Net: net, Config: cfg, Norm: norm, Data: dataDesc}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opt := nn.NewAdamW()
+	opt.WeightDecay = tc.WeightDecay
+	state := &nn.TrainState{Opt: opt}
+	var hist history
+	start := 0
+	sum := &TrainSummary{Out: o.Out, Config: cfg.Name, Data: dataDesc, Norm: norm, Params: net.NumParams(), Pairs: n,
+		Batch: tc.Batch, Epochs: tc.Epochs, StepsPerEpoch: spe, Steps: steps}
+	if val != nil {
+		sum.ValPairs = val.Len()
+	}
+	if path, step, err := LatestCheckpoint(o.Out); err == nil {
+		if err := resume(path, step, model, state, &hist, string(cfgJSON)); err != nil {
+			return nil, err
+		}
+		start = step
+		sum.Resumed = true
+		log.Info("resuming InversionNet training", "step", step, "out", o.Out)
+	} else if !errNotExist(err) {
+		return nil, err
+	}
+	sum.StartStep = start
+
+	meta := func(step int) map[string]string {
+		return map[string]string{metaStep: strconv.Itoa(step), metaEpoch: strconv.Itoa(step / spe)}
+	}
+	checkpoint := func(step int) error {
+		dir := fmt.Sprintf("ckpt-%07d", step)
+		full := filepath.Join(o.Out, dir)
+		if err := os.MkdirAll(full, 0o755); err != nil {
+			return err
+		}
+		path := filepath.Join(full, ModelFile)
+		if err := model.save(path, meta(step)); err != nil {
+			return err
+		}
+		state.Step = step
+		if err := nn.SaveTrainState(nn.StatePath(path), state); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(full, "history.json"), hist); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(o.Out, pointerFile), checkpointPointer{Step: step, Dir: dir}); err != nil {
+			return err
+		}
+		if err := writeCurves(o.Out, hist, spe); err != nil {
+			return err
+		}
+		ents, _ := os.ReadDir(o.Out)
+		for _, e := range ents {
+			if e.IsDir() && strings.HasPrefix(e.Name(), "ckpt-") && e.Name() != dir {
+				os.RemoveAll(filepath.Join(o.Out, e.Name()))
+			}
+		}
+		return nil
+	}
+
+	var vset *valSet
+	if val != nil && val.Len() > 0 {
+		k := val.Len()
+		if tc.ValMaps > 0 {
+			k = min(k, tc.ValMaps)
+		}
+		if vset, err = loadValSet(val, k, cfg.Network, norm); err != nil {
+			return nil, err
+		}
+	}
+	valEvery := max(1, tc.ValEvery)
+	validate := func(epoch, step int) error {
+		if vset == nil {
+			return nil
+		}
+		vp, err := vset.score(ctx, net)
+		if err != nil {
+			return err
+		}
+		vp.Epoch, vp.Step = epoch, step
+		lo := (epoch - 1) * spe
+		vp.TrainLoss = mean(hist.Loss[min(lo, len(hist.Loss)):min(len(hist.Loss), lo+spe)])
+		hist.Val = append(hist.Val, vp)
+		log.Info("validation", "epoch", epoch, "mae", vp.MAE, "rmse", vp.RMSE, "ssim", vp.SSIM, "train_loss", vp.TrainLoss)
+		if o.OnValidate != nil {
+			o.OnValidate(vp)
+		}
+		return nil
+	}
+	isValEpoch := func(epoch int) bool { return epoch%valEvery == 0 || epoch == tc.Epochs }
+	// A run interrupted between an epoch's last step and its validation
+	// validates first (validation does not change the weights).
+	if start > 0 && start%spe == 0 && isValEpoch(start/spe) && vset != nil &&
+		(len(hist.Val) == 0 || hist.Val[len(hist.Val)-1].Epoch < start/spe) {
+		if err := validate(start/spe, start); err != nil {
+			return nil, err
+		}
+		if err := checkpoint(start); err != nil {
+			return nil, fmt.Errorf("checkpoint at step %d: %w", start, err)
+		}
+	}
+
+	T := cfg.Network.InputT()
+	per := Shots * T * Receivers
+	x := tensor.New(tc.Batch, Shots, T, Receivers)
+	y := tensor.New(tc.Batch, 1, NZ, NX)
+	raw, scratch := make([]float32, openfwi.DataLen), make([]float32, openfwi.DataLen)
+	vel := make([]float32, openfwi.ModelLen)
+	tp := autograd.NewTape()
+	defer tp.Free()
+	net.SetTraining(true)
+	var perm []int
+	permEpoch := -1
+	t0 := time.Now()
+	last, stopped := start, false
+	var runErr error
+	for step := start; step < steps; step++ {
+		if err := ctx.Err(); err != nil {
+			runErr = err
+			break
+		}
+		epoch := step/spe + 1
+		if permEpoch != epoch {
+			perm = rand.New(rand.NewPCG(tc.Seed, streamPerm|uint64(epoch))).Perm(n)
+			permEpoch = epoch
+		}
+		rng := rand.New(rand.NewPCG(tc.Seed, streamStep|uint64(step)))
+		j := step % spe
+		for b, i := range perm[j*tc.Batch : (j+1)*tc.Batch] {
+			if err := train.Read(i, vel, raw); err != nil {
+				return nil, fmt.Errorf("invnet: step %d: reading training pair %d: %w", step, i, err)
+			}
+			xv := x.Data[b*per : (b+1)*per]
+			Input(cfg.Network, norm, xv, raw, scratch)
+			if tc.InputNoise > 0 {
+				for k := range xv {
+					xv[k] += float32(tc.InputNoise * rng.NormFloat64())
+				}
+			}
+			norm.Label(y.Data[b*openfwi.ModelLen:(b+1)*openfwi.ModelLen], vel)
+		}
+		tp.Reset()
+		net.Arena.ZeroGrad()
+		pred, err := net.Forward(tp.Const(x))
+		if err != nil {
+			return nil, err
+		}
+		loss := lossOf(pred, tp.Const(y), tc.L1, tc.L2)
+		lv := float64(loss.Value.Data[0])
+		if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			return nil, fmt.Errorf("invnet: step %d (epoch %d): loss is %v; lower train.lr or check the data", step, epoch, lv)
+		}
+		autograd.Backward(loss)
+		opt.Step(net.Arena, tc.LR)
+		hist.Loss = append(hist.Loss, lv)
+		last = step + 1
+		if o.OnStep != nil {
+			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: tc.Epochs, Loss: lv, Start: start})
+		}
+		if o.StopAfter > 0 && last >= o.StopAfter && last < steps {
+			stopped = true
+			break
+		}
+		epochEnd := last%spe == 0
+		if epochEnd && isValEpoch(epoch) {
+			err := validate(epoch, last)
+			net.SetTraining(true)
+			if err != nil {
+				if ctx.Err() != nil {
+					runErr = ctx.Err()
+					break
+				}
+				return nil, fmt.Errorf("invnet: validation after epoch %d: %w", epoch, err)
+			}
+		}
+		if (epochEnd || (tc.CheckpointEvery > 0 && last%tc.CheckpointEvery == 0)) && last < steps {
+			if err := checkpoint(last); err != nil {
+				return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
+			}
+		}
+	}
+	net.SetTraining(false)
+	if last > start || stopped || runErr != nil || start == steps {
+		if err := checkpoint(last); err != nil {
+			return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
+		}
+	}
+	if runErr != nil {
+		return nil, runErr
+	}
+	sum.Stopped = stopped
+	sum.LastStep = last
+	sum.Seconds = time.Since(t0).Seconds()
+	if last > start {
+		sum.SecPerStep = sum.Seconds / float64(last-start)
+	}
+	if len(hist.Loss) > 0 {
+		sum.InitialLoss = hist.Loss[0]
+		sum.FinalLoss = mean(hist.Loss[max(0, len(hist.Loss)-spe):])
+	}
+	sum.History = hist.Val
+	if k := len(hist.Val); k > 0 {
+		v := hist.Val[k-1]
+		sum.Val = &v
+		best := hist.Val[0]
+		for _, p := range hist.Val {
+			if p.MAE < best.MAE {
+				best = p
+			}
+		}
+		sum.Best = &best
+	}
+	if !stopped {
+		final := filepath.Join(o.Out, ModelFile)
+		if err := model.save(final, meta(last)); err != nil {
+			return nil, fmt.Errorf("writing final model: %w", err)
+		}
+		sum.Model = final
+	}
+	return sum, writeJSON(filepath.Join(o.Out, "train.json"), sum)
+}
+
+// lossOf is λ1·L1 + λ2·MSE, leaving out a term whose weight is 0.
+func lossOf(pred, target *autograd.Var, l1, l2 float64) *autograd.Var {
+	var loss *autograd.Var
+	if l1 > 0 {
+		loss = autograd.Scale(autograd.L1(pred, target), float32(l1))
+	}
+	if l2 > 0 {
+		t := autograd.Scale(autograd.MSE(pred, target), float32(l2))
+		if loss == nil {
+			loss = t
+		} else {
+			loss = autograd.Add(loss, t)
+		}
+	}
+	return loss
+}
+
+// resume loads the checkpoint at path into m, state and hist, refusing one
+// written with another configuration or other data.
+func resume(path string, step int, m *Model, state *nn.TrainState, hist *history, cfgJSON string) error {
+	_, meta, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if meta["format"] != Format {
+		return fmt.Errorf("resuming from %s: not an InversionNet checkpoint (format %q)", path, meta["format"])
+	}
+	if meta[metaConfig] != cfgJSON {
+		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)
+	}
+	if meta[metaData] != m.Data {
+		return fmt.Errorf("resuming from %s: the run directory was trained on other data (%s)", path, meta[metaData])
+	}
+	if _, err := nn.LoadModel(path, m.Net.Arena, m.Net.Buffers()); err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if err := nn.LoadTrainState(nn.StatePath(path), state, m.Net.Arena.NumParams()); err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if state.Step != step {
+		return fmt.Errorf("resuming from %s: state is at step %d, %s says %d", path, state.Step, pointerFile, step)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "history.json"))
+	if err != nil {
+		return fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, hist); err != nil {
+		return fmt.Errorf("resuming from %s: history: %w", path, err)
+	}
+	if len(hist.Loss) != step {
+		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(hist.Loss), step)
+	}
+	return nil
+}
+
+// valSet holds the validation inputs (normalised, decimated) and true maps
+// in memory.
+type valSet struct {
+	x     *tensor.Tensor
+	truth []float32 // m/s
+	norm  openfwi.Norm
+}
+
+func loadValSet(val Pairs, k int, cfg NetConfig, norm openfwi.Norm) (*valSet, error) {
+	per := Shots * cfg.InputT() * Receivers
+	v := &valSet{x: tensor.New(k, Shots, cfg.InputT(), Receivers), truth: make([]float32, k*openfwi.ModelLen), norm: norm}
+	raw, scratch := make([]float32, openfwi.DataLen), make([]float32, openfwi.DataLen)
+	for i := 0; i < k; i++ {
+		j := i * val.Len() / k
+		if err := val.Read(j, v.truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen], raw); err != nil {
+			return nil, fmt.Errorf("invnet: reading validation pair %d: %w", j, err)
+		}
+		Input(cfg, norm, v.x.Data[i*per:(i+1)*per], raw, scratch)
+	}
+	return v, nil
+}
+
+// score runs the network in eval mode on the validation inputs.
+func (v *valSet) score(ctx context.Context, net *Net) (ValPoint, error) {
+	net.SetTraining(false)
+	tp := autograd.NewTape()
+	defer tp.Free()
+	tp.NoGrad = true
+	k := v.x.Shape[0]
+	per := len(v.x.Data) / k
+	pred := make([]float32, k*openfwi.ModelLen)
+	const bs = 16
+	for lo := 0; lo < k; lo += bs {
+		if err := ctx.Err(); err != nil {
+			return ValPoint{}, err
+		}
+		hi := min(k, lo+bs)
+		xb := &tensor.Tensor{Shape: []int{hi - lo, Shots, net.Cfg.InputT(), Receivers}, Data: v.x.Data[lo*per : hi*per]}
+		tp.Reset()
+		y, err := net.Forward(tp.Const(xb))
+		if err != nil {
+			return ValPoint{}, err
+		}
+		v.norm.LabelInverse(pred[lo*openfwi.ModelLen:hi*openfwi.ModelLen], y.Value.Data)
+	}
+	a, b, err := Scores(v.truth, pred)
+	if err != nil {
+		return ValPoint{}, err
+	}
+	return ValPoint{MAE: a.MAE, RMSE: a.RMSE, SSIM: a.SSIM, MAEms: b.MAE, RMSEms: b.RMSE, Maps: k}, nil
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// writeJSON writes v as indented JSON to path atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'))
+}
+
+// writeCurves writes loss.csv (every step), loss.png (mean loss per
+// epoch) and, when there are validation points, val.csv and val.png.
+func writeCurves(out string, h history, spe int) error {
+	var sb strings.Builder
+	sb.WriteString("step,epoch,loss\n")
+	for i, l := range h.Loss {
+		fmt.Fprintf(&sb, "%d,%d,%.6g\n", i+1, i/spe+1, l)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(out, "loss.csv"), []byte(sb.String())); err != nil {
+		return err
+	}
+	var ep, tl []float64
+	for e := 0; (e+1)*spe <= len(h.Loss); e++ {
+		ep = append(ep, float64(e+1))
+		tl = append(tl, mean(h.Loss[e*spe:(e+1)*spe]))
+	}
+	if len(ep) > 0 {
+		if err := figures.Lines(filepath.Join(out, "loss.png"), figures.LineSpec{Title: "InversionNet training loss", XLabel: "epoch", YLabel: "loss (normalised velocity)"},
+			figures.Series{Name: "mean training loss", X: ep, Y: tl}); err != nil {
+			return err
+		}
+	}
+	if len(h.Val) == 0 {
+		return nil
+	}
+	sb.Reset()
+	sb.WriteString("epoch,step,train_loss,mae,rmse,ssim,mae_ms,rmse_ms,maps\n")
+	var x, mae, rmse, ssim []float64
+	for _, v := range h.Val {
+		fmt.Fprintf(&sb, "%d,%d,%.6g,%.6f,%.6f,%.6f,%.3f,%.3f,%d\n", v.Epoch, v.Step, v.TrainLoss, v.MAE, v.RMSE, v.SSIM, v.MAEms, v.RMSEms, v.Maps)
+		x = append(x, float64(v.Epoch))
+		mae = append(mae, v.MAE)
+		rmse = append(rmse, v.RMSE)
+		ssim = append(ssim, v.SSIM)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(out, "val.csv"), []byte(sb.String())); err != nil {
+		return err
+	}
+	return figures.Lines(filepath.Join(out, "val.png"),
+		figures.LineSpec{Title: fmt.Sprintf("InversionNet validation on %d held-out pairs", h.Val[len(h.Val)-1].Maps),
+			XLabel: "epoch", YLabel: "OpenFWI scale"},
+		figures.Series{Name: "MAE", X: x, Y: mae}, figures.Series{Name: "RMSE", X: x, Y: rmse}, figures.Series{Name: "SSIM", X: x, Y: ssim})
+}
