@@ -44,7 +44,7 @@ type inferOptions struct {
 
 func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 	if !denoise {
-		fs.StringVar(&o.Method, "method", "wavediffusion", "inversion method (wavediffusion: one-in-two-out autoencoder, optionally refined by the diffusion)")
+		fs.StringVar(&o.Method, "method", "wavediffusion", "inversion method: wavediffusion (one-in-two-out autoencoder, optionally refined by the diffusion) or invnet (a trained InversionNet, genfwi train invnet)")
 		fs.StringVar(&o.Noise, "noise", "0", "standard deviation of Gaussian noise added to the normalised seismic before inversion (0 = clean)")
 	} else {
 		fs.StringVar(&o.Noise, "noise", "0.02,0.05,0.1", "comma list of noise standard deviations (normalised units) to sweep")
@@ -68,8 +68,8 @@ func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 func init() {
 	register(&cli.Command{
 		Name:      "invert",
-		UsageLine: "invert --method wavediffusion --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
-		Short:     "invert seismic data to velocity with the one-in-two-out WaveDiffusion model",
+		UsageLine: "invert --method wavediffusion|invnet --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
+		Short:     "invert seismic data to velocity with the one-in-two-out WaveDiffusion model or an InversionNet",
 		Long: `Invert maps seismic data to velocity (and reconstructed seismic) with the
 one-in-two-out autoencoder of WaveDiffusion (paper §4.6): normalise (OpenFWI
 log-min-max), optionally add Gaussian noise of --noise in normalised units,
@@ -80,10 +80,16 @@ de-normalise. With --diffusion the latent is first refined by partial diffusion
 DIR/invert.json; with --true, MAE/RMSE/SSIM on the OpenFWI normalised scale
 (and in m/s).
 
+--method invnet runs a trained InversionNet (genfwi train invnet) instead:
+normalise with the model's constants, add --noise, decimate in time as it was
+trained, predict; same outputs without seismic.npy, and the same metrics.
+
 Example:
   genfwi simulate --model ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --out out/seis11.npy
   genfwi invert --method wavediffusion --model runs/vqae-one-in --data out/seis11.npy \
       --true ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --noise 0.05 --out out/inv --json
+  genfwi invert --method invnet --model runs/invnet-full --data out/seis11.npy \
+      --true ../shared/data/openfwi/CurveVel_A/model/model11.npy --samples 0:100 --out out/inv-invnet --json
 `,
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &inferOptions{}
@@ -92,8 +98,8 @@ Example:
 				if len(args) != 0 {
 					return cli.Usagef("invert takes no arguments, got %q", args)
 				}
-				if o.Method != "wavediffusion" {
-					return cli.Usagef("--method: only wavediffusion is implemented here (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
+				if o.Method != "wavediffusion" && o.Method != "invnet" {
+					return cli.Usagef("--method must be wavediffusion or invnet (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
 				}
 				sig, err := parseNoise(o.Noise)
 				if err != nil {
@@ -101,6 +107,9 @@ Example:
 				}
 				if len(sig) != 1 {
 					return cli.Usagef("--noise takes one value for invert (use genfwi denoise to sweep)")
+				}
+				if o.Method == "invnet" {
+					return runInvertInvnet(ctx, env, o, sig[0])
 				}
 				return runInfer(ctx, env, o, sig, false)
 			}

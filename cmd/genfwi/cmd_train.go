@@ -149,6 +149,7 @@ Example:
   genfwi train export --model runs/diff --out weights/diff/model.safetensors`,
 				runTrainExport),
 			trainWiseCommand(),
+			trainInvnetCommand(),
 		},
 	})
 }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTrainInvertInvnet builds a tiny generated dataset, trains a tiny
+// InversionNet for one epoch, inverts with it (--json last line, outputs
+// written) and checks the usage errors of both commands.
+func TestTrainInvertInvnet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a small dataset")
+	}
+	dir := t.TempDir()
+	ds := filepath.Join(dir, "ds")
+	if code, _ := runCLI(t, "dataset", "build", "--source", "gen", "--datasets", "curvevel-a", "--files", "1", "--per-file", "10", "--out", ds); code != 0 {
+		t.Fatalf("dataset build: exit %d", code)
+	}
+	cfg := filepath.Join(dir, "tiny.json")
+	if err := os.WriteFile(cfg, []byte(`{"name":"tiny","network":{"dims":[2,2,4,4,8],"sample_temporal":20,"time_strides":[1,1,1,1]},
+ "train":{"epochs":1,"batch_size":4,"lr":0.001,"weight_decay":0.0001,"lambda_l1":1,"lambda_l2":0,"input_noise":0,
+ "val_fraction":0.2,"val_maps":0,"checkpoint_every":0,"seed":1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, out := runCLI(t, "train", "invnet", "--config", cfg, "--data", filepath.Join(ds, "CurveVel_A"), "--out", run, "--json")
+	if code != 0 {
+		t.Fatalf("train invnet: exit %d", code)
+	}
+	var sum struct {
+		Pairs    int `json:"pairs"`
+		ValPairs int `json:"val_pairs"`
+		LastStep int `json:"last_step"`
+	}
+	lastJSON(t, out, &sum)
+	if sum.Pairs != 8 || sum.ValPairs != 2 || sum.LastStep != 2 {
+		t.Errorf("train summary %+v, want 8 training pairs, 2 held out, 2 steps", sum)
+	}
+	inv := filepath.Join(dir, "inv")
+	code, out = runCLI(t, "invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"),
+		"--true", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--samples", "0:3", "--out", inv, "--json")
+	if code != 0 {
+		t.Fatalf("invert: exit %d", code)
+	}
+	var res struct {
+		N       int `json:"n"`
+		Results []struct {
+			Velocity   *struct{ MAE, SSIM float64 } `json:"velocity"`
+			VelocityMS *struct{ MAE float64 }       `json:"velocity_ms"`
+		} `json:"results"`
+	}
+	lastJSON(t, out, &res)
+	if res.N != 3 || len(res.Results) != 1 || res.Results[0].Velocity == nil || res.Results[0].VelocityMS == nil {
+		t.Fatalf("invert summary %+v", res)
+	}
+	for _, f := range []string{"velocity.npy", "invert.png", "invert.json"} {
+		if _, err := os.Stat(filepath.Join(inv, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"train", "invnet", "--config", cfg, "--out", run}, 2, "needs --config, --data and --out"},
+		{[]string{"train", "invnet", "--config", "gpu", "--data", ds, "--out", run}, 2, "unknown invnet preset"},
+		{[]string{"train", "invnet", "--config", cfg, "--data", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "r2")}, 1, "nope"},
+		{[]string{"train", "invnet", "--config", cfg, "--data", ds, "--out", run, "--val", "1.5"}, 2, "fraction"},
+		{[]string{"invert", "--method", "invnet", "--model", ds, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", inv}, 1, "not an InversionNet run directory"},
+		{[]string{"invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--out", inv}, 1, "shape"},
+	} {
+		code, _, stderr := cliRun(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("genfwi %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
+		}
+	}
+}

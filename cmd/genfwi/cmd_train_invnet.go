@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"genfwi/internal/cli"
+	"genfwi/models/invnet"
+)
+
+// trainInvnetOptions are the flags of "genfwi train invnet".
+type trainInvnetOptions struct {
+	Config          string
+	Data            string
+	Val             string
+	Out             string
+	Norm            string
+	Epochs          int
+	Batch           int
+	LR              float64
+	InputNoise      float64
+	StopAfter       int
+	CheckpointEvery int
+	Seed            int64
+	JSON            bool
+}
+
+// trainInvnetCommand is "genfwi train invnet".
+func trainInvnetCommand() *cli.Command {
+	return &cli.Command{Name: "invnet",
+		UsageLine: "train invnet --config FILE|PRESET --data DIR[:N][,DIR[:N]...] --out DIR [--val DIR|FRACTION] [--json] [flags]",
+		Short:     "train OpenFWI's InversionNet on seismic–velocity pairs in the OpenFWI layout",
+		Long: `Train invnet trains InversionNet (Wu & Lin 2019) as the OpenFWI benchmark
+does (docs/baselines.md): AdamW (lr 1e-4, weight decay 1e-4 in the paper
+preset), loss λ1·L1 + λ2·MSE on the normalised velocity, shuffled epochs,
+seismic normalised with OpenFWI's log-min-max transform and, in the cpu
+preset, decimated 4× in time (OpenFWI's --sample_temporal).
+
+--data is a comma list of sources, each a directory holding velocity.npy and
+seismic.npy ("genfwi sample" output), an OpenFWI dataset directory
+(CurveVel_A/ with model/ and data/, e.g. from "genfwi dataset build"; only its
+TRAINING files are read) or a directory of such dataset directories. DIR:N
+takes N pairs of that source, spread evenly (e.g. 50 real pairs = 1 %).
+Generated pairs do not name their dataset: give --norm (or train.norm).
+
+Validation: --val names a second source list, or a fraction of --data held
+out (spread evenly; default: the config's val_fraction). MAE/RMSE/SSIM per
+epoch go to DIR/val.csv and DIR/val.png, the loss to DIR/loss.csv and
+DIR/loss.png, the network to DIR/model.safetensors.
+
+Progress (loss, ETA) goes to stderr. Checkpoints are written every
+--checkpoint-every steps and at every epoch end, atomically; rerunning the
+same command after an interruption (Ctrl-C, kill, --stop-after) resumes and
+reproduces the uninterrupted run bit for bit. A run directory trained with
+another configuration or other data is refused.
+
+Examples:
+  genfwi train invnet --config configs/invnet-cpu.json --data data/openfwi-train/CurveVel_A --out runs/invnet-full
+  genfwi train invnet --config configs/invnet-cpu.json --data out/gen,data/openfwi-train/CurveVel_A:50 \
+      --norm curvevel-a --val data/openfwi-val/CurveVel_A --out runs/invnet-gen1
+  genfwi train invnet --config cpu --data out/gen --norm curvevel-a --epochs 1 --out runs/try --json`,
+		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
+			o := &trainInvnetOptions{}
+			fs.StringVar(&o.Config, "config", "", "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json) or a preset name (cpu, paper) (required)")
+			fs.StringVar(&o.Data, "data", "", "training pairs: comma list of DIR or DIR:N (see above) (required)")
+			fs.StringVar(&o.Val, "val", "", "validation: a source list like --data, or a fraction in (0,1) of --data held out (default: the config's val_fraction)")
+			fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
+			fs.StringVar(&o.Norm, "norm", "", "comma list of OpenFWI datasets whose data_min/data_max normalise the seismic (default: the config's, else the datasets of --data)")
+			fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
+			fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
+			fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
+			fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
+			fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
+			fs.IntVar(&o.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
+			fs.Int64Var(&o.Seed, "seed", -1, "seed of weights, batch order and noise (-1 = the config's)")
+			fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
+			return func(ctx context.Context, env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("train invnet takes no arguments, got %q", args)
+				}
+				return runTrainInvnet(ctx, env, o)
+			}
+		}}
+}
+
+func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) error {
+	if o.Config == "" || o.Data == "" || o.Out == "" {
+		return cli.Usagef("train invnet needs --config, --data and --out")
+	}
+	if o.Epochs < 0 || o.Batch < 0 || o.LR < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 || (o.InputNoise < 0 && o.InputNoise != -1) {
+		return cli.Usagef("--epochs, --batch, --lr, --stop-after and --input-noise must be >= 0, --checkpoint-every >= 0")
+	}
+	cfg, err := invnet.LoadConfig(o.Config)
+	if err != nil {
+		return cli.Usagef("--config: %v", err)
+	}
+	if o.Epochs > 0 {
+		cfg.Train.Epochs = o.Epochs
+	}
+	if o.Batch > 0 {
+		cfg.Train.Batch = o.Batch
+	}
+	if o.LR > 0 {
+		cfg.Train.LR = o.LR
+	}
+	if o.InputNoise >= 0 {
+		cfg.Train.InputNoise = o.InputNoise
+	}
+	if o.CheckpointEvery >= 0 {
+		cfg.Train.CheckpointEvery = o.CheckpointEvery
+	}
+	if o.Seed >= 0 {
+		cfg.Train.Seed = uint64(o.Seed)
+	}
+	if o.Norm != "" {
+		cfg.Train.Norm = nil
+		for _, d := range strings.Split(o.Norm, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				cfg.Train.Norm = append(cfg.Train.Norm, d)
+			}
+		}
+	}
+	var valSpec string
+	if o.Val != "" {
+		if f, err := strconv.ParseFloat(o.Val, 64); err == nil {
+			if !(f > 0 && f < 1) {
+				return cli.Usagef("--val %s: a fraction must be in (0, 1)", o.Val)
+			}
+			cfg.Train.ValFraction = f
+		} else {
+			valSpec = o.Val
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	for _, src := range strings.Split(o.Data+","+valSpec, ",") {
+		if src = strings.TrimSpace(src); src != "" && sameDir(o.Out, strings.Split(src, ":")[0]) {
+			return fmt.Errorf("--out %s is a data directory (%s): use another --out", o.Out, src)
+		}
+	}
+	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
+	}
+	train, err := invnet.OpenPairs(o.Data)
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	defer train.Close()
+	var val invnet.Pairs
+	if valSpec != "" {
+		vs, err := invnet.OpenPairs(valSpec)
+		if err != nil {
+			return fmt.Errorf("--val: %w", err)
+		}
+		defer vs.Close()
+		val = vs
+	}
+	fmt.Fprintf(env.Stderr, "InversionNet (%s, %d parameters) on %d pairs: %s\n", cfg.Name, cfg.Network.NumParams(), train.Len(), train.Describe())
+	var bar *cli.Progress
+	defer func() {
+		if bar != nil {
+			bar.Finish()
+		}
+	}()
+	last := 0
+	sum, err := invnet.Train(ctx, invnet.TrainOptions{Config: cfg, Train: train, Val: val, Out: o.Out, StopAfter: o.StopAfter,
+		OnStep: func(s invnet.StepInfo) {
+			if bar == nil {
+				title := "train invnet"
+				if s.Start > 0 {
+					title += fmt.Sprintf(" (resumed at step %d)", s.Start)
+				}
+				bar = cli.NewProgress(env, s.Steps-s.Start, title)
+				last = s.Start
+			}
+			bar.Add(s.Step - last)
+			last = s.Step
+			bar.Describe(fmt.Sprintf("invnet epoch %d/%d loss %.4f", s.Epoch, s.Epochs, s.Loss))
+		}})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return cli.WriteJSON(env.Stdout, sum)
+	}
+	fmt.Fprintf(env.Stdout, "invnet: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
+		sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
+	if sum.Val != nil {
+		fmt.Fprintf(env.Stdout, "; validation MAE %.4f RMSE %.4f SSIM %.4f (%.1f m/s MAE)", sum.Val.MAE, sum.Val.RMSE, sum.Val.SSIM, sum.Val.MAEms)
+	}
+	fmt.Fprintf(env.Stdout, " → %s\n", o.Out)
+	return nil
+}
