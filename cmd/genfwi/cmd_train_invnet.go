@@ -21,6 +21,8 @@ type trainInvnetOptions struct {
 	Out             string
 	Norm            string
 	Epochs          int
+	Steps           int
+	ValEvery        int
 	Batch           int
 	LR              float64
 	InputNoise      float64
@@ -72,6 +74,8 @@ Examples:
 			fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
 			fs.StringVar(&o.Norm, "norm", "", "comma list of OpenFWI datasets whose data_min/data_max normalise the seismic (default: the config's, else the datasets of --data)")
 			fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
+			fs.IntVar(&o.Steps, "steps", -1, "total optimiser steps instead of epochs (-1 = the config's, 0 = use epochs); gives regimes of different sizes the same number of steps")
+			fs.IntVar(&o.ValEvery, "val-every", -1, "validation period in epochs (-1 = the config's; the last step is always validated)")
 			fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
 			fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
 			fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
@@ -92,7 +96,7 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if o.Config == "" || o.Data == "" || o.Out == "" {
 		return cli.Usagef("train invnet needs --config, --data and --out")
 	}
-	if o.Epochs < 0 || o.Batch < 0 || o.LR < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 || (o.InputNoise < 0 && o.InputNoise != -1) {
+	if o.Epochs < 0 || o.Steps < -1 || o.ValEvery < -1 || o.Batch < 0 || o.LR < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 || (o.InputNoise < 0 && o.InputNoise != -1) {
 		return cli.Usagef("--epochs, --batch, --lr, --stop-after and --input-noise must be >= 0, --checkpoint-every >= 0")
 	}
 	cfg, err := invnet.LoadConfig(o.Config)
@@ -101,6 +105,12 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	}
 	if o.Epochs > 0 {
 		cfg.Train.Epochs = o.Epochs
+	}
+	if o.Steps >= 0 {
+		cfg.Train.Steps = o.Steps
+	}
+	if o.ValEvery >= 0 {
+		cfg.Train.ValEvery = o.ValEvery
 	}
 	if o.Batch > 0 {
 		cfg.Train.Batch = o.Batch

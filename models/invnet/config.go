@@ -49,6 +49,10 @@ type TrainConfig struct {
 	// Epochs is the number of passes over the training pairs (paper: 120 =
 	// 3 blocks × 40).
 	Epochs int `json:"epochs"`
+	// Steps, if > 0, fixes the number of optimiser steps instead of
+	// Epochs (the run ends mid-epoch if need be): the study gives every
+	// training regime the same number of steps whatever its data size.
+	Steps int `json:"steps,omitempty"`
 	// Batch is the batch size (paper: 256); an epoch is ⌊n/Batch⌋ steps.
 	Batch int `json:"batch_size"`
 	// LR is AdamW's learning rate (paper: 1e-4), constant (WarmupMultiStepLR
@@ -120,7 +124,7 @@ func Preset(name string) (*Config, error) {
 		return &Config{Name: "paper", Network: PaperNet(), Train: TrainConfig{Epochs: 120, Batch: 256, LR: 1e-4,
 			WeightDecay: 1e-4, L1: 1, L2: 0, ValFraction: 0.02, ValMaps: 0, CheckpointEvery: 200, Seed: 1}}, nil
 	case "cpu":
-		return &Config{Name: "cpu", Network: CPUNet(), Train: TrainConfig{Epochs: 12, Batch: 32, LR: 5e-4,
+		return &Config{Name: "cpu", Network: CPUNet(), Train: TrainConfig{Epochs: 16, Batch: 32, LR: 5e-4,
 			WeightDecay: 1e-4, L1: 1, L2: 0, ValFraction: 0.02, ValMaps: 100, CheckpointEvery: 200, Seed: 1}}, nil
 	}
 	return nil, fmt.Errorf("unknown invnet preset %q (have cpu, paper)", name)
@@ -198,6 +202,8 @@ func (c *Config) Validate() error {
 	switch {
 	case t.Epochs < 1:
 		return fmt.Errorf("invnet: train.epochs must be ≥ 1, got %d", t.Epochs)
+	case t.Steps < 0:
+		return fmt.Errorf("invnet: train.steps must be ≥ 0 (0: use epochs), got %d", t.Steps)
 	case t.Batch < 1:
 		return fmt.Errorf("invnet: train.batch_size must be ≥ 1, got %d", t.Batch)
 	case !(t.LR > 0) || math.IsInf(t.LR, 0):

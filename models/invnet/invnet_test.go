@@ -450,3 +450,25 @@ func TestBadInputs(t *testing.T) {
 var quiet = slog.New(slog.DiscardHandler)
 
 func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(s, v) }
+
+// TestStepsOverrideEpochs: train.steps ends the run mid-epoch and validates
+// at the last step.
+func TestStepsOverrideEpochs(t *testing.T) {
+	dir := t.TempDir()
+	writePairs(t, filepath.Join(dir, "gen"), 10, 5)
+	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pairs.Close()
+	cfg := tinyConfig()
+	cfg.Train.Steps = 5
+	cfg.Train.ValEvery = 10
+	sum, err := Train(context.Background(), TrainOptions{Logger: quiet, Config: cfg, Train: pairs, Out: filepath.Join(dir, "run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps != 5 || sum.LastStep != 5 || sum.Epochs != 3 || len(sum.History) != 1 || sum.History[0].Step != 5 {
+		t.Errorf("summary %+v, history %+v", sum, sum.History)
+	}
+}

@@ -157,7 +157,10 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	if spe < 1 {
 		return nil, fmt.Errorf("invnet: %d training pairs make no batch of %d (lower train.batch_size)", n, tc.Batch)
 	}
-	steps := spe * tc.Epochs
+	steps, epochs := spe*tc.Epochs, tc.Epochs
+	if tc.Steps > 0 {
+		steps, epochs = tc.Steps, (tc.Steps+spe-1)/spe
+	}
 	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("invnet: output %s exists and is not a directory", o.Out)
 	}
@@ -180,7 +183,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	var hist history
 	start := 0
 	sum := &TrainSummary{Out: o.Out, Config: cfg.Name, Data: dataDesc, Norm: norm, Params: net.NumParams(), Pairs: n,
-		Batch: tc.Batch, Epochs: tc.Epochs, StepsPerEpoch: spe, Steps: steps}
+		Batch: tc.Batch, Epochs: epochs, StepsPerEpoch: spe, Steps: steps}
 	if val != nil {
 		sum.ValPairs = val.Len()
 	}
@@ -260,7 +263,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		return nil
 	}
-	isValEpoch := func(epoch int) bool { return epoch%valEvery == 0 || epoch == tc.Epochs }
+	isValEpoch := func(epoch int) bool { return epoch%valEvery == 0 || epoch == epochs }
 	// A run interrupted between an epoch's last step and its validation
 	// validates first (validation does not change the weights).
 	if start > 0 && start%spe == 0 && isValEpoch(start/spe) && vset != nil &&
@@ -328,14 +331,14 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		hist.Loss = append(hist.Loss, lv)
 		last = step + 1
 		if o.OnStep != nil {
-			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: tc.Epochs, Loss: lv, Start: start})
+			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: epochs, Loss: lv, Start: start})
 		}
 		if o.StopAfter > 0 && last >= o.StopAfter && last < steps {
 			stopped = true
 			break
 		}
 		epochEnd := last%spe == 0
-		if epochEnd && isValEpoch(epoch) {
+		if (epochEnd && isValEpoch(epoch)) || last == steps {
 			err := validate(epoch, last)
 			net.SetTraining(true)
 			if err != nil {
