@@ -334,7 +334,10 @@ func (t *tape[T]) wbuf(n int) []T {
 // offsetImage correlates λ = μ/A at x+h with w at x−h (horizontal subsurface
 // offset h ≠ 0 cells) for every offset, on the image region (the padded grid,
 // or the model cells with Options.CropImages; newOffsetImage); products whose
-// shifted cells leave the padded grid are skipped.
+// shifted cells leave the padded grid are skipped. The correlations of one
+// shot accumulate in slab (one contiguous field per offset, so that one C
+// call runs all offsets row by row while the λ and w rows stay in L1) and
+// flush adds them to g.
 type offsetImage[T float] struct {
 	c       *coef[T]
 	invA    []T // 1/A on the padded grid, 0 in the halo
@@ -343,15 +346,18 @@ type offsetImage[T float] struct {
 	// lam is scratch for λ (halo layout): each call fills the rows it
 	// images, so concurrent calls on disjoint rows do not interfere.
 	lam                []T
-	zlo, zhi, xlo, xhi int // image region, halo-layout rows and columns
-	maxh               int // max |h|
+	slab               []T // len(offsets) fields of this shot's correlations
+	fields             int
+	offs, x0s, x1s     []int32 // per offset: h and its column range
+	zlo, zhi, xlo, xhi int     // image region, halo-layout rows and columns
+	maxh               int     // max |h|
 }
 
 func (im *offsetImage[T]) add(mu, w []T) { im.addRows(mu, w, im.zlo, im.zhi) }
 
 // addRows is add restricted to rows z0..z1−1 (halo layout). λ is formed once
-// per cell; the products λ(x+h)·w(x−h) are the same as before in the Go
-// kernels (C: possibly fused multiply-adds).
+// per cell; every product λ(x+h)·w(x−h) is added to its own cell's sum in
+// time order as before (C: possibly as a fused multiply-add).
 func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
 	z0, z1 = max(z0, im.zlo), min(z1, im.zhi)
 	if z0 >= z1 {
@@ -366,30 +372,40 @@ func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
 			lam[x] = m[x] * ia[x]
 		}
 	}
-	for k, h := range im.offsets {
-		ah := max(h, -h)
-		x0, x1 := max(c.hw+ah, im.xlo), min(c.hw+c.nxp-ah, im.xhi)
-		if x0 >= x1 {
-			continue
-		}
-		corrRows(c.stride, im.g[k], im.lam, w, z0, z1, x0, x1, h)
-	}
-}
-
-// corrRows adds lam[i+h]·w[i−h] to g[i] for the cells i of rows [z0, z1) and
-// columns [x0, x1) (halo layout).
-func corrRows[T float](stride int, g, lam, w []T, z0, z1, x0, x1, h int) {
-	if g32, ok := any(g).([]float32); ok && haveCKernel {
-		corrRowsC(stride, g32, any(lam).([]float32), any(w).([]float32), z0, z1, x0, x1, h)
+	if s32, ok := any(im.slab).([]float32); ok && haveCKernel {
+		corrRowsC(s32, im.fields, im.offs, im.x0s, im.x1s, any(im.lam).([]float32), any(w).([]float32), c.stride, z0, z1)
 		return
 	}
 	for z := z0; z < z1; z++ {
-		row := z * stride
-		gr := g[row+x0 : row+x1]
-		lr := lam[row+x0+h : row+x1+h]
-		wr := w[row+x0-h : row+x1-h]
-		for x := range gr {
-			gr[x] += lr[x] * wr[x]
+		row := z * c.stride
+		for k, h := range im.offs {
+			x0, x1 := int(im.x0s[k]), int(im.x1s[k])
+			if x0 >= x1 {
+				continue
+			}
+			base := k*im.fields + row
+			gr := im.slab[base+x0 : base+x1]
+			lr := im.lam[row+x0+int(h) : row+x1+int(h)]
+			wr := w[row+x0-int(h) : row+x1-int(h)]
+			for x := range gr {
+				gr[x] += lr[x] * wr[x]
+			}
+		}
+	}
+}
+
+// flush adds the shot's correlations to g and clears them.
+func (im *offsetImage[T]) flush() {
+	c := im.c
+	for k, g := range im.g {
+		for z := im.zlo; z < im.zhi; z++ {
+			row := z * c.stride
+			sr := im.slab[k*im.fields+row+im.xlo : k*im.fields+row+im.xhi]
+			gr := g[row+im.xlo : row+im.xhi]
+			for x, v := range sr {
+				gr[x] += v
+			}
+			clear(sr)
 		}
 	}
 }
@@ -632,6 +648,9 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 			gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, plain, off)
 			if err != nil {
 				return err
+			}
+			if off != nil {
+				off.flush()
 			}
 			r.sourceTerm(wk.gsrc, si, gb)
 			return nil

@@ -538,6 +538,9 @@ func (r *run[T]) backpropBalanced(ctx context.Context, list []int, nimg, h0 int,
 		if err := checkFinite(ss.d, list[pos:pos+1], s.nrec); err != nil {
 			return 0, err
 		}
+		if ss.off != nil {
+			ss.off.flush()
+		}
 		for k := range dst {
 			r.foldPadded(dst[k], ss.g[k], k != h0)
 		}

@@ -139,8 +139,14 @@ func (r *run[T]) newOffsetImage(invA []T, offsets []int, g [][]T) *offsetImage[T
 		im.zlo, im.zhi = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nz
 		im.xlo, im.xhi = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nx
 	}
+	im.fields = r.fields
+	im.slab = make([]T, len(offsets)*r.fields)
 	for _, h := range offsets {
-		im.maxh = max(im.maxh, h, -h)
+		ah := max(h, -h)
+		im.maxh = max(im.maxh, ah)
+		im.offs = append(im.offs, int32(h))
+		im.x0s = append(im.x0s, int32(max(c.hw+ah, im.xlo)))
+		im.x1s = append(im.x1s, int32(min(c.hw+c.nxp-ah, im.xhi)))
 	}
 	return im
 }

@@ -3,20 +3,34 @@
 package wave
 
 // #cgo CFLAGS: -O3 -march=native -std=c11
-// // wave_corr_rows adds lam[i+h]·w[i−h] to g[i] for rows [z0, z1) and
-// // columns [x0, x1) of fields with the given row stride.
-// static void wave_corr_rows(float *g, const float *lam, const float *w, long stride,
-//                            int z0, int z1, int x0, int x1, int h) {
+// // wave_corr_rows adds lam[i+h_k]·w[i−h_k] to slab[k·fields + i] for every
+// // offset k, the cells i of rows [z0, z1) and columns [x0s[k], x1s[k]):
+// // row by row, all offsets, so that the λ and w rows stay in L1.
+// static void wave_corr_rows(float *slab, long fields, int noff, const int *offs,
+//                            const int *x0s, const int *x1s, const float *lam,
+//                            const float *w, long stride, int z0, int z1) {
 // 	for (int z = z0; z < z1; z++) {
-// 		float *restrict gr = g + (long)z * stride;
-// 		const float *restrict lr = lam + (long)z * stride + h;
-// 		const float *restrict wr = w + (long)z * stride - h;
-// 		for (int x = x0; x < x1; x++) gr[x] += lr[x] * wr[x];
+// 		const long row = (long)z * stride;
+// 		for (int k = 0; k < noff; k++) {
+// 			const int h = offs[k];
+// 			float *restrict gr = slab + (long)k * fields + row;
+// 			const float *restrict lr = lam + row + h;
+// 			const float *restrict wr = w + row - h;
+// 			for (int x = x0s[k]; x < x1s[k]; x++) gr[x] += lr[x] * wr[x];
+// 		}
 // 	}
 // }
 import "C"
 
-// corrRowsC is corrRows in C for float32 fields (offsetImage.addRows).
-func corrRowsC(stride int, g, lam, w []float32, z0, z1, x0, x1, h int) {
-	C.wave_corr_rows(fptr(g), fptr(lam), fptr(w), C.long(stride), C.int(z0), C.int(z1), C.int(x0), C.int(x1), C.int(h))
+import "unsafe"
+
+func iptr(s []int32) *C.int { return (*C.int)(unsafe.Pointer(&s[0])) }
+
+// corrRowsC is offsetImage.addRows's correlation in C for float32 fields.
+func corrRowsC(slab []float32, fields int, offs, x0s, x1s []int32, lam, w []float32, stride, z0, z1 int) {
+	if len(offs) == 0 {
+		return
+	}
+	C.wave_corr_rows(fptr(slab), C.long(fields), C.int(len(offs)), iptr(offs), iptr(x0s), iptr(x1s),
+		fptr(lam), fptr(w), C.long(stride), C.int(z0), C.int(z1))
 }

@@ -2,6 +2,6 @@
 
 package wave
 
-func corrRowsC(stride int, g, lam, w []float32, z0, z1, x0, x1, h int) {
+func corrRowsC(slab []float32, fields int, offs, x0s, x1s []int32, lam, w []float32, stride, z0, z1 int) {
 	panic("wave: no C kernel")
 }
