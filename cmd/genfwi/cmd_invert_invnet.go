@@ -95,14 +95,14 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 			if truth != nil {
 				row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", lo+i), truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
 			}
-			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d InversionNet", lo+i), p.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
+			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d %s", lo+i, m.Label()), p.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
 			m.Norm.DataInverse(noisy, p.NoisyNorm[i*openfwi.DataLen:(i+1)*openfwi.DataLen])
 			clip := figures.Percentile(seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], 99)
 			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", lo+i), noisy, clip))
 			cols = len(row)
 			panels = append(panels, row...)
 		}
-		title := "InversionNet inversion"
+		title := m.Label() + " inversion"
 		if sigma > 0 {
 			title += fmt.Sprintf(" (noise σ = %g)", sigma)
 		}
@@ -110,7 +110,11 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 			return err
 		}
 	}
-	summary := map[string]any{"method": "invnet", "model": o.Model, "config": m.Config.Name, "params": m.Net.NumParams(),
+	method := "invnet"
+	if m.Config.Train.Method == "upfwi" {
+		method = "upfwi"
+	}
+	summary := map[string]any{"method": method, "model": o.Model, "config": m.Config.Name, "params": m.Net.NumParams(),
 		"trained_on": m.Data, "step": m.Step, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "n": n,
 		"results": []result{res},
 		"scale":   "velocity MAE/RMSE on OpenFWI's normalised [-1,1] scale, SSIM on [0,1]; velocity_ms in m/s; input MSE in the normalised log-min-max space"}
@@ -120,7 +124,7 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, summary)
 	}
-	fmt.Fprintf(env.Stdout, "invnet, noise %.3g: input MSE_norm %.4g", sigma, res.InputMSE)
+	fmt.Fprintf(env.Stdout, "%s, noise %.3g: input MSE_norm %.4g", method, sigma, res.InputMSE)
 	if res.Velocity != nil {
 		fmt.Fprintf(env.Stdout, ", velocity MAE %.4f RMSE %.4f SSIM %.4f (MAE %.1f m/s, RMSE %.1f m/s)",
 			res.Velocity.MAE, res.Velocity.RMSE, res.Velocity.SSIM, res.VelocityMS.MAE, res.VelocityMS.RMSE)

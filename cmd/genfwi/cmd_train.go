@@ -150,6 +150,7 @@ Example:
 				runTrainExport),
 			trainWiseCommand(),
 			trainInvnetCommand(),
+			trainUpfwiCommand(),
 		},
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"genfwi/internal/cli"
 	"genfwi/models/invnet"
+	"genfwi/upfwi"
 )
 
 // trainInvnetOptions are the flags of "genfwi train invnet".
@@ -29,7 +30,34 @@ type trainInvnetOptions struct {
 	StopAfter       int
 	CheckpointEvery int
 	Seed            int64
+	Workers         int
 	JSON            bool
+	UPFWIOnly       bool // "train upfwi"
+}
+
+// trainUpfwiCommand is "genfwi train upfwi": train invnet with a config
+// whose train.method is "upfwi".
+func trainUpfwiCommand() *cli.Command {
+	c := trainInvnetCommand()
+	c.Name = "upfwi"
+	c.UsageLine = strings.Replace(c.UsageLine, "train invnet", "train upfwi", 1)
+	c.Short = "train InversionNet without velocity labels, UPFWI-style (seismic re-simulated by the wave engine)"
+	c.Long = `Train upfwi trains InversionNet the way UPFWI does (Jin et al. 2022): the loss
+compares the input seismic with the OpenFWI-exact re-simulation of the
+predicted velocity (λ1·L1 + λ2·MSE in the normalised seismic space); its
+gradient comes from the wave engine's exact adjoint and enters the network
+through autograd's external cotangent. The batch's samples are simulated in
+parallel (--workers single-threaded simulators). The velocities of --data are
+not used for training, only those of the validation pairs. UPFWI's VGG
+perceptual loss is omitted (no VGG weights are available). The config's
+train.method must be "upfwi" (preset upfwi-cpu, configs/invnet-upfwi-cpu.json).
+Everything else (data, validation, checkpoints, resuming) is as in
+"genfwi train invnet".
+
+Example:
+  genfwi train upfwi --config configs/invnet-upfwi-cpu.json --data data/openfwi-train/CurveVel_A:800 --out runs/upfwi`
+	c.Flags = invnetFlags(true)
+	return c
 }
 
 // trainInvnetCommand is "genfwi train invnet".
@@ -66,30 +94,37 @@ Examples:
   genfwi train invnet --config configs/invnet-cpu.json --data out/gen,data/openfwi-train/CurveVel_A:50 \
       --norm curvevel-a --val data/openfwi-val/CurveVel_A --out runs/invnet-gen1
   genfwi train invnet --config cpu --data out/gen --norm curvevel-a --epochs 1 --out runs/try --json`,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &trainInvnetOptions{}
-			fs.StringVar(&o.Config, "config", "", "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json) or a preset name (cpu, paper) (required)")
-			fs.StringVar(&o.Data, "data", "", "training pairs: comma list of DIR or DIR:N (see above) (required)")
-			fs.StringVar(&o.Val, "val", "", "validation: a source list like --data, or a fraction in (0,1) of --data held out (default: the config's val_fraction)")
-			fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
-			fs.StringVar(&o.Norm, "norm", "", "comma list of OpenFWI datasets whose data_min/data_max normalise the seismic (default: the config's, else the datasets of --data)")
-			fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
-			fs.IntVar(&o.Steps, "steps", -1, "total optimiser steps instead of epochs (-1 = the config's, 0 = use epochs); gives regimes of different sizes the same number of steps")
-			fs.IntVar(&o.ValEvery, "val-every", -1, "validation period in epochs (-1 = the config's; the last step is always validated)")
-			fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
-			fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
-			fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
-			fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
-			fs.IntVar(&o.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
-			fs.Int64Var(&o.Seed, "seed", -1, "seed of weights, batch order and noise (-1 = the config's)")
-			fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("train invnet takes no arguments, got %q", args)
-				}
-				return runTrainInvnet(ctx, env, o)
+		Flags: invnetFlags(false)}
+}
+
+// invnetFlags defines the flags of "train invnet" and "train upfwi"
+// (upfwiOnly: the config must have train.method "upfwi").
+func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
+	return func(fs *pflag.FlagSet) cli.RunFunc {
+		o := &trainInvnetOptions{UPFWIOnly: upfwiOnly}
+		fs.StringVar(&o.Config, "config", "", "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json) or a preset name (cpu, paper) (required)")
+		fs.StringVar(&o.Data, "data", "", "training pairs: comma list of DIR or DIR:N (see above) (required)")
+		fs.StringVar(&o.Val, "val", "", "validation: a source list like --data, or a fraction in (0,1) of --data held out (default: the config's val_fraction)")
+		fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
+		fs.StringVar(&o.Norm, "norm", "", "comma list of OpenFWI datasets whose data_min/data_max normalise the seismic (default: the config's, else the datasets of --data)")
+		fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
+		fs.IntVar(&o.Steps, "steps", -1, "total optimiser steps instead of epochs (-1 = the config's, 0 = use epochs); gives regimes of different sizes the same number of steps")
+		fs.IntVar(&o.ValEvery, "val-every", -1, "validation period in epochs (-1 = the config's; the last step is always validated)")
+		fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
+		fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
+		fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
+		fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
+		fs.IntVar(&o.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
+		fs.Int64Var(&o.Seed, "seed", -1, "seed of weights, batch order and noise (-1 = the config's)")
+		fs.IntVar(&o.Workers, "workers", 0, "UPFWI: wave simulators running in parallel over the batch (0 = GOMAXPROCS)")
+		fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
+		return func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("train takes no arguments, got %q", args)
 			}
-		}}
+			return runTrainInvnet(ctx, env, o)
+		}
+	}
 }
 
 func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) error {
@@ -149,6 +184,12 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
+	if o.UPFWIOnly && cfg.Train.Method != "upfwi" {
+		return cli.Usagef("--config: train upfwi needs train.method \"upfwi\" (preset upfwi-cpu), %s has %q", o.Config, cfg.Train.Method)
+	}
+	if o.Workers < 0 {
+		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	}
 	for _, src := range strings.Split(o.Data+","+valSpec, ",") {
 		if src = strings.TrimSpace(src); src != "" && sameDir(o.Out, strings.Split(src, ":")[0]) {
 			return fmt.Errorf("--out %s is a data directory (%s): use another --out", o.Out, src)
@@ -179,10 +220,21 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 		}
 	}()
 	last := 0
-	sum, err := invnet.Train(ctx, invnet.TrainOptions{Config: cfg, Train: train, Val: val, Out: o.Out, StopAfter: o.StopAfter,
+	train1 := func(ctx context.Context, to invnet.TrainOptions) (*invnet.TrainSummary, error) {
+		return invnet.Train(ctx, to)
+	}
+	if cfg.Train.Method == "upfwi" {
+		train1 = func(ctx context.Context, to invnet.TrainOptions) (*invnet.TrainSummary, error) {
+			return upfwi.Train(ctx, to, o.Workers)
+		}
+	}
+	sum, err := train1(ctx, invnet.TrainOptions{Config: cfg, Train: train, Val: val, Out: o.Out, StopAfter: o.StopAfter,
 		OnStep: func(s invnet.StepInfo) {
 			if bar == nil {
 				title := "train invnet"
+				if cfg.Train.Method == "upfwi" {
+					title = "train upfwi"
+				}
 				if s.Start > 0 {
 					title += fmt.Sprintf(" (resumed at step %d)", s.Start)
 				}

@@ -60,6 +60,11 @@ type TrainConfig struct {
 	LR float64 `json:"lr"`
 	// WeightDecay is AdamW's decoupled weight decay (paper: 1e-4).
 	WeightDecay float64 `json:"weight_decay"`
+	// Method is "" (supervised: the loss compares predicted and true
+	// velocity, OpenFWI's InversionNet) or "upfwi" (unsupervised: the loss
+	// compares the input seismic with the re-simulation of the predicted
+	// velocity; trained by package upfwi, which supplies that loss).
+	Method string `json:"method,omitempty"`
 	// L1 and L2 weight the loss λ1·mean|ŷ−y| + λ2·mean(ŷ−y)² on the
 	// normalised velocity (OpenFWI's defaults are 1 and 1; its README and
 	// the published "ℓ1" numbers use λ2 = 0).
@@ -116,8 +121,11 @@ func CPUNet() NetConfig {
 	return NetConfig{Dims: [5]int{16, 32, 64, 128, 256}, SampleTemporal: 4, TimeStrides: [4]int{2, 2, 1, 1}}
 }
 
-// Preset returns the built-in configuration "paper" or "cpu" (the same as
-// configs/invnet-paper.json and configs/invnet-cpu.json).
+// Preset returns the built-in configuration "paper", "cpu" or "upfwi-cpu"
+// (the same as configs/invnet-<name>.json): "upfwi-cpu" is the cpu network
+// trained the UPFWI way (package upfwi; λ1 = λ2 = 1 on the seismic, batch 16,
+// 2 epochs: each step simulates and back-propagates the wave equation for
+// every sample of the batch).
 func Preset(name string) (*Config, error) {
 	switch name {
 	case "paper":
@@ -126,9 +134,15 @@ func Preset(name string) (*Config, error) {
 	case "cpu":
 		return &Config{Name: "cpu", Network: CPUNet(), Train: TrainConfig{Epochs: 16, Batch: 32, LR: 5e-4,
 			WeightDecay: 1e-4, L1: 1, L2: 0, ValFraction: 0.02, ValMaps: 100, CheckpointEvery: 200, Seed: 1}}, nil
+	case "upfwi-cpu":
+		return &Config{Name: "upfwi-cpu", Network: CPUNet(), Train: TrainConfig{Method: "upfwi", Epochs: 2, Batch: 16, LR: 5e-4,
+			WeightDecay: 1e-4, L1: 1, L2: 1, ValFraction: 0.02, ValMaps: 100, CheckpointEvery: 50, Seed: 1}}, nil
 	}
-	return nil, fmt.Errorf("unknown invnet preset %q (have cpu, paper)", name)
+	return nil, fmt.Errorf("unknown invnet preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
 }
+
+// PresetNames lists the built-in presets.
+func PresetNames() []string { return []string{"cpu", "paper", "upfwi-cpu"} }
 
 // InputT returns the number of time samples of the network input,
 // ⌈1000/SampleTemporal⌉.
@@ -202,6 +216,8 @@ func (c *Config) Validate() error {
 	switch {
 	case t.Epochs < 1:
 		return fmt.Errorf("invnet: train.epochs must be ≥ 1, got %d", t.Epochs)
+	case t.Method != "" && t.Method != "upfwi":
+		return fmt.Errorf("invnet: train.method must be \"\" (supervised) or \"upfwi\", got %q", t.Method)
 	case t.Steps < 0:
 		return fmt.Errorf("invnet: train.steps must be ≥ 0 (0: use epochs), got %d", t.Steps)
 	case t.Batch < 1:

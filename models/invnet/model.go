@@ -56,6 +56,15 @@ type Model struct {
 	Data string
 }
 
+// Label names the model in figures: "InversionNet", or "UPFWI" for a
+// network trained without labels.
+func (m *Model) Label() string {
+	if m.Config.Train.Method == "upfwi" {
+		return "UPFWI"
+	}
+	return "InversionNet"
+}
+
 // save writes the model's weights and BatchNorm statistics with the
 // configuration, normalisation and extra metadata to path, atomically.
 func (m *Model) save(path string, extra map[string]string) error {

@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite configs/invnet-*.json from the 
 // TestPresetFiles checks that configs/invnet-<name>.json equal the built-in
 // presets (run with -update to regenerate them) and that they load.
 func TestPresetFiles(t *testing.T) {
-	for _, name := range []string{"cpu", "paper"} {
+	for _, name := range PresetNames() {
 		c, err := Preset(name)
 		if err != nil {
 			t.Fatal(err)

@@ -43,6 +43,14 @@ type TrainOptions struct {
 	OnValidate func(ValPoint)
 	// Logger receives progress messages (nil: slog.Default()).
 	Logger *slog.Logger
+	// DataLoss, required when Config.Train.Method is "upfwi" and refused
+	// otherwise, replaces the supervised loss: given the batch's predicted
+	// normalised velocity (B, 1, 70, 70) and its raw seismic (B slices of
+	// 5×1000×70), it returns the loss and its gradient with respect to the
+	// prediction, which enters the network as the cotangent of
+	// autograd.BackwardWith. The true velocity is then used only for
+	// validation.
+	DataLoss func(ctx context.Context, pred *tensor.Tensor, seis [][]float32) (float64, *tensor.Tensor, error)
 }
 
 // StepInfo describes one finished training step.
@@ -132,6 +140,9 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		return nil, err
 	}
 	tc := cfg.Train
+	if (tc.Method == "upfwi") != (o.DataLoss != nil) {
+		return nil, fmt.Errorf("invnet: train.method %q needs a physics data loss exactly when it is \"upfwi\" (use package upfwi to train UPFWI)", tc.Method)
+	}
 	normNames := tc.Norm
 	if len(normNames) == 0 {
 		normNames = o.Train.Datasets()
@@ -282,6 +293,13 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	y := tensor.New(tc.Batch, 1, NZ, NX)
 	raw, scratch := make([]float32, openfwi.DataLen), make([]float32, openfwi.DataLen)
 	vel := make([]float32, openfwi.ModelLen)
+	var seisBatch [][]float32 // raw seismic of the batch, for DataLoss
+	if o.DataLoss != nil {
+		seisBatch = make([][]float32, tc.Batch)
+		for b := range seisBatch {
+			seisBatch[b] = make([]float32, openfwi.DataLen)
+		}
+	}
 	tp := autograd.NewTape()
 	defer tp.Free()
 	net.SetTraining(true)
@@ -303,6 +321,9 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		rng := rand.New(rand.NewPCG(tc.Seed, streamStep|uint64(step)))
 		j := step % spe
 		for b, i := range perm[j*tc.Batch : (j+1)*tc.Batch] {
+			if seisBatch != nil {
+				raw = seisBatch[b]
+			}
 			if err := train.Read(i, vel, raw); err != nil {
 				return nil, fmt.Errorf("invnet: step %d: reading training pair %d: %w", step, i, err)
 			}
@@ -321,12 +342,29 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		if err != nil {
 			return nil, err
 		}
-		loss := lossOf(pred, tp.Const(y), tc.L1, tc.L2)
-		lv := float64(loss.Value.Data[0])
+		var lv float64
+		var cot *tensor.Tensor
+		var loss *autograd.Var
+		if o.DataLoss != nil {
+			if lv, cot, err = o.DataLoss(ctx, pred.Value, seisBatch); err != nil {
+				if ctx.Err() != nil {
+					runErr = ctx.Err()
+					break
+				}
+				return nil, fmt.Errorf("invnet: step %d: data loss: %w", step, err)
+			}
+		} else {
+			loss = lossOf(pred, tp.Const(y), tc.L1, tc.L2)
+			lv = float64(loss.Value.Data[0])
+		}
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
 			return nil, fmt.Errorf("invnet: step %d (epoch %d): loss is %v; lower train.lr or check the data", step, epoch, lv)
 		}
-		autograd.Backward(loss)
+		if cot != nil {
+			autograd.BackwardWith(pred, cot)
+		} else {
+			autograd.Backward(loss)
+		}
 		opt.Step(net.Arena, tc.LR)
 		hist.Loss = append(hist.Loss, lv)
 		last = step + 1
