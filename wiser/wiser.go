@@ -64,7 +64,8 @@ type Iter struct {
 	// whole data set (2·shots solves).
 	Solves     int64   `json:"pde_solves"`
 	DataPasses float64 `json:"data_passes"`
-	// CMMisfit is ½‖F(CM) − d‖² over all shots, full band, when evaluated
+	// CMMisfit is ½‖F(CM) − d‖² over all shots, full band (CM clamped to
+	// the bounds), when evaluated
 	// this iteration (Config.MisfitEvery), else NaN; DiagSolves counts
 	// the solves spent on it so far.
 	CMMisfit   float64 `json:"cm_misfit"`
@@ -206,9 +207,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// The FWI objective of the observation: the survey's physics with the
 	// damping reference fixed (the minimum of the initial conditional mean)
-	// so that the gradient is exact, one simulator worker per particle.
+	// (clamped to the bounds) so that the gradient is exact, one simulator
+	// worker per particle.
 	fsc := sc
-	fsc.DampVelocity = float64(minOf(res.Initial.CM))
+	fsc.DampVelocity = math.Min(math.Max(float64(minOf(res.Initial.CM)), cfg.VMin), cfg.VMax)
 	fsc.Workers = 1
 	fsurv, err := cig.NewSurvey(fsc)
 	if err != nil {
@@ -241,8 +243,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The network's samples are not bounded: the CM's data misfit is that of
+	// the CM clamped to the particles' bounds.
 	cmMisfit := func(cm []float32) (float64, error) {
-		j, err := full.Eval(ctx, cm, nil, make([]float32, pix))
+		c := make([]float32, len(cm))
+		for i, x := range cm {
+			c[i] = float32(math.Min(math.Max(float64(x), cfg.VMin), cfg.VMax))
+		}
+		j, err := full.Eval(ctx, c, nil, make([]float32, pix))
 		diag += 2 * int64(sc.Shots)
 		return j, err
 	}

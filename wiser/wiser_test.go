@@ -192,3 +192,28 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("unknown preset accepted")
 	}
 }
+
+func TestW1AndPerturb(t *testing.T) {
+	// shifting a distribution by c moves it by W1 = c
+	a := []float64{1, 2, 3, 4}
+	b := []float64{3, 4, 5, 6}
+	if w := W1(a, b); math.Abs(w-2) > 1e-12 {
+		t.Errorf("W1 of a shift by 2: %g", w)
+	}
+	// point masses: W1(δ0, ½δ0+½δ1) = ½
+	if w := W1([]float64{0}, []float64{0, 1}); math.Abs(w-0.5) > 1e-12 {
+		t.Errorf("W1(δ0, ½δ0+½δ1) = %g, want 0.5", w)
+	}
+	if W1(a, a) != 0 {
+		t.Error("W1(a, a) != 0")
+	}
+	v := []float32{1500, 2250, 3000, 3750, 4500}
+	p := Perturb(v, 0.2)
+	// sin(2π·(0, ¼, ½, ¾, 1)) = 0, 1, 0, −1, 0
+	want := []float32{1500, 2450, 3000, 3550, 4500}
+	for i := range p {
+		if math.Abs(float64(p[i]-want[i])) > 1e-3 {
+			t.Errorf("Perturb value %d: %g, want %g", i, p[i], want[i])
+		}
+	}
+}

@@ -36,13 +36,22 @@ type posteriorOptions struct {
 	TraceX     int
 	HistZ      string
 	JSON       bool
+	// WISER
+	Config    string
+	Perturb   float64
+	SNR       float64
+	SNRSet    bool
+	FWIOnly   bool
+	Outer     int
+	Inner     int
+	Particles int
 }
 
 func init() {
 	register(&cli.Command{
 		Name:      "posterior",
-		UsageLine: "posterior --method wise --model DIR (--data CIGDIR|VEL.npy | --cig DIR | --vel FILE.npy) [--index K] [--truth FILE.npy] [--n 64] --out DIR [--json]",
-		Short:     "posterior samples of velocity from one observation (WISE)",
+		UsageLine: "posterior --method wise|wiser --model DIR (--data CIGDIR|VEL.npy | --cig DIR | --vel FILE.npy) [--index K] [--truth FILE.npy] [--n 64] --out DIR [--json]",
+		Short:     "posterior samples of velocity from one observation (WISE, WISER)",
 		Long: `Posterior draws samples of the velocity model given one observed data set
 with a trained WISE network (genfwi train wise) and summarises them.
 
@@ -67,12 +76,35 @@ posterior_traces.png (a horizontal and a vertical trace with the 5–95 % band o
 the samples and the truth) and posterior_histograms.png (values at two depths,
 samples vs truth).
 
+With --method wiser the WISE posterior of the observation is refined with
+the wave equation (WISER: per-particle FWI steps and a latent correction
+network; --config cpu|cpu-ood|paper|paper-ood or a JSON file). The observation
+is always simulated from a velocity map (--vel, or the velocity of pair --index
+of --cig), optionally perturbed out of distribution (--perturb 0.2, in km/s) and
+with the noise level --snr (dB; 0 dB is allowed). Besides the posterior files
+(of the final iteration; of WISE's starting posterior in wise_initial/) it
+writes history.csv and curves_*.png (CM SSIM/RMSE, data misfit and inner loss
+against PDE solves), particles.npy and wiser.json (WISE vs WISER: scores, data
+misfit of the CM, W1 distances of the value histograms at the two depths, PDE
+solves, data passes, seconds). After every outer iteration the npy and CSV
+outputs are rewritten, so an interrupted run leaves the last complete
+iteration's results (and its figures) behind.
+
 Examples:
   genfwi posterior --method wise --model runs/wise --cig data/cig-test --index 3 --out out/post3 --json
+  genfwi posterior --method wiser --model weights/wise-cpu --vel $D/CurveVel_A/model/model11.npy --index 0 --out out/wiser0
+  genfwi posterior --method wiser --config cpu-ood --model weights/wise-cpu --vel $D/CurveVel_A/model/model11.npy --perturb 0.2 --snr 0 --out out/wiser-ood
   genfwi posterior --method wise --model runs/wise --vel $D/CurveVel_A/model/model11.npy --index 0 --out out/post-cv11-0`,
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &posteriorOptions{}
-			fs.StringVar(&o.Method, "method", "wise", "posterior method: wise (wiser is not implemented yet)")
+			fs.StringVar(&o.Method, "method", "wise", "posterior method: wise (amortized) or wiser (WISE refined with physics)")
+			fs.StringVar(&o.Config, "config", "cpu", "wiser: preset (cpu, cpu-ood, paper, paper-ood) or JSON file")
+			fs.Float64Var(&o.Perturb, "perturb", 0, "wiser: out-of-distribution sinusoidal perturbation of the true map, amplitude in km/s (WISER: 0.2)")
+			fs.Float64Var(&o.SNR, "snr", 0, "wiser: noise of the simulated observation in dB (default: the model's survey; 0 dB allowed)")
+			fs.BoolVar(&o.FWIOnly, "fwi-only", false, "wiser: the particles' FWI steps without the latent correction (baseline)")
+			fs.IntVar(&o.Outer, "outer", 0, "wiser: outer iterations (0 = the config's)")
+			fs.IntVar(&o.Inner, "inner", -1, "wiser: inner Adam steps per outer iteration (-1 = the config's)")
+			fs.IntVar(&o.Particles, "particles", 0, "wiser: particles M (0 = the config's)")
 			fs.StringVar(&o.Model, "model", "", "trained WISE run directory or .safetensors (required)")
 			fs.StringVar(&o.Data, "data", "", "observation: a CIG data set directory (as --cig) or a velocity .npy file (as --vel)")
 			fs.StringVar(&o.CIG, "cig", "", "CIG data set directory whose pair --index is the observation")
@@ -91,6 +123,10 @@ Examples:
 			return func(ctx context.Context, env *cli.Env, args []string) error {
 				if len(args) != 0 {
 					return cli.Usagef("posterior takes no arguments, got %q", args)
+				}
+				o.SNRSet = fs.Changed("snr")
+				if o.Method == "wiser" {
+					return runWISER(ctx, env, o)
 				}
 				return runPosterior(ctx, env, o)
 			}
@@ -129,10 +165,8 @@ func posteriorObservation(o *posteriorOptions) (kind, path string, err error) {
 func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	switch o.Method {
 	case "wise":
-	case "wiser":
-		return cli.Usagef("--method wiser is not implemented yet (use --method wise)")
 	default:
-		return cli.Usagef("--method %q: want wise", o.Method)
+		return cli.Usagef("--method %q: want wise or wiser", o.Method)
 	}
 	if o.Model == "" || o.Out == "" {
 		return cli.Usagef("posterior needs --model and --out")

@@ -142,6 +142,36 @@ func TestWiseCommands(t *testing.T) {
 		}
 	}
 
+	// WISER from the same model: the pair's velocity is re-observed (0 dB,
+	// perturbed out of distribution), the WISE posterior refined.
+	wdir := filepath.Join(dir, "wiser")
+	code, out, errs = cliRun("posterior", "--method", "wiser", "--model", run, "--cig", data, "--index", "3", "--outer", "3", "--inner", "2",
+		"--particles", "2", "--perturb", "0.2", "--snr", "0", "--out", wdir, "--json")
+	if code != 0 {
+		t.Fatalf("posterior --method wiser: exit %d\n%s\n%s", code, out, errs)
+	}
+	var ws map[string]any
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &ws); err != nil || ws["pde_solves"].(float64) != 2*2*3 || ws["wise"] == nil || ws["wiser"] == nil {
+		t.Fatalf("wiser JSON: %v %s", err, out)
+	}
+	if w := ws["w1_wiser_ms"].([]any); len(w) != 2 {
+		t.Errorf("wiser JSON W1: %v", w)
+	}
+	for _, f := range []string{"samples.npy", "cm.npy", "particles.npy", "history.csv", "wiser.json", "curves_misfit.png", "curves_inner.png",
+		"curves_ssim.png", "posterior_maps.png", "wise_initial/cm.npy", "wise_initial/posterior_maps.png"} {
+		if _, err := os.Stat(filepath.Join(wdir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(wdir, "history.csv")); err != nil || strings.Count(string(b), "\n") != 4 {
+		t.Errorf("history.csv: %v\n%s", err, b)
+	}
+	if code, out, errs := cliRun("posterior", "--method", "wiser", "--fwi-only", "--model", run, "--cig", data, "--index", "3", "--outer", "2",
+		"--particles", "2", "--out", filepath.Join(dir, "fwionly")); code != 0 || !strings.Contains(out, "8 PDE solves") {
+		t.Errorf("posterior --method wiser --fwi-only: exit %d\n%s\n%s", code, out, errs)
+	}
+
 	calib := filepath.Join(dir, "calib")
 	code, out, errs = cliRun("eval", "calibration", "--model", run, "--data", data, "--n", "4", "--samples", "8", "--out", calib, "--json")
 	if code != 0 {
@@ -171,7 +201,9 @@ func TestWiseCommands(t *testing.T) {
 		{2, "fraction", []string{"train", "wise", "--config", cfg, "--data", data, "--val", "1.5", "--out", filepath.Join(dir, "r3")}},
 		{2, "exactly one", []string{"posterior", "--model", run, "--out", post}},
 		{2, "exactly one", []string{"posterior", "--model", run, "--cig", data, "--vel", file, "--out", post}},
-		{2, "wiser", []string{"posterior", "--method", "wiser", "--model", run, "--cig", data, "--out", post}},
+		{2, "want wise or wiser", []string{"posterior", "--method", "wisest", "--model", run, "--cig", data, "--out", post}},
+		{2, "--config", []string{"posterior", "--method", "wiser", "--config", "nosuch", "--model", run, "--cig", data, "--out", post}},
+		{2, "finite", []string{"posterior", "--method", "wiser", "--snr", "NaN", "--model", run, "--cig", data, "--out", post}},
 		{1, "nosuch", []string{"posterior", "--model", filepath.Join(dir, "nosuch"), "--cig", data, "--out", post}},
 		{2, "holds 20 pairs", []string{"posterior", "--model", run, "--cig", data, "--index", "20", "--out", post}},
 		{1, "not a directory", []string{"posterior", "--model", run, "--cig", data, "--out", file}},
