@@ -10,7 +10,7 @@ import (
 
 // BandLimitedNoise returns noise for data d laid out [shot][t][receiver]
 // (nshots·nt·nrec float32) at a signal-to-noise ratio of snr dB, built as in
-// WISE/JUDI (methods.md C.1):
+// WISE.jl/JUDI.jl:
 //
 //	n_trace = real(ifft(fft(white Gaussian) · fft(wavelet)))   (circular convolution in time)
 //	n       = n / ‖n‖ · ‖d‖ · 10^(−snr/20)                      (one global scale)

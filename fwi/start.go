@@ -91,7 +91,7 @@ func SmoothZero(dst, src []float64, nz, nx int, sigma float64) {
 }
 
 // OneDSpecial returns the "1d-special" start model of WISE for OpenFWI
-// (methods.md C.3): the lateral mean of the slowness of the true model,
+// (as in WISE.jl; Yin et al., Geophysics 2024): the lateral mean of the slowness of the true model,
 // repeated across x, smoothed with a Gaussian of σ = 1 cell, inverted back to
 // velocity:
 //

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Geometry of every 2D OpenFWI dataset (openfwi.md §1).
+// Geometry of every 2D OpenFWI dataset (lanl/OpenFWI's dataset_config.json).
 const (
 	NZ         = 70   // velocity map rows (depth), cells
 	NX         = 70   // velocity map columns, cells
@@ -61,7 +61,7 @@ type Dataset struct {
 }
 
 // Datasets are the ten 2D OpenFWI datasets with their dataset_config.json
-// constants (openfwi.md §3.5).
+// constants.
 var Datasets = []Dataset{
 	{"flatvel-a", "FlatVel_A", Vel, nil, Norm{-26.95, 52.77, VelocityLo, VelocityHi}},
 	{"flatvel-b", "FlatVel_B", Vel, nil, Norm{-27.17, 56.05, VelocityLo, VelocityHi}},
@@ -113,7 +113,7 @@ func (s Split) String() string {
 type Layout int
 
 const (
-	// Official is the lanl/OpenFWI split (openfwi.md §2).
+	// Official is the lanl/OpenFWI split (its split_files; docs/datasets.md §2).
 	Official Layout = iota + 1
 	// Subset is the 12-file redistribution shipped with genfwi
 	// (FanSmale/ddnet): files 1–10 train, 11–12 test.

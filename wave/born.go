@@ -14,8 +14,8 @@ import (
 // recorded like p. Its adjoint is the gradient sweep with the data residual
 // replaced by δd (the RTM image). The extended operator uses one δv per
 // horizontal offset h (cells) and the source term δA_h(x)·w^n(x − h) placed at
-// x + h (methods.md C.4, offsets in whole cells, products leaving the padded
-// grid skipped); its h = 0 slice is the Born operator, including the source
+// x + h (the subsurface-offset extension of JUDI.jl/ImageGather.jl, offsets
+// in whole cells, products leaving the padded grid skipped); its h = 0 slice is the Born operator, including the source
 // amplitude term, so the zero-offset gather equals the RTM image exactly.
 
 // born runs the (extended) Born modelling of the listed shots into dst

@@ -4,7 +4,7 @@ import "math"
 
 // spongeProfile returns the OpenFWI/Collino–Tsogka damping rates (1/s) of an
 // nb-cell layer: d[i] = κ (i h/a)², a = (nb−1) h, κ = 3 vref ln(1e7)/(2a),
-// i = 0 next to the model, i = nb−1 at the outer edge (openfwi.md §3.3).
+// i = 0 next to the model, i = nb−1 at the outer edge (UPFWI's FWM).
 func spongeProfile(nb int, h, vref float64) []float64 {
 	d := make([]float64, nb)
 	if nb < 2 {
@@ -42,7 +42,7 @@ func devitoProfile(nb int, h, vref float64) []float64 {
 
 // dampField fills damp (padded grid [nzp][nxp], row-major, 1/s) for an
 // nb-cell layer around an nz×nx model. Sponge: the x strips win in the corners
-// (openfwi.md §3.3). Devito: the x and z profiles add (Devito's Inc).
+// (UPFWI's FWM assigns them last). Devito: the x and z profiles add (Devito's Inc).
 func dampField(damp []float64, nz, nx, nb int, h, vref float64, b Boundary) {
 	nzp, nxp := nz+2*nb, nx+2*nb
 	var prof []float64

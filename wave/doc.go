@@ -6,7 +6,7 @@
 // # Equation and scheme
 //
 // The PDE is ∂²p/∂t² + d(x) ∂p/∂t = v² (∇²p + s(t) δ_src), discretised
-// exactly as OpenFWI does (openfwi.md §3.4): second order in time, order 2,
+// exactly as OpenFWI does (UPFWI's FWIForward.FWM): second order in time, order 2,
 // 4 or 8 in space, float32 fields,
 //
 //	p^{n+1} = (2 − κ) p^n − (1 − κ) p^{n−1} + A (c0 + L) p^n + B f^n δ_src

@@ -10,7 +10,7 @@ package wave
 //	w      = c0 p1 + Σ_k w_k (p1[z,x±k] + p1[z±k,x])       (h² ∇²p, c0 = 2 w_0)
 //	p0     = A w + Q p1 − P p0                               A = (v dt/h)², Q = 2 − κ, P = 1 − κ
 //
-// which is openfwi.md §3.4: (2 + 2 c1 α − κ) p1 − (1 − κ) p0 + α lap. Both
+// which is UPFWI's FWM update: (2 + 2 c1 α − κ) p1 − (1 − κ) p0 + α lap. Both
 // damping forms have P = Q − 1 (Devito: Q = 2/(1+κ/2)), so the kernels store
 // only A and Q and compute p0 = A w + Q (p1 − p0) + p0.
 // The adjoint sweep needs no kernel of its own: in μ = A∘λ it is the forward

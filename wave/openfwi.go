@@ -6,8 +6,9 @@ import (
 	"sync"
 )
 
-// The OpenFWI acquisition (openfwi.md §3): a 70×70 map of 10 m cells,
-// 5 shots × 1000 samples × 70 receivers, data layout [shot][time][receiver].
+// The OpenFWI acquisition (lanl/OpenFWI's dataset_config.json): a 70×70 map
+// of 10 m cells, 5 shots × 1000 samples × 70 receivers, data layout
+// [shot][time][receiver].
 const (
 	OpenFWINz     = 70   // model rows (depth)
 	OpenFWINx     = 70   // model columns; also the receivers per shot
@@ -47,7 +48,8 @@ func OpenFWIOptions(workers int) Options {
 	return Options{Order: 4, Boundary: Sponge, NB: OpenFWINB, Dt: OpenFWIDt, Nt: OpenFWINt, Workers: workers, Periodic: true}
 }
 
-// NewOpenFWI returns a Simulator for the OpenFWI-exact preset (openfwi.md §3:
+// NewOpenFWI returns a Simulator for the OpenFWI-exact preset (UPFWI's
+// FWIForward.FWM, Jin et al. ICLR 2022, with dataset_config.json's values:
 // 310×310 padded grid, edge-replicated velocity, 4th order, 15 Hz OpenFWI
 // Ricker peaking at sample 73, periodic edges of the padded grid as
 // UPFWI's torch.roll). It agrees with an independent float32 transcription

@@ -44,11 +44,11 @@ type Boundary int
 
 const (
 	// Sponge is the Collino–Tsogka quadratic damping used by OpenFWI
-	// (openfwi.md §3.3), generalised to any width NB:
+	// (UPFWI's FWIForward.FWM), generalised to any width NB:
 	// d(i) = κ (i/(NB−1))², κ = 3 vref ln(1e7) / (2 (NB−1) H), i = distance
 	// (cells) into the layer, corners take the x profile.
 	Sponge Boundary = iota
-	// Devito is the Devito/JUDI damp_op profile (methods.md C.1a):
+	// Devito is the Devito/JUDI.jl damp_op profile:
 	// NB' = NB−3 damped cells, pos = (NB' − i + 1)/NB' (i = 0 outermost),
 	// η = 1.5 ln(1000)/NB' · (pos − sin(2π pos)/(2π)) / H, summed over x and z
 	// in the corners, converted to a damping rate d = η vref²/1000 (1/s).

@@ -32,7 +32,7 @@ type Simulator struct {
 
 // NewSimulator validates its inputs and returns a Simulator. wavelet is the
 // source time function (arbitrary units; the injected term is (v dt)²·w per
-// step, openfwi.md §3.4) sampled at Options.Dt, len Options.Nt, used for every
+// step, as in OpenFWI) sampled at Options.Dt, len Options.Nt, used for every
 // shot. Sources and receivers must lie on the model grid. It copies shots and
 // wavelet.
 func NewSimulator(g Grid, shots []Shot, wavelet []float64, opts Options) (*Simulator, error) {

@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// RickerOpenFWI returns the OpenFWI source wavelet (openfwi.md §3.2): nt
+// RickerOpenFWI returns the OpenFWI source wavelet (UPFWI's FWM): nt
 // samples at dt (s) of a unit-amplitude Ricker wavelet of peak frequency f (Hz)
 // whose peak sits at sample nc = floor(nw/2), nw = 2·floor(2.2/(f dt)/2)+1
 // (nc = 73 for f = 15 Hz, dt = 1 ms):

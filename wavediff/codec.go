@@ -7,7 +7,7 @@ import (
 	"genfwi/openfwi"
 )
 
-// Model-resolution geometry (methods.md A.1, DESIGN): velocity 1×64×64,
+// Model-resolution geometry (genfwi's choice; the paper does not give it): velocity 1×64×64,
 // seismic 5×256×64 (shots × time × receivers).
 const (
 	VelH     = 64

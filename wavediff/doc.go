@@ -44,7 +44,7 @@
 // Deviation re-simulates a (generated) velocity map with the OpenFWI-exact
 // forward model F and compares the result with the (generated) seismic ŝ:
 // MSE(N(ŝ), N(F(v̂))) in the normalised space and ‖ŝ − F(v̂)‖₂/‖F(v̂)‖₂ in
-// physical units (methods.md A.4-4). A real pair gives 0 by construction.
+// physical units. A real pair gives 0 by construction.
 //
 // # FD-proxy
 //

@@ -22,7 +22,7 @@ type InvertOptions struct {
 	Noise float64
 	// Seed drives the noise and the diffusion.
 	Seed uint64
-	// Diffusion, if set, refines the latent SDEdit-style (methods.md A.4-3):
+	// Diffusion, if set, refines the latent SDEdit-style (Meng et al. 2022):
 	// q_sample to TStar, reverse to 0 with Method/Steps, then decode.
 	Diffusion *diffusion.Model
 	TStar     int

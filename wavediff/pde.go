@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 )
 
-// Deviation is the PDE deviation of one seismic–velocity pair (methods.md
-// A.4-4): the pair's seismic ŝ against the OpenFWI-exact simulation F(v̂) of
+// Deviation is the PDE deviation of one seismic–velocity pair (WaveDiffusion,
+// Wang et al. arXiv 2410.09002): the pair's seismic ŝ against the OpenFWI-exact simulation F(v̂) of
 // its velocity.
 type Deviation struct {
 	// MSENorm is mean((N(ŝ) − N(F(v̂)))²) over the 5×1000×70 samples in

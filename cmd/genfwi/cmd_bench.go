@@ -10,7 +10,7 @@ import (
 	"genfwi/internal/cli"
 )
 
-// benchCase is one "genfwi bench" case (docs in ../shared/docs/benchmarks.md).
+// benchCase is one "genfwi bench" case (docs in docs/benchmarks.md).
 // Run returns the headline figures printed as the final JSON object.
 type benchCase struct {
 	Name  string

@@ -256,7 +256,7 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) 
 			Simulate: func(ctx context.Context, vel, dst []float32) error {
 				return wave.OpenFWIForward(ctx, vel, dst, 1)
 			},
-			SimulatorName: "wave.OpenFWIForward (OpenFWI-exact preset, openfwi.md §3)",
+			SimulatorName: "wave.OpenFWIForward (OpenFWI-exact preset, UPFWI FWIForward.FWM)",
 			Shard:         shard, Shards: shards, Workers: workers, Version: version, Recheck: o.Recheck,
 			OnStart:  func(n int) { bar = cli.NewProgress(env, n, d.Dir) },
 			OnSample: func() { bar.Add(1) },

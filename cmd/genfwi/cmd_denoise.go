@@ -17,7 +17,7 @@ func init() {
 clean seismic data and recovers clean seismic and velocity: encode with the
 autoencoder (one-in-two-out; a joint one also takes --velocity, noised alike,
 as in the paper's appendix A.5), noise the latent to --t-star, run the reverse
-diffusion to 0 and decode (SDEdit, methods.md A.4-3). For every level it also
+diffusion to 0 and decode (SDEdit, Meng et al. 2022). For every level it also
 reports the autoencoder alone (no diffusion), so the diffusion's effect is
 visible. Metrics vs the clean input: seismic MSE in the normalised space and
 relative L2; velocity MAE/RMSE/SSIM with --true. Writes velocity_/seismic_

@@ -107,7 +107,7 @@ Examples:
 				`Eval pde-deviation re-simulates each decoded velocity with the OpenFWI-exact
 forward model F and measures the deviation from the decoded seismic ŝ:
 MSE(N(ŝ), N(F(v̂))) in the normalised space and ‖ŝ − F(v̂)‖/‖F(v̂)‖ in
-physical units (methods.md A.4-4), at --points noise levels along (a) forward
+physical units, at --points noise levels along (a) forward
 noising of the latents of real pairs (--real, --samples) and (b) reverse
 sampling of --n new pairs (z_t decoded, or ẑ0(z_t) with --x0). Also the
 floors: real pairs (0 by construction), real pairs at model resolution

@@ -63,7 +63,7 @@ func (o *fwiOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Param, "param", "velocity", "parameterisation: velocity or slowness2 (squared slowness)")
 	fs.Float64Var(&o.Step, "step", 0, "pg step / adam learning rate in m/s (0 = 50 for pg, 20 for adam)")
 	fs.Float64Var(&o.DepthPower, "depth-power", 0, "gradient depth scaling exponent: g·z^p (WISE uses 1; 0 = none)")
-	fs.Float64Var(&o.Smooth, "smooth", 3, "Gaussian smoothing of the gradient in cells (0 = none)")
+	fs.Float64Var(&o.Smooth, "smooth", 1, "Gaussian smoothing of the gradient in cells (0 = none)")
 	fs.IntVar(&o.WaterRows, "water-rows", 0, "rows from the top whose gradient is masked (water layer)")
 	fs.Float64Var(&o.Tikhonov, "tikhonov", 0, "Tikhonov (first-difference) regularisation weight λ, ½λ‖∇v‖² with v in m/s")
 	fs.Float64Var(&o.TV, "tv", 0, "total-variation regularisation weight λ, λ·Σ|∇v| with v in m/s")

@@ -46,7 +46,7 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Model, "model", "", "velocity model .npy (m/s), shape [N,1,Nz,Nx], [N,Nz,Nx] or [Nz,Nx]; several files comma-separated (required)")
 	fs.StringVar(&o.Out, "out", "", "output seismic .npy [N,shots,nt,receivers] float32 (omit to only report statistics)")
 	fs.StringVar(&o.Samples, "samples", "", "half-open sample range A:B of the model file (default all)")
-	fs.IntVar(&o.Top, "top", 0, "simulate only the K samples per file (within --samples) with the highest mean top-row velocity (the ones that set OpenFWI's data_max, openfwi.md §3.6)")
+	fs.IntVar(&o.Top, "top", 0, "simulate only the K samples per file (within --samples) with the highest mean top-row velocity (the ones that set OpenFWI's data_max)")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 	fs.IntVar(&o.Workers, "workers", 0, "worker goroutines (0 = GOMAXPROCS)")
 	fs.StringVar(&o.Compare, "compare", "", "report the relative error of min/max against an OpenFWI dataset_config entry (flatvel-a, curvevel-a, flatfault-a, ...)")
@@ -61,7 +61,7 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.SrcZ, "src-z", 1, "custom: source row")
 	fs.IntVar(&o.RecZ, "rec-z", 1, "custom: receiver row (one receiver per column)")
 	fs.Float64Var(&o.Freq, "freq", 15, "custom: Ricker peak frequency (Hz)")
-	fs.StringVar(&o.Wavelet, "wavelet", "openfwi", "custom: openfwi (peak at floor(nw/2), §3.2) or ricker (peak at 1/f)")
+	fs.StringVar(&o.Wavelet, "wavelet", "openfwi", "custom: openfwi (peak at floor(nw/2), as UPFWI's FWM) or ricker (peak at 1/f)")
 }
 
 func init() {
@@ -73,7 +73,7 @@ func init() {
 pressure in the OpenFWI layout [N, shots, time, receivers] float32, atomically.
 
 With --preset openfwi (default) the maps must be 70×70 and the acquisition is
-OpenFWI's (openfwi.md §3: 5 shots, 1000 samples of 1 ms, 70 receivers, 120-cell
+OpenFWI's (dataset_config.json: 5 shots, 1000 samples of 1 ms, 70 receivers, 120-cell
 sponge, 4th order). With --preset custom the geometry flags apply to any grid.
 The summary (data_min, data_max, timing) goes to stdout; with --compare the
 extremes are compared with OpenFWI's dataset_config normalisation constants.
@@ -96,7 +96,7 @@ Examples:
 	})
 }
 
-// openfwiExtremes are dataset_config.json's data_min/data_max (openfwi.md §3.5).
+// openfwiExtremes are lanl/OpenFWI dataset_config.json's data_min/data_max.
 var openfwiExtremes = map[string][2]float64{
 	"flatvel-a": {-26.95, 52.77}, "flatvel-b": {-27.17, 56.05},
 	"curvevel-a": {-27.11, 55.10}, "curvevel-b": {-29.04, 57.03},

@@ -1,7 +1,7 @@
 // Package diffusion is WaveDiffusion's second stage: a latent DDPM (LDM's
 // LatentDiffusion with an unconditional openaimodel UNet) trained on the
-// pre-quantisation latents h of a vqae model (methods.md A.3, paper §3.3 and
-// appendix A.1.2).
+// pre-quantisation latents h of a vqae model (WaveDiffusion paper §3.3 and
+// appendix A.1.2; LDM: Rombach et al. 2022, CompVis/latent-diffusion).
 //
 // # API (stable)
 //

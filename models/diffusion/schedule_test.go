@@ -20,8 +20,8 @@ func paperSchedule(t *testing.T) *Schedule {
 // TestScheduleCheckValues compares β_t and ᾱ_t with reference values. The
 // "exact" column was computed independently from the paper's
 // hyper-parameters (T = 1000, √β-linear 0.0015 → 0.0155) with Python's
-// decimal module at 50 digits; the "doc" column is methods.md A.3's rounded
-// check values, compared at their printed precision.
+// decimal module at 50 digits; the "doc" column holds the same values rounded
+// to 3–4 significant digits, compared at that precision.
 func TestScheduleCheckValues(t *testing.T) {
 	s := paperSchedule(t)
 	tests := []struct {
@@ -44,7 +44,7 @@ func TestScheduleCheckValues(t *testing.T) {
 			t.Errorf("%s = %.15g, want %.15g (relative error %.2g > 1e-6)", tc.name, tc.got, tc.exact, r)
 		}
 		if d := math.Abs(tc.got - tc.doc); d > tc.tol {
-			t.Errorf("%s = %.15g, methods.md says %g (|diff| %.2g > %g)", tc.name, tc.got, tc.doc, d, tc.tol)
+			t.Errorf("%s = %.15g, rounded check value %g (|diff| %.2g > %g)", tc.name, tc.got, tc.doc, d, tc.tol)
 		}
 	}
 	// the naive linspace-in-β schedule is the classic mistake: ᾱ_T ≈ 1.95e-4.
@@ -53,7 +53,7 @@ func TestScheduleCheckValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	if a := lin.AlphasCumprod[999]; math.Abs(a-1.95e-4) > 0.01e-4 {
-		t.Errorf("linspace ᾱ_999 = %g, methods.md says 1.95e-4", a)
+		t.Errorf("linspace ᾱ_999 = %g, want 1.95e-4", a)
 	}
 }
 

@@ -15,8 +15,8 @@ type Mode string
 
 // The model variants. Joint is the default ("" means Joint).
 const (
-	// Joint is the dual autoencoder of the paper (methods.md A.2.2 option A,
-	// "two-in-two-out"): h = quant_conv([E_s(s); E_v(v)]) (channel concat),
+	// Joint is the dual autoencoder of the paper (option A of merging the two
+	// bottlenecks, "two-in-two-out"): h = quant_conv([E_s(s); E_v(v)]) (channel concat),
 	// one shared codebook, both decoders read VQ(h).
 	Joint Mode = "joint"
 	// Aligned keeps one quant_conv per encoder, h_s and h_v, quantised by the
@@ -48,7 +48,7 @@ func (m Mode) HasSeismicDecoder() bool { return m != VelocityOnly }
 func (m Mode) HasVelocityDecoder() bool { return m != SeismicOnly }
 
 // BranchConfig is one encoder/decoder branch (LDM Encoder/Decoder,
-// methods.md A.2). Images are NCHW; for the seismic branch H is time and W
+// CompVis/latent-diffusion). Images are NCHW; for the seismic branch H is time and W
 // is receivers, C the shots.
 type BranchConfig struct {
 	// InChannels is the number of input (and output) channels: 1 for

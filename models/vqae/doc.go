@@ -1,7 +1,7 @@
 // Package vqae is WaveDiffusion's first stage: VQ autoencoders built from
-// LDM's blocks (methods.md A.2, paper §3.2 and appendix A.1.1) that map a
-// seismic gather and a velocity map into one shared 16×16 latent quantised
-// by one shared codebook.
+// LDM's blocks (Rombach et al. 2022, CompVis/latent-diffusion; WaveDiffusion
+// paper §3.2 and appendix A.1.1) that map a seismic gather and a velocity map
+// into one shared 16×16 latent quantised by one shared codebook.
 //
 // # API (stable)
 //
@@ -24,7 +24,7 @@
 //   - joint (default): h = quant_conv([E_s(s); E_v(v)]), ŝ = D_s(pq_s(VQ(h))),
 //     v̂ = D_v(pq_v(VQ(h))). The paper says both encoders map into one shared
 //     z through one shared codebook without saying how; concatenation then
-//     quantisation is the simplest reading (methods.md A.2.2 option A).
+//     quantisation is the simplest reading (option A).
 //   - aligned: each encoder has its own quant_conv; h_s and h_v are quantised
 //     by the same codebook, pulled together by λ_a·mean((h_s−h_v)²) and
 //     trained to cross-decode; Encode returns ½(h_s+h_v) (option B).

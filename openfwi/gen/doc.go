@@ -1,6 +1,6 @@
 // Package gen generates OpenFWI-like velocity maps: FlatVel-A/B, CurveVel-A/B,
 // FlatFault-A/B, CurveFault-A/B and a Style-like random-field substitute,
-// after docs/openfwi.md §4 of the genfwi reference notes.
+// as described and validated in docs/datasets.md §4.
 //
 // Every map is 70×70 cells of 10 m, row-major [z][x] (row 0 at the surface),
 // in m/s within [1500, 4500]. A map is a pure function of (dataset, file,

@@ -8,10 +8,11 @@ import (
 
 // fine is the refinement of the grid on which faulted maps are drawn before
 // the antialiased bicubic downsampling that smears interfaces as in the real
-// FlatFault-A maps (openfwi.md §4.4).
+// FlatFault-A maps (docs/datasets.md §4).
 const fine = 2
 
-// Faulted generates FlatFault and CurveFault maps (openfwi.md §4.4–4.5).
+// Faulted generates FlatFault and CurveFault maps (recipe, assumptions and
+// validation: docs/datasets.md §4).
 //
 // Layering: L layers (L drawn from Layers) whose L−1 interfaces lie in a
 // band starting at Top cells, separated by at least Gap cells; the free length
@@ -86,11 +87,11 @@ func FlatFaultA() *Faulted {
 	return g
 }
 
-// FlatFaultB returns the FlatFault-B generator. ASSUMPTION (§4.5, no B maps
+// FlatFaultB returns the FlatFault-B generator. ASSUMPTION (no B maps
 // available): L ∈ {6, 7, 8}, 1–2 faults, throw up to 15 cells, and velocities
-// sorted ascending with depth. §4.5 suggested unsorted velocities, but those
-// put fast rock at the surface: 40 simulated maps already exceeded the
-// official FlatFault-B data_max (50.28, below FlatFault-A's 50.86), which
+// sorted ascending with depth. A first version drew unsorted velocities,
+// but those put fast rock at the surface: 40 simulated maps already exceeded
+// the official FlatFault-B data_max (50.28, below FlatFault-A's 50.86), which
 // sorted velocities over more layers (a slower top layer) explain
 // (docs/datasets.md).
 func FlatFaultB() *Faulted {
@@ -101,8 +102,8 @@ func FlatFaultB() *Faulted {
 	return g
 }
 
-// CurveFaultA returns the CurveFault-A generator. ASSUMPTION (§4.5): the
-// FlatFault-A recipe on CurveVel-A-warped layers.
+// CurveFaultA returns the CurveFault-A generator. ASSUMPTION (no CurveFault
+// maps available): the FlatFault-A recipe on CurveVel-A-warped layers.
 func CurveFaultA() *Faulted {
 	g := FlatFaultA()
 	g.name, g.Curve = "curvefault-a", curveA()

@@ -64,7 +64,7 @@ func sortedColumns(maps [][]float32, tol float32) float64 {
 
 func TestAssumptionsOfBVersions(t *testing.T) {
 	const n = 400
-	// A versions are sorted with depth; Vel-B versions are not (§4.3);
+	// A versions are sorted with depth; Vel-B versions are not (assumed);
 	// Fault-B versions are (see FlatFaultB).
 	for _, tc := range []struct {
 		name   string

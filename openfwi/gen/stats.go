@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-// This file measures the statistics of §4 on single maps, for real and
+// This file measures the map statistics of docs/datasets.md §4 on single maps, for real and
 // generated maps alike. All functions take a 70×70 map [z][x] in m/s and do
 // not modify it.
 
@@ -86,7 +86,7 @@ func InterfaceProfile(m []float32) (d [NX]float64, ok bool) {
 	return d, false
 }
 
-// Curvature holds the shape statistics of one interface profile d(x) (§4.2).
+// Curvature holds the shape statistics of one interface profile d(x) (CurveVel).
 type Curvature struct {
 	// RMS is the root-mean-square deviation of d from its mean, cells.
 	RMS float64
@@ -103,7 +103,7 @@ type Curvature struct {
 	Extrema int
 }
 
-// MeasureCurvature computes the statistics of §4.2 for a profile.
+// MeasureCurvature computes the Curvature statistics of a profile.
 func MeasureCurvature(d [NX]float64) Curvature {
 	var c Curvature
 	mean := 0.0
@@ -159,7 +159,7 @@ var twiddle = func() (t [NX][2]float64) {
 	return t
 }()
 
-// FaultStats holds the fault statistics of one map (§4.4).
+// FaultStats holds the fault statistics of one map (FlatFault).
 type FaultStats struct {
 	// Dip is the fault dip from horizontal, degrees in [0, 90].
 	Dip float64

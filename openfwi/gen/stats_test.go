@@ -149,7 +149,7 @@ func TestFlatVelAStatistics(t *testing.T) {
 	}
 }
 
-// curveStats summarises the interface statistics of §4.2 over many maps.
+// curveStats summarises the CurveVel interface statistics over many maps.
 type curveStats struct {
 	n                  int
 	rms, p2p, slope    [3]float64 // p5, median, p95
@@ -200,7 +200,7 @@ func compareCurve(c *check, gen, real curveStats) {
 	}
 	q := []string{"p5", "median", "p95"}
 	for i := range q {
-		// Tolerances: the calibrated recipe of §4.2 is off by up to
+		// Tolerances: the calibrated warp recipe (see Layered) is off by up to
 		// 0.7 cell (rms p5) and 2 cells (p2p p5) in its own fit; its
 		// spread is narrower than the real one at both ends (p2p p5/p95
 		// 6/43 against 9/49 cells).
@@ -235,7 +235,7 @@ func TestCurveVelAStatistics(t *testing.T) {
 	}
 }
 
-// faultStats summarises FlatFault maps (§4.4).
+// faultStats summarises FlatFault maps.
 type faultStats struct {
 	four            float64    // fraction with exactly 4 integer plateaus of >= 100 cells
 	dip             [5]float64 // p5, p25, median, p75, p95 of the dip, degrees

@@ -6,7 +6,7 @@ import (
 )
 
 // Style generates Style-like maps with a random-field SUBSTITUTE for
-// OpenFWI's style transfer (openfwi.md §4.6), which needs COCO images and a
+// OpenFWI's style transfer (Deng et al., NeurIPS 2022), which needs COCO images and a
 // pretrained VGG and cannot be reproduced offline. Nothing about it was
 // verified against real Style maps (none were available); it only aims at
 // the same ingredients: a smooth depth trend, laterally elongated

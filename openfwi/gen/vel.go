@@ -5,7 +5,8 @@ import (
 	"math/rand/v2"
 )
 
-// Layered generates FlatVel and CurveVel maps (openfwi.md §4.1–4.3).
+// Layered generates FlatVel and CurveVel maps (recipes, assumptions and
+// validation: docs/datasets.md §4).
 //
 // Layering (measured on FlatVel-A): N ~ U{MinLayers..MaxLayers} layers with
 // period T = 70/(N−1) cells; u ~ U[0.5, 1.5]; interface k = 1..N−1 at row
@@ -26,10 +27,10 @@ import (
 //	a_i = ±Curve.Scale·(2 + 20·u_i²) cells, u_i ~ U[0, 1],
 //	k_1 ~ U[0.3, 2.5], k_2 ~ U[2.5, 3.5],
 //
-// the calibrated recipe of §4.2 (fitted to the measured interface
-// statistics) with the envelope's left end lowered from 0.35 to 0.25, which
-// brings the left/middle/right peak-to-peak medians from 10/15/20 to 8/14/19
-// cells (real: 8/12/18).
+// a calibrated recipe (fitted to the interface statistics measured on the
+// real CurveVel-A maps) with the envelope's left end lowered from 0.35 to
+// 0.25, which brings the left/middle/right peak-to-peak medians from
+// 10/15/20 to 8/14/19 cells (real: 8/12/18).
 type Layered struct {
 	name string
 	// MinLayers and MaxLayers bound the number of layers N.
@@ -57,13 +58,14 @@ type Curve struct {
 // curveA is the CurveVel-A curvature.
 func curveA() *Curve { return &Curve{Scale: 1, Envelope: 0.25, A0: 2, A1: 20} }
 
-// FlatVelA returns the FlatVel-A generator, measured recipe (§4.1): 4–8
-// layers, jitter ±0.8 cells, sorted velocities, laterally invariant.
+// FlatVelA returns the FlatVel-A generator, recipe measured on the real
+// FlatVel-A maps: 4–8 layers, jitter ±0.8 cells, sorted velocities,
+// laterally invariant.
 func FlatVelA() *Layered {
 	return &Layered{name: "flatvel-a", MinLayers: 4, MaxLayers: 8, Jitter: 0.8, Sorted: true}
 }
 
-// FlatVelB returns the FlatVel-B generator. ASSUMPTION (§4.3, no B maps
+// FlatVelB returns the FlatVel-B generator. ASSUMPTION (no B maps
 // available): as A but velocities in random order with depth.
 func FlatVelB() *Layered {
 	g := FlatVelA()
@@ -72,14 +74,14 @@ func FlatVelB() *Layered {
 }
 
 // CurveVelA returns the CurveVel-A generator: FlatVel-A layering warped by
-// the calibrated sine displacement of §4.2 (Scale 1).
+// the calibrated sine displacement described on Layered (Scale 1).
 func CurveVelA() *Layered {
 	g := FlatVelA()
 	g.name, g.Curve = "curvevel-a", curveA()
 	return g
 }
 
-// CurveVelB returns the CurveVel-B generator. ASSUMPTION (§4.3): unsorted
+// CurveVelB returns the CurveVel-B generator. ASSUMPTION (no B maps): unsorted
 // velocities and amplitudes 1.5× those of A.
 func CurveVelB() *Layered {
 	g := CurveVelA()
@@ -118,7 +120,7 @@ func (g *Layered) Generate(dst []float32, rng *rand.Rand) {
 	}
 }
 
-// layers draws the flat layering of §4.1.
+// layers draws the flat layering described on Layered.
 func (g *Layered) layers(rng *rand.Rand) *layering {
 	n := uniformInt(rng, g.MinLayers, g.MaxLayers)
 	t := float64(NZ) / float64(n-1)

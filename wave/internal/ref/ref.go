@@ -1,7 +1,8 @@
 // Package ref is a slow, obviously correct float64 reference propagator for
 // the tests of package wave: plain loops over [z][x] arrays, no region split,
-// no goroutines, no substeps, written directly from openfwi.md §3.3–3.4 with
-// the damping given as a field.
+// no goroutines, no substeps, written directly from the OpenFWI scheme and
+// sponge (docs/wave.md, "Physics and numerics") with the damping given as a
+// field.
 package ref
 
 import "math"
