@@ -154,7 +154,7 @@ func (c NetConfig) InputT() int {
 func convOut(n, k, s, p int) int { return (n+2*p-k)/s + 1 }
 
 // encoderShape returns the rows and columns after convblock7 (before
-// convblock8), following the layer table of methods B.1.
+// convblock8), following the layer table of docs/baselines.md §1.
 func (c NetConfig) encoderShape() (h, w int) {
 	h, w = c.InputT(), Receivers
 	s := c.TimeStrides

@@ -182,7 +182,7 @@ func (n *Net) Forward(x *autograd.Var) (*autograd.Var, error) {
 
 // Shapes returns the output shape (C, H, W) of every block for one sample,
 // by name, in forward order, with "crop" before deconv6: the table of
-// methods B.1 for PaperNet.
+// docs/baselines.md §1 for PaperNet.
 func (n *Net) Shapes() []LayerShape {
 	tp := autograd.NewTape()
 	tp.NoGrad = true

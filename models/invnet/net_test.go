@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestPaperParamsAndShapes checks the paper preset against methods B.1:
+// TestPaperParamsAndShapes checks the paper preset against docs/baselines.md §1:
 // 24 409 123 parameters and the layer table's output shapes.
 func TestPaperParamsAndShapes(t *testing.T) {
 	cfg := PaperNet()
