@@ -144,21 +144,9 @@ func ReLU(x *Var) *Var { return LeakyReLU(x, 0) }
 // LeakyReLU returns x for x > 0 and slope·x otherwise.
 func LeakyReLU(x *Var, slope float32) *Var {
 	return unary(x, "LeakyReLU", func(y, x []float32) {
-		for i, v := range x {
-			if v > 0 {
-				y[i] = v
-			} else {
-				y[i] = slope * v
-			}
-		}
+		leakyReLUKernel(y, x, slope)
 	}, func(dx, dy, x, y []float32) {
-		for i, v := range x {
-			if v > 0 {
-				dx[i] += dy[i]
-			} else {
-				dx[i] += slope * dy[i]
-			}
-		}
+		leakyReLUBackKernel(dx, dy, x, slope)
 	})
 }
 

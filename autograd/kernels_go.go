@@ -23,6 +23,26 @@ func siluBackKernel(dx, dy, s, y []float32) {
 // sigmoidKernel writes s = σ(x).
 func sigmoidKernel(s, x []float32) { sigmoidSlice(s, x) }
 
+func leakyReLUKernel(y, x []float32, slope float32) {
+	for i, v := range x {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = slope * v
+		}
+	}
+}
+
+func leakyReLUBackKernel(dx, dy, x []float32, slope float32) {
+	for i, v := range x {
+		if v > 0 {
+			dx[i] += dy[i]
+		} else {
+			dx[i] += slope * dy[i]
+		}
+	}
+}
+
 func (g *convGeom) im2col(col, img []float32) { g.im2colGo(col, img) }
 func (g *convGeom) col2im(img, col []float32) { g.col2imGo(img, col) }
 
