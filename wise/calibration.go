@@ -3,6 +3,7 @@ package wise
 import (
 	"context"
 	"fmt"
+	"genfwi/metrics"
 	"math"
 	"path/filepath"
 	"slices"
@@ -86,6 +87,13 @@ type CalibrationResult struct {
 	Pixels int64     `json:"pixels"`
 	// Samples is the number of posterior samples per map.
 	Samples int `json:"samples"`
+	// CM and CMms are the scores of the conditional means over the maps
+	// (OpenFWI scale and m/s; set means as metrics.Summary: RMSE is
+	// √(mean MSE)), filled by Calibrate.
+	CM   *metrics.Scores `json:"cm,omitempty"`
+	CMms *metrics.Scores `json:"cm_ms,omitempty"`
+	// MeanStd is the mean pointwise posterior standard deviation (m/s).
+	MeanStd float64 `json:"mean_std_ms,omitempty"`
 }
 
 // Result returns the accumulated coverage.
@@ -162,6 +170,8 @@ func Calibrate(ctx context.Context, m *Model, data Pairs, n, samples int, seed u
 	pix := inf.Nz * inf.Nx
 	vel, g := make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
 	data = Rescaled(data, m.Data.MaxY)
+	var cm, cmms metrics.Summary
+	var stdSum float64
 	for k := 0; k < n; k++ {
 		i := k * data.Len() / n
 		if err := data.Read(i, vel, g); err != nil {
@@ -174,12 +184,20 @@ func Calibrate(ctx context.Context, m *Model, data Pairs, n, samples int, seed u
 		if err := c.Add(p, vel); err != nil {
 			return nil, err
 		}
+		cm.Add(metrics.Velocity(vel, p.CM, inf.Nz, inf.Nx))
+		cmms.Add(metrics.VelocityMS(vel, p.CM, inf.Nz, inf.Nx))
+		for _, v := range p.Std {
+			stdSum += float64(v)
+		}
 		if onMap != nil {
 			onMap(k+1, n)
 		}
 	}
 	r := c.Result()
 	r.Samples = samples
+	a, b := cm.Mean(), cmms.Mean()
+	r.CM, r.CMms = &a, &b
+	r.MeanStd = stdSum / float64(n*pix)
 	return r, nil
 }
 

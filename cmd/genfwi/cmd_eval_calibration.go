@@ -94,7 +94,8 @@ Example:
 					return err
 				}
 				res := map[string]any{"maps": r.Maps, "samples": r.Samples, "pixels": r.Pixels, "model": m.Path, "data": data,
-					"seconds": time.Since(t0).Seconds(), "levels": r.Levels, "coverage": r.Coverage}
+					"seconds": time.Since(t0).Seconds(), "levels": r.Levels, "coverage": r.Coverage,
+					"cm": r.CM, "cm_ms": r.CMms, "mean_std_ms": r.MeanStd}
 				for _, l := range wise.HeadlineLevels {
 					res[fmt.Sprintf("coverage_%02.0f", 100*l)] = r.At(l)
 				}
@@ -106,6 +107,8 @@ Example:
 					fmt.Fprintf(env.Stdout, " %.0f%%→%.3f", 100*l, r.At(l))
 				}
 				fmt.Fprintf(env.Stdout, " (%s)\n", out)
+				fmt.Fprintf(env.Stdout, "conditional means: SSIM %.4f, RMSE %.4f, MAE %.4f (OpenFWI scale; RMSE %.1f m/s), mean std %.1f m/s\n",
+					r.CM.SSIM, r.CM.RMSE, r.CM.MAE, r.CMms.RMSE, r.MeanStd)
 				return nil
 			}
 		}}
