@@ -15,7 +15,9 @@
 #   4. measures the PDE deviation along forward noising and reverse sampling,
 #   5. inverts 100 CurveVel-A test maps (model11.npy) clean and with σ = 0.05 noise,
 #   6. denoises noisy seismic through the diffusion, computes the FD-proxy,
-#   7. writes demo-out/REPORT.md with the figures.
+#   7. runs WISE and WISER (committed weights/wise-cpu) on one CurveVel-A test
+#      map perturbed out of distribution at 0 dB,
+#   8. writes demo-out/REPORT.md with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -128,6 +130,14 @@ if [ -f runs/pretrain/diffusion-velocity/model.safetensors ] && [ -f runs/pretra
 fi
 "$G" eval fd-proxy --proxy "$W/fd-proxy" --model "$W/diffusion" --vqae "$W/vqae" "${SEP[@]}" --n "$((2 * N))" --sampler ddim --steps 50 \
   --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --samples "100:$((100 + 2 * N))" --out "$OUT/fd" --json | tail -n 1 > "$OUT/fd.json"
+
+if [ -f weights/wise-cpu/model.safetensors ]; then
+  # WISE/WISER on one CurveVel-A test map perturbed out of distribution at 0 dB
+  # (WISER's Fig. 1 case), with the committed WISE weights.
+  log "WISE posterior and WISER refinement of CurveVel-A test map 0 (out of distribution, 0 dB)"
+  "$G" posterior --method wiser --config cpu-ood --model weights/wise-cpu --vel "$DATA/CurveVel_A/model/model11.npy" --index 0 \
+    --perturb 0.2 --snr 0 --out "$OUT/wiser" --json | tail -n 1 > "$OUT/wiser.json"
+fi
 
 log "writing $OUT/REPORT.md"
 "$G" eval report --dir "$OUT" --weights "$W" --mode "$MODE" --short-stages "$SHORT_STAGES" --seconds "$((SECONDS - T0))"

@@ -170,5 +170,23 @@ func runEvalReport(env *cli.Env, o *evalReportOptions) error {
 	if md, err := os.ReadFile(filepath.Join(o.Dir, "fd", "fd_proxy.md")); err == nil {
 		w("## FD-proxy (paper Tables 1 and 4)\n\nFréchet distance on the 64 bottleneck features of genfwi's own FD-proxy autoencoders (trained on the training pairs) — **not** the Inception-v3 FID of the paper, so the numbers are not comparable with it. The real-vs-real line is the metric's floor at this sample size.\n\n%s\n", md)
 	}
+	if ws := read("wiser/wiser.json"); ws != nil {
+		w("## WISE and WISER (Yin et al. 2024, 2025)\n\nThe committed cpu-preset WISE network (`weights/wise-cpu`, trained on 1 000 CurveVel-A training maps by `scripts/pretrain-wise.sh`) gives an amortized posterior of one CurveVel-A test map from its common-image gather; WISER refines it with %.0f outer iterations of per-particle FWI steps and the latent correction network. The test map is perturbed out of distribution (WISER's Fig. 1: x + A sin(2π(x − vmin)/(vmax − vmin)), A = %.2g km/s) and observed at %.1f dB.\n\n",
+			num(ws, "outer_iterations"), num(ws, "perturb_kms"), num(ws, "snr_db"))
+		w("| posterior | CM SSIM | CM RMSE | CM MAE | CM RMSE (m/s) | W1 at the two depths (m/s) |\n|---|---|---|---|---|---|\n")
+		w1 := func(key string) string {
+			a, _ := ws[key].([]any)
+			var parts []string
+			for _, x := range a {
+				f, _ := x.(float64)
+				parts = append(parts, fmt.Sprintf("%.0f", f))
+			}
+			return strings.Join(parts, ", ")
+		}
+		w("| WISE | %.4f | %.4f | %.4f | %.1f | %s |\n", num(ws, "wise", "openfwi", "ssim"), num(ws, "wise", "openfwi", "rmse"), num(ws, "wise", "openfwi", "mae"), num(ws, "wise", "ms", "rmse"), w1("w1_wise_ms"))
+		w("| WISER | %.4f | %.4f | %.4f | %.1f | %s |\n\n", num(ws, "wiser", "openfwi", "ssim"), num(ws, "wiser", "openfwi", "rmse"), num(ws, "wiser", "openfwi", "mae"), num(ws, "wiser", "ms", "rmse"), w1("w1_wiser_ms"))
+		w("%.0f PDE solves (%.1f data passes) in %.0f s.\n\n![WISE](wiser/wise_initial/posterior_maps.png)\n\n![WISER](wiser/posterior_maps.png)\n\n![histograms](wiser/posterior_histograms.png)\n\n![curves](wiser/curves_ssim.png)\n\n",
+			num(ws, "pde_solves"), num(ws, "data_passes"), num(ws, "seconds"))
+	}
 	return wavediff.WriteFileAtomic(filepath.Join(o.Dir, "REPORT.md"), []byte(b.String()))
 }

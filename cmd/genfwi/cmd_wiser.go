@@ -206,7 +206,7 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "particles.npy"), npy.Float32, []int{res.Posterior.N, 1, inf.Nz, inf.Nx}, res.Particles); err != nil {
 		return err
 	}
-	sum := wiserSummary{Config: *cfg, GatherSeconds: gatherSec, Interrupted: runErr != nil, WISE: repInit.Scores, WISER: rep.Scores, HistRows: histRows}
+	sum := wiserSummary{Config: *cfg, PerturbKms: o.Perturb, SNRdB: obs.SNRdB, GatherSeconds: gatherSec, Interrupted: runErr != nil, WISE: repInit.Scores, WISER: rep.Scores, HistRows: histRows}
 	if n := len(res.History); n > 0 {
 		last := res.History[n-1]
 		sum.Iterations, sum.PDESolves, sum.DataPasses, sum.Seconds = last.Outer, last.Solves, last.DataPasses, last.Seconds
@@ -251,6 +251,8 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 // wiserSummary is wiser.json and the --json line of posterior --method wiser.
 type wiserSummary struct {
 	Config           wiser.Config `json:"config"`
+	PerturbKms       float64      `json:"perturb_kms"`
+	SNRdB            float64      `json:"snr_db"`
 	Iterations       int          `json:"outer_iterations"`
 	Interrupted      bool         `json:"interrupted"`
 	PDESolves        int64        `json:"pde_solves"`
