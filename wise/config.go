@@ -1,15 +1,10 @@
 package wise
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"strings"
 
+	"genfwi/internal/jsonconfig"
 	"genfwi/models/flow"
 )
 
@@ -200,27 +195,11 @@ func Preset(name string) (*Config, error) {
 // ParseConfig decodes and validates a JSON configuration (unknown fields
 // are errors); name labels error messages.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing wise config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "wise", name)
 }
 
 // LoadConfig reads a configuration file, or returns the preset of that name
 // when arg is not an existing file and does not end in ".json".
 func LoadConfig(arg string) (*Config, error) {
-	b, err := os.ReadFile(arg)
-	if err == nil {
-		return ParseConfig(b, arg)
-	}
-	if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
-		return nil, fmt.Errorf("reading wise config: %w", err)
-	}
-	return Preset(arg)
+	return jsonconfig.Load(arg, "wise", ParseConfig, Preset)
 }

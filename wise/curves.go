@@ -7,35 +7,21 @@ import (
 
 	"genfwi/figures"
 	"genfwi/internal/atomicfile"
+	"genfwi/internal/rundir"
 )
 
 // writeCurves writes loss.csv (every step) and, when there are validation
 // points, val.csv, val.png (SSIM and RMSE of the conditional mean per
 // epoch) and loss.png (mean training loss per epoch) into out.
 func writeCurves(out string, h history, spe int) error {
-	var sb strings.Builder
-	sb.WriteString("step,epoch,loss\n")
-	for i, l := range h.Loss {
-		fmt.Fprintf(&sb, "%d,%d,%.6g\n", i+1, i/spe+1, l)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(out, "loss.csv"), []byte(sb.String())); err != nil {
+	if err := rundir.WriteLossCurves(out, h.Loss, spe, rundir.LossPlot{Title: "WISE training loss", YLabel: "NLL per pixel",
+		Series: "mean training NLL / pixel"}); err != nil {
 		return err
-	}
-	var ep, tl []float64
-	for e := 0; (e+1)*spe <= len(h.Loss); e++ {
-		ep = append(ep, float64(e+1))
-		tl = append(tl, mean(h.Loss[e*spe:(e+1)*spe]))
-	}
-	if len(ep) > 0 {
-		if err := figures.Lines(filepath.Join(out, "loss.png"), figures.LineSpec{Title: "WISE training loss", XLabel: "epoch", YLabel: "NLL per pixel"},
-			figures.Series{Name: "mean training NLL / pixel", X: ep, Y: tl}); err != nil {
-			return err
-		}
 	}
 	if len(h.Val) == 0 {
 		return nil
 	}
-	sb.Reset()
+	var sb strings.Builder
 	sb.WriteString("epoch,step,train_loss,sigma,ssim,rmse,mae,rmse_ms,mae_ms,std_ms,maps,samples\n")
 	var x, ssim, rmse []float64
 	for _, v := range h.Val {

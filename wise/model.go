@@ -2,23 +2,15 @@ package wise
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 
+	"genfwi/internal/rundir"
 	"genfwi/models/flow"
 )
 
-// File names inside a WISE run directory.
-const (
-	// ModelFile is the final network of a run (and of every checkpoint
-	// directory).
-	ModelFile = "model.safetensors"
-	// pointerFile names the latest complete checkpoint.
-	pointerFile = "checkpoint.json"
-)
+// ModelFile is the final network of a run (and of every checkpoint
+// directory); the run directory's layout is rundir's.
+const ModelFile = rundir.ModelFile
 
 // Checkpoint metadata keys written next to the network weights.
 const (
@@ -43,50 +35,14 @@ type Model struct {
 	Step int
 }
 
-// checkpointPointer is Out/checkpoint.json.
-type checkpointPointer struct {
-	Step int    `json:"step"`
-	Dir  string `json:"dir"`
-}
-
 // LatestCheckpoint returns the model file of the latest complete checkpoint
 // in a run directory and its step, or an error wrapping fs.ErrNotExist.
-func LatestCheckpoint(dir string) (string, int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, pointerFile))
-	if err != nil {
-		return "", 0, err
-	}
-	var p checkpointPointer
-	if err := json.Unmarshal(b, &p); err != nil {
-		return "", 0, fmt.Errorf("reading %s: %w", filepath.Join(dir, pointerFile), err)
-	}
-	return filepath.Join(dir, p.Dir, ModelFile), p.Step, nil
-}
+func LatestCheckpoint(dir string) (string, int, error) { return rundir.Latest(dir) }
 
 // ModelPath resolves a model argument: a .safetensors file as is, a run
 // directory to its final model.safetensors, or failing that to its latest
 // checkpoint.
-func ModelPath(arg string) (string, error) {
-	st, err := os.Stat(arg)
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", arg, err)
-	}
-	if !st.IsDir() {
-		return arg, nil
-	}
-	final := filepath.Join(arg, ModelFile)
-	if _, err := os.Stat(final); err == nil {
-		return final, nil
-	}
-	p, _, err := LatestCheckpoint(arg)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("model %s: no %s and no checkpoint (not a WISE run directory?)", arg, ModelFile)
-	}
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", arg, err)
-	}
-	return p, nil
-}
+func ModelPath(arg string) (string, error) { return rundir.ModelPath(arg, "a WISE") }
 
 // LoadModel reads a trained WISE network from a run directory or a
 // checkpoint file (see ModelPath).

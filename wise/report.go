@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"genfwi/internal/rundir"
 	"genfwi/npy"
 )
 
@@ -95,7 +96,7 @@ func WritePosterior(dir string, p *Posterior, truth []float32, h float64, fo Fig
 	if math.IsNaN(r.MeanStd) {
 		return nil, fmt.Errorf("wise: posterior samples contain NaN")
 	}
-	return r, writeJSON(filepath.Join(dir, "metrics.json"), r)
+	return r, rundir.WriteJSON(filepath.Join(dir, "metrics.json"), r)
 }
 
 // PosteriorFiles are the names WritePosterior may write (for output

@@ -9,14 +9,12 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"genfwi/autograd"
-	"genfwi/internal/atomicfile"
+	"genfwi/internal/rundir"
 	"genfwi/models/flow"
 	"genfwi/nn"
 	"genfwi/tensor"
@@ -188,8 +186,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	}
 	steps := spe * tc.Epochs
 	every := tc.CheckpointEvery
-	if err := prepareOut(o.Out); err != nil {
-		return nil, err
+	if err := rundir.Create(o.Out); err != nil {
+		return nil, fmt.Errorf("wise: %w", err)
 	}
 
 	net, err := flow.NewNetwork(cfg.Network, rand.New(rand.NewPCG(tc.Seed, streamInit)))
@@ -232,35 +230,9 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			metaStep: strconv.Itoa(step), metaEpoch: strconv.Itoa(step / spe)}
 	}
 	checkpoint := func(step int) error {
-		dir := fmt.Sprintf("ckpt-%07d", step)
-		full := filepath.Join(o.Out, dir)
-		if err := os.MkdirAll(full, 0o755); err != nil {
-			return err
-		}
-		path := filepath.Join(full, ModelFile)
-		if err := net.Save(path, meta(step)); err != nil {
-			return err
-		}
-		state.Step = step
-		if err := nn.SaveTrainState(nn.StatePath(path), state); err != nil {
-			return err
-		}
-		if err := writeJSON(filepath.Join(full, "history.json"), hist); err != nil {
-			return err
-		}
-		if err := writeJSON(filepath.Join(o.Out, pointerFile), checkpointPointer{Step: step, Dir: dir}); err != nil {
-			return err
-		}
-		if err := writeCurves(o.Out, hist, spe); err != nil {
-			return err
-		}
-		ents, _ := os.ReadDir(o.Out)
-		for _, e := range ents {
-			if e.IsDir() && strings.HasPrefix(e.Name(), "ckpt-") && e.Name() != dir {
-				os.RemoveAll(filepath.Join(o.Out, e.Name()))
-			}
-		}
-		return nil
+		return rundir.WriteCheckpoint(o.Out, rundir.Checkpoint{Step: step, State: state, History: hist,
+			Save:      func(path string) error { return net.Save(path, meta(step)) },
+			Published: func() error { return writeCurves(o.Out, hist, spe) }})
 	}
 	validate := func(epoch, step int) error {
 		if val == nil || tc.ValMaps == 0 || tc.ValSamples == 0 {
@@ -273,7 +245,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		vp.Step = step
 		vp.Sigma = tc.Noise.Sigma(epoch, tc.Epochs)
 		lo := (epoch - 1) * spe
-		vp.TrainLoss = mean(hist.Loss[lo:min(len(hist.Loss), lo+spe)])
+		vp.TrainLoss = rundir.Mean(hist.Loss[lo:min(len(hist.Loss), lo+spe)])
 		hist.Val = append(hist.Val, vp)
 		log.Info("validation", "epoch", epoch, "ssim", vp.SSIM, "rmse", vp.RMSE, "rmse_ms", vp.RMSEms, "train_loss", vp.TrainLoss)
 		if o.OnValidate != nil {
@@ -388,7 +360,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	}
 	if len(hist.Loss) > 0 {
 		sum.InitialLoss = hist.Loss[0]
-		sum.FinalLoss = mean(hist.Loss[max(0, len(hist.Loss)-spe):])
+		sum.FinalLoss = rundir.Mean(hist.Loss[max(0, len(hist.Loss)-spe):])
 	}
 	sum.History = hist.Val
 	if k := len(hist.Val); k > 0 {
@@ -409,19 +381,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		sum.Model = final
 	}
-	return sum, writeJSON(filepath.Join(o.Out, "train.json"), sum)
-}
-
-// prepareOut creates the run directory, refusing a path that exists and is
-// not a directory.
-func prepareOut(out string) error {
-	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
-		return fmt.Errorf("wise: output %s exists and is not a directory", out)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("creating run directory: %w", err)
-	}
-	return nil
+	return sum, rundir.WriteJSON(filepath.Join(o.Out, "train.json"), sum)
 }
 
 // resume loads the checkpoint at path into net, state and hist, refusing
@@ -441,41 +401,14 @@ func resume(path string, step int, net *flow.Network, state *nn.TrainState, hist
 		return fmt.Errorf("resuming from %s: %w", path, err)
 	}
 	net.Flow.SetInitialized(meta["actnorm_initialized"] != "false")
-	if err := nn.LoadTrainState(nn.StatePath(path), state, net.Arena.NumParams()); err != nil {
-		return fmt.Errorf("resuming from %s: %w", path, err)
+	if err := rundir.LoadState(path, step, state, net.Arena.NumParams()); err != nil {
+		return err
 	}
-	if state.Step != step {
-		return fmt.Errorf("resuming from %s: state is at step %d, %s says %d", path, state.Step, pointerFile, step)
-	}
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "history.json"))
-	if err != nil {
-		return fmt.Errorf("resuming from %s: %w", path, err)
-	}
-	if err := json.Unmarshal(b, hist); err != nil {
-		return fmt.Errorf("resuming from %s: history: %w", path, err)
+	if err := rundir.ReadHistory(path, hist, true); err != nil {
+		return err
 	}
 	if len(hist.Loss) != step {
 		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(hist.Loss), step)
 	}
 	return nil
-}
-
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-// writeJSON writes v as indented JSON to path atomically.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
 }

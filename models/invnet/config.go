@@ -1,15 +1,12 @@
 package invnet
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
 	"strings"
 
+	"genfwi/internal/jsonconfig"
 	"genfwi/openfwi"
 )
 
@@ -266,27 +263,11 @@ func NormFor(datasets ...string) (openfwi.Norm, error) {
 // ParseConfig decodes and validates a JSON configuration (unknown fields
 // are errors); name labels error messages.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing invnet config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "invnet", name)
 }
 
 // LoadConfig reads a configuration file, or returns the preset of that name
 // when arg is not an existing file and does not end in ".json".
 func LoadConfig(arg string) (*Config, error) {
-	b, err := os.ReadFile(arg)
-	if err == nil {
-		return ParseConfig(b, arg)
-	}
-	if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
-		return nil, fmt.Errorf("reading invnet config: %w", err)
-	}
-	return Preset(arg)
+	return jsonconfig.Load(arg, "invnet", ParseConfig, Preset)
 }

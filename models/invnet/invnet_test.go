@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"genfwi/autograd"
+	"genfwi/internal/rundir"
 	"genfwi/nn"
 	"genfwi/npy"
 	"genfwi/openfwi"
@@ -250,7 +251,7 @@ func TestTrainLossDecreasesAndPredict(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	h := readLoss(t, out)
-	first, last := mean(h[:4]), mean(h[len(h)-4:])
+	first, last := rundir.Mean(h[:4]), rundir.Mean(h[len(h)-4:])
 	t.Logf("loss %.4f → %.4f; validation %+v", first, last, *sum.Val)
 	if !(last < 0.75*first) {
 		t.Errorf("loss did not fall: first steps %.4f, last steps %.4f", first, last)

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"genfwi/autograd"
+	"genfwi/internal/rundir"
 	"genfwi/metrics"
 	"genfwi/nn"
 	"genfwi/openfwi"
@@ -21,14 +20,9 @@ import (
 // Format is the checkpoint metadata "format" value of InversionNet models.
 const Format = "genfwi-invnet"
 
-// File names inside a run directory.
-const (
-	// ModelFile is the final network of a run (and of every checkpoint
-	// directory).
-	ModelFile = "model.safetensors"
-	// pointerFile names the latest complete checkpoint.
-	pointerFile = "checkpoint.json"
-)
+// ModelFile is the final network of a run (and of every checkpoint
+// directory); the run directory's layout is rundir's.
+const ModelFile = rundir.ModelFile
 
 // Checkpoint metadata keys.
 const (
@@ -84,50 +78,14 @@ func (m *Model) save(path string, extra map[string]string) error {
 	return nil
 }
 
-// checkpointPointer is Out/checkpoint.json.
-type checkpointPointer struct {
-	Step int    `json:"step"`
-	Dir  string `json:"dir"`
-}
-
 // LatestCheckpoint returns the model file of the latest complete checkpoint
 // in a run directory and its step, or an error wrapping fs.ErrNotExist.
-func LatestCheckpoint(dir string) (string, int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, pointerFile))
-	if err != nil {
-		return "", 0, err
-	}
-	var p checkpointPointer
-	if err := json.Unmarshal(b, &p); err != nil {
-		return "", 0, fmt.Errorf("reading %s: %w", filepath.Join(dir, pointerFile), err)
-	}
-	return filepath.Join(dir, p.Dir, ModelFile), p.Step, nil
-}
+func LatestCheckpoint(dir string) (string, int, error) { return rundir.Latest(dir) }
 
 // ModelPath resolves a model argument: a .safetensors file as is, a run
 // directory to its final model.safetensors, or failing that to its latest
 // checkpoint.
-func ModelPath(arg string) (string, error) {
-	st, err := os.Stat(arg)
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", arg, err)
-	}
-	if !st.IsDir() {
-		return arg, nil
-	}
-	final := filepath.Join(arg, ModelFile)
-	if _, err := os.Stat(final); err == nil {
-		return final, nil
-	}
-	p, _, err := LatestCheckpoint(arg)
-	if errNotExist(err) {
-		return "", fmt.Errorf("model %s: no %s and no checkpoint (not an InversionNet run directory?)", arg, ModelFile)
-	}
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", arg, err)
-	}
-	return p, nil
-}
+func ModelPath(arg string) (string, error) { return rundir.ModelPath(arg, "an InversionNet") }
 
 // LoadModel reads a trained InversionNet from a run directory or a
 // checkpoint file (see ModelPath), in eval mode.

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"genfwi/autograd"
 	"genfwi/figures"
 	"genfwi/internal/atomicfile"
+	"genfwi/internal/rundir"
 	"genfwi/nn"
 	"genfwi/openfwi"
 	"genfwi/tensor"
@@ -172,11 +172,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	if tc.Steps > 0 {
 		steps, epochs = tc.Steps, (tc.Steps+spe-1)/spe
 	}
-	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
-		return nil, fmt.Errorf("invnet: output %s exists and is not a directory", o.Out)
-	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("creating run directory: %w", err)
+	if err := rundir.Create(o.Out); err != nil {
+		return nil, fmt.Errorf("invnet: %w", err)
 	}
 
 	net, err := New(cfg.Network, rand.New(rand.NewPCG(tc.Seed, streamInit)))
@@ -214,35 +211,9 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		return map[string]string{metaStep: strconv.Itoa(step), metaEpoch: strconv.Itoa(step / spe)}
 	}
 	checkpoint := func(step int) error {
-		dir := fmt.Sprintf("ckpt-%07d", step)
-		full := filepath.Join(o.Out, dir)
-		if err := os.MkdirAll(full, 0o755); err != nil {
-			return err
-		}
-		path := filepath.Join(full, ModelFile)
-		if err := model.save(path, meta(step)); err != nil {
-			return err
-		}
-		state.Step = step
-		if err := nn.SaveTrainState(nn.StatePath(path), state); err != nil {
-			return err
-		}
-		if err := writeJSON(filepath.Join(full, "history.json"), hist); err != nil {
-			return err
-		}
-		if err := writeJSON(filepath.Join(o.Out, pointerFile), checkpointPointer{Step: step, Dir: dir}); err != nil {
-			return err
-		}
-		if err := writeCurves(o.Out, hist, spe); err != nil {
-			return err
-		}
-		ents, _ := os.ReadDir(o.Out)
-		for _, e := range ents {
-			if e.IsDir() && strings.HasPrefix(e.Name(), "ckpt-") && e.Name() != dir {
-				os.RemoveAll(filepath.Join(o.Out, e.Name()))
-			}
-		}
-		return nil
+		return rundir.WriteCheckpoint(o.Out, rundir.Checkpoint{Step: step, State: state, History: hist,
+			Save:      func(path string) error { return model.save(path, meta(step)) },
+			Published: func() error { return writeCurves(o.Out, hist, spe) }})
 	}
 
 	var vset *valSet
@@ -266,7 +237,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		vp.Epoch, vp.Step = epoch, step
 		lo := (epoch - 1) * spe
-		vp.TrainLoss = mean(hist.Loss[min(lo, len(hist.Loss)):min(len(hist.Loss), lo+spe)])
+		vp.TrainLoss = rundir.Mean(hist.Loss[min(lo, len(hist.Loss)):min(len(hist.Loss), lo+spe)])
 		hist.Val = append(hist.Val, vp)
 		log.Info("validation", "epoch", epoch, "mae", vp.MAE, "rmse", vp.RMSE, "ssim", vp.SSIM, "train_loss", vp.TrainLoss)
 		if o.OnValidate != nil {
@@ -410,7 +381,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	}
 	if len(hist.Loss) > 0 {
 		sum.InitialLoss = hist.Loss[0]
-		sum.FinalLoss = mean(hist.Loss[max(0, len(hist.Loss)-spe):])
+		sum.FinalLoss = rundir.Mean(hist.Loss[max(0, len(hist.Loss)-spe):])
 	}
 	sum.History = hist.Val
 	if k := len(hist.Val); k > 0 {
@@ -431,7 +402,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		sum.Model = final
 	}
-	return sum, writeJSON(filepath.Join(o.Out, "train.json"), sum)
+	return sum, rundir.WriteJSON(filepath.Join(o.Out, "train.json"), sum)
 }
 
 // lossOf is λ1·L1 + λ2·MSE, leaving out a term whose weight is 0.
@@ -470,18 +441,11 @@ func resume(path string, step int, m *Model, state *nn.TrainState, hist *history
 	if _, err := nn.LoadModel(path, m.Net.Arena, m.Net.Buffers()); err != nil {
 		return fmt.Errorf("resuming from %s: %w", path, err)
 	}
-	if err := nn.LoadTrainState(nn.StatePath(path), state, m.Net.Arena.NumParams()); err != nil {
-		return fmt.Errorf("resuming from %s: %w", path, err)
+	if err := rundir.LoadState(path, step, state, m.Net.Arena.NumParams()); err != nil {
+		return err
 	}
-	if state.Step != step {
-		return fmt.Errorf("resuming from %s: state is at step %d, %s says %d", path, state.Step, pointerFile, step)
-	}
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "history.json"))
-	if err != nil {
-		return fmt.Errorf("resuming from %s: %w", path, err)
-	}
-	if err := json.Unmarshal(b, hist); err != nil {
-		return fmt.Errorf("resuming from %s: history: %w", path, err)
+	if err := rundir.ReadHistory(path, hist, true); err != nil {
+		return err
 	}
 	if len(hist.Loss) != step {
 		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(hist.Loss), step)
@@ -541,52 +505,17 @@ func (v *valSet) score(ctx context.Context, net *Net) (ValPoint, error) {
 	return ValPoint{MAE: a.MAE, RMSE: a.RMSE, SSIM: a.SSIM, MAEms: b.MAE, RMSEms: b.RMSE, Maps: k}, nil
 }
 
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-// writeJSON writes v as indented JSON to path atomically.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
-}
-
 // writeCurves writes loss.csv (every step), loss.png (mean loss per
 // epoch) and, when there are validation points, val.csv and val.png.
 func writeCurves(out string, h history, spe int) error {
-	var sb strings.Builder
-	sb.WriteString("step,epoch,loss\n")
-	for i, l := range h.Loss {
-		fmt.Fprintf(&sb, "%d,%d,%.6g\n", i+1, i/spe+1, l)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(out, "loss.csv"), []byte(sb.String())); err != nil {
+	if err := rundir.WriteLossCurves(out, h.Loss, spe, rundir.LossPlot{Title: "InversionNet training loss",
+		YLabel: "loss (normalised velocity)", Series: "mean training loss"}); err != nil {
 		return err
-	}
-	var ep, tl []float64
-	for e := 0; (e+1)*spe <= len(h.Loss); e++ {
-		ep = append(ep, float64(e+1))
-		tl = append(tl, mean(h.Loss[e*spe:(e+1)*spe]))
-	}
-	if len(ep) > 0 {
-		if err := figures.Lines(filepath.Join(out, "loss.png"), figures.LineSpec{Title: "InversionNet training loss", XLabel: "epoch", YLabel: "loss (normalised velocity)"},
-			figures.Series{Name: "mean training loss", X: ep, Y: tl}); err != nil {
-			return err
-		}
 	}
 	if len(h.Val) == 0 {
 		return nil
 	}
-	sb.Reset()
+	var sb strings.Builder
 	sb.WriteString("epoch,step,train_loss,mae,rmse,ssim,mae_ms,rmse_ms,maps\n")
 	var x, mae, rmse, ssim []float64
 	for _, v := range h.Val {
