@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"genfwi/internal/atomicfile"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"genfwi/autograd"
+	"genfwi/internal/atomicfile"
+	"genfwi/internal/rundir"
 	"genfwi/nn"
 )
 
@@ -112,50 +114,18 @@ type trainJob struct {
 	finalSave func(path string) error
 }
 
-// checkpointPointer is Out/checkpoint.json: the latest complete checkpoint.
-type checkpointPointer struct {
-	Step int    `json:"step"`
-	Dir  string `json:"dir"`
-	Kind string `json:"kind"`
-}
-
-const modelFile = "model.safetensors"
+// modelFile is the final network of a run and of every checkpoint
+// directory; the run directory's layout is rundir's.
+const modelFile = rundir.ModelFile
 
 // LatestCheckpoint returns the model file of the latest complete checkpoint
 // of a run directory and its step, or an error wrapping fs.ErrNotExist.
-func LatestCheckpoint(out string) (string, int, error) {
-	b, err := os.ReadFile(filepath.Join(out, "checkpoint.json"))
-	if err != nil {
-		return "", 0, err
-	}
-	var p checkpointPointer
-	if err := json.Unmarshal(b, &p); err != nil {
-		return "", 0, fmt.Errorf("reading %s/checkpoint.json: %w", out, err)
-	}
-	return filepath.Join(out, p.Dir, modelFile), p.Step, nil
-}
+func LatestCheckpoint(out string) (string, int, error) { return rundir.Latest(out) }
 
 // ModelPath resolves a --model argument: a .safetensors file as is, a run
 // directory to its final model.safetensors, or failing that to its latest
 // checkpoint.
-func ModelPath(arg string) (string, error) {
-	st, err := os.Stat(arg)
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", arg, err)
-	}
-	if !st.IsDir() {
-		return arg, nil
-	}
-	final := filepath.Join(arg, modelFile)
-	if _, err := os.Stat(final); err == nil {
-		return final, nil
-	}
-	p, _, err := LatestCheckpoint(arg)
-	if err != nil {
-		return "", fmt.Errorf("model %s: no %s and no checkpoint: %w", arg, modelFile, err)
-	}
-	return p, nil
-}
+func ModelPath(arg string) (string, error) { return rundir.ModelPath(arg, "") }
 
 // writeFileAtomic creates path's directory if needed and writes b atomically.
 func writeFileAtomic(path string, b []byte) error {
@@ -206,20 +176,15 @@ func runTraining(ctx context.Context, o TrainOptions, job *trainJob, sum *TrainS
 		if err := job.load(path); err != nil {
 			return fmt.Errorf("resuming from %s: %w", path, err)
 		}
-		if err := nn.LoadTrainState(nn.StatePath(path), state, job.arena.NumParams()); err != nil {
-			return fmt.Errorf("resuming from %s: %w", path, err)
+		if err := rundir.LoadState(path, step, state, job.arena.NumParams()); err != nil {
+			return err
 		}
-		if state.Step != step {
-			return fmt.Errorf("resuming from %s: state is at step %d, pointer says %d", path, state.Step, step)
+		if err := rundir.ReadHistory(path, &hist, false); err != nil {
+			return err
 		}
 		dir := filepath.Dir(path)
-		if b, err := os.ReadFile(filepath.Join(dir, "history.json")); err == nil {
-			if err := json.Unmarshal(b, &hist); err != nil {
-				return fmt.Errorf("resuming from %s: history: %w", dir, err)
-			}
-		}
 		if job.loadExtra != nil {
-			b, err := os.ReadFile(filepath.Join(dir, "extra.json"))
+			b, err := os.ReadFile(filepath.Join(dir, rundir.ExtraFile))
 			if err != nil {
 				return fmt.Errorf("resuming from %s: %w", dir, err)
 			}
@@ -235,48 +200,22 @@ func runTraining(ctx context.Context, o TrainOptions, job *trainJob, sum *TrainS
 	}
 	sum.Kind, sum.Out, sum.Params, sum.Pairs, sum.Batch, sum.Steps, sum.StartStep = job.kind, o.Out, job.arena.NumParams(), job.pairs, job.batch, steps, start
 
-	checkpoint := func(step int) error {
-		dir := fmt.Sprintf("ckpt-%07d", step)
-		full := filepath.Join(o.Out, dir)
-		if err := os.MkdirAll(full, 0o755); err != nil {
-			return err
-		}
+	// meta is the metadata of the weights written at step.
+	meta := func(step int) map[string]string {
 		extra := map[string]string{"step": strconv.Itoa(step), "kind": job.kind}
 		if job.meta != nil {
-			for k, v := range job.meta() {
-				extra[k] = v
-			}
+			maps.Copy(extra, job.meta())
 		}
-		path := filepath.Join(full, modelFile)
-		if err := job.save(path, extra); err != nil {
-			return err
-		}
-		state.Step = step
-		if err := nn.SaveTrainState(nn.StatePath(path), state); err != nil {
-			return err
-		}
+		return extra
+	}
+	checkpoint := func(step int) error {
+		c := rundir.Checkpoint{Step: step, Kind: job.kind, State: state, History: hist,
+			Save:      func(path string) error { return job.save(path, meta(step)) },
+			Published: func() error { return writeLossCSV(filepath.Join(o.Out, "loss.csv"), hist) }}
 		if job.saveExtra != nil {
-			if err := writeJSONAtomic(filepath.Join(full, "extra.json"), job.saveExtra()); err != nil {
-				return err
-			}
+			c.Extra = job.saveExtra()
 		}
-		if err := writeJSONAtomic(filepath.Join(full, "history.json"), hist); err != nil {
-			return err
-		}
-		if err := writeJSONAtomic(filepath.Join(o.Out, "checkpoint.json"), checkpointPointer{Step: step, Dir: dir, Kind: job.kind}); err != nil {
-			return err
-		}
-		if err := writeLossCSV(filepath.Join(o.Out, "loss.csv"), hist); err != nil {
-			return err
-		}
-		// Older checkpoints are superseded only now that this one is complete.
-		ents, _ := os.ReadDir(o.Out)
-		for _, e := range ents {
-			if e.IsDir() && strings.HasPrefix(e.Name(), "ckpt-") && e.Name() != dir {
-				os.RemoveAll(filepath.Join(o.Out, e.Name()))
-			}
-		}
-		return nil
+		return rundir.WriteCheckpoint(o.Out, c)
 	}
 
 	b := NewBatcher(job.pairs, job.batch, o.Seed)
@@ -353,13 +292,7 @@ func runTraining(ctx context.Context, o TrainOptions, job *trainJob, sum *TrainS
 		if job.finalSave != nil {
 			err = job.finalSave(final)
 		} else {
-			extra := map[string]string{"step": strconv.Itoa(last), "kind": job.kind}
-			if job.meta != nil {
-				for k, v := range job.meta() {
-					extra[k] = v
-				}
-			}
-			err = job.save(final, extra)
+			err = job.save(final, meta(last))
 		}
 		if err != nil {
 			return fmt.Errorf("writing final model: %w", err)
