@@ -318,28 +318,16 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 	if err != nil {
 		return err
 	}
-	var bar *cli.Progress
-	last := 0
+	bar := &trainProgress{env: env}
 	to := wavediff.TrainOptions{Out: o.Out, Steps: o.Steps, StopAfter: o.StopAfter, CheckpointEvery: o.CheckpointEvery,
 		SampleEvery: o.SampleEvery, Seed: o.Seed,
 		OnStep: func(s wavediff.StepInfo) {
-			if bar == nil {
-				// A resumed run counts only the steps still to do, so that
-				// the bar's rate and ETA are those of this run.
-				title := "train " + sub
-				if s.Step > 1 {
-					title = fmt.Sprintf("train %s (resumed at step %d)", sub, s.Step-1)
-				}
-				bar = cli.NewProgress(env, s.Steps-(s.Step-1), title)
-				last = s.Step - 1
-			}
-			bar.Add(s.Step - last)
-			last = s.Step
 			desc := fmt.Sprintf("%s loss %.4f", sub, s.Loss)
 			if p, ok := s.Parts["perplexity"]; ok {
 				desc += fmt.Sprintf(" ppl %.0f", p)
 			}
-			bar.Describe(desc)
+			// The first step reported is the one after the run's start.
+			bar.step("train "+sub, s.Step-1, s.Step, s.Steps, desc)
 		}}
 	var sum *wavediff.TrainSummary
 	switch sub {
@@ -351,9 +339,7 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 	case "fd-proxy":
 		sum, err = wavediff.TrainProxy(ctx, wavediff.ProxyConfig{Steps: o.Steps, Batch: o.Batch, LR: o.LR, Seed: o.Seed}, pairs, to)
 	}
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.finish()
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -170,16 +168,12 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 			}
 		}
 	}
-	var valSpec string
-	if o.Val != "" {
-		if f, err := strconv.ParseFloat(o.Val, 64); err == nil {
-			if !(f > 0 && f < 1) {
-				return cli.Usagef("--val %s: a fraction must be in (0, 1)", o.Val)
-			}
-			cfg.Train.ValFraction = f
-		} else {
-			valSpec = o.Val
-		}
+	frac, valSpec, err := valFlag(o.Val)
+	if err != nil {
+		return err
+	}
+	if frac > 0 {
+		cfg.Train.ValFraction = frac
 	}
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
@@ -195,8 +189,8 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 			return fmt.Errorf("--out %s is a data directory (%s): use another --out", o.Out, src)
 		}
 	}
-	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
-		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
+	if err := checkRunDir(o.Out); err != nil {
+		return err
 	}
 	train, err := invnet.OpenPairs(o.Data)
 	if err != nil {
@@ -213,41 +207,23 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 		val = vs
 	}
 	fmt.Fprintf(env.Stderr, "InversionNet (%s, %d parameters) on %d pairs: %s\n", cfg.Name, cfg.Network.NumParams(), train.Len(), train.Describe())
-	var bar *cli.Progress
-	defer func() {
-		if bar != nil {
-			bar.Finish()
-		}
-	}()
-	last := 0
+	bar := &trainProgress{env: env}
+	defer bar.finish()
 	train1 := func(ctx context.Context, to invnet.TrainOptions) (*invnet.TrainSummary, error) {
 		return invnet.Train(ctx, to)
 	}
+	title := "train invnet"
 	if cfg.Train.Method == "upfwi" {
+		title = "train upfwi"
 		train1 = func(ctx context.Context, to invnet.TrainOptions) (*invnet.TrainSummary, error) {
 			return upfwi.Train(ctx, to, o.Workers)
 		}
 	}
 	sum, err := train1(ctx, invnet.TrainOptions{Config: cfg, Train: train, Val: val, Out: o.Out, StopAfter: o.StopAfter,
 		OnStep: func(s invnet.StepInfo) {
-			if bar == nil {
-				title := "train invnet"
-				if cfg.Train.Method == "upfwi" {
-					title = "train upfwi"
-				}
-				if s.Start > 0 {
-					title += fmt.Sprintf(" (resumed at step %d)", s.Start)
-				}
-				bar = cli.NewProgress(env, s.Steps-s.Start, title)
-				last = s.Start
-			}
-			bar.Add(s.Step - last)
-			last = s.Step
-			bar.Describe(fmt.Sprintf("invnet epoch %d/%d loss %.4f", s.Epoch, s.Epochs, s.Loss))
+			bar.step(title, s.Start, s.Step, s.Steps, fmt.Sprintf("invnet epoch %d/%d loss %.4f", s.Epoch, s.Epochs, s.Loss))
 		}})
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.finish()
 	if err != nil {
 		return err
 	}

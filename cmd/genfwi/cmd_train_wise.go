@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 
 	"github.com/spf13/pflag"
 
@@ -113,8 +111,8 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	if sameDir(o.Out, o.Data) {
 		return fmt.Errorf("--out %s is the training data directory --data: use another --out", o.Out)
 	}
-	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
-		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
+	if err := checkRunDir(o.Out); err != nil {
+		return err
 	}
 	train, err := wise.OpenCIG(o.Data)
 	if err != nil {
@@ -122,56 +120,40 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	}
 	defer train.Close()
 	var val wise.Pairs
-	if o.Val != "" {
-		if f, err := strconv.ParseFloat(o.Val, 64); err == nil {
-			if !(f > 0 && f < 1) {
-				return cli.Usagef("--val %s: a fraction must be in (0, 1)", o.Val)
-			}
-			cfg.Train.ValFraction = f
-		} else {
-			if sameDir(o.Out, o.Val) {
-				return fmt.Errorf("--out %s is the validation data directory --val", o.Out)
-			}
-			vd, err := wise.OpenCIG(o.Val)
-			if err != nil {
-				return fmt.Errorf("--val: %w", err)
-			}
-			defer vd.Close()
-			val = vd
+	frac, valDir, err := valFlag(o.Val)
+	if err != nil {
+		return err
+	}
+	if frac > 0 {
+		cfg.Train.ValFraction = frac
+	}
+	if valDir != "" {
+		if sameDir(o.Out, valDir) {
+			return fmt.Errorf("--out %s is the validation data directory --val", o.Out)
 		}
+		vd, err := wise.OpenCIG(valDir)
+		if err != nil {
+			return fmt.Errorf("--val: %w", err)
+		}
+		defer vd.Close()
+		val = vd
 	}
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
 	fmt.Fprintf(env.Stderr, "WISE training on %d pairs of %s (%d×%d, %d offsets, max_y %g)\n",
 		train.Len(), o.Data, train.Info().Nz, train.Info().Nx, len(train.Info().Offsets), train.Info().MaxY)
-	var bar *cli.Progress
-	defer func() {
-		if bar != nil {
-			bar.Finish()
-		}
-	}()
-	last := 0
+	bar := &trainProgress{env: env}
+	defer bar.finish()
+	title := "train wise"
+	if cfg.Train.RTMOnly {
+		title += " (rtm-only)"
+	}
 	sum, err := wise.Train(ctx, wise.TrainOptions{Config: cfg, Train: train, Val: val, Out: o.Out, StopAfter: o.StopAfter,
 		OnStep: func(s wise.StepInfo) {
-			if bar == nil {
-				title := "train wise"
-				if cfg.Train.RTMOnly {
-					title += " (rtm-only)"
-				}
-				if s.Start > 0 {
-					title += fmt.Sprintf(" (resumed at step %d)", s.Start)
-				}
-				bar = cli.NewProgress(env, s.Steps-s.Start, title)
-				last = s.Start
-			}
-			bar.Add(s.Step - last)
-			last = s.Step
-			bar.Describe(fmt.Sprintf("wise epoch %d/%d loss %.4f σ %.3g", s.Epoch, s.Epochs, s.Loss, s.Sigma))
+			bar.step(title, s.Start, s.Step, s.Steps, fmt.Sprintf("wise epoch %d/%d loss %.4f σ %.3g", s.Epoch, s.Epochs, s.Loss, s.Sigma))
 		}})
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.finish()
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"genfwi/internal/cli"
+)
+
+// trainProgress is the progress bar of a "genfwi train" command. It is
+// created at the first reported step, so that a resumed run counts only the
+// steps still to do and the bar's rate and ETA are those of this run.
+type trainProgress struct {
+	env  *cli.Env
+	bar  *cli.Progress
+	last int
+}
+
+// step reports that step of steps are done in a run that (re)started at
+// start; title names the bar (a resumed run's gets " (resumed at step N)")
+// and desc describes the step.
+func (p *trainProgress) step(title string, start, step, steps int, desc string) {
+	if p.bar == nil {
+		if start > 0 {
+			title += fmt.Sprintf(" (resumed at step %d)", start)
+		}
+		p.bar = cli.NewProgress(p.env, steps-start, title)
+		p.last = start
+	}
+	p.bar.Add(step - p.last)
+	p.last = step
+	p.bar.Describe(desc)
+}
+
+// finish ends the bar's line, if there is a bar (more calls do nothing).
+func (p *trainProgress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+// valFlag parses a --val of "train wise" or "train invnet": a fraction in
+// (0, 1) of the training data to hold out (frac > 0), or else a data
+// source to validate on (src).
+func valFlag(val string) (frac float64, src string, err error) {
+	if val == "" {
+		return 0, "", nil
+	}
+	f, perr := strconv.ParseFloat(val, 64)
+	if perr != nil {
+		return 0, val, nil
+	}
+	if !(f > 0 && f < 1) {
+		return 0, "", cli.Usagef("--val %s: a fraction must be in (0, 1)", val)
+	}
+	return f, "", nil
+}
+
+// checkRunDir refuses an --out that exists and is not a directory (a
+// symbolic link included) before any data are opened.
+func checkRunDir(out string) error {
+	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s exists and is not a directory", out)
+	}
+	return nil
+}
