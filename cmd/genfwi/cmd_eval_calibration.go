@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -90,7 +91,7 @@ Example:
 				if err := os.MkdirAll(out, 0o755); err != nil {
 					return err
 				}
-				if err := r.Write(out, fmt.Sprintf("WISE calibration: %d maps of %s", r.Maps, d.Info().Source)); err != nil {
+				if err := r.Write(out, fmt.Sprintf("WISE calibration: %d maps of %s", r.Maps, filepath.Base(data))); err != nil {
 					return err
 				}
 				res := map[string]any{"maps": r.Maps, "samples": r.Samples, "pixels": r.Pixels, "model": m.Path, "data": data,
