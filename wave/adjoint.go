@@ -365,16 +365,17 @@ func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
 	}
 	c := im.c
 	a, b := max(im.xlo-im.maxh, c.hw), min(im.xhi+im.maxh, c.hw+c.nxp)
+	if s32, ok := any(im.slab).([]float32); ok && haveCKernel {
+		corrRowsC(s32, im.fields, im.offs, im.x0s, im.x1s, any(im.lam).([]float32), any(mu).([]float32),
+			any(im.invA).([]float32), a, b, any(w).([]float32), c.stride, z0, z1)
+		return
+	}
 	for z := z0; z < z1; z++ {
 		row := z * c.stride
 		lam, m, ia := im.lam[row+a:row+b], mu[row+a:row+b], im.invA[row+a:row+b]
 		for x := range lam {
 			lam[x] = m[x] * ia[x]
 		}
-	}
-	if s32, ok := any(im.slab).([]float32); ok && haveCKernel {
-		corrRowsC(s32, im.fields, im.offs, im.x0s, im.x1s, any(im.lam).([]float32), any(w).([]float32), c.stride, z0, z1)
-		return
 	}
 	for z := z0; z < z1; z++ {
 		row := z * c.stride
@@ -424,10 +425,10 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 	A := c.A
 	invAs := 1 / float64(A[src])
 	var gb float64
-	// Fused pairs of backward steps (bwd2) for the C float32 kernels, unless
-	// shifted images need μ after every step. The injections go in ascending
-	// cell order.
-	fuse := off == nil && canFuse[T]()
+	// Fused pairs of backward steps (bwd2) for the C float32 kernels (the
+	// shifted images correlate both steps' μ after the pair, in the same
+	// order). The injections go in ascending cell order.
+	fuse := canFuse[T]()
 	var injIdx []int32
 	var injVal []T
 	recOrder := make([]int, nrec)
@@ -489,6 +490,10 @@ func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, 
 					}
 				}
 				gb += float64(l1[src]) * invAs * float64(r.f[m-1])
+				if off != nil {
+					off.add(l0, tp.ws[m-m0])
+					off.add(l1, tp.ws[m-1-m0])
+				}
 				n-- // μ^{n−1} is in l1 and μ^n in l0: the roles stay
 				continue
 			}
