@@ -54,6 +54,11 @@ type SurveyConfig struct {
 	// GOMAXPROCS). It does not change the results (Gather sums the shots
 	// in a fixed order) and is not part of a data set's configuration.
 	Workers int `json:"-"`
+	// MemoryBudget is wave.Options.MemoryBudget (bytes per shot in flight
+	// for the stored forward wavefields of the gathers; 0 = wave's
+	// default). Checkpointing recomputes the same values, so it does not
+	// change the results either and is not part of a configuration.
+	MemoryBudget int64 `json:"-"`
 }
 
 // Default acquisition values of the WISE OpenFWI case (methods.md C.2).
@@ -165,7 +170,7 @@ func row(depth, h float64) int { return int(math.Round(depth / h)) }
 
 func (c SurveyConfig) waveOptions() wave.Options {
 	return wave.Options{Order: c.Order, Boundary: wave.Devito, NB: c.NB, Dt: c.Dt, Nt: c.Nt(),
-		DampVelocity: c.DampVelocity, Workers: c.Workers, CropImages: true}
+		DampVelocity: c.DampVelocity, Workers: c.Workers, MemoryBudget: c.MemoryBudget, CropImages: true}
 }
 
 // Survey is the WISE acquisition on a fixed grid (methods.md C.1, C.2): jittered
