@@ -34,7 +34,7 @@ type Meta struct {
 	SNRdB     float64 `json:"snr_db"`
 	// MaxY is the normalisation constant: the 0.9999 quantile of the
 	// absolute depth-weighted gather values over the first min(300, N)
-	// gathers of the training set (methods.md C.4). The gather files hold
+	// gathers of the training set (WISE.jl train_openfwi.jl). The gather files hold
 	// the depth-weighted gathers; Read divides them by MaxY. 0 while the
 	// gathers it needs are not built yet.
 	MaxY float32 `json:"max_y"`

@@ -61,7 +61,7 @@ type SurveyConfig struct {
 	MemoryBudget int64 `json:"-"`
 }
 
-// Default acquisition values of the WISE OpenFWI case (methods.md C.2).
+// Default acquisition values of the WISE OpenFWI case (WISE.jl gen_cig_openfwi.jl, Yin et al. 2024).
 const (
 	DefaultNz, DefaultNx = 64, 64
 	DefaultH             = 10.0
@@ -173,7 +173,7 @@ func (c SurveyConfig) waveOptions() wave.Options {
 		DampVelocity: c.DampVelocity, Workers: c.Workers, MemoryBudget: c.MemoryBudget, CropImages: true}
 }
 
-// Survey is the WISE acquisition on a fixed grid (methods.md C.1, C.2): jittered
+// Survey is the WISE acquisition on a fixed grid (WISE.jl, JUDI conventions): jittered
 // sources, a fixed receiver line, the filtered Ricker wavelet, the Devito/JUDI
 // damping layer and band-limited noise. It is safe for concurrent use.
 type Survey struct {
@@ -346,7 +346,7 @@ func norm(v []float32) float64 {
 }
 
 // Background returns the "1d-special" background velocity of WISE's OpenFWI
-// case (methods.md C.3): the lateral mean of the slowness of vel, repeated
+// case (WISE.jl gen_cig_openfwi.jl): the lateral mean of the slowness of vel, repeated
 // across x, smoothed by a Gaussian of σ = 1 cell (replicated edges), back to
 // velocity: v0 = 1/G_σ=1(repeat_x(mean_x(1/v))). It is fwi.OneDSpecial. vel is
 // nz×nx m/s; it returns nil if a velocity is not positive and finite, and
