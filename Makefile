@@ -17,7 +17,7 @@ vet:
 	$(GO) vet ./...
 
 # The whole deterministic suite, including the slower physics checks
-# (about 1 minute on 2 cores once built).
+# (about 4–6 minutes on 2 cores once built).
 test: setup fmt-check vet
 	$(GO) test -count=1 -timeout 15m ./...
 
