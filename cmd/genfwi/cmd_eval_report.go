@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,7 +173,7 @@ func runEvalReport(env *cli.Env, o *evalReportOptions) error {
 	}
 	if ws := read("wiser/wiser.json"); ws != nil {
 		w("## WISE and WISER (Yin et al. 2024, 2025)\n\nThe committed cpu-preset WISE network (`weights/wise-cpu`, trained on 1 000 CurveVel-A training maps by `scripts/pretrain-wise.sh`) gives an amortized posterior of one CurveVel-A test map from its common-image gather; WISER refines it with %.0f outer iterations of per-particle FWI steps and the latent correction network. The test map is perturbed out of distribution (WISER's Fig. 1: x + A sin(2π(x − vmin)/(vmax − vmin)), A = %.2g km/s) and observed at %.1f dB.\n\n",
-			num(ws, "outer_iterations"), num(ws, "perturb_kms"), num(ws, "snr_db"))
+			num(ws, "outer_iterations"), num(ws, "perturb_kms"), math.Round(10*num(ws, "snr_db"))/10+0)
 		w("| posterior | CM SSIM | CM RMSE | CM MAE | CM RMSE (m/s) | W1 at the two depths (m/s) |\n|---|---|---|---|---|---|\n")
 		w1 := func(key string) string {
 			a, _ := ws[key].([]any)
