@@ -141,10 +141,7 @@ func (o *Objective) EvalParam(ctx context.Context, v []float32, shots []int, p P
 	if err != nil || p == Velocity {
 		return j, err
 	}
-	for i := range grad {
-		vi := float64(v[i])
-		grad[i] = float32(float64(grad[i]) * -0.5 * vi * vi * vi)
-	}
+	wave.ToSlownessGradient(v, grad)
 	return j, nil
 }
 

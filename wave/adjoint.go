@@ -808,9 +808,19 @@ func (s *Simulator) GradientSlowness(ctx context.Context, v, dObs []float32, sho
 	if err != nil {
 		return 0, err
 	}
+	ToSlownessGradient(v, grad)
+	return j, nil
+}
+
+// ToSlownessGradient turns a gradient with respect to velocity v (per m/s)
+// into one with respect to squared slowness m = 1/v² (per s²/m²), in place:
+// ∂J/∂m = ∂J/∂v · (−v³/2). It panics if the lengths differ.
+func ToSlownessGradient(v, grad []float32) {
+	if len(v) != len(grad) {
+		panic("wave: ToSlownessGradient: velocity and gradient lengths differ")
+	}
 	for i := range grad {
 		vi := float64(v[i])
 		grad[i] = float32(float64(grad[i]) * -0.5 * vi * vi * vi)
 	}
-	return j, nil
 }

@@ -16,6 +16,7 @@ import (
 	"genfwi/models/flow"
 	"genfwi/nn"
 	"genfwi/tensor"
+	"genfwi/wave"
 	"genfwi/wise"
 )
 
@@ -410,10 +411,7 @@ func evalSlowness(ctx context.Context, ob *fwi.Objective, v [][]float32, shots [
 		return nil, err
 	}
 	for i := range v {
-		for j, x := range v[i] {
-			vi := float64(x)
-			grads[i][j] = float32(float64(grads[i][j]) * -0.5 * vi * vi * vi)
-		}
+		wave.ToSlownessGradient(v[i], grads[i])
 	}
 	return js, nil
 }
