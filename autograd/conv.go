@@ -180,27 +180,33 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		bd = b.Value.Data
 	}
 	nw := tensor.Workers(N)
-	cols := make([][]float32, nw)
-	if !direct {
-		for i := range cols {
-			cols[i] = tp.scratch(K * P)
-		}
-	}
-	tensor.Parallel(N, func(wk, n int) {
-		xn := xd[n*C*H*W : (n+1)*C*H*W]
-		col := xn
+	dn := newDNNLConv(false, N, &g, C, F, o)
+	if !dn.forward(xd, wd, bd, od) {
+		cols := make([][]float32, nw)
 		if !direct {
-			col = cols[wk]
-			g.im2col(col, xn)
+			for i := range cols {
+				cols[i] = tp.scratch(K * P)
+			}
 		}
-		on := od[n*F*P : (n+1)*F*P]
-		tensor.Gemm(false, false, F, P, K, 1, wd, K, col, P, 0, on, P)
-		addBias(on, bd, P)
-	})
-	tp.release(cols...)
+		tensor.Parallel(N, func(wk, n int) {
+			xn := xd[n*C*H*W : (n+1)*C*H*W]
+			col := xn
+			if !direct {
+				col = cols[wk]
+				g.im2col(col, xn)
+			}
+			on := od[n*F*P : (n+1)*F*P]
+			tensor.Gemm(false, false, F, P, K, 1, wd, K, col, P, 0, on, P)
+			addBias(on, bd, P)
+		})
+		tp.release(cols...)
+	}
 	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		if dn.backward(xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
+			return
+		}
 		var dx []float32
 		if needX {
 			dx = gradOf(x).Data
@@ -300,21 +306,28 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		bd = b.Value.Data
 	}
 	nw := tensor.Workers(N)
-	cols := make([][]float32, nw)
-	for i := range cols {
-		cols[i] = tp.scratch(FK * P)
+	dn := newDNNLConv(true, N, &g, C, F, o)
+	if !dn.forward(xd, wd, bd, od) {
+		cols := make([][]float32, nw)
+		for i := range cols {
+			cols[i] = tp.scratch(FK * P)
+		}
+		tensor.Parallel(N, func(wk, n int) {
+			xn := xd[n*C*P : (n+1)*C*P]
+			on := od[n*F*OH*OW : (n+1)*F*OH*OW]
+			clear(on)
+			tensor.Gemm(true, false, FK, P, C, 1, wd, FK, xn, P, 0, cols[wk], P)
+			g.col2im(on, cols[wk])
+			addBias(on, bd, OH*OW)
+		})
+		tp.release(cols...)
 	}
-	tensor.Parallel(N, func(wk, n int) {
-		xn := xd[n*C*P : (n+1)*C*P]
-		on := od[n*F*OH*OW : (n+1)*F*OH*OW]
-		tensor.Gemm(true, false, FK, P, C, 1, wd, FK, xn, P, 0, cols[wk], P)
-		g.col2im(on, cols[wk])
-		addBias(on, bd, OH*OW)
-	})
-	tp.release(cols...)
 	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		if dn.backward(xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
+			return
+		}
 		var dx []float32
 		if needX {
 			dx = gradOf(x).Data
@@ -362,6 +375,14 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 			tp.release(cols[i], dW[i], dB[i])
 		}
 	})
+}
+
+// gradData returns v's gradient storage when need is set, else nil.
+func gradData(v *Var, need bool) []float32 {
+	if !need {
+		return nil
+	}
+	return gradOf(v).Data
 }
 
 // addBias adds b[f] to row f (length p) of y; b may be nil.

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages genfwi needs on a bare Debian machine
-# (OpenBLAS for SGEMM through cgo, pkg-config) and downloads Go modules.
+# (OpenBLAS for SGEMM and oneDNN for convolutions through cgo, pkg-config)
+# and downloads Go modules.
 # Safe to run repeatedly: it only installs what is missing.
 set -euo pipefail
 
 need=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || need+=(libopenblas-dev)
+dpkg -s libdnnl-dev >/dev/null 2>&1 || need+=(libdnnl-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 if ((${#need[@]})); then

@@ -1,0 +1,341 @@
+//go:build cgo && !noblas && !nodnnl
+
+package autograd
+
+/*
+#cgo CFLAGS: -O2
+#cgo LDFLAGS: -ldnnl -lgomp
+#include <dnnl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+void omp_set_num_threads(int);
+
+// gf_conv is the geometry of one convolution (transposed = 0) or transposed
+// convolution (transposed = 1) over a whole batch, in the engine's terms:
+// input x (n, c, h, w), output y (n, f, oh, ow); weights (f, c, kh, kw) for a
+// convolution and (c, f, kh, kw) (PyTorch's ConvTranspose2d layout) for a
+// transposed one. Padding is top, bottom, left, right of the convolution; for
+// a transposed convolution it is PyTorch's padding, and opb/opr its
+// output_padding. Dilations are PyTorch's (1 = dense).
+typedef struct {
+	int transposed;
+	int n, c, h, w, f, kh, kw, oh, ow;
+	int sh, sw, pt, pb, pl, pr, dh, dw, opb, opr;
+	int threads;
+} gf_conv;
+
+static dnnl_engine_t gf_engine;
+static dnnl_status_t gf_engine_status = dnnl_runtime_error;
+static pthread_once_t gf_engine_once = PTHREAD_ONCE_INIT;
+
+// The CPU engine is created once per process: it only names the device,
+// and oneDNN's own primitive cache (keyed by descriptor) makes creating the
+// descriptors and primitives of every call cheap (a few microseconds).
+static void gf_engine_init(void) { gf_engine_status = dnnl_engine_create(&gf_engine, dnnl_cpu, 0); }
+
+#define GF_CK(x) do { dnnl_status_t s_ = (x); if (s_ != dnnl_success) { st = s_; goto done; } } while (0)
+
+// gf_desc fills the operation descriptor; any_fmt selects format_tag_any
+// (oneDNN picks its blocked layouts) instead of the plain user layouts.
+static dnnl_status_t gf_desc(const gf_conv *g, int kind, dnnl_convolution_desc_t *d,
+		dnnl_memory_desc_t *src, dnnl_memory_desc_t *wei, dnnl_memory_desc_t *bia, dnnl_memory_desc_t *dst) {
+	dnnl_dims_t sd = {g->n, g->c, g->h, g->w}, dd = {g->n, g->f, g->oh, g->ow}, bd = {g->f};
+	dnnl_dims_t str = {g->sh, g->sw}, dil = {g->dh - 1, g->dw - 1};
+	dnnl_dims_t pl = {g->pt, g->pl}, pr = {g->pb - g->opb, g->pr - g->opr};
+	dnnl_status_t s;
+	if ((s = dnnl_memory_desc_init_by_tag(src, 4, sd, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+	if ((s = dnnl_memory_desc_init_by_tag(dst, 4, dd, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+	if (bia && (s = dnnl_memory_desc_init_by_tag(bia, 1, bd, dnnl_f32, dnnl_x)) != dnnl_success) return s;
+	if (!g->transposed) {
+		dnnl_dims_t wd = {g->f, g->c, g->kh, g->kw};
+		if ((s = dnnl_memory_desc_init_by_tag(wei, 4, wd, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+		switch (kind) {
+		case 0: return dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_training, dnnl_convolution_direct, src, wei, bia, dst, str, dil, pl, pr);
+		case 1: return dnnl_dilated_convolution_backward_data_desc_init(d, dnnl_convolution_direct, src, wei, dst, str, dil, pl, pr);
+		default: return dnnl_dilated_convolution_backward_weights_desc_init(d, dnnl_convolution_direct, src, wei, bia, dst, str, dil, pl, pr);
+		}
+	}
+	dnnl_dims_t wd = {g->f, g->c, g->kh, g->kw};
+	if ((s = dnnl_memory_desc_init_by_tag(wei, 4, wd, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+	switch (kind) {
+	case 0: return dnnl_dilated_deconvolution_forward_desc_init(d, dnnl_forward_training, dnnl_deconvolution_direct, src, wei, bia, dst, str, dil, pl, pr);
+	case 1: return dnnl_dilated_deconvolution_backward_data_desc_init(d, dnnl_deconvolution_direct, src, wei, dst, str, dil, pl, pr);
+	default: return dnnl_dilated_deconvolution_backward_weights_desc_init(d, dnnl_deconvolution_direct, src, wei, bia, dst, str, dil, pl, pr);
+	}
+}
+
+// gf_user_md returns the plain layout of the caller's arrays.
+static dnnl_status_t gf_user_md(const gf_conv *g, int which, dnnl_memory_desc_t *md) {
+	switch (which) {
+	case 0: { dnnl_dims_t d = {g->n, g->c, g->h, g->w}; return dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nchw); }
+	case 1: { dnnl_dims_t d = {g->n, g->f, g->oh, g->ow}; return dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nchw); }
+	default: { dnnl_dims_t d = {g->f, g->c, g->kh, g->kw}; return dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, g->transposed ? dnnl_iohw : dnnl_oihw); }
+	}
+}
+
+// gf_reorder copies (accumulate = 0) or adds (accumulate = 1) the array
+// from, laid out as fmd, into to, laid out as tmd.
+static dnnl_status_t gf_reorder(dnnl_stream_t stm, const dnnl_memory_desc_t *fmd, void *from,
+		const dnnl_memory_desc_t *tmd, void *to, int accumulate) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t po = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	dnnl_primitive_t p = NULL;
+	dnnl_memory_t mf = NULL, mt = NULL;
+	if (accumulate) {
+		GF_CK(dnnl_primitive_attr_create(&attr));
+		GF_CK(dnnl_post_ops_create(&po));
+		GF_CK(dnnl_post_ops_append_sum(po, 1.0f));
+		GF_CK(dnnl_primitive_attr_set_post_ops(attr, po));
+	}
+	GF_CK(dnnl_reorder_primitive_desc_create(&pd, fmd, gf_engine, tmd, gf_engine, attr));
+	GF_CK(dnnl_primitive_create(&p, pd));
+	GF_CK(dnnl_memory_create(&mf, fmd, gf_engine, from));
+	GF_CK(dnnl_memory_create(&mt, tmd, gf_engine, to));
+	dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, mf}, {DNNL_ARG_TO, mt}};
+	GF_CK(dnnl_primitive_execute(p, stm, 2, a));
+done:
+	if (mf) dnnl_memory_destroy(mf);
+	if (mt) dnnl_memory_destroy(mt);
+	if (p) dnnl_primitive_destroy(p);
+	if (pd) dnnl_primitive_desc_destroy(pd);
+	if (po) dnnl_post_ops_destroy(po);
+	if (attr) dnnl_primitive_attr_destroy(attr);
+	return st;
+}
+
+// gf_arg is one argument of a primitive: the caller's plain array user (or
+// NULL for a scratch-only argument) and the layout the primitive wants. When
+// the two layouts differ, buf holds the array in the primitive's layout.
+typedef struct {
+	const dnnl_memory_desc_t *want;
+	dnnl_memory_desc_t user_md;
+	void *user;
+	void *buf;
+	dnnl_memory_t mem;
+} gf_arg;
+
+// gf_arg_in prepares an input: the user array itself when the layouts
+// agree, else a reordered copy.
+static dnnl_status_t gf_arg_in(dnnl_stream_t stm, gf_arg *a) {
+	if (dnnl_memory_desc_equal(a->want, &a->user_md)) {
+		return dnnl_memory_create(&a->mem, a->want, gf_engine, a->user);
+	}
+	a->buf = malloc(dnnl_memory_desc_get_size(a->want));
+	if (!a->buf) return dnnl_out_of_memory;
+	dnnl_status_t s = gf_reorder(stm, &a->user_md, a->user, a->want, a->buf, 0);
+	if (s != dnnl_success) return s;
+	return dnnl_memory_create(&a->mem, a->want, gf_engine, a->buf);
+}
+
+// gf_arg_out prepares an output in a buffer of its own (written by the
+// primitive, then copied or added into the user array by gf_arg_finish).
+static dnnl_status_t gf_arg_out(gf_arg *a) {
+	a->buf = malloc(dnnl_memory_desc_get_size(a->want));
+	if (!a->buf) return dnnl_out_of_memory;
+	return dnnl_memory_create(&a->mem, a->want, gf_engine, a->buf);
+}
+
+static dnnl_status_t gf_arg_finish(dnnl_stream_t stm, gf_arg *a, int accumulate) {
+	return gf_reorder(stm, a->want, a->buf, &a->user_md, a->user, accumulate);
+}
+
+static void gf_arg_free(gf_arg *a) {
+	if (a->mem) dnnl_memory_destroy(a->mem);
+	free(a->buf);
+}
+
+// gf_conv_forward computes y = conv(x, w) + b for the whole batch (b may be
+// NULL). It returns a dnnl_status_t (0 = success); on failure y is
+// unspecified and the caller falls back to its own kernels.
+static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float *y) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_primitive_desc_t pd = NULL;
+	dnnl_primitive_t p = NULL;
+	dnnl_stream_t stm = NULL;
+	dnnl_memory_t mb = NULL;
+	gf_arg ax = {0}, aw = {0}, ay = {0};
+	dnnl_convolution_desc_t d;
+	dnnl_memory_desc_t src, wei, bia, dst;
+	pthread_once(&gf_engine_once, gf_engine_init);
+	if (gf_engine_status != dnnl_success) return gf_engine_status;
+	omp_set_num_threads(g->threads);
+	GF_CK(gf_desc(g, 0, &d, &src, &wei, b ? &bia : NULL, &dst));
+	GF_CK(dnnl_primitive_desc_create(&pd, &d, NULL, gf_engine, NULL));
+	GF_CK(dnnl_primitive_create(&p, pd));
+	GF_CK(dnnl_stream_create(&stm, gf_engine, dnnl_stream_default_flags));
+	ax.want = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0); ax.user = x;
+	aw.want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0); aw.user = w;
+	ay.want = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0); ay.user = y;
+	GF_CK(gf_user_md(g, 0, &ax.user_md));
+	GF_CK(gf_user_md(g, 2, &aw.user_md));
+	GF_CK(gf_user_md(g, 1, &ay.user_md));
+	GF_CK(gf_arg_in(stm, &ax));
+	GF_CK(gf_arg_in(stm, &aw));
+	int direct_out = dnnl_memory_desc_equal(ay.want, &ay.user_md);
+	if (direct_out) {
+		GF_CK(dnnl_memory_create(&ay.mem, ay.want, gf_engine, y));
+	} else {
+		GF_CK(gf_arg_out(&ay));
+	}
+	dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ax.mem}, {DNNL_ARG_WEIGHTS, aw.mem}, {DNNL_ARG_DST, ay.mem}, {DNNL_ARG_BIAS, NULL}};
+	int nargs = 3;
+	if (b) {
+		GF_CK(dnnl_memory_create(&mb, &bia, gf_engine, b));
+		args[3].memory = mb;
+		nargs = 4;
+	}
+	GF_CK(dnnl_primitive_execute(p, stm, nargs, args));
+	if (!direct_out) GF_CK(gf_arg_finish(stm, &ay, 0));
+	GF_CK(dnnl_stream_wait(stm));
+done:
+	gf_arg_free(&ax); gf_arg_free(&aw); gf_arg_free(&ay);
+	if (mb) dnnl_memory_destroy(mb);
+	if (stm) dnnl_stream_destroy(stm);
+	if (p) dnnl_primitive_destroy(p);
+	if (pd) dnnl_primitive_desc_destroy(pd);
+	return st;
+}
+
+// gf_conv_backward ADDS the gradients of a convolution into gx (the input),
+// gw (the weights) and gb (the bias) given the output gradient gy; any of
+// the three may be NULL. x and w are the forward pass's input and weights.
+// It returns a dnnl_status_t (0 = success); on failure nothing has been
+// added (every result is computed before the first is accumulated).
+static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb) {
+	dnnl_status_t st = dnnl_success;
+	dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
+	dnnl_primitive_t dp = NULL, wp = NULL;
+	dnnl_stream_t stm = NULL;
+	dnnl_memory_t mgb = NULL;
+	float *gbtmp = NULL;
+	gf_arg dgy = {0}, dw = {0}, dgx = {0}, wx = {0}, wgy = {0}, wgw = {0};
+	dnnl_convolution_desc_t d;
+	dnnl_memory_desc_t src, wei, bia, dst;
+	pthread_once(&gf_engine_once, gf_engine_init);
+	if (gf_engine_status != dnnl_success) return gf_engine_status;
+	omp_set_num_threads(g->threads);
+	GF_CK(dnnl_stream_create(&stm, gf_engine, dnnl_stream_default_flags));
+	GF_CK(gf_desc(g, 0, &d, &src, &wei, &bia, &dst));
+	GF_CK(dnnl_primitive_desc_create(&fpd, &d, NULL, gf_engine, NULL));
+	if (gx) {
+		GF_CK(gf_desc(g, 1, &d, &src, &wei, NULL, &dst));
+		GF_CK(dnnl_primitive_desc_create(&dpd, &d, NULL, gf_engine, fpd));
+		GF_CK(dnnl_primitive_create(&dp, dpd));
+		dgy.want = dnnl_primitive_desc_query_md(dpd, dnnl_query_diff_dst_md, 0); dgy.user = gy;
+		dw.want = dnnl_primitive_desc_query_md(dpd, dnnl_query_weights_md, 0); dw.user = w;
+		dgx.want = dnnl_primitive_desc_query_md(dpd, dnnl_query_diff_src_md, 0); dgx.user = gx;
+		GF_CK(gf_user_md(g, 1, &dgy.user_md));
+		GF_CK(gf_user_md(g, 2, &dw.user_md));
+		GF_CK(gf_user_md(g, 0, &dgx.user_md));
+		GF_CK(gf_arg_in(stm, &dgy));
+		GF_CK(gf_arg_in(stm, &dw));
+		GF_CK(gf_arg_out(&dgx));
+		dnnl_exec_arg_t a[3] = {{DNNL_ARG_DIFF_DST, dgy.mem}, {DNNL_ARG_WEIGHTS, dw.mem}, {DNNL_ARG_DIFF_SRC, dgx.mem}};
+		GF_CK(dnnl_primitive_execute(dp, stm, 3, a));
+	}
+	if (gw || gb) {
+		GF_CK(gf_desc(g, 2, &d, &src, &wei, &bia, &dst));
+		GF_CK(dnnl_primitive_desc_create(&wpd, &d, NULL, gf_engine, fpd));
+		GF_CK(dnnl_primitive_create(&wp, wpd));
+		wx.want = dnnl_primitive_desc_query_md(wpd, dnnl_query_src_md, 0); wx.user = x;
+		wgy.want = dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_dst_md, 0); wgy.user = gy;
+		wgw.want = dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0); wgw.user = gw;
+		GF_CK(gf_user_md(g, 0, &wx.user_md));
+		GF_CK(gf_user_md(g, 1, &wgy.user_md));
+		GF_CK(gf_user_md(g, 2, &wgw.user_md));
+		GF_CK(gf_arg_in(stm, &wx));
+		GF_CK(gf_arg_in(stm, &wgy));
+		GF_CK(gf_arg_out(&wgw));
+		gbtmp = calloc(g->f, sizeof(float));
+		if (!gbtmp) { st = dnnl_out_of_memory; goto done; }
+		GF_CK(dnnl_memory_create(&mgb, &bia, gf_engine, gbtmp));
+		dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, wx.mem}, {DNNL_ARG_DIFF_DST, wgy.mem}, {DNNL_ARG_DIFF_WEIGHTS, wgw.mem}, {DNNL_ARG_DIFF_BIAS, mgb}};
+		GF_CK(dnnl_primitive_execute(wp, stm, 4, a));
+	}
+	GF_CK(dnnl_stream_wait(stm));
+	if (gx) GF_CK(gf_arg_finish(stm, &dgx, 1));
+	if (gw) GF_CK(gf_arg_finish(stm, &wgw, 1));
+	GF_CK(dnnl_stream_wait(stm));
+	if (gb) for (int i = 0; i < g->f; i++) gb[i] += gbtmp[i];
+done:
+	gf_arg_free(&dgy); gf_arg_free(&dw); gf_arg_free(&dgx);
+	gf_arg_free(&wx); gf_arg_free(&wgy); gf_arg_free(&wgw);
+	if (mgb) dnnl_memory_destroy(mgb);
+	free(gbtmp);
+	if (stm) dnnl_stream_destroy(stm);
+	if (dp) dnnl_primitive_destroy(dp);
+	if (wp) dnnl_primitive_destroy(wp);
+	if (dpd) dnnl_primitive_desc_destroy(dpd);
+	if (wpd) dnnl_primitive_desc_destroy(wpd);
+	if (fpd) dnnl_primitive_desc_destroy(fpd);
+	return st;
+}
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"genfwi/tensor"
+)
+
+// ConvBackend names the convolution implementation compiled in: "onednn"
+// (oneDNN's JIT kernels for the whole batch, the library PyTorch uses for
+// CPU convolutions) or "im2col" (per-sample im2col + GEMM).
+const ConvBackend = "onednn"
+
+// dnnlGeom converts the engine's geometry to oneDNN's. For a convolution
+// g describes x → y directly and cin is unused; for a transposed
+// convolution g is the forward convolution that maps the output back to
+// the input (as in ConvTranspose2d: C = output channels, H×W = output grid,
+// OH×OW = input grid) and cin is the input channel count.
+func dnnlGeom(transposed bool, n int, g *convGeom, cin, f int, o Conv2dOpts) C.gf_conv {
+	c := C.gf_conv{
+		n: C.int(n), kh: C.int(g.KH), kw: C.int(g.KW),
+		sh: C.int(g.SH), sw: C.int(g.SW), dh: C.int(g.DH), dw: C.int(g.DW),
+		pt: C.int(o.Pad[0]), pb: C.int(o.Pad[1]), pl: C.int(o.Pad[2]), pr: C.int(o.Pad[3]),
+		threads: C.int(max(tensor.Threads(), 1)),
+	}
+	if !transposed {
+		c.c, c.h, c.w, c.f, c.oh, c.ow = C.int(g.C), C.int(g.H), C.int(g.W), C.int(f), C.int(g.OH), C.int(g.OW)
+		return c
+	}
+	c.transposed = 1
+	c.c, c.h, c.w, c.f, c.oh, c.ow = C.int(cin), C.int(g.OH), C.int(g.OW), C.int(g.C), C.int(g.H), C.int(g.W)
+	c.opb, c.opr = C.int(o.OutputPad[0]), C.int(o.OutputPad[1])
+	return c
+}
+
+// ptr returns a C pointer to the first element of s, or nil for an empty
+// slice.
+func ptr(s []float32) *C.float {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.float)(unsafe.Pointer(&s[0]))
+}
+
+// dnnlConv is one (transposed) convolution over a whole batch handed to
+// oneDNN.
+type dnnlConv struct{ g C.gf_conv }
+
+// newDNNLConv describes the operation; see dnnlGeom for the arguments.
+func newDNNLConv(transposed bool, n int, g *convGeom, cin, f int, o Conv2dOpts) *dnnlConv {
+	return &dnnlConv{g: dnnlGeom(transposed, n, g, cin, f, o)}
+}
+
+// forward writes y = conv(x, w) + b (b may be nil) and reports false when
+// oneDNN cannot run it (the caller then uses its own kernels).
+func (d *dnnlConv) forward(x, w, b, y []float32) bool {
+	return C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y)) == 0
+}
+
+// backward adds the input, weight and bias gradients (nil slices are
+// skipped) and reports false, having added nothing, when oneDNN cannot.
+func (d *dnnlConv) backward(x, w, gy, gx, gw, gb []float32) bool {
+	return C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb)) == 0
+}
