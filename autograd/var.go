@@ -39,6 +39,10 @@ func (v *Var) Shape() []int { return v.Value.Shape }
 // Data returns v.Value.Data.
 func (v *Var) Data() []float32 { return v.Value.Data }
 
+// Tape returns the tape v is recorded on (nil for a plain leaf), so that
+// code composing operations can put constants on the same graph.
+func (v *Var) Tape() *Tape { return v.tape }
+
 // Op returns the name of the op that produced v ("leaf", "const", "input" for
 // leaves).
 func (v *Var) Op() string { return v.op }
