@@ -58,10 +58,15 @@ type TrainConfig struct {
 	// WeightDecay is AdamW's decoupled weight decay (paper: 1e-4).
 	WeightDecay float64 `json:"weight_decay"`
 	// Method is "" (supervised: the loss compares predicted and true
-	// velocity, OpenFWI's InversionNet) or "upfwi" (unsupervised: the loss
-	// compares the input seismic with the re-simulation of the predicted
-	// velocity; trained by package upfwi, which supplies that loss).
+	// velocity, OpenFWI's InversionNet), "velocitygan" (the same generator
+	// trained against a WGAN-GP critic as well, OpenFWI's VelocityGAN; see
+	// GAN) or "upfwi" (unsupervised: the loss compares the input seismic
+	// with the re-simulation of the predicted velocity; trained by package
+	// upfwi, which supplies that loss).
 	Method string `json:"method,omitempty"`
+	// GAN holds VelocityGAN's adversarial settings, required exactly when
+	// Method is "velocitygan".
+	GAN *GANConfig `json:"gan,omitempty"`
 	// L1 and L2 weight the loss λ1·mean|ŷ−y| + λ2·mean(ŷ−y)² on the
 	// normalised velocity (OpenFWI's defaults are 1 and 1; its README and
 	// the published "ℓ1" numbers use λ2 = 0).
@@ -101,6 +106,51 @@ const (
 	NX = openfwi.NX
 )
 
+// GANConfig is VelocityGAN's adversarial training (OpenFWI gan_train.py):
+// every step updates the critic on
+//
+//	L_D = −mean D(v) + mean D(G(s)) + LambdaGP·E[(‖∇D(x̃)‖₂ − 1)²],  x̃ = αv + (1−α)G(s),
+//
+// and every NCritic-th step also the generator on
+// λ1·L1 + λ2·MSE − LambdaAdv·mean D(G(s)); both with AdamW (Beta1, Beta2),
+// the run's learning rate and weight decay.
+type GANConfig struct {
+	// CriticDims are the critic's widths d1…d4 (OpenFWI: 32, 64, 128, 256).
+	CriticDims [4]int `json:"critic_dims"`
+	// NCritic is the number of critic updates per generator update (5).
+	NCritic int `json:"n_critic"`
+	// LambdaGP weights the gradient penalty (10), LambdaAdv the generator's
+	// adversarial term (1).
+	LambdaGP  float64 `json:"lambda_gp"`
+	LambdaAdv float64 `json:"lambda_adv"`
+	// Beta1 and Beta2 are both optimisers' Adam β (OpenFWI: 0, 0.9).
+	Beta1 float64 `json:"beta1"`
+	Beta2 float64 `json:"beta2"`
+}
+
+// paperGAN is OpenFWI's VelocityGAN setting.
+func paperGAN() *GANConfig {
+	return &GANConfig{CriticDims: PaperCriticDims, NCritic: 5, LambdaGP: 10, LambdaAdv: 1, Beta1: 0, Beta2: 0.9}
+}
+
+// validate checks the adversarial settings.
+func (g *GANConfig) validate() error {
+	for i, d := range g.CriticDims {
+		if d < 1 {
+			return fmt.Errorf("invnet: train.gan.critic_dims[%d] must be ≥ 1, got %d", i, d)
+		}
+	}
+	switch {
+	case g.NCritic < 1:
+		return fmt.Errorf("invnet: train.gan.n_critic must be ≥ 1, got %d", g.NCritic)
+	case g.LambdaGP < 0 || g.LambdaAdv < 0:
+		return fmt.Errorf("invnet: train.gan.lambda_gp and lambda_adv must be ≥ 0, got %g and %g", g.LambdaGP, g.LambdaAdv)
+	case g.Beta1 < 0 || g.Beta1 >= 1 || g.Beta2 <= 0 || g.Beta2 >= 1:
+		return fmt.Errorf("invnet: train.gan.beta1 must be in [0, 1) and beta2 in (0, 1), got %g and %g", g.Beta1, g.Beta2)
+	}
+	return nil
+}
+
 // PaperNet is InversionNet exactly as OpenFWI's network.py defines it
 // (24 409 123 parameters).
 func PaperNet() NetConfig {
@@ -118,11 +168,15 @@ func CPUNet() NetConfig {
 	return NetConfig{Dims: [5]int{16, 32, 64, 128, 256}, SampleTemporal: 4, TimeStrides: [4]int{2, 2, 1, 1}}
 }
 
-// Preset returns the built-in configuration "paper", "cpu" or "upfwi-cpu"
-// (the same as configs/invnet-<name>.json): "upfwi-cpu" is the cpu network
-// trained the UPFWI way (package upfwi; λ1 = λ2 = 1 on the seismic, batch 16,
-// 2 epochs: each step simulates and back-propagates the wave equation for
-// every sample of the batch).
+// Preset returns the built-in configuration "paper", "cpu", "upfwi-cpu",
+// "velocitygan-paper" or "velocitygan-cpu" (the same as
+// configs/invnet-<name>.json): "upfwi-cpu" is the cpu network trained the
+// UPFWI way (package upfwi; λ1 = λ2 = 1 on the seismic, batch 16, 2 epochs:
+// each step simulates and back-propagates the wave equation for every
+// sample of the batch); "velocitygan-paper" is OpenFWI's VelocityGAN
+// (λ1 = λ2 = 100, batch 64, 500 epochs, critic 32…256, n_critic 5, λ_GP 10,
+// β = (0, 0.9)) and "velocitygan-cpu" the cpu generator with a half-width
+// critic, batch 32 and the cpu preset's 16 epochs.
 func Preset(name string) (*Config, error) {
 	switch name {
 	case "paper":
@@ -134,12 +188,22 @@ func Preset(name string) (*Config, error) {
 	case "upfwi-cpu":
 		return &Config{Name: "upfwi-cpu", Network: CPUNet(), Train: TrainConfig{Method: "upfwi", Epochs: 2, Batch: 16, LR: 5e-4,
 			WeightDecay: 1e-4, L1: 1, L2: 1, ValFraction: 0.02, ValMaps: 100, CheckpointEvery: 50, Seed: 1}}, nil
+	case "velocitygan-paper":
+		return &Config{Name: "velocitygan-paper", Network: PaperNet(), Train: TrainConfig{Method: "velocitygan", GAN: paperGAN(),
+			Epochs: 500, Batch: 64, LR: 1e-4, WeightDecay: 1e-4, L1: 100, L2: 100, ValFraction: 0.02, ValMaps: 0, CheckpointEvery: 200, Seed: 1}}, nil
+	case "velocitygan-cpu":
+		g := paperGAN()
+		g.CriticDims = [4]int{16, 32, 64, 128}
+		return &Config{Name: "velocitygan-cpu", Network: CPUNet(), Train: TrainConfig{Method: "velocitygan", GAN: g,
+			Epochs: 16, Batch: 32, LR: 5e-4, WeightDecay: 1e-4, L1: 100, L2: 100, ValFraction: 0.02, ValMaps: 100, CheckpointEvery: 200, Seed: 1}}, nil
 	}
 	return nil, fmt.Errorf("unknown invnet preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
 }
 
 // PresetNames lists the built-in presets.
-func PresetNames() []string { return []string{"cpu", "paper", "upfwi-cpu"} }
+func PresetNames() []string {
+	return []string{"cpu", "paper", "upfwi-cpu", "velocitygan-cpu", "velocitygan-paper"}
+}
 
 // InputT returns the number of time samples of the network input,
 // ⌈1000/SampleTemporal⌉.
@@ -213,8 +277,10 @@ func (c *Config) Validate() error {
 	switch {
 	case t.Epochs < 1:
 		return fmt.Errorf("invnet: train.epochs must be ≥ 1, got %d", t.Epochs)
-	case t.Method != "" && t.Method != "upfwi":
-		return fmt.Errorf("invnet: train.method must be \"\" (supervised) or \"upfwi\", got %q", t.Method)
+	case t.Method != "" && t.Method != "upfwi" && t.Method != "velocitygan":
+		return fmt.Errorf("invnet: train.method must be \"\" (supervised), \"velocitygan\" or \"upfwi\", got %q", t.Method)
+	case (t.Method == "velocitygan") != (t.GAN != nil):
+		return fmt.Errorf("invnet: train.gan must be given exactly when train.method is \"velocitygan\"")
 	case t.Steps < 0:
 		return fmt.Errorf("invnet: train.steps must be ≥ 0 (0: use epochs), got %d", t.Steps)
 	case t.Batch < 1:
@@ -233,6 +299,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invnet: train.val_maps and train.val_every must be ≥ 0")
 	case t.CheckpointEvery < 0:
 		return fmt.Errorf("invnet: train.checkpoint_every must be ≥ 0, got %d", t.CheckpointEvery)
+	}
+	if t.GAN != nil {
+		if err := t.GAN.validate(); err != nil {
+			return err
+		}
 	}
 	if _, err := NormFor(t.Norm...); len(t.Norm) > 0 && err != nil {
 		return fmt.Errorf("invnet: train.norm: %w", err)

@@ -112,6 +112,10 @@ type TrainSummary struct {
 type history struct {
 	Loss []float64  `json:"loss"` // per step
 	Val  []ValPoint `json:"val"`
+	// LossD and GP are VelocityGAN's critic loss and gradient penalty per
+	// step.
+	LossD []float64 `json:"loss_d,omitempty"`
+	GP    []float64 `json:"gp,omitempty"`
 }
 
 // RNG streams: every random draw of a run is a function of the seed and
@@ -188,6 +192,13 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	opt := nn.NewAdamW()
 	opt.WeightDecay = tc.WeightDecay
 	state := &nn.TrainState{Opt: opt}
+	var adv *gan
+	if tc.GAN != nil {
+		if adv, err = newGAN(*tc.GAN, tc.Seed, tc.WeightDecay); err != nil {
+			return nil, err
+		}
+		opt.Beta1, opt.Beta2 = tc.GAN.Beta1, tc.GAN.Beta2
+	}
 	var hist history
 	start := 0
 	sum := &TrainSummary{Out: o.Out, Config: cfg.Name, Data: dataDesc, Norm: norm, Params: net.NumParams(), Pairs: n,
@@ -198,6 +209,11 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	if path, step, err := LatestCheckpoint(o.Out); err == nil {
 		if err := resume(path, step, model, state, &hist, string(cfgJSON)); err != nil {
 			return nil, err
+		}
+		if adv != nil {
+			if err := adv.load(filepath.Dir(path), step); err != nil {
+				return nil, err
+			}
 		}
 		start = step
 		sum.Resumed = true
@@ -212,7 +228,12 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	}
 	checkpoint := func(step int) error {
 		return rundir.WriteCheckpoint(o.Out, rundir.Checkpoint{Step: step, State: state, History: hist,
-			Save:      func(path string) error { return model.save(path, meta(step)) },
+			Save: func(path string) error {
+				if err := model.save(path, meta(step)); err != nil || adv == nil {
+					return err
+				}
+				return adv.save(filepath.Dir(path), step)
+			},
 			Published: func() error { return writeCurves(o.Out, hist, spe) }})
 	}
 
@@ -307,16 +328,39 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			}
 			norm.Label(y.Data[b*openfwi.ModelLen:(b+1)*openfwi.ModelLen], vel)
 		}
-		tp.Reset()
-		net.Arena.ZeroGrad()
-		pred, err := net.Forward(tp.Const(x))
-		if err != nil {
-			return nil, err
-		}
 		var lv float64
 		var cot *tensor.Tensor
 		var loss *autograd.Var
-		if o.DataLoss != nil {
+		var pred *autograd.Var
+		generator := true
+		if adv != nil {
+			// VelocityGAN: a critic update on the generator's current maps
+			// every step, a generator update every n_critic-th step.
+			tp.Reset()
+			tp.NoGrad = true
+			fake, err := net.Forward(tp.Const(x))
+			tp.NoGrad = false
+			if err != nil {
+				return nil, err
+			}
+			lv = float64(lossOf(fake, tp.Const(y), tc.L1, tc.L2).Value.Data[0])
+			ld, gp, err := adv.criticStep(tp, y, fake.Value.Clone(), tc.LR, rand.New(rand.NewPCG(tc.Seed, streamGP|uint64(step))))
+			if err != nil {
+				return nil, fmt.Errorf("invnet: step %d: critic: %w", step, err)
+			}
+			hist.LossD, hist.GP = append(hist.LossD, ld), append(hist.GP, gp)
+			generator = (step+1)%adv.cfg.NCritic == 0
+		}
+		tp.Reset()
+		net.Arena.ZeroGrad()
+		if generator {
+			if pred, err = net.Forward(tp.Const(x)); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case !generator:
+		case o.DataLoss != nil:
 			if lv, cot, err = o.DataLoss(ctx, pred.Value, seisBatch); err != nil {
 				if ctx.Err() != nil {
 					runErr = ctx.Err()
@@ -324,19 +368,30 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 				}
 				return nil, fmt.Errorf("invnet: step %d: data loss: %w", step, err)
 			}
-		} else {
+		default:
 			loss = lossOf(pred, tp.Const(y), tc.L1, tc.L2)
-			lv = float64(loss.Value.Data[0])
+			if adv == nil {
+				lv = float64(loss.Value.Data[0])
+			} else {
+				a, err := adv.adversarial(pred)
+				if err != nil {
+					return nil, err
+				}
+				loss = autograd.Add(loss, a)
+			}
 		}
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
 			return nil, fmt.Errorf("invnet: step %d (epoch %d): loss is %v; lower train.lr or check the data", step, epoch, lv)
 		}
-		if cot != nil {
+		switch {
+		case !generator:
+		case cot != nil:
 			autograd.BackwardWith(pred, cot)
-		} else {
+			opt.Step(net.Arena, tc.LR)
+		default:
 			autograd.Backward(loss)
+			opt.Step(net.Arena, tc.LR)
 		}
-		opt.Step(net.Arena, tc.LR)
 		hist.Loss = append(hist.Loss, lv)
 		last = step + 1
 		if o.OnStep != nil {
