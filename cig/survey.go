@@ -501,3 +501,26 @@ func (s *Survey) Gather(ctx context.Context, obs *Obs, v0 []float32, maxY float3
 	}
 	return nil
 }
+
+// FWISurvey returns obs's acquisition as an fwi.Survey (the survey's grid,
+// obs's sources with the receiver line, the full-band filtered wavelet and
+// the wave options) for fwi.Invert, e.g. a plain FWI baseline on the data a
+// posterior was conditioned on. dampVelocity (m/s, > 0) fixes the damping
+// layer's reference velocity so that the gradient is exact for every model
+// the optimiser visits.
+func (s *Survey) FWISurvey(obs *Obs, dampVelocity float64) (fwi.Survey, error) {
+	if obs == nil || len(obs.Sources) != s.cfg.Shots {
+		return fwi.Survey{}, fmt.Errorf("cig: observation has %d sources, the survey %d shots", lenSources(obs), s.cfg.Shots)
+	}
+	if !(dampVelocity > 0) || math.IsInf(dampVelocity, 0) {
+		return fwi.Survey{}, fmt.Errorf("cig: damping reference velocity must be positive and finite, got %g m/s", dampVelocity)
+	}
+	shots := make([]wave.Shot, len(obs.Sources))
+	for i, p := range obs.Sources {
+		shots[i] = wave.Shot{Source: p, Receivers: s.receivers}
+	}
+	opts := s.cfg.waveOptions()
+	opts.DampVelocity = dampVelocity
+	return fwi.Survey{Grid: wave.Grid{Nz: s.cfg.Nz, Nx: s.cfg.Nx, H: s.cfg.H}, Shots: shots,
+		Wavelet: append([]float64(nil), s.wavelet...), Opts: opts}, nil
+}

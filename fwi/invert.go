@@ -244,6 +244,12 @@ func Invert(ctx context.Context, sv Survey, obs []float32, st *State, cfg Config
 	return nil
 }
 
+// Objective returns the full-band objective ½‖F(v) − obs‖² (+ reg) of the
+// survey, e.g. to evaluate a final model's data misfit.
+func (sv Survey) Objective(obs []float32, reg Regularizer) (*Objective, error) {
+	return bandObjective(sv, obs, 0, Config{Reg: reg})
+}
+
 // bandObjective builds the objective of one band: the full-band simulator
 // and observed data, with the residual low-passed for fc > 0.
 //
