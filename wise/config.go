@@ -68,6 +68,13 @@ type PosteriorConfig struct {
 	Samples int `json:"samples"`
 	// Batch is the number of samples drawn per inverse pass (memory bound).
 	Batch int `json:"batch"`
+	// SummaryTrainMode runs the summary network as WISE.jl's sampling
+	// scripts leave it, in training mode: dropout active with a fresh mask
+	// per sample and BatchNorm on the statistics of the (repeated) gather,
+	// so that the condition varies between samples (Monte-Carlo dropout).
+	// The default (false) is eval mode: running statistics, no dropout, one
+	// condition for every sample. The running statistics are not changed.
+	SummaryTrainMode bool `json:"summary_train_mode,omitempty"`
 }
 
 // NoiseSchedule is WISE's dequantisation noise on the velocity (in flow

@@ -8,6 +8,7 @@ import (
 
 	"genfwi/metrics"
 	"genfwi/models/flow"
+	"genfwi/nn"
 	"genfwi/tensor"
 )
 
@@ -26,15 +27,18 @@ type Posterior struct {
 
 // Sample draws n posterior samples of the velocity for one gather
 // (len(Offsets)·Nz·Nx values, normalised like the training gathers) with
-// the summary network in eval mode, in batches of the config's
-// posterior.batch, latents drawn from seed. It returns an error if the
-// gather has the wrong size or contains NaN/Inf.
+// the summary network in eval mode (or in training mode with
+// posterior.summary_train_mode), in batches of the config's
+// posterior.batch, latents (and dropout masks) drawn from seed. It returns
+// an error if the gather has the wrong size or contains NaN/Inf.
 func (m *Model) Sample(ctx context.Context, gather []float32, n int, seed uint64) (*Posterior, error) {
-	return drawPosterior(ctx, m.Net, m.Data, m.Config.Train.VelocityScale, m.Config.Posterior.Batch, gather, n, seed)
+	pc := m.Config.Posterior
+	return drawPosterior(ctx, m.Net, m.Data, m.Config.Train.VelocityScale, pc.Batch, pc.SummaryTrainMode, gather, n, seed)
 }
 
 // drawPosterior is Model.Sample on a bare network.
-func drawPosterior(ctx context.Context, net *flow.Network, inf DataInfo, scale float64, batch int, gather []float32, n int, seed uint64) (*Posterior, error) {
+func drawPosterior(ctx context.Context, net *flow.Network, inf DataInfo, scale float64, batch int, trainMode bool,
+	gather []float32, n int, seed uint64) (*Posterior, error) {
 	nz, nx, nh := inf.Nz, inf.Nx, len(inf.Offsets)
 	if n < 1 {
 		return nil, fmt.Errorf("wise: number of posterior samples must be ≥ 1, got %d", n)
@@ -52,8 +56,14 @@ func drawPosterior(ctx context.Context, net *flow.Network, inf DataInfo, scale f
 	}
 	y := tensor.FromSlice(gather, 1, nh, nz, nx)
 	wasTraining := net.Summary.Training
-	net.Summary.Training = false
+	net.Summary.Training = trainMode
 	defer func() { net.Summary.Training = wasTraining }()
+	if trainMode {
+		// Training-mode BatchNorm updates the running statistics; sampling
+		// must leave the model as it found it.
+		saved := saveBuffers(net.Summary.Buffers())
+		defer saved.restore()
+	}
 	pix := nz * nx
 	p := &Posterior{N: n, Nz: nz, Nx: nx, Samples: make([]float32, n*pix)}
 	s := float32(scale)
@@ -64,7 +74,13 @@ func drawPosterior(ctx context.Context, net *flow.Network, inf DataInfo, scale f
 		k := min(batch, n-lo)
 		rng := rand.New(rand.NewPCG(seed, streamDraws|uint64(b)))
 		z := tensor.Randn(rng, 1, k, 1, nz, nx)
-		x, err := net.Sample(z, y, nil)
+		var x *tensor.Tensor
+		var err error
+		if trainMode {
+			x, err = sampleTrainMode(net, z, gather, k, rng)
+		} else {
+			x, err = net.Sample(z, y, nil)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -75,6 +91,42 @@ func drawPosterior(ctx context.Context, net *flow.Network, inf DataInfo, scale f
 	}
 	p.CM, p.Std = MeanStd(p.Samples, n, pix)
 	return p, nil
+}
+
+// sampleTrainMode draws k samples whose conditions are the summary of the
+// gather repeated k times in training mode: one dropout mask per sample
+// from rng.
+func sampleTrainMode(net *flow.Network, z *tensor.Tensor, gather []float32, k int, rng *rand.Rand) (*tensor.Tensor, error) {
+	s := z.Shape
+	rep := tensor.New(k, len(gather)/(s[2]*s[3]), s[2], s[3])
+	for i := 0; i < k; i++ {
+		copy(rep.Data[i*len(gather):], gather)
+	}
+	c, err := net.Summary.Summarize(rep, rng)
+	if err != nil {
+		return nil, err
+	}
+	return net.Flow.Sample(z, c)
+}
+
+// savedBuffers is a copy of buffer values to put back.
+type savedBuffers struct {
+	bufs []*nn.Buffer
+	vals [][]float32
+}
+
+func saveBuffers(bs []*nn.Buffer) savedBuffers {
+	s := savedBuffers{bufs: bs}
+	for _, b := range bs {
+		s.vals = append(s.vals, append([]float32(nil), b.T.Data...))
+	}
+	return s
+}
+
+func (s savedBuffers) restore() {
+	for i, b := range s.bufs {
+		copy(b.T.Data, s.vals[i])
+	}
 }
 
 // MeanStd returns the pointwise mean and standard deviation (1/(n−1); 0
@@ -155,7 +207,7 @@ func Validate(ctx context.Context, net *flow.Network, val Pairs, cfg *Config, ep
 		if err := val.Read(i, vel, g); err != nil {
 			return vp, fmt.Errorf("reading validation pair %d: %w", i, err)
 		}
-		p, err := drawPosterior(ctx, net, inf, tc.VelocityScale, cfg.Posterior.Batch, g, tc.ValSamples, tc.Seed^(streamVal|uint64(i)))
+		p, err := drawPosterior(ctx, net, inf, tc.VelocityScale, cfg.Posterior.Batch, false, g, tc.ValSamples, tc.Seed^(streamVal|uint64(i)))
 		if err != nil {
 			return vp, fmt.Errorf("validation pair %d: %w", i, err)
 		}
