@@ -323,19 +323,33 @@ func ptr(s []float32) *C.float {
 // oneDNN.
 type dnnlConv struct{ g C.gf_conv }
 
-// newDNNLConv describes the operation; see dnnlGeom for the arguments.
+// newDNNLConv describes the operation (see dnnlGeom for the arguments), or
+// returns nil for the shapes the engine's own kernels run faster: 1×1
+// convolutions (one GEMM without im2col; oneDNN's 1×1 weight gradient was
+// 2–10× slower on the flow's Householder and residual-block layers) and
+// layers with fewer than 8 input or 4 output channels (oneDNN pads the
+// channels to blocks of 16; measured on the shapes of nn-refae, wise-cpu
+// and InversionNet, docs/tensor.md).
 func newDNNLConv(transposed bool, n int, g *convGeom, cin, f int, o Conv2dOpts) *dnnlConv {
+	in, out := g.C, f
+	if transposed {
+		in, out = cin, g.C
+	}
+	if g.KH*g.KW == 1 || in < 8 || out < 4 {
+		return nil
+	}
 	return &dnnlConv{g: dnnlGeom(transposed, n, g, cin, f, o)}
 }
 
 // forward writes y = conv(x, w) + b (b may be nil) and reports false when
-// oneDNN cannot run it (the caller then uses its own kernels).
+// oneDNN does not run it (the caller then uses its own kernels).
 func (d *dnnlConv) forward(x, w, b, y []float32) bool {
-	return C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y)) == 0
+	return d != nil && C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y)) == 0
 }
 
 // backward adds the input, weight and bias gradients (nil slices are
-// skipped) and reports false, having added nothing, when oneDNN cannot.
+// skipped) and reports false, having added nothing, when oneDNN does not
+// run it.
 func (d *dnnlConv) backward(x, w, gy, gx, gw, gb []float32) bool {
-	return C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb)) == 0
+	return d != nil && C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb)) == 0
 }
