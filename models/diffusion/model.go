@@ -1,14 +1,13 @@
 package diffusion
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 
 	"genfwi/autograd"
+	"genfwi/internal/jsonconfig"
 	"genfwi/nn"
 	"genfwi/tensor"
 )
@@ -90,16 +89,7 @@ func LoadConfig(path string) (*Config, error) {
 
 // ParseConfig decodes and validates a JSON config; name labels errors.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing diffusion config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "diffusion", name)
 }
 
 // Model is a latent DDPM: schedule, ε-predicting UNet and the latent scale.

@@ -1,12 +1,12 @@
 package vqae
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"slices"
+
+	"genfwi/internal/jsonconfig"
 )
 
 // Mode selects which encoders and decoders a Model has and how the two
@@ -356,14 +356,5 @@ func LoadConfig(path string) (*Config, error) {
 
 // ParseConfig decodes and validates a JSON config; name labels errors.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing vqae config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "vqae", name)
 }

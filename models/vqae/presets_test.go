@@ -1,11 +1,11 @@
 package vqae
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"genfwi/models/preset"
 )
 
 var update = flag.Bool("update", false, "rewrite configs/vqae-*.json from the built-in presets")
@@ -13,31 +13,8 @@ var update = flag.Bool("update", false, "rewrite configs/vqae-*.json from the bu
 // TestPresetFiles checks that configs/vqae-<name>.json equal the built-in
 // presets (run with -update to regenerate them) and that they load.
 func TestPresetFiles(t *testing.T) {
-	for _, name := range PresetNames() {
-		c, err := Preset(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := c.MarshalIndent()
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, '\n')
-		path := filepath.Join("..", "..", "configs", "vqae-"+name+".json")
-		if *update {
-			if err := os.WriteFile(path, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./models/vqae -run TestPresetFiles -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from preset %q (run with -update)", path, name)
-		}
-		if _, err := LoadConfig(path); err != nil {
-			t.Errorf("loading %s: %v", path, err)
-		}
+	dir := filepath.Join("..", "..", "configs")
+	if err := preset.CheckFiles(dir, "vqae", "./models/vqae", PresetNames(), Preset, LoadConfig, *update); err != nil {
+		t.Error(err)
 	}
 }
