@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 
 	"genfwi/autograd"
 	"genfwi/internal/jsonconfig"
+	"genfwi/models/preset"
 	"genfwi/nn"
 	"genfwi/tensor"
 )
@@ -80,11 +80,7 @@ func (c *Config) Validate() error {
 // LoadConfig reads and validates a JSON config file; unknown fields are
 // errors.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading diffusion config: %w", err)
-	}
-	return ParseConfig(b, path)
+	return preset.ReadFile[Config](path, "diffusion")
 }
 
 // ParseConfig decodes and validates a JSON config; name labels errors.

@@ -2,7 +2,6 @@ package flow
 
 import (
 	"fmt"
-	"os"
 
 	"genfwi/internal/jsonconfig"
 	"genfwi/models/preset"
@@ -99,11 +98,7 @@ func (c *Config) Validate() error {
 
 // LoadConfig reads and validates a JSON configuration file.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading flow config: %w", err)
-	}
-	return ParseConfig(b, path)
+	return preset.ReadFile[Config](path, "flow")
 }
 
 // ParseConfig decodes and validates a JSON configuration (unknown fields

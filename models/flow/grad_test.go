@@ -2,11 +2,10 @@ package flow
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 
 	"genfwi/autograd"
 	"genfwi/tensor"

@@ -1,18 +1,19 @@
 // Package preset holds what the model packages (vqae, diffusion, flow,
-// invnet) share about their named built-in configurations: the table they
-// are looked up in, and the check that the JSON files under configs/ are
-// the same values, so that a preset name and its file cannot drift apart.
+// invnet) share about their configurations: the table of named built-in
+// presets, the strict reading of a JSON configuration file and the format
+// of the preset files under configs/. Its test checks that those files hold
+// the presets' values, so that a preset name and its file cannot drift
+// apart.
 package preset
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"genfwi/internal/jsonconfig"
 )
 
 // Table maps preset names to functions returning a fresh copy of the
@@ -39,6 +40,17 @@ func (t Table[C]) Names() []string {
 	return s
 }
 
+// ReadFile reads and validates the JSON configuration file path (unknown
+// fields are errors, so that typos do not pass silently); kind names the
+// model in error messages.
+func ReadFile[C any, P jsonconfig.Validator[C]](path, kind string) (*C, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s config: %w", kind, err)
+	}
+	return jsonconfig.Parse[C, P](b, kind, path)
+}
+
 // Marshal returns the preset file content of c: indented JSON and a final
 // newline.
 func Marshal(c any) ([]byte, error) {
@@ -47,41 +59,4 @@ func Marshal(c any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
-}
-
-// CheckFiles checks that dir/<kind>-<name>.json holds Marshal(get(name))
-// for every name and that load accepts the file. With update it first
-// rewrites the files from the presets. The errors name the file and say how
-// to regenerate it (pkg is the package path for go test).
-func CheckFiles[C any](dir, kind, pkg string, names []string, get func(string) (*C, error), load func(string) (*C, error), update bool) error {
-	var errs []error
-	for _, name := range names {
-		c, err := get(name)
-		if err != nil {
-			return err
-		}
-		want, err := Marshal(c)
-		if err != nil {
-			return err
-		}
-		path := filepath.Join(dir, kind+"-"+name+".json")
-		if update {
-			if err := os.WriteFile(path, want, 0o644); err != nil {
-				return err
-			}
-		}
-		regen := fmt.Sprintf("run go test %s -run TestPresetFiles -update", pkg)
-		got, err := os.ReadFile(path)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w (%s)", err, regen))
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			errs = append(errs, fmt.Errorf("%s differs from preset %q (%s)", path, name, regen))
-		}
-		if _, err := load(path); err != nil {
-			errs = append(errs, fmt.Errorf("loading %s: %w", path, err))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -3,10 +3,10 @@ package vqae
 import (
 	"fmt"
 	"math"
-	"os"
 	"slices"
 
 	"genfwi/internal/jsonconfig"
+	"genfwi/models/preset"
 )
 
 // Mode selects which encoders and decoders a Model has and how the two
@@ -347,11 +347,7 @@ func (c *Config) LatentShape() [3]int {
 // LoadConfig reads a JSON config file (a preset under configs/) and
 // validates it. Unknown fields are errors, so typos do not pass silently.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading vqae config: %w", err)
-	}
-	return ParseConfig(b, path)
+	return preset.ReadFile[Config](path, "vqae")
 }
 
 // ParseConfig decodes and validates a JSON config; name labels errors.
