@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
 
 	"genfwi/autograd"
 	"genfwi/metrics"
@@ -284,13 +283,7 @@ func TrainProxy(ctx context.Context, cfg ProxyConfig, pairs *Pairs, o TrainOptio
 			extra["network"] = proxyNetwork
 			return nn.SaveModel(path, p.arena, nil, p.Config, extra)
 		},
-		load: func(path string) error {
-			if err := sameConfig(path, p.Config); err != nil {
-				return err
-			}
-			_, err := nn.LoadModel(path, p.arena, nil)
-			return err
-		},
+		load: func(path string) error { return loadSameConfig(path, p.Config, p.arena) },
 	}
 	sum := &TrainSummary{Extra: map[string]any{"features_per_modality": ProxyFeatures, "network": "conv AE per modality, 4×8×8 bottleneck pooled 2×2"}}
 	o.Steps = cfg.Steps

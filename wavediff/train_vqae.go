@@ -148,13 +148,7 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 			return lv, logged, nil
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
-		load: func(path string) error {
-			if err := sameConfig(path, m.Cfg); err != nil {
-				return err
-			}
-			_, err := nn.LoadModel(path, m.Arena, nil)
-			return err
-		},
+		load: func(path string) error { return loadSameConfig(path, m.Cfg, m.Arena) },
 		meta: func() map[string]string { return codecMeta(pairs.Codec) },
 		saveExtra: func() any {
 			return codeStatsJSON{Counts: stats.Counts, LastUsed: stats.LastUsed, Step: stats.Step, Reinit: reinit}
@@ -358,9 +352,10 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 	return figures.Grid(path, "autoencoder reconstructions ("+string(mode)+")", panels, cols)
 }
 
-// sameConfig checks that the checkpoint at path was written for cfg: a run
-// directory cannot be resumed with another configuration.
-func sameConfig(path string, cfg any) error {
+// loadSameConfig loads the weights of the checkpoint at path into arena after
+// checking that it was written for cfg: a run directory cannot be resumed
+// with another configuration.
+func loadSameConfig(path string, cfg any, arena *nn.Arena) error {
 	_, meta, err := nn.ReadSafetensors(path)
 	if err != nil {
 		return err
@@ -378,5 +373,6 @@ func sameConfig(path string, cfg any) error {
 	if string(ja) != string(jb) {
 		return fmt.Errorf("the run was started with another configuration (checkpoint %s has %s); use a new --out or the run's own config", path, ja)
 	}
-	return nil
+	_, err = nn.LoadModel(path, arena, nil)
+	return err
 }
