@@ -222,28 +222,29 @@ func (z *inputNoise) add(s *tensor.Tensor, maxSigma float64, rng *rand.Rand) *te
 // over all training pairs (model resolution, normalised) and σ = the rms of
 // the deviations from μ; a decoder with only an output bias gets μ.
 func initOutputBiases(m *vqae.Model, pairs *Pairs) error {
-	if c := m.Cfg.Seismic; c != nil && (c.Standardize || (m.SeisDec != nil && m.SeisDec.OutBias != nil)) {
-		mean, std := pixelStats(pairs.N, SeisLen, pairs.Seismic)
+	for _, b := range []struct {
+		name        string
+		cfg         *vqae.BranchConfig
+		dec         *vqae.Decoder
+		n           int
+		get         func(dst []float32, i int)
+		standardize func(mean []float32, std float64) error
+	}{
+		{"seismic", m.Cfg.Seismic, m.SeisDec, SeisLen, pairs.Seismic, m.SetSeismicStandardization},
+		{"velocity", m.Cfg.Velocity, m.VelDec, VelLen, pairs.Velocity, m.SetVelocityStandardization},
+	} {
+		if b.cfg == nil || !(b.cfg.Standardize || (b.dec != nil && b.dec.OutBias != nil)) {
+			continue
+		}
+		mean, std := pixelStats(pairs.N, b.n, b.get)
 		var err error
-		if c.Standardize {
-			err = m.SetSeismicStandardization(mean, std)
+		if b.cfg.Standardize {
+			err = b.standardize(mean, std)
 		} else {
-			err = m.SeisDec.SetOutputBias(mean)
+			err = b.dec.SetOutputBias(mean)
 		}
 		if err != nil {
-			return fmt.Errorf("seismic branch: %w", err)
-		}
-	}
-	if c := m.Cfg.Velocity; c != nil && (c.Standardize || (m.VelDec != nil && m.VelDec.OutBias != nil)) {
-		mean, std := pixelStats(pairs.N, VelLen, pairs.Velocity)
-		var err error
-		if c.Standardize {
-			err = m.SetVelocityStandardization(mean, std)
-		} else {
-			err = m.VelDec.SetOutputBias(mean)
-		}
-		if err != nil {
-			return fmt.Errorf("velocity branch: %w", err)
+			return fmt.Errorf("%s branch: %w", b.name, err)
 		}
 	}
 	return nil

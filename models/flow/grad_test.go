@@ -243,6 +243,28 @@ var gradConfigs = []Config{
 	{InChannels: 1, CondChannels: 0, Hidden: 6, Levels: 2, Steps: 2, RBFinalReLU: true},
 }
 
+// gradInputs draws the inputs of a gradient check: x (2, InChannels, 8, 8)
+// and, for a conditional network, the condition (2, CondChannels, 8, 8).
+func gradInputs(rng *rand.Rand, cfg Config) []*tensor.Tensor {
+	inputs := []*tensor.Tensor{randn(rng, 2, cfg.InChannels, 8, 8)}
+	if cfg.CondChannels > 0 {
+		inputs = append(inputs, randn(rng, 2, cfg.CondChannels, 8, 8))
+	}
+	return inputs
+}
+
+// condVar returns the condition in[1] on tp, nil for an unconditional
+// check; input makes it a differentiated input rather than a constant.
+func condVar(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
+	if len(in) < 2 {
+		return nil
+	}
+	if input {
+		return tp.Input(in[1])
+	}
+	return tp.Const(in[1])
+}
+
 // TestForwardNLLGradient checks ∂NLL/∂x, ∂NLL/∂c and ∂NLL/∂θ of the forward
 // pass (the WISE training gradient) against central differences.
 func TestForwardNLLGradient(t *testing.T) {
@@ -250,23 +272,11 @@ func TestForwardNLLGradient(t *testing.T) {
 		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
 			g := tinyNet(t, cfg, uint64(10+ci))
 			rng := rand.New(rand.NewPCG(uint64(ci), 3))
-			inputs := []*tensor.Tensor{randn(rng, 2, cfg.InChannels, 8, 8)}
-			if cfg.CondChannels > 0 {
-				inputs = append(inputs, randn(rng, 2, cfg.CondChannels, 8, 8))
-			}
-			cond := func(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
-				if len(in) < 2 {
-					return nil
-				}
-				if input {
-					return tp.Input(in[1])
-				}
-				return tp.Const(in[1])
-			}
+			inputs := gradInputs(rng, cfg)
 			eval := func(in []*tensor.Tensor) float64 {
 				tp := autograd.NewTape()
 				tp.NoGrad = true
-				z, ld, err := g.Forward(tp.Const(in[0]), cond(tp, in, false))
+				z, ld, err := g.Forward(tp.Const(in[0]), condVar(tp, in, false))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -281,7 +291,7 @@ func TestForwardNLLGradient(t *testing.T) {
 			}
 			grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
 				x := tp.Input(in[0])
-				c := cond(tp, in, true)
+				c := condVar(tp, in, true)
 				z, ld, err := g.Forward(x, c)
 				if err != nil {
 					t.Fatal(err)
@@ -302,24 +312,12 @@ func TestInverseGradient(t *testing.T) {
 		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
 			g := tinyNet(t, cfg, uint64(20+ci))
 			rng := rand.New(rand.NewPCG(uint64(ci), 5))
-			inputs := []*tensor.Tensor{randn(rng, 2, cfg.InChannels, 8, 8)}
-			if cfg.CondChannels > 0 {
-				inputs = append(inputs, randn(rng, 2, cfg.CondChannels, 8, 8))
-			}
+			inputs := gradInputs(rng, cfg)
 			r := randn(rng, 2, cfg.InChannels, 8, 8)
-			cond := func(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
-				if len(in) < 2 {
-					return nil
-				}
-				if input {
-					return tp.Input(in[1])
-				}
-				return tp.Const(in[1])
-			}
 			eval := func(in []*tensor.Tensor) float64 {
 				tp := autograd.NewTape()
 				tp.NoGrad = true
-				x, err := g.Inverse(tp.Const(in[0]), cond(tp, in, false))
+				x, err := g.Inverse(tp.Const(in[0]), condVar(tp, in, false))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -331,7 +329,7 @@ func TestInverseGradient(t *testing.T) {
 			}
 			grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
 				z := tp.Input(in[0])
-				c := cond(tp, in, true)
+				c := condVar(tp, in, true)
 				x, err := g.Inverse(z, c)
 				if err != nil {
 					t.Fatal(err)

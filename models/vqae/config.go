@@ -309,23 +309,24 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("vqae config: vq_loss must be legacy or standard, got %q", c.VQLoss)
 	}
 	var lat [][2]int
-	if m.HasSeismicEncoder() || m.HasSeismicDecoder() {
-		if c.Seismic == nil {
-			return fmt.Errorf("vqae config: mode %s needs a seismic branch", m)
+	for _, b := range []struct {
+		name string
+		cfg  *BranchConfig
+		used bool
+	}{
+		{"seismic", c.Seismic, m.HasSeismicEncoder() || m.HasSeismicDecoder()},
+		{"velocity", c.Velocity, m.HasVelocityEncoder() || m.HasVelocityDecoder()},
+	} {
+		if !b.used {
+			continue
 		}
-		if err := c.Seismic.Validate("seismic"); err != nil {
+		if b.cfg == nil {
+			return fmt.Errorf("vqae config: mode %s needs a %s branch", m, b.name)
+		}
+		if err := b.cfg.Validate(b.name); err != nil {
 			return fmt.Errorf("vqae config: %w", err)
 		}
-		lat = append(lat, c.Seismic.LatentSize())
-	}
-	if m.HasVelocityEncoder() || m.HasVelocityDecoder() {
-		if c.Velocity == nil {
-			return fmt.Errorf("vqae config: mode %s needs a velocity branch", m)
-		}
-		if err := c.Velocity.Validate("velocity"); err != nil {
-			return fmt.Errorf("vqae config: %w", err)
-		}
-		lat = append(lat, c.Velocity.LatentSize())
+		lat = append(lat, b.cfg.LatentSize())
 	}
 	if len(lat) == 2 && lat[0] != lat[1] {
 		return fmt.Errorf("vqae config: seismic latent %v and velocity latent %v differ", lat[0], lat[1])
