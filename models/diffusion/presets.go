@@ -11,7 +11,8 @@ import "genfwi/models/preset"
 // main.py scales the base rate by the batch size (scale_lr, on by default):
 // both presets store the scaled rate 5e-5 × batch (1.28e-2 and 1.6e-3). With
 // the unscaled 2e-4 the zero-initialised UNet took thousands of steps to learn
-// even ε̂ ≈ z_t at t = 999 (see docs/wavediffusion-models.md).
+// even ε̂ ≈ z_t at t = 999 (docs/wavediffusion.md, "Why the cpu recipe looks
+// like this").
 //
 // "cpu" is the same architecture with model channels 32 and
 // channel_mult [1,2,2,4] (16→8→4→2), attention at downsample factors [2,4]
