@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"genfwi/autograd"
+	"genfwi/tensor"
 )
 
 // Directional is one parameter's entry in a ParamDirectional check.
@@ -90,4 +93,31 @@ func CheckDirectional(ds []Directional, atol, rtol float64) (bad []Directional, 
 		}
 	}
 	return bad, nil
+}
+
+// OutputDirectional runs ParamDirectional for J = Σ r⊙f with a fixed
+// random cotangent r ~ N(0, 1) of f's output drawn from rng: it zeroes the
+// parameters' gradients, back-propagates r through one evaluation of f and
+// compares with central differences of J, which it evaluates on no-grad
+// tapes. f must build the output on the given tape from the current
+// weights, the same way every time (no randomness of its own).
+func OutputDirectional(params []*Param, f func(tp *autograd.Tape) *autograd.Var, eps float64, rng *rand.Rand) []Directional {
+	out := f(autograd.NewTape())
+	r := tensor.Randn(rng, 1, out.Value.Shape...)
+	for _, p := range params {
+		if g := p.Grad(); g != nil {
+			g.Zero()
+		}
+	}
+	autograd.BackwardWith(out, r)
+	J := func() float64 {
+		tp := autograd.NewTape()
+		tp.NoGrad = true
+		s := 0.0
+		for i, v := range f(tp).Value.Data {
+			s += float64(v) * float64(r.Data[i])
+		}
+		return s
+	}
+	return ParamDirectional(params, J, eps, rng)
 }

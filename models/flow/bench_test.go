@@ -6,6 +6,7 @@ import (
 
 	"genfwi/autograd"
 	"genfwi/nn"
+	"genfwi/tensor"
 )
 
 // BenchmarkTrainStepCPU is the flow half of the wise-cpu train step: batch 8
@@ -19,7 +20,7 @@ func BenchmarkTrainStepCPU(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchTrainSteps(b, g.Arena, func(tp *autograd.Tape) (*autograd.Var, *autograd.Var, error) {
-		x, c := randn(rng, 8, 1, 64, 64), randn(rng, 8, 1, 64, 64)
+		x, c := tensor.Randn(rng, 1, 8, 1, 64, 64), tensor.Randn(rng, 1, 8, 1, 64, 64)
 		return g.Forward(tp.Const(x), tp.Input(c))
 	})
 }
@@ -49,15 +50,15 @@ func BenchmarkSampleCPU(b *testing.B) {
 	cfg, _ := Preset("cpu")
 	rng := rand.New(rand.NewPCG(1, 2))
 	g, _ := New(*cfg, rng)
-	c := randn(rng, 8, 1, 64, 64)
-	if err := g.Init(randn(rng, 8, 1, 64, 64), c); err != nil {
+	c := tensor.Randn(rng, 1, 8, 1, 64, 64)
+	if err := g.Init(tensor.Randn(rng, 1, 8, 1, 64, 64), c); err != nil {
 		b.Fatal(err)
 	}
 	tp := autograd.NewTape()
 	tp.NoGrad = true
 	for b.Loop() {
 		tp.Reset()
-		if _, err := g.Inverse(tp.Const(randn(rng, 8, 1, 64, 64)), tp.Const(c)); err != nil {
+		if _, err := g.Inverse(tp.Const(tensor.Randn(rng, 1, 8, 1, 64, 64)), tp.Const(c)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,7 +77,7 @@ func BenchmarkNetworkTrainStepCPU(b *testing.B) {
 	}
 	n.Summary.Training = true
 	benchTrainSteps(b, n.Arena, func(tp *autograd.Tape) (*autograd.Var, *autograd.Var, error) {
-		x, y := randn(rng, 8, 1, 64, 64), randn(rng, 8, 21, 64, 64)
+		x, y := tensor.Randn(rng, 1, 8, 1, 64, 64), tensor.Randn(rng, 1, 8, 21, 64, 64)
 		return n.Forward(tp.Const(x), tp.Const(y), rng)
 	})
 }
@@ -87,12 +88,12 @@ func BenchmarkNetworkSampleCPU(b *testing.B) {
 	cfg, _ := NetworkPreset("cpu")
 	rng := rand.New(rand.NewPCG(1, 2))
 	n, _ := NewNetwork(*cfg, rng)
-	y := randn(rng, 1, 21, 64, 64)
-	if err := n.Init(randn(rng, 8, 1, 64, 64), randn(rng, 8, 21, 64, 64), nil); err != nil {
+	y := tensor.Randn(rng, 1, 1, 21, 64, 64)
+	if err := n.Init(tensor.Randn(rng, 1, 8, 1, 64, 64), tensor.Randn(rng, 1, 8, 21, 64, 64), nil); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := n.Sample(randn(rng, 8, 1, 64, 64), y, nil); err != nil {
+		if _, err := n.Sample(tensor.Randn(rng, 1, 8, 1, 64, 64), y, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

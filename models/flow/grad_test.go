@@ -22,9 +22,9 @@ func tinyNet(t *testing.T, cfg Config, seed uint64) *Glow {
 	}
 	var c *tensor.Tensor
 	if cfg.CondChannels > 0 {
-		c = randn(rng, 4, cfg.CondChannels, 8, 8)
+		c = tensor.Randn(rng, 1, 4, cfg.CondChannels, 8, 8)
 	}
-	if err := g.Init(randn(rng, 4, cfg.InChannels, 8, 8), c); err != nil {
+	if err := g.Init(tensor.Randn(rng, 1, 4, cfg.InChannels, 8, 8), c); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range g.Params() {
@@ -77,10 +77,10 @@ func TestLogdetMatchesJacobian(t *testing.T) {
 		t.Run(fmt.Sprintf("L%dK%dcond%dfinal%v", cfg.Levels, cfg.Steps, cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
 			g := tinyNet(t, cfg, uint64(ci+1))
 			rng := rand.New(rand.NewPCG(uint64(ci), 7))
-			x := randn(rng, 1, cfg.InChannels, 8, 8)
+			x := tensor.Randn(rng, 1, 1, cfg.InChannels, 8, 8)
 			var c *tensor.Tensor
 			if cfg.CondChannels > 0 {
-				c = randn(rng, 1, cfg.CondChannels, 8, 8)
+				c = tensor.Randn(rng, 1, 1, cfg.CondChannels, 8, 8)
 			}
 			j, logdet := jacobian(t, g, x, c)
 			var lu mat.LU
@@ -94,7 +94,7 @@ func TestLogdetMatchesJacobian(t *testing.T) {
 			// as in gradCheck, agreement at one of the steps suffices
 			// (ReLU kinks).
 			d := len(x.Data)
-			dir := randn(rng, x.Shape...)
+			dir := tensor.Randn(rng, 1, x.Shape...)
 			var nrm float64
 			for _, v := range dir.Data {
 				nrm += float64(v) * float64(v)
@@ -182,7 +182,7 @@ func gradCheck(t *testing.T, g *Glow, inputs []*tensor.Tensor, eval func(in []*t
 		if vars[k] == nil || vars[k].Grad == nil {
 			t.Fatalf("input %d has no gradient", k)
 		}
-		dir := randn(rng, in.Shape...)
+		dir := tensor.Randn(rng, 1, in.Shape...)
 		var nrm float64
 		for _, v := range dir.Data {
 			nrm += float64(v) * float64(v)
@@ -246,9 +246,9 @@ var gradConfigs = []Config{
 // gradInputs draws the inputs of a gradient check: x (2, InChannels, 8, 8)
 // and, for a conditional network, the condition (2, CondChannels, 8, 8).
 func gradInputs(rng *rand.Rand, cfg Config) []*tensor.Tensor {
-	inputs := []*tensor.Tensor{randn(rng, 2, cfg.InChannels, 8, 8)}
+	inputs := []*tensor.Tensor{tensor.Randn(rng, 1, 2, cfg.InChannels, 8, 8)}
 	if cfg.CondChannels > 0 {
-		inputs = append(inputs, randn(rng, 2, cfg.CondChannels, 8, 8))
+		inputs = append(inputs, tensor.Randn(rng, 1, 2, cfg.CondChannels, 8, 8))
 	}
 	return inputs
 }
@@ -313,7 +313,7 @@ func TestInverseGradient(t *testing.T) {
 			g := tinyNet(t, cfg, uint64(20+ci))
 			rng := rand.New(rand.NewPCG(uint64(ci), 5))
 			inputs := gradInputs(rng, cfg)
-			r := randn(rng, 2, cfg.InChannels, 8, 8)
+			r := tensor.Randn(rng, 1, 2, cfg.InChannels, 8, 8)
 			eval := func(in []*tensor.Tensor) float64 {
 				tp := autograd.NewTape()
 				tp.NoGrad = true

@@ -107,25 +107,7 @@ func TestForwardShapeAndRange(t *testing.T) {
 // checks it with CheckDirectional's tolerance.
 func directional(t *testing.T, params []*nn.Param, f func(tp *autograd.Tape) *autograd.Var, eps float64, rng *rand.Rand) {
 	t.Helper()
-	tp := autograd.NewTape()
-	out := f(tp)
-	r := tensor.Randn(rng, 1, out.Value.Shape...)
-	for _, p := range params {
-		if p.V.Grad != nil {
-			p.V.Grad.Zero()
-		}
-	}
-	autograd.BackwardWith(out, r)
-	J := func() float64 {
-		tp := autograd.NewTape()
-		tp.NoGrad = true
-		s := 0.0
-		for i, v := range f(tp).Value.Data {
-			s += float64(v) * float64(r.Data[i])
-		}
-		return s
-	}
-	ds := nn.ParamDirectional(params, J, eps, rng)
+	ds := nn.OutputDirectional(params, f, eps, rng)
 	// LeakyReLU is piecewise linear: a step moves a fraction ∝ ε of the
 	// pre-activations across the kink, and with a random cotangent their
 	// errors add up like a random walk, so the central difference is off
