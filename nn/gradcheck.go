@@ -113,11 +113,16 @@ func OutputDirectional(params []*Param, f func(tp *autograd.Tape) *autograd.Var,
 	J := func() float64 {
 		tp := autograd.NewTape()
 		tp.NoGrad = true
-		s := 0.0
-		for i, v := range f(tp).Value.Data {
-			s += float64(v) * float64(r.Data[i])
-		}
-		return s
+		return dot(f(tp).Value.Data, r.Data)
 	}
 	return ParamDirectional(params, J, eps, rng)
+}
+
+// dot returns Σ a_i·b_i accumulated in float64.
+func dot(a, b []float32) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += float64(v) * float64(b[i])
+	}
+	return s
 }

@@ -26,11 +26,7 @@ func TestParamDirectional(t *testing.T) {
 	J := func() float64 {
 		tp := autograd.NewTape()
 		tp.NoGrad = true
-		s := 0.0
-		for i, v := range forward(tp).Value.Data {
-			s += float64(v) * float64(r.Data[i])
-		}
-		return s
+		return dot(forward(tp).Value.Data, r.Data)
 	}
 	a.ZeroGrad()
 	autograd.BackwardWith(forward(autograd.NewTape()), r)
