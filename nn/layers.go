@@ -66,6 +66,14 @@ func (l *ConvTranspose2d) Forward(x *autograd.Var) *autograd.Var {
 // Params returns W and B (if any).
 func (l *ConvTranspose2d) Params() []*Param { return nonNil(l.W, l.B) }
 
+// Upsample2x doubles the height and width of x (N, C, H, W) by
+// nearest-neighbour repetition, PyTorch's interpolate(scale_factor=2,
+// mode="nearest") as the decoders of LDM's UNet and autoencoders use it.
+func Upsample2x(x *autograd.Var) *autograd.Var {
+	s := x.Shape()
+	return autograd.ResizeNearest(x, 2*s[2], 2*s[3])
+}
+
 // Linear is y = x·Wᵀ + B with W (Out, In), B (Out).
 type Linear struct {
 	W, B *Param

@@ -67,14 +67,10 @@ func (m *proxyAE) encode(x *autograd.Var) *autograd.Var {
 
 func (m *proxyAE) decode(z *autograd.Var) *autograd.Var {
 	s := autograd.SiLU
-	up := func(v *autograd.Var) *autograd.Var {
-		sh := v.Shape()
-		return autograd.ResizeNearest(v, 2*sh[2], 2*sh[3])
-	}
 	h := m.fromZ.Forward(z)
-	h = m.u1.Forward(up(s(m.gnU1.Forward(h))))
-	h = m.u2.Forward(up(s(m.gnU2.Forward(h))))
-	h = m.u3.Forward(up(s(m.gnU3.Forward(h))))
+	h = m.u1.Forward(nn.Upsample2x(s(m.gnU1.Forward(h))))
+	h = m.u2.Forward(nn.Upsample2x(s(m.gnU2.Forward(h))))
+	h = m.u3.Forward(nn.Upsample2x(s(m.gnU3.Forward(h))))
 	return m.out.Forward(h)
 }
 

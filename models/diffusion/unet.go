@@ -185,12 +185,11 @@ func (b *resBlock) params() []*nn.Param {
 }
 
 func resample(x *autograd.Var, up, down bool) *autograd.Var {
-	s := x.Shape()
 	switch {
 	case down:
 		return autograd.AvgPool2d(x, [2]int{2, 2}, [2]int{2, 2})
 	case up:
-		return autograd.ResizeNearest(x, 2*s[2], 2*s[3])
+		return nn.Upsample2x(x)
 	}
 	return x
 }

@@ -73,13 +73,7 @@ func TestPresetShapes(t *testing.T) {
 func TestNumParamsMatchesBuild(t *testing.T) {
 	var cs []Config
 	for _, mode := range []Mode{Joint, Aligned, OneInTwoOut, VelocityOnly, SeismicOnly} {
-		c := tinyConfig(mode)
-		switch mode {
-		case VelocityOnly:
-			c.Seismic = nil
-		case SeismicOnly:
-			c.Velocity = nil
-		}
+		c := tinyModeConfig(mode)
 		cs = append(cs, c)
 	}
 	for _, c := range cs {
