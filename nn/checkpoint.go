@@ -42,16 +42,21 @@ func CheckpointMeta(path, format, what string) (map[string]string, error) {
 }
 
 // LoadCheckpoint reads a checkpoint written by SaveCheckpoint with the
-// given format: build makes the model from the config JSON stored under
-// "config", then LoadModel fills its weights. It returns the model and the
-// checkpoint's metadata; what names the kind of model in errors ("a vqae").
-func LoadCheckpoint[M Weighted](path, format, what string, build func(config []byte) (M, error)) (M, map[string]string, error) {
+// given format: parse decodes the config JSON stored under "config" (name
+// = path labels its errors), build makes the model from it, then LoadModel
+// fills the model's weights. It returns the model and the checkpoint's
+// metadata; what names the kind of model in errors ("a vqae").
+func LoadCheckpoint[C any, M Weighted](path, format, what string, parse func(b []byte, name string) (*C, error), build func(C) (M, error)) (M, map[string]string, error) {
 	var zero M
 	meta, err := CheckpointMeta(path, format, what)
 	if err != nil {
 		return zero, nil, err
 	}
-	m, err := build([]byte(meta["config"]))
+	c, err := parse([]byte(meta["config"]), path)
+	if err != nil {
+		return zero, nil, err
+	}
+	m, err := build(*c)
 	if err != nil {
 		return zero, nil, fmt.Errorf("reading %s: %w", path, err)
 	}

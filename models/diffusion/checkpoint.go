@@ -25,13 +25,7 @@ func (m *Model) Save(path string, extra map[string]string) error {
 // Load builds the model from the config stored in the checkpoint at path,
 // loads the weights and the scale factor, and returns the metadata.
 func Load(path string) (*Model, map[string]string, error) {
-	m, meta, err := nn.LoadCheckpoint(path, Format, "a diffusion", func(b []byte) (*Model, error) {
-		c, err := ParseConfig(b, "metadata")
-		if err != nil {
-			return nil, err
-		}
-		return New(*c)
-	})
+	m, meta, err := nn.LoadCheckpoint(path, Format, "a diffusion", ParseConfig, New)
 	if err != nil {
 		return nil, nil, err
 	}

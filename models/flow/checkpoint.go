@@ -28,12 +28,9 @@ func (g *Glow) Save(path string, extra map[string]string) error {
 // when they were at saving time. It returns the network and the
 // checkpoint's metadata.
 func Load(path string) (*Glow, map[string]string, error) {
-	g, meta, err := nn.LoadCheckpoint(path, Format, "a flow", func(b []byte) (*Glow, error) {
-		c, err := ParseConfig(b, "metadata")
-		if err != nil {
-			return nil, err
-		}
-		return New(*c, rand.New(rand.NewPCG(0, 0)))
+	// The weights are overwritten: any rng will do.
+	g, meta, err := nn.LoadCheckpoint(path, Format, "a flow", ParseConfig, func(c Config) (*Glow, error) {
+		return New(c, rand.New(rand.NewPCG(0, 0)))
 	})
 	if err != nil {
 		return nil, nil, err

@@ -181,12 +181,8 @@ func (n *Network) Save(path string, extra map[string]string) error {
 // loads its weights and running statistics. It returns the network and the
 // checkpoint's metadata.
 func LoadNetwork(path string) (*Network, map[string]string, error) {
-	n, meta, err := nn.LoadCheckpoint(path, NetworkFormat, "a WISE network", func(b []byte) (*Network, error) {
-		c, err := ParseNetworkConfig(b, "metadata")
-		if err != nil {
-			return nil, err
-		}
-		return NewNetwork(*c, rand.New(rand.NewPCG(0, 0)))
+	n, meta, err := nn.LoadCheckpoint(path, NetworkFormat, "a WISE network", ParseNetworkConfig, func(c NetworkConfig) (*Network, error) {
+		return NewNetwork(c, rand.New(rand.NewPCG(0, 0)))
 	})
 	if err != nil {
 		return nil, nil, err

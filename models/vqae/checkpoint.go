@@ -23,13 +23,7 @@ func (m *Model) Save(path string, extra map[string]string) error {
 // at path and loads its weights. It returns the model and the checkpoint's
 // metadata.
 func Load(path string) (*Model, map[string]string, error) {
-	return nn.LoadCheckpoint(path, Format, "a vqae", func(b []byte) (*Model, error) {
-		c, err := ParseConfig(b, "metadata")
-		if err != nil {
-			return nil, err
-		}
-		return New(*c)
-	})
+	return nn.LoadCheckpoint(path, Format, "a vqae", ParseConfig, New)
 }
 
 // MarshalIndent returns the config as indented JSON (the preset file format).
