@@ -32,6 +32,19 @@ func tinyConfig() *Config {
 		L1: 1, L2: 1, ValFraction: 0.2, ValMaps: 0, CheckpointEvery: 2, Seed: 7, Norm: []string{"curvevel-a"}}}
 }
 
+// openPairs writes n synthetic pairs to dir (writePairs) and opens them;
+// they are closed when the test ends.
+func openPairs(t *testing.T, dir string, n int, seed uint64) *PairSet {
+	t.Helper()
+	writePairs(t, dir, n, seed)
+	p, err := OpenPairs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
 // writePairs writes n synthetic pairs (two-layer velocity maps and seismic
 // whose amplitudes depend on the layer velocities and the interface depth)
 // as dir/velocity.npy and dir/seismic.npy.
@@ -215,12 +228,7 @@ func TestGradientsFiniteDifference(t *testing.T) {
 // curve exists, then loads the run and predicts.
 func TestTrainLossDecreasesAndPredict(t *testing.T) {
 	dir := t.TempDir()
-	writePairs(t, filepath.Join(dir, "gen"), 10, 1)
-	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pairs.Close()
+	pairs := openPairs(t, filepath.Join(dir, "gen"), 10, 1)
 	cfg := tinyConfig()
 	cfg.Train.Epochs = 15
 	cfg.Train.LR = 1e-2
@@ -305,12 +313,7 @@ func readLoss(t *testing.T, out string) []float64 {
 // statistics and losses of the uninterrupted run.
 func TestResumeExact(t *testing.T) {
 	dir := t.TempDir()
-	writePairs(t, filepath.Join(dir, "gen"), 10, 2)
-	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pairs.Close()
+	pairs := openPairs(t, filepath.Join(dir, "gen"), 10, 2)
 	cfg := tinyConfig()
 	cfg.Train.InputNoise = 0.05
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
@@ -438,12 +441,7 @@ func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(s, v) }
 // at the last step.
 func TestStepsOverrideEpochs(t *testing.T) {
 	dir := t.TempDir()
-	writePairs(t, filepath.Join(dir, "gen"), 10, 5)
-	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pairs.Close()
+	pairs := openPairs(t, filepath.Join(dir, "gen"), 10, 5)
 	cfg := tinyConfig()
 	cfg.Train.Steps = 5
 	cfg.Train.ValEvery = 10
