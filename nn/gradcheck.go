@@ -18,6 +18,11 @@ type Directional struct {
 	Reverse, Central float64
 }
 
+// String formats the entry for a test failure.
+func (d Directional) String() string {
+	return fmt.Sprintf("%s: reverse mode %.6g, central difference %.6g", d.Name, d.Reverse, d.Central)
+}
+
 // ParamDirectional checks whole-model parameter gradients. For every
 // parameter p it draws a unit random direction d_p (from rng) confined to
 // p and compares the reverse-mode directional derivative ⟨g_p, d_p⟩, where

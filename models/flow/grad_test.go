@@ -265,79 +265,82 @@ func condVar(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
 	return tp.Const(in[1])
 }
 
+// forGradConfigs runs check as one subtest per gradConfigs entry, on a tiny
+// network with weights from seed netSeed+i and inputs drawn from rng =
+// PCG(i, stream).
+func forGradConfigs(t *testing.T, netSeed, stream uint64, check func(t *testing.T, g *Glow, cfg Config, rng *rand.Rand, inputs []*tensor.Tensor)) {
+	for ci, cfg := range gradConfigs {
+		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
+			g := tinyNet(t, cfg, netSeed+uint64(ci))
+			rng := rand.New(rand.NewPCG(uint64(ci), stream))
+			check(t, g, cfg, rng, gradInputs(rng, cfg))
+		})
+	}
+}
+
 // TestForwardNLLGradient checks ∂NLL/∂x, ∂NLL/∂c and ∂NLL/∂θ of the forward
 // pass (the WISE training gradient) against central differences.
 func TestForwardNLLGradient(t *testing.T) {
-	for ci, cfg := range gradConfigs {
-		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
-			g := tinyNet(t, cfg, uint64(10+ci))
-			rng := rand.New(rand.NewPCG(uint64(ci), 3))
-			inputs := gradInputs(rng, cfg)
-			eval := func(in []*tensor.Tensor) float64 {
-				tp := autograd.NewTape()
-				tp.NoGrad = true
-				z, ld, err := g.Forward(tp.Const(in[0]), condVar(tp, in, false))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var s float64
-				for _, v := range z.Value.Data {
-					s += 0.5 * float64(v) * float64(v)
-				}
-				for _, v := range ld.Value.Data {
-					s -= float64(v)
-				}
-				return s / float64(z.Shape()[0])
+	forGradConfigs(t, 10, 3, func(t *testing.T, g *Glow, cfg Config, rng *rand.Rand, inputs []*tensor.Tensor) {
+		eval := func(in []*tensor.Tensor) float64 {
+			tp := autograd.NewTape()
+			tp.NoGrad = true
+			z, ld, err := g.Forward(tp.Const(in[0]), condVar(tp, in, false))
+			if err != nil {
+				t.Fatal(err)
 			}
-			grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
-				x := tp.Input(in[0])
-				c := condVar(tp, in, true)
-				z, ld, err := g.Forward(x, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				autograd.Backward(NLL(z, ld))
-				return []*autograd.Var{x, c}
+			var s float64
+			for _, v := range z.Value.Data {
+				s += 0.5 * float64(v) * float64(v)
 			}
-			gradCheck(t, g, inputs, eval, grad)
-		})
-	}
+			for _, v := range ld.Value.Data {
+				s -= float64(v)
+			}
+			return s / float64(z.Shape()[0])
+		}
+		grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
+			x := tp.Input(in[0])
+			c := condVar(tp, in, true)
+			z, ld, err := g.Forward(x, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			autograd.Backward(NLL(z, ld))
+			return []*autograd.Var{x, c}
+		}
+		gradCheck(t, g, inputs, eval, grad)
+	})
 }
 
 // TestInverseGradient checks the gradient of L = Σ r⊙G⁻¹(z; c) with respect
 // to z, c and θ (reverse mode through the inverse pass, what WISER needs)
 // against central differences.
 func TestInverseGradient(t *testing.T) {
-	for ci, cfg := range gradConfigs {
-		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
-			g := tinyNet(t, cfg, uint64(20+ci))
-			rng := rand.New(rand.NewPCG(uint64(ci), 5))
-			inputs := gradInputs(rng, cfg)
-			r := tensor.Randn(rng, 1, 2, cfg.InChannels, 8, 8)
-			eval := func(in []*tensor.Tensor) float64 {
-				tp := autograd.NewTape()
-				tp.NoGrad = true
-				x, err := g.Inverse(tp.Const(in[0]), condVar(tp, in, false))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var s float64
-				for i, v := range x.Value.Data {
-					s += float64(v) * float64(r.Data[i])
-				}
-				return s
+	forGradConfigs(t, 20, 5, func(t *testing.T, g *Glow, cfg Config, rng *rand.Rand, inputs []*tensor.Tensor) {
+		r := tensor.Randn(rng, 1, 2, cfg.InChannels, 8, 8)
+		eval := func(in []*tensor.Tensor) float64 {
+			tp := autograd.NewTape()
+			tp.NoGrad = true
+			x, err := g.Inverse(tp.Const(in[0]), condVar(tp, in, false))
+			if err != nil {
+				t.Fatal(err)
 			}
-			grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
-				z := tp.Input(in[0])
-				c := condVar(tp, in, true)
-				x, err := g.Inverse(z, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				autograd.BackwardWith(x, r)
-				return []*autograd.Var{z, c}
+			var s float64
+			for i, v := range x.Value.Data {
+				s += float64(v) * float64(r.Data[i])
 			}
-			gradCheck(t, g, inputs, eval, grad)
-		})
-	}
+			return s
+		}
+		grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
+			z := tp.Input(in[0])
+			c := condVar(tp, in, true)
+			x, err := g.Inverse(z, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			autograd.BackwardWith(x, r)
+			return []*autograd.Var{z, c}
+		}
+		gradCheck(t, g, inputs, eval, grad)
+	})
 }
