@@ -42,6 +42,16 @@
 // tensor.Threads() goroutines. Results do not depend on the thread count
 // except through float32 summation order in per-worker gradient partial sums.
 //
+// # C kernels
+//
+// With cgo and without the build tag noblas (the build that also uses
+// OpenBLAS in package tensor), im2col/col2im, the SiLU, sigmoid and
+// LeakyReLU loops and the GroupNorm/LayerNorm rows run as C compiled by cgo
+// (kernels_c.go), written so that the compiler vectorises them; otherwise
+// their Go versions (kernels_go.go) run. Both compute the same functions
+// (the C exponential is exp32 of mathf.go, same constants and clamping);
+// the tests pass under both builds (go test -tags noblas ./autograd).
+//
 // # Shapes and panics
 //
 // Images are NCHW. Shape mismatches are programmer errors and panic with an

@@ -276,3 +276,66 @@ func TestLegacyEMAStateResumesExactly(t *testing.T) {
 		t.Fatalf("state without an EMA count: err = %v", err)
 	}
 }
+
+// linearModel is a Weighted model for the SaveCheckpoint/LoadCheckpoint
+// tests: one Linear layer of the configured size.
+type linearModel struct {
+	l *Linear
+	a *Arena
+}
+
+func (m *linearModel) Weights() (*Arena, []*Buffer) { return m.a, nil }
+
+type linearConfig struct{ In, Out int }
+
+func newLinearModel(c linearConfig) (*linearModel, error) {
+	if c.In < 1 || c.Out < 1 {
+		return nil, errors.New("bad size")
+	}
+	l := NewLinear("lin", rand.New(rand.NewPCG(uint64(c.In), uint64(c.Out))), c.In, c.Out, true)
+	return &linearModel{l: l, a: NewArena(l.Params())}, nil
+}
+
+func parseLinearConfig(b []byte, name string) (*linearConfig, error) {
+	var c linearConfig
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// TestSaveLoadCheckpoint: the weights come back bit for bit into a model
+// built from the stored config; metadata maps apply in order after
+// "format"; a checkpoint of another format and a config the builder
+// refuses are errors naming the file.
+func TestSaveLoadCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	c := linearConfig{In: 3, Out: 2}
+	m, _ := newLinearModel(c)
+	for i := range m.a.Data {
+		m.a.Data[i] = float32(i) - 2.5
+	}
+	if err := SaveCheckpoint(path, "test-linear", m, c, map[string]string{"k": "model", "x": "1"}, map[string]string{"k": "extra"}); err != nil {
+		t.Fatal(err)
+	}
+	got, meta, err := LoadCheckpoint(path, "test-linear", "a linear", parseLinearConfig, newLinearModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameBits(got.a.Data, m.a.Data) {
+		t.Error("weights differ after the round trip")
+	}
+	if meta["format"] != "test-linear" || meta["k"] != "extra" || meta["x"] != "1" {
+		t.Errorf("metadata %v", meta)
+	}
+	if _, _, err := LoadCheckpoint(path, "other", "an other", parseLinearConfig, newLinearModel); err == nil ||
+		!strings.Contains(err.Error(), "not an other checkpoint") || !strings.Contains(err.Error(), path) {
+		t.Errorf("wrong format: %v", err)
+	}
+	refuse := func(linearConfig) (*linearModel, error) { return nil, errors.New("refused") }
+	if _, _, err := LoadCheckpoint(path, "test-linear", "a linear", parseLinearConfig, refuse); err == nil ||
+		!strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), path) {
+		t.Errorf("refused config: %v", err)
+	}
+}

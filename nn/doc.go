@@ -32,4 +32,9 @@
 // to a second safetensors file (StatePath). Both are written atomically (temporary file in the same
 // directory, then rename). Loading validates everything and returns errors
 // naming the file and the offending tensor.
+//
+// The model packages save through SaveCheckpoint, which adds the metadata
+// "format" naming the kind of model, and load through LoadCheckpoint, which
+// checks that format, builds the model from the stored config and fills its
+// Weighted state (parameters and buffers).
 package nn

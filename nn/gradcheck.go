@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"genfwi/autograd"
+	"genfwi/tensor"
 )
 
 // Directional is one parameter's entry in a ParamDirectional check.
@@ -13,6 +16,11 @@ type Directional struct {
 	// Reverse is ⟨g_p, d_p⟩ with the reverse-mode gradient g_p; Central is
 	// (J(θ+εd_p) − J(θ−εd_p))/2ε.
 	Reverse, Central float64
+}
+
+// String formats the entry for a test failure.
+func (d Directional) String() string {
+	return fmt.Sprintf("%s: reverse mode %.6g, central difference %.6g", d.Name, d.Reverse, d.Central)
 }
 
 // ParamDirectional checks whole-model parameter gradients. For every
@@ -90,4 +98,36 @@ func CheckDirectional(ds []Directional, atol, rtol float64) (bad []Directional, 
 		}
 	}
 	return bad, nil
+}
+
+// OutputDirectional runs ParamDirectional for J = Σ r⊙f with a fixed
+// random cotangent r ~ N(0, 1) of f's output drawn from rng: it zeroes the
+// parameters' gradients, back-propagates r through one evaluation of f and
+// compares with central differences of J, which it evaluates on no-grad
+// tapes. f must build the output on the given tape from the current
+// weights, the same way every time (no randomness of its own).
+func OutputDirectional(params []*Param, f func(tp *autograd.Tape) *autograd.Var, eps float64, rng *rand.Rand) []Directional {
+	out := f(autograd.NewTape())
+	r := tensor.Randn(rng, 1, out.Value.Shape...)
+	for _, p := range params {
+		if g := p.Grad(); g != nil {
+			g.Zero()
+		}
+	}
+	autograd.BackwardWith(out, r)
+	J := func() float64 {
+		tp := autograd.NewTape()
+		tp.NoGrad = true
+		return dot(f(tp).Value.Data, r.Data)
+	}
+	return ParamDirectional(params, J, eps, rng)
+}
+
+// dot returns Σ a_i·b_i accumulated in float64.
+func dot(a, b []float32) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += float64(v) * float64(b[i])
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -25,11 +26,7 @@ func TestParamDirectional(t *testing.T) {
 	J := func() float64 {
 		tp := autograd.NewTape()
 		tp.NoGrad = true
-		s := 0.0
-		for i, v := range forward(tp).Value.Data {
-			s += float64(v) * float64(r.Data[i])
-		}
-		return s
+		return dot(forward(tp).Value.Data, r.Data)
 	}
 	a.ZeroGrad()
 	autograd.BackwardWith(forward(autograd.NewTape()), r)
@@ -61,5 +58,29 @@ func TestParamDirectional(t *testing.T) {
 	ds = ParamDirectional(a.Params, J, 1e-2, rand.New(rand.NewPCG(3, 4)))
 	if bad, _ := CheckDirectional(ds, 1e-4, 1e-3); len(bad) != 2 {
 		t.Errorf("zeroed gradients: %d reported, want 2", len(bad))
+	}
+}
+
+// TestOutputDirectional: the cotangent form agrees with central differences
+// on the tanh-Linear example, and stale gradients left in the arena do not
+// count (OutputDirectional zeroes them before its backward pass).
+func TestOutputDirectional(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	l := NewLinear("lin", rng, 6, 5, true)
+	a := NewArena(l.Params())
+	for i := range a.Grad {
+		a.Grad[i] = 7
+	}
+	x := tensor.Randn(rng, 1, 4, 6)
+	ds := OutputDirectional(a.Params, func(tp *autograd.Tape) *autograd.Var {
+		return autograd.Tanh(l.Forward(tp.Input(x)))
+	}, 1e-2, rng)
+	if len(ds) != 2 {
+		t.Fatalf("got %d entries, want 2", len(ds))
+	}
+	for _, d := range ds {
+		if d.Reverse == 0 || math.Abs(d.Reverse-d.Central) > 1e-4+1e-3*math.Abs(d.Central) {
+			t.Errorf("%s: reverse mode %.6g, central difference %.6g", d.Name, d.Reverse, d.Central)
+		}
 	}
 }

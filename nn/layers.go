@@ -18,14 +18,22 @@ type Conv2d struct {
 // NewConv2d makes a conv layer named name with PyTorch's default
 // initialisation: W and B ~ U(-1/√fanIn, 1/√fanIn), fanIn = C·KH·KW.
 func NewConv2d(name string, rng *rand.Rand, cin, cout, kh, kw int, opts autograd.Conv2dOpts, bias bool) *Conv2d {
-	fanIn := cin * kh * kw
-	l := &Conv2d{W: NewParam(name+".weight", tensor.New(cout, cin, kh, kw)), Opts: opts}
-	KaimingUniform(l.W.Value(), fanIn, math.Sqrt(1.0/3), rng)
-	if bias {
-		l.B = NewParam(name+".bias", tensor.New(cout))
-		UniformInit(l.B.Value(), 1/math.Sqrt(float64(fanIn)), rng)
+	w, b := convParams(name, rng, tensor.New(cout, cin, kh, kw), cout, cin*kh*kw, bias)
+	return &Conv2d{W: w, B: b, Opts: opts}
+}
+
+// convParams makes a convolution's weight (the zero tensor w) and, if bias,
+// its bias of cout values with PyTorch's default initialisation for the
+// fan-in fanIn: both ~ U(−1/√fanIn, 1/√fanIn), the weight drawn first.
+func convParams(name string, rng *rand.Rand, w *tensor.Tensor, cout, fanIn int, bias bool) (*Param, *Param) {
+	wp := NewParam(name+".weight", w)
+	KaimingUniform(wp.Value(), fanIn, math.Sqrt(1.0/3), rng)
+	if !bias {
+		return wp, nil
 	}
-	return l
+	bp := NewParam(name+".bias", tensor.New(cout))
+	UniformInit(bp.Value(), 1/math.Sqrt(float64(fanIn)), rng)
+	return wp, bp
 }
 
 // Forward applies the convolution to x (N, C, H, W).
@@ -46,14 +54,8 @@ type ConvTranspose2d struct {
 // NewConvTranspose2d makes a transposed conv layer with PyTorch's default
 // initialisation (fanIn = F·KH·KW, as PyTorch computes it from W's layout).
 func NewConvTranspose2d(name string, rng *rand.Rand, cin, cout, kh, kw int, opts autograd.Conv2dOpts, bias bool) *ConvTranspose2d {
-	fanIn := cout * kh * kw
-	l := &ConvTranspose2d{W: NewParam(name+".weight", tensor.New(cin, cout, kh, kw)), Opts: opts}
-	KaimingUniform(l.W.Value(), fanIn, math.Sqrt(1.0/3), rng)
-	if bias {
-		l.B = NewParam(name+".bias", tensor.New(cout))
-		UniformInit(l.B.Value(), 1/math.Sqrt(float64(fanIn)), rng)
-	}
-	return l
+	w, b := convParams(name, rng, tensor.New(cin, cout, kh, kw), cout, cout*kh*kw, bias)
+	return &ConvTranspose2d{W: w, B: b, Opts: opts}
 }
 
 // Forward applies the transposed convolution to x (N, C, H, W).
@@ -63,6 +65,14 @@ func (l *ConvTranspose2d) Forward(x *autograd.Var) *autograd.Var {
 
 // Params returns W and B (if any).
 func (l *ConvTranspose2d) Params() []*Param { return nonNil(l.W, l.B) }
+
+// Upsample2x doubles the height and width of x (N, C, H, W) by
+// nearest-neighbour repetition, PyTorch's interpolate(scale_factor=2,
+// mode="nearest") as the decoders of LDM's UNet and autoencoders use it.
+func Upsample2x(x *autograd.Var) *autograd.Var {
+	s := x.Shape()
+	return autograd.ResizeNearest(x, 2*s[2], 2*s[3])
+}
 
 // Linear is y = x·Wᵀ + B with W (Out, In), B (Out).
 type Linear struct {

@@ -79,10 +79,6 @@ func (m *RefAE) Params() []*Param {
 // Forward maps x (N, 1, H, W) with H, W divisible by 4 to the reconstruction.
 func (m *RefAE) Forward(x *autograd.Var) *autograd.Var {
 	silu := autograd.SiLU
-	up := func(v *autograd.Var) *autograd.Var {
-		s := v.Shape()
-		return autograd.ResizeNearest(v, 2*s[2], 2*s[3])
-	}
 	h := m.EncIn.Forward(x)
 	h = m.Down1.Forward(silu(m.GNDown1.Forward(h)))
 	h = m.Res1.Forward(h)
@@ -91,8 +87,8 @@ func (m *RefAE) Forward(x *autograd.Var) *autograd.Var {
 	z := m.ToLatent.Forward(silu(m.GNLatent.Forward(h)))
 	h = m.FromLatent.Forward(z)
 	h = m.Res3.Forward(h)
-	h = m.Up1.Forward(up(silu(m.GNUp1.Forward(h))))
+	h = m.Up1.Forward(Upsample2x(silu(m.GNUp1.Forward(h))))
 	h = m.Res4.Forward(h)
-	h = m.Up2.Forward(up(silu(m.GNUp2.Forward(h))))
+	h = m.Up2.Forward(Upsample2x(silu(m.GNUp2.Forward(h))))
 	return m.Out.Forward(silu(m.GNOut.Forward(h)))
 }

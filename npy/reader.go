@@ -60,39 +60,26 @@ func (r *Reader) Name() string { return r.name }
 // index off, converting float64 data to float32 (rounding to nearest). It
 // does not allocate beyond a fixed 64 KiB decode buffer. It panics if the
 // range [off, off+len(dst)) is outside the array.
-func (r *Reader) ReadFloat32(dst []float32, off int64) error {
-	r.checkRange(off, len(dst))
-	return r.decode(off, len(dst), func(b []byte, at int) {
-		switch r.h.DType {
-		case Float32:
-			for i := 0; i+4 <= len(b); i += 4 {
-				dst[at] = math.Float32frombits(binary.LittleEndian.Uint32(b[i:]))
-				at++
-			}
-		case Float64:
-			for i := 0; i+8 <= len(b); i += 8 {
-				dst[at] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[i:])))
-				at++
-			}
-		}
-	})
-}
+func (r *Reader) ReadFloat32(dst []float32, off int64) error { return read(r, dst, off) }
 
 // ReadFloat64 fills dst with the elements starting at flat element index
 // off, converting float32 data to float64 exactly. Like ReadFloat32 it panics
 // if the range is outside the array.
-func (r *Reader) ReadFloat64(dst []float64, off int64) error {
+func (r *Reader) ReadFloat64(dst []float64, off int64) error { return read(r, dst, off) }
+
+// read is ReadFloat32 and ReadFloat64.
+func read[T float](r *Reader, dst []T, off int64) error {
 	r.checkRange(off, len(dst))
 	return r.decode(off, len(dst), func(b []byte, at int) {
 		switch r.h.DType {
 		case Float32:
 			for i := 0; i+4 <= len(b); i += 4 {
-				dst[at] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+				dst[at] = T(math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
 				at++
 			}
 		case Float64:
 			for i := 0; i+8 <= len(b); i += 8 {
-				dst[at] = math.Float64frombits(binary.LittleEndian.Uint64(b[i:]))
+				dst[at] = T(math.Float64frombits(binary.LittleEndian.Uint64(b[i:])))
 				at++
 			}
 		}
@@ -190,34 +177,28 @@ func (f *File) Close() error { return f.f.Close() }
 // ReadFileFloat32 reads a whole .npy file into a new float32 slice,
 // converting float64 data. It returns the data and the shape.
 func ReadFileFloat32(path string) ([]float32, []int, error) {
-	f, err := Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	if err := f.checkMem(4); err != nil {
-		return nil, nil, err
-	}
-	dst := make([]float32, f.h.Len())
-	if err := f.ReadFloat32(dst, 0); err != nil {
-		return nil, nil, err
-	}
-	return dst, f.Shape(), nil
+	return readFile[float32](path, 4)
 }
 
 // ReadFileFloat64 reads a whole .npy file into a new float64 slice,
 // converting float32 data. It returns the data and the shape.
 func ReadFileFloat64(path string) ([]float64, []int, error) {
+	return readFile[float64](path, 8)
+}
+
+// readFile is ReadFileFloat32 and ReadFileFloat64; size is the byte size
+// of a T.
+func readFile[T float](path string, size int64) ([]T, []int, error) {
 	f, err := Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	if err := f.checkMem(8); err != nil {
+	if err := f.checkMem(size); err != nil {
 		return nil, nil, err
 	}
-	dst := make([]float64, f.h.Len())
-	if err := f.ReadFloat64(dst, 0); err != nil {
+	dst := make([]T, f.h.Len())
+	if err := read(f.Reader, dst, 0); err != nil {
 		return nil, nil, err
 	}
 	return dst, f.Shape(), nil

@@ -40,29 +40,22 @@ func NewWriter(w io.Writer, dt DType, shape []int) (*Writer, error) {
 
 // WriteFloat32 appends v, converting to the array's dtype. It returns an
 // error, writing nothing, if v would exceed the declared element count.
-func (w *Writer) WriteFloat32(v []float32) error {
-	if w.n+int64(len(v)) > w.want {
-		return fmt.Errorf("npy: writing %d elements after %d exceeds the declared %d", len(v), w.n, w.want)
-	}
-	for len(v) > 0 {
-		k := encode32(w.buf, v, w.dt)
-		if _, err := w.bw.Write(w.buf[:k*w.dt.Size()]); err != nil {
-			return err
-		}
-		w.n += int64(k)
-		v = v[k:]
-	}
-	return nil
-}
+func (w *Writer) WriteFloat32(v []float32) error { return write(w, v) }
 
 // WriteFloat64 appends v, converting to the array's dtype (float64 to float32
 // rounds to nearest). It returns an error if v would exceed the element count.
-func (w *Writer) WriteFloat64(v []float64) error {
+func (w *Writer) WriteFloat64(v []float64) error { return write(w, v) }
+
+// float is the element type of the caller's slices.
+type float interface{ ~float32 | ~float64 }
+
+// write is WriteFloat32 and WriteFloat64.
+func write[T float](w *Writer, v []T) error {
 	if w.n+int64(len(v)) > w.want {
 		return fmt.Errorf("npy: writing %d elements after %d exceeds the declared %d", len(v), w.n, w.want)
 	}
 	for len(v) > 0 {
-		k := encode64(w.buf, v, w.dt)
+		k := encode(w.buf, v, w.dt)
 		if _, err := w.bw.Write(w.buf[:k*w.dt.Size()]); err != nil {
 			return err
 		}
@@ -84,23 +77,9 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// encode32 encodes as many elements of v as fit into buf and returns how many.
-func encode32(buf []byte, v []float32, dt DType) int {
-	k := min(len(v), len(buf)/dt.Size())
-	switch dt {
-	case Float32:
-		for i, x := range v[:k] {
-			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
-		}
-	case Float64:
-		for i, x := range v[:k] {
-			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(float64(x)))
-		}
-	}
-	return k
-}
-
-func encode64(buf []byte, v []float64, dt DType) int {
+// encode encodes as many elements of v as fit into buf as dt and returns
+// how many; float64 to float32 rounds to nearest.
+func encode[T float](buf []byte, v []T, dt DType) int {
 	k := min(len(v), len(buf)/dt.Size())
 	switch dt {
 	case Float32:
@@ -109,7 +88,7 @@ func encode64(buf []byte, v []float64, dt DType) int {
 		}
 	case Float64:
 		for i, x := range v[:k] {
-			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
+			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(float64(x)))
 		}
 	}
 	return k
@@ -183,15 +162,17 @@ func (fw *FileWriter) Header() Header {
 // to the file's dtype. Safe for concurrent use with distinct or equal i
 // (rewriting a sample overwrites it). It panics if i or len(v) is out of range.
 func (fw *FileWriter) WriteSampleFloat32(i int, v []float32) error {
-	return fw.writeSample(i, len(v), func(buf []byte, at int) int { return encode32(buf, v[at:], fw.h.DType) })
+	return writeSample(fw, i, v)
 }
 
 // WriteSampleFloat64 is WriteSampleFloat32 for float64 input.
 func (fw *FileWriter) WriteSampleFloat64(i int, v []float64) error {
-	return fw.writeSample(i, len(v), func(buf []byte, at int) int { return encode64(buf, v[at:], fw.h.DType) })
+	return writeSample(fw, i, v)
 }
 
-func (fw *FileWriter) writeSample(i, n int, enc func(buf []byte, at int) int) error {
+// writeSample is WriteSampleFloat32 and WriteSampleFloat64.
+func writeSample[T float](fw *FileWriter, i int, v []T) error {
+	n := len(v)
 	if i < 0 || i >= len(fw.done) {
 		panic(fmt.Sprintf("npy: sample %d outside 0:%d", i, len(fw.done)))
 	}
@@ -209,7 +190,7 @@ func (fw *FileWriter) writeSample(i, n int, enc func(buf []byte, at int) int) er
 	es := int64(fw.h.DType.Size())
 	pos := fw.h.DataOffset + int64(i)*int64(n)*es
 	for at := 0; at < n; {
-		k := enc(*bp, at)
+		k := encode(*bp, v[at:], fw.h.DType)
 		if _, err := fw.f.WriteAt((*bp)[:int64(k)*es], pos); err != nil {
 			return fmt.Errorf("writing %s: %w", fw.path, err)
 		}
@@ -298,22 +279,16 @@ func syncDir(dir string) {
 // dtype dt (a temporary file in the same directory, then a rename). It panics
 // if len(data) does not equal the product of shape.
 func WriteFileFloat32(path string, dt DType, shape []int, data []float32) error {
-	fw, err := createWhole(path, dt, shape, len(data))
-	if err != nil {
-		return err
-	}
-	defer fw.Abort()
-	s := fw.h.SampleLen()
-	for i := range fw.done {
-		if err := fw.WriteSampleFloat32(i, data[i*s:(i+1)*s]); err != nil {
-			return err
-		}
-	}
-	return fw.Commit()
+	return writeFile(path, dt, shape, data)
 }
 
 // WriteFileFloat64 is WriteFileFloat32 for float64 data.
 func WriteFileFloat64(path string, dt DType, shape []int, data []float64) error {
+	return writeFile(path, dt, shape, data)
+}
+
+// writeFile is WriteFileFloat32 and WriteFileFloat64.
+func writeFile[T float](path string, dt DType, shape []int, data []T) error {
 	fw, err := createWhole(path, dt, shape, len(data))
 	if err != nil {
 		return err
@@ -321,7 +296,7 @@ func WriteFileFloat64(path string, dt DType, shape []int, data []float64) error 
 	defer fw.Abort()
 	s := fw.h.SampleLen()
 	for i := range fw.done {
-		if err := fw.WriteSampleFloat64(i, data[i*s:(i+1)*s]); err != nil {
+		if err := writeSample(fw, i, data[i*s:(i+1)*s]); err != nil {
 			return err
 		}
 	}

@@ -246,7 +246,7 @@ func fileDone(out string, f OutFile, cid string, recheck bool) (bool, error) {
 			return false, nil
 		}
 		if recheck {
-			if s, err := fileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
+			if s, err := FileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
 				return false, nil
 			}
 		}
@@ -312,7 +312,7 @@ func buildFile(ctx context.Context, cfg BuildConfig, cid string, f OutFile) erro
 		sum  *string
 		size *int64
 	}{{modelPath, &e.ModelSHA256, &e.ModelBytes}, {dataPath, &e.DataSHA256, &e.DataBytes}} {
-		s, err := fileSHA256(p.path)
+		s, err := FileSHA256(p.path)
 		if err != nil {
 			return err
 		}

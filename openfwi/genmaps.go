@@ -149,17 +149,7 @@ func writeModels(path string, s *GenSource, f OutFile) error {
 	if err := s.Models(f, maps); err != nil {
 		return fmt.Errorf("generating %s: %w", path, err)
 	}
-	w, err := npy.Create(path, npy.Float32, []int{f.Samples, 1, NZ, NX})
-	if err != nil {
-		return err
-	}
-	defer w.Abort()
-	for i := range f.Samples {
-		if err := w.WriteSampleFloat32(i, maps[i*ModelLen:(i+1)*ModelLen]); err != nil {
-			return err
-		}
-	}
-	return w.Commit()
+	return npy.WriteFileFloat32(path, npy.Float32, []int{f.Samples, 1, NZ, NX}, maps)
 }
 
 // CheckMaps returns nil if root holds velocity files of every dataset of ds

@@ -23,7 +23,7 @@ func resizeRoundTrip(resize resizeFunc, x []float32, sh, sw, dh, dw int) []float
 }
 
 // TestVelocityResizeRoundTrip measures 70×70 → 64×64 → 70×70 on real maps.
-// Measured (2026-11-22, the 500 maps of model1.npy each): FlatVel-A MAE
+// Measured (the 500 maps of model1.npy each): FlatVel-A MAE
 // 9.5 m/s (0.0063 in OpenFWI's normalised units), max 561 m/s at interfaces;
 // CurveVel-A MAE 17.6 m/s (0.0118), max 993 m/s.
 func TestVelocityResizeRoundTrip(t *testing.T) {
@@ -54,7 +54,7 @@ func TestVelocityResizeRoundTrip(t *testing.T) {
 // 4 CurveVel-A maps simulated with the OpenFWI preset, as relative L2 errors
 // ‖back − d‖/‖d‖, on raw amplitudes and through the normalisation
 // (normalise, resize, resize back, denormalise) as the latent models use it,
-// for ResizeBilinear and ResizeLanczos. Measured 2026-11-22: bilinear 0.112
+// for ResizeBilinear and ResizeLanczos. Measured: bilinear 0.112
 // raw / 0.160 normalised (time axis alone 0.016 / 0.038, receiver axis alone
 // 0.105 / 0.142); Lanczos-3 0.058 / 0.106. The receiver axis dominates: the
 // near-offset wavefield has wavelengths of 3 cells, close to the Nyquist

@@ -104,7 +104,7 @@ func NewRealSource(c *Collection, s Split, perFile, lo, hi int) (*RealSource, er
 		}
 		n := fh.Header().Samples()
 		fh.Close()
-		sum, err := fileSHA256(p)
+		sum, err := FileSHA256(p)
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +248,9 @@ func (s *GenSource) Models(f OutFile, dst []float32) error {
 	return nil
 }
 
-func fileSHA256(path string) (string, error) {
+// FileSHA256 returns the hex SHA-256 of the file at path, the checksum the
+// dataset manifests record.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -13,8 +13,11 @@
 // Gemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices. With cgo
 // and without the build tag noblas it calls OpenBLAS cblas_sgemm; otherwise a
 // pure-Go blocked loop runs (correct, roughly 10× slower). All heavy arithmetic
-// of the engine (convolutions, matmuls, attention) goes through Gemm, so the
-// two builds differ only here.
+// of the engine (convolutions, matmuls, attention) goes through Gemm. The same
+// build condition (cgo && !noblas) also selects package autograd's C loops
+// (im2col/col2im, SiLU, sigmoid, LeakyReLU, the norm rows; autograd/
+// kernels_c.go) over their Go versions (kernels_go.go), so the two builds
+// differ in this package's Gemm and in those autograd kernels.
 //
 // # Threads
 //

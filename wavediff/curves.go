@@ -295,30 +295,30 @@ func WriteCurves(dir string, fwd, rev []CurvePoint, fl Floors) error {
 	for _, p := range append(append([]CurvePoint(nil), fwd...), rev...) {
 		T = max(T, p.Level)
 	}
-	var ss []figures.Series
-	if len(fwd) > 0 {
-		ss = append(ss, series("forward noising (real pairs)", fwd, false))
+	for _, p := range []struct {
+		file, title, yLabel string
+		relL2               bool
+		ae, resize          float64
+	}{
+		{"pde_deviation.png", "PDE deviation: MSE(N(ŝ), N(F(v̂))) in the normalised seismic space", "mean MSE (normalised units²)",
+			false, fl.Autoencoder.MeanMSENorm, fl.Resize.MeanMSENorm},
+		{"pde_deviation_rel_l2.png", "PDE deviation: ‖ŝ − F(v̂)‖/‖F(v̂)‖ in physical units", "mean relative L2",
+			true, fl.Autoencoder.MeanRelL2, fl.Resize.MeanRelL2},
+	} {
+		var ss []figures.Series
+		if len(fwd) > 0 {
+			ss = append(ss, series("forward noising (real pairs)", fwd, p.relL2))
+		}
+		if len(rev) > 0 {
+			ss = append(ss, series("reverse sampling (generated)", rev, p.relL2))
+		}
+		ss = append(ss, flat("floor: autoencoder reconstruction", p.ae, T), flat("floor: model-resolution resize", p.resize, T))
+		if err := figures.Lines(filepath.Join(dir, p.file), figures.LineSpec{Title: p.title,
+			XLabel: "diffusion level t (0 = clean, T = pure noise)", YLabel: p.yLabel, LogY: true}, ss...); err != nil {
+			return err
+		}
 	}
-	if len(rev) > 0 {
-		ss = append(ss, series("reverse sampling (generated)", rev, false))
-	}
-	ss = append(ss, flat("floor: autoencoder reconstruction", fl.Autoencoder.MeanMSENorm, T), flat("floor: model-resolution resize", fl.Resize.MeanMSENorm, T))
-	if err := figures.Lines(filepath.Join(dir, "pde_deviation.png"), figures.LineSpec{
-		Title:  "PDE deviation: MSE(N(ŝ), N(F(v̂))) in the normalised seismic space",
-		XLabel: "diffusion level t (0 = clean, T = pure noise)", YLabel: "mean MSE (normalised units²)", LogY: true}, ss...); err != nil {
-		return err
-	}
-	var rs []figures.Series
-	if len(fwd) > 0 {
-		rs = append(rs, series("forward noising (real pairs)", fwd, true))
-	}
-	if len(rev) > 0 {
-		rs = append(rs, series("reverse sampling (generated)", rev, true))
-	}
-	rs = append(rs, flat("floor: autoencoder reconstruction", fl.Autoencoder.MeanRelL2, T), flat("floor: model-resolution resize", fl.Resize.MeanRelL2, T))
-	return figures.Lines(filepath.Join(dir, "pde_deviation_rel_l2.png"), figures.LineSpec{
-		Title:  "PDE deviation: ‖ŝ − F(v̂)‖/‖F(v̂)‖ in physical units",
-		XLabel: "diffusion level t (0 = clean, T = pure noise)", YLabel: "mean relative L2", LogY: true}, rs...)
+	return nil
 }
 
 // RealFloors computes the real and resize floors of real pairs given in the

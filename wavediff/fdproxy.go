@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
 
 	"genfwi/autograd"
 	"genfwi/metrics"
@@ -68,14 +67,10 @@ func (m *proxyAE) encode(x *autograd.Var) *autograd.Var {
 
 func (m *proxyAE) decode(z *autograd.Var) *autograd.Var {
 	s := autograd.SiLU
-	up := func(v *autograd.Var) *autograd.Var {
-		sh := v.Shape()
-		return autograd.ResizeNearest(v, 2*sh[2], 2*sh[3])
-	}
 	h := m.fromZ.Forward(z)
-	h = m.u1.Forward(up(s(m.gnU1.Forward(h))))
-	h = m.u2.Forward(up(s(m.gnU2.Forward(h))))
-	h = m.u3.Forward(up(s(m.gnU3.Forward(h))))
+	h = m.u1.Forward(nn.Upsample2x(s(m.gnU1.Forward(h))))
+	h = m.u2.Forward(nn.Upsample2x(s(m.gnU2.Forward(h))))
+	h = m.u3.Forward(nn.Upsample2x(s(m.gnU3.Forward(h))))
 	return m.out.Forward(h)
 }
 
@@ -284,13 +279,7 @@ func TrainProxy(ctx context.Context, cfg ProxyConfig, pairs *Pairs, o TrainOptio
 			extra["network"] = proxyNetwork
 			return nn.SaveModel(path, p.arena, nil, p.Config, extra)
 		},
-		load: func(path string) error {
-			if err := sameConfig(path, p.Config); err != nil {
-				return err
-			}
-			_, err := nn.LoadModel(path, p.arena, nil)
-			return err
-		},
+		load: func(path string) error { return loadSameConfig(path, p.Config, p.arena) },
 	}
 	sum := &TrainSummary{Extra: map[string]any{"features_per_modality": ProxyFeatures, "network": "conv AE per modality, 4×8×8 bottleneck pooled 2×2"}}
 	o.Steps = cfg.Steps

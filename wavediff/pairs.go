@@ -15,9 +15,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"genfwi/openfwi"
 	"genfwi/wave"
@@ -106,48 +103,24 @@ func pairsFrom(ctx context.Context, codec Codec, maps []float32, sim func(ctx co
 		panic("wavediff: PairsFromMaps: maps is not a whole number of 70×70 maps")
 	}
 	n := len(maps) / FullVel
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	p := &Pairs{N: n, Codec: codec, Vel: make([]uint16, n*VelLen), Seis: make([]uint16, n*SeisLen)}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			raw := make([]float32, FullSeis)
-			vel := make([]float32, VelLen)
-			seis := make([]float32, SeisLen)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				m := maps[i*FullVel : (i+1)*FullVel]
-				if err := sim(ctx, i, m, raw); err != nil {
-					errs[w] = fmt.Errorf("simulating map %d: %w", i, err)
-					cancel()
-					return
-				}
-				codec.VelocityToModel(vel, m)
-				codec.SeismicToModel(seis, raw)
-				encodeHalf(p.Vel[i*VelLen:(i+1)*VelLen], vel)
-				encodeHalf(p.Seis[i*SeisLen:(i+1)*SeisLen], seis)
-				if onDone != nil {
-					onDone()
-				}
+	err := forEach(ctx, n, workers, func() func(context.Context, int) error {
+		raw := make([]float32, FullSeis)
+		vel := make([]float32, VelLen)
+		seis := make([]float32, SeisLen)
+		return func(ctx context.Context, i int) error {
+			m := maps[i*FullVel : (i+1)*FullVel]
+			if err := sim(ctx, i, m, raw); err != nil {
+				return fmt.Errorf("simulating map %d: %w", i, err)
 			}
-		}(w)
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
+			codec.VelocityToModel(vel, m)
+			codec.SeismicToModel(seis, raw)
+			encodeHalf(p.Vel[i*VelLen:(i+1)*VelLen], vel)
+			encodeHalf(p.Seis[i*SeisLen:(i+1)*SeisLen], seis)
+			return nil
+		}
+	}, onDone)
+	if err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -2,13 +2,9 @@ package wavediff
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 )
 
 // Deviation is the PDE deviation of one seismic–velocity pair (WaveDiffusion,
@@ -88,43 +84,19 @@ func PDEDeviations(ctx context.Context, codec Codec, vels, seis []float32, sim S
 	if len(vels) != n*FullVel || len(seis) != n*FullSeis {
 		return nil, fmt.Errorf("wavediff: PDE deviations: %d velocity values and %d seismic values are not n whole pairs", len(vels), len(seis))
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	out := make([]Deviation, n)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			scratch := make([]float32, 3*FullSeis+FullVel)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				d, err := PDEDeviation(ctx, codec, vels[i*FullVel:(i+1)*FullVel], seis[i*FullSeis:(i+1)*FullSeis], sim, scratch)
-				if err != nil {
-					errs[w] = fmt.Errorf("pair %d: %w", i, err)
-					cancel()
-					return
-				}
-				out[i] = d
-				if onDone != nil {
-					onDone()
-				}
+	err := forEach(ctx, n, workers, func() func(context.Context, int) error {
+		scratch := make([]float32, 3*FullSeis+FullVel)
+		return func(ctx context.Context, i int) error {
+			d, err := PDEDeviation(ctx, codec, vels[i*FullVel:(i+1)*FullVel], seis[i*FullSeis:(i+1)*FullSeis], sim, scratch)
+			if err != nil {
+				return fmt.Errorf("pair %d: %w", i, err)
 			}
-		}(w)
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
+			out[i] = d
+			return nil
+		}
+	}, onDone)
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -2,11 +2,7 @@ package wavediff
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 )
 
 // SimulateMaps simulates the OpenFWI seismic of n maps (n×4900 m/s) on
@@ -17,40 +13,19 @@ func SimulateMaps(ctx context.Context, maps []float32, workers int, onDone func(
 	if n*FullVel != len(maps) {
 		return nil, fmt.Errorf("wavediff: %d values are not whole 70×70 maps", len(maps))
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	out := make([]float32, n*FullSeis)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := defaultSimulate(ctx, maps[i*FullVel:(i+1)*FullVel], out[i*FullSeis:(i+1)*FullSeis]); err != nil {
-					errs[w] = fmt.Errorf("map %d: %w", i, err)
-					cancel()
-					return
-				}
-				if onDone != nil {
-					onDone()
-				}
+	err := forEach(ctx, n, workers, func() func(context.Context, int) error {
+		return func(ctx context.Context, i int) error {
+			if err := defaultSimulate(ctx, maps[i*FullVel:(i+1)*FullVel], out[i*FullSeis:(i+1)*FullSeis]); err != nil {
+				return fmt.Errorf("map %d: %w", i, err)
 			}
-		}(w)
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+			return nil
+		}
+	}, onDone)
+	if err != nil {
 		return nil, err
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
 // PairsFromFull converts n pairs in the OpenFWI layout (vels n×4900 m/s,

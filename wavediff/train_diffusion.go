@@ -2,10 +2,7 @@ package wavediff
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -17,6 +14,7 @@ import (
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
 	"genfwi/nn"
+	"genfwi/openfwi"
 	"genfwi/tensor"
 )
 
@@ -101,18 +99,14 @@ func Decode(ctx context.Context, ae *vqae.Model, h *tensor.Tensor) (vel, seis []
 	return vel, seis, nil
 }
 
-// fileSHA256 returns the hex SHA-256 of a file (first 16 bytes).
+// fileSHA256 returns the first 32 hex digits (16 bytes) of a file's SHA-256,
+// the length the checkpoints record.
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	sum, err := openfwi.FileSHA256(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32], nil
+	return sum[:32], nil
 }
 
 // TrainDiffusion trains (or resumes) a latent DDPM on the latents of pairs
@@ -185,13 +179,7 @@ func TrainDiffusion(ctx context.Context, cfg *diffusion.Config, aePath string, p
 			return info.Loss, nil, nil
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
-		load: func(path string) error {
-			if err := sameConfig(path, m.Cfg); err != nil {
-				return err
-			}
-			_, err := nn.LoadModel(path, m.Arena, nil)
-			return err
-		},
+		load: func(path string) error { return loadSameConfig(path, m.Cfg, m.Arena) },
 		meta: meta,
 		finalSave: func(path string) error {
 			ema.Swap(m.Arena)

@@ -148,13 +148,7 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 			return lv, logged, nil
 		},
 		save: func(path string, extra map[string]string) error { return m.Save(path, extra) },
-		load: func(path string) error {
-			if err := sameConfig(path, m.Cfg); err != nil {
-				return err
-			}
-			_, err := nn.LoadModel(path, m.Arena, nil)
-			return err
-		},
+		load: func(path string) error { return loadSameConfig(path, m.Cfg, m.Arena) },
 		meta: func() map[string]string { return codecMeta(pairs.Codec) },
 		saveExtra: func() any {
 			return codeStatsJSON{Counts: stats.Counts, LastUsed: stats.LastUsed, Step: stats.Step, Reinit: reinit}
@@ -228,28 +222,29 @@ func (z *inputNoise) add(s *tensor.Tensor, maxSigma float64, rng *rand.Rand) *te
 // over all training pairs (model resolution, normalised) and σ = the rms of
 // the deviations from μ; a decoder with only an output bias gets μ.
 func initOutputBiases(m *vqae.Model, pairs *Pairs) error {
-	if c := m.Cfg.Seismic; c != nil && (c.Standardize || (m.SeisDec != nil && m.SeisDec.OutBias != nil)) {
-		mean, std := pixelStats(pairs.N, SeisLen, pairs.Seismic)
+	for _, b := range []struct {
+		name        string
+		cfg         *vqae.BranchConfig
+		dec         *vqae.Decoder
+		n           int
+		get         func(dst []float32, i int)
+		standardize func(mean []float32, std float64) error
+	}{
+		{"seismic", m.Cfg.Seismic, m.SeisDec, SeisLen, pairs.Seismic, m.SetSeismicStandardization},
+		{"velocity", m.Cfg.Velocity, m.VelDec, VelLen, pairs.Velocity, m.SetVelocityStandardization},
+	} {
+		if b.cfg == nil || !(b.cfg.Standardize || (b.dec != nil && b.dec.OutBias != nil)) {
+			continue
+		}
+		mean, std := pixelStats(pairs.N, b.n, b.get)
 		var err error
-		if c.Standardize {
-			err = m.SetSeismicStandardization(mean, std)
+		if b.cfg.Standardize {
+			err = b.standardize(mean, std)
 		} else {
-			err = m.SeisDec.SetOutputBias(mean)
+			err = b.dec.SetOutputBias(mean)
 		}
 		if err != nil {
-			return fmt.Errorf("seismic branch: %w", err)
-		}
-	}
-	if c := m.Cfg.Velocity; c != nil && (c.Standardize || (m.VelDec != nil && m.VelDec.OutBias != nil)) {
-		mean, std := pixelStats(pairs.N, VelLen, pairs.Velocity)
-		var err error
-		if c.Standardize {
-			err = m.SetVelocityStandardization(mean, std)
-		} else {
-			err = m.VelDec.SetOutputBias(mean)
-		}
-		if err != nil {
-			return fmt.Errorf("velocity branch: %w", err)
+			return fmt.Errorf("%s branch: %w", b.name, err)
 		}
 	}
 	return nil
@@ -358,9 +353,10 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 	return figures.Grid(path, "autoencoder reconstructions ("+string(mode)+")", panels, cols)
 }
 
-// sameConfig checks that the checkpoint at path was written for cfg: a run
-// directory cannot be resumed with another configuration.
-func sameConfig(path string, cfg any) error {
+// loadSameConfig loads the weights of the checkpoint at path into arena after
+// checking that it was written for cfg: a run directory cannot be resumed
+// with another configuration.
+func loadSameConfig(path string, cfg any, arena *nn.Arena) error {
 	_, meta, err := nn.ReadSafetensors(path)
 	if err != nil {
 		return err
@@ -378,5 +374,6 @@ func sameConfig(path string, cfg any) error {
 	if string(ja) != string(jb) {
 		return fmt.Errorf("the run was started with another configuration (checkpoint %s has %s); use a new --out or the run's own config", path, ja)
 	}
-	return nil
+	_, err = nn.LoadModel(path, arena, nil)
+	return err
 }

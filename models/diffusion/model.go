@@ -1,14 +1,13 @@
 package diffusion
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 
 	"genfwi/autograd"
+	"genfwi/internal/jsonconfig"
+	"genfwi/models/preset"
 	"genfwi/nn"
 	"genfwi/tensor"
 )
@@ -81,25 +80,12 @@ func (c *Config) Validate() error {
 // LoadConfig reads and validates a JSON config file; unknown fields are
 // errors.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading diffusion config: %w", err)
-	}
-	return ParseConfig(b, path)
+	return preset.ReadFile[Config](path, "diffusion")
 }
 
 // ParseConfig decodes and validates a JSON config; name labels errors.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing diffusion config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "diffusion", name)
 }
 
 // Model is a latent DDPM: schedule, ε-predicting UNet and the latent scale.

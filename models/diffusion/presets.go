@@ -1,10 +1,6 @@
 package diffusion
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
+import "genfwi/models/preset"
 
 // The presets. "paper" is WaveDiffusion appendix A.1.2 (LDM's
 // lsun_churches-ldm-kl-8 settings): 32 latent channels at 16×16, model
@@ -15,7 +11,8 @@ import (
 // main.py scales the base rate by the batch size (scale_lr, on by default):
 // both presets store the scaled rate 5e-5 × batch (1.28e-2 and 1.6e-3). With
 // the unscaled 2e-4 the zero-initialised UNet took thousands of steps to learn
-// even ε̂ ≈ z_t at t = 999 (see docs/wavediffusion-models.md).
+// even ε̂ ≈ z_t at t = 999 (docs/wavediffusion.md, "Why the cpu recipe looks
+// like this").
 //
 // "cpu" is the same architecture with model channels 32 and
 // channel_mult [1,2,2,4] (16→8→4→2), attention at downsample factors [2,4]
@@ -25,7 +22,7 @@ import (
 // model channels for 32 latent channels the top level cannot pass z_t
 // through accurately, so the cpu preset predicts ε with the skip term of
 // Config.EpsSkip; the paper preset (128 channels) does not need it.
-var presets = map[string]func() *Config{
+var presets = preset.Table[Config]{
 	"paper": func() *Config {
 		return &Config{Name: "paper",
 			Schedule: ScheduleConfig{Timesteps: 1000, LinearStart: 0.0015, LinearEnd: 0.0155, Kind: "linear"},
@@ -51,19 +48,8 @@ var presets = map[string]func() *Config{
 // Preset returns a fresh copy of the named built-in configuration ("cpu" or
 // "paper"); configs/diffusion-<name>.json hold the same values.
 func Preset(name string) (*Config, error) {
-	mk, ok := presets[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown diffusion preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
-	}
-	return mk(), nil
+	return presets.Get("diffusion", name)
 }
 
 // PresetNames lists the built-in presets, sorted.
-func PresetNames() []string {
-	var s []string
-	for k := range presets {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
-}
+func PresetNames() []string { return presets.Names() }

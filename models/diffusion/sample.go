@@ -101,10 +101,7 @@ func (m *Model) Timesteps(o SampleOptions, tStart int) ([]int, error) {
 // samples in the latent space h (n, D, H, W), ready for vqae Decode. The
 // context is checked once per step.
 func (m *Model) Sample(ctx context.Context, n int, o SampleOptions, cb StepFunc) (*tensor.Tensor, error) {
-	if o.RNG == nil {
-		return nil, fmt.Errorf("diffusion: Sample needs SampleOptions.RNG")
-	}
-	ts, err := m.Timesteps(o, m.Sched.T-1)
+	ts, err := m.visited(o, m.Sched.T-1, "Sample")
 	if err != nil {
 		return nil, err
 	}
@@ -113,15 +110,21 @@ func (m *Model) Sample(ctx context.Context, n int, o SampleOptions, cb StepFunc)
 	return m.reverse(ctx, z, ts, o, cb)
 }
 
+// visited checks that o has an RNG (what names the caller in the error) and
+// returns the timesteps the reverse process visits from tMax down.
+func (m *Model) visited(o SampleOptions, tMax int, what string) ([]int, error) {
+	if o.RNG == nil {
+		return nil, fmt.Errorf("diffusion: %s needs SampleOptions.RNG", what)
+	}
+	return m.Timesteps(o, tMax)
+}
+
 // Denoise is SDEdit-style partial diffusion: it noises the latents h0
 // (N, D, H, W) to timestep t0 (the largest visited timestep ≤ tStar) with
 // q_sample, then runs the reverse process of o.Method from t0 to 0 and
 // returns the result in the latent space h. cb as in Sample.
 func (m *Model) Denoise(ctx context.Context, h0 *tensor.Tensor, tStar int, o SampleOptions, cb StepFunc) (*tensor.Tensor, error) {
-	if o.RNG == nil {
-		return nil, fmt.Errorf("diffusion: Denoise needs SampleOptions.RNG")
-	}
-	ts, err := m.Timesteps(o, tStar)
+	ts, err := m.visited(o, tStar, "Denoise")
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +141,7 @@ func (m *Model) Denoise(ctx context.Context, h0 *tensor.Tensor, tStar int, o Sam
 // ReverseFrom runs the reverse process from the latent zt (in h space) at
 // timestep tStart down to 0, without adding noise first.
 func (m *Model) ReverseFrom(ctx context.Context, zt *tensor.Tensor, tStart int, o SampleOptions, cb StepFunc) (*tensor.Tensor, error) {
-	if o.RNG == nil {
-		return nil, fmt.Errorf("diffusion: ReverseFrom needs SampleOptions.RNG")
-	}
-	ts, err := m.Timesteps(o, tStart)
+	ts, err := m.visited(o, tStart, "ReverseFrom")
 	if err != nil {
 		return nil, err
 	}

@@ -185,12 +185,11 @@ func (b *resBlock) params() []*nn.Param {
 }
 
 func resample(x *autograd.Var, up, down bool) *autograd.Var {
-	s := x.Shape()
 	switch {
 	case down:
 		return autograd.AvgPool2d(x, [2]int{2, 2}, [2]int{2, 2})
 	case up:
-		return autograd.ResizeNearest(x, 2*s[2], 2*s[3])
+		return nn.Upsample2x(x)
 	}
 	return x
 }
@@ -306,6 +305,75 @@ type UNet struct {
 	RNG      *rand.Rand
 }
 
+// resSpec describes one ResBlock: its parameter prefix, channels and
+// resampling.
+type resSpec struct {
+	name      string
+	cin, cout int
+	up, down  bool
+}
+
+// blockSpec describes one block after the stem convolution: a ResBlock,
+// optionally attention over its output channels (named attn) and, in the
+// output blocks, a trailing up-sampling ResBlock.
+type blockSpec struct {
+	res  resSpec
+	attn string
+	upRB *resSpec
+}
+
+// layout returns the blocks of input_blocks (after the stem conv
+// input_blocks.0.0), middle_block and output_blocks in the order and with
+// the names of LDM's openaimodel.UNetModel, and the channel count of the
+// last output block. NewUNet builds this layout and NumParams counts it, so
+// the two cannot disagree.
+func (c *UNetConfig) layout() (input, middle, output []blockSpec, ch int) {
+	mc := c.ModelChannels
+	chans := []int{mc}
+	ch, ds := mc, 1
+	for lvl, m := range c.ChannelMult {
+		for range c.NumResBlocks {
+			name := fmt.Sprintf("input_blocks.%d", len(input)+1)
+			b := blockSpec{res: resSpec{name: name + ".0", cin: ch, cout: m * mc}}
+			ch = m * mc
+			if slices.Contains(c.AttentionResolutions, ds) {
+				b.attn = name + ".1"
+			}
+			input = append(input, b)
+			chans = append(chans, ch)
+		}
+		if lvl != len(c.ChannelMult)-1 {
+			name := fmt.Sprintf("input_blocks.%d.0", len(input)+1)
+			input = append(input, blockSpec{res: resSpec{name: name, cin: ch, cout: ch, down: true}})
+			chans = append(chans, ch)
+			ds *= 2
+		}
+	}
+	middle = []blockSpec{{res: resSpec{name: "middle_block.0", cin: ch, cout: ch}, attn: "middle_block.1"},
+		{res: resSpec{name: "middle_block.2", cin: ch, cout: ch}}}
+	for lvl := len(c.ChannelMult) - 1; lvl >= 0; lvl-- {
+		m := c.ChannelMult[lvl]
+		for i := 0; i <= c.NumResBlocks; i++ {
+			ich := chans[len(chans)-1]
+			chans = chans[:len(chans)-1]
+			name := fmt.Sprintf("output_blocks.%d", len(output))
+			b := blockSpec{res: resSpec{name: name + ".0", cin: ch + ich, cout: m * mc}}
+			ch = m * mc
+			k := 1
+			if slices.Contains(c.AttentionResolutions, ds) {
+				b.attn = fmt.Sprintf("%s.%d", name, k)
+				k++
+			}
+			if lvl > 0 && i == c.NumResBlocks {
+				b.upRB = &resSpec{name: fmt.Sprintf("%s.%d", name, k), cin: ch, cout: ch, up: true}
+				ds /= 2
+			}
+			output = append(output, b)
+		}
+	}
+	return input, middle, output, ch
+}
+
 // NewUNet builds a validated UNet with PyTorch-default initialisation from
 // rng and LDM's zero-initialised output convolutions.
 func NewUNet(c UNetConfig, rng *rand.Rand) (*UNet, error) {
@@ -316,52 +384,62 @@ func NewUNet(c UNetConfig, rng *rand.Rand) (*UNet, error) {
 	E := 4 * mc
 	u := &UNet{Cfg: c, time1: nn.NewLinear("time_embed.0", rng, mc, E, true), time2: nn.NewLinear("time_embed.2", rng, E, E, true)}
 	u.input = append(u.input, &block{conv: conv3("input_blocks.0.0", rng, c.InChannels, mc)})
-	chans := []int{mc}
-	ch, ds := mc, 1
-	for lvl, m := range c.ChannelMult {
-		for j := 0; j < c.NumResBlocks; j++ {
-			name := fmt.Sprintf("input_blocks.%d", len(u.input))
-			b := &block{res: newResBlock(name+".0", rng, &c, ch, m*mc, E, false, false)}
-			ch = m * mc
-			if slices.Contains(c.AttentionResolutions, ds) {
-				b.attn = newAttention(name+".1", rng, &c, ch)
-			}
-			u.input = append(u.input, b)
-			chans = append(chans, ch)
+	input, middle, output, ch := c.layout()
+	build := func(s blockSpec) *block {
+		b := &block{res: newResBlock(s.res.name, rng, &c, s.res.cin, s.res.cout, E, s.res.up, s.res.down)}
+		if s.attn != "" {
+			b.attn = newAttention(s.attn, rng, &c, s.res.cout)
 		}
-		if lvl != len(c.ChannelMult)-1 {
-			name := fmt.Sprintf("input_blocks.%d.0", len(u.input))
-			u.input = append(u.input, &block{res: newResBlock(name, rng, &c, ch, ch, E, false, true)})
-			chans = append(chans, ch)
-			ds *= 2
+		if r := s.upRB; r != nil {
+			b.upRB = newResBlock(r.name, rng, &c, r.cin, r.cout, E, r.up, r.down)
 		}
+		return b
 	}
-	u.middle = []*block{{res: newResBlock("middle_block.0", rng, &c, ch, ch, E, false, false),
-		attn: newAttention("middle_block.1", rng, &c, ch)},
-		{res: newResBlock("middle_block.2", rng, &c, ch, ch, E, false, false)}}
-	for lvl := len(c.ChannelMult) - 1; lvl >= 0; lvl-- {
-		m := c.ChannelMult[lvl]
-		for i := 0; i <= c.NumResBlocks; i++ {
-			ich := chans[len(chans)-1]
-			chans = chans[:len(chans)-1]
-			name := fmt.Sprintf("output_blocks.%d", len(u.output))
-			b := &block{res: newResBlock(name+".0", rng, &c, ch+ich, m*mc, E, false, false)}
-			ch = m * mc
-			k := 1
-			if slices.Contains(c.AttentionResolutions, ds) {
-				b.attn = newAttention(fmt.Sprintf("%s.%d", name, k), rng, &c, ch)
-				k++
-			}
-			if lvl > 0 && i == c.NumResBlocks {
-				b.upRB = newResBlock(fmt.Sprintf("%s.%d", name, k), rng, &c, ch, ch, E, true, false)
-				ds /= 2
-			}
-			u.output = append(u.output, b)
-		}
+	for _, s := range input {
+		u.input = append(u.input, build(s))
+	}
+	for _, s := range middle {
+		u.middle = append(u.middle, build(s))
+	}
+	for _, s := range output {
+		u.output = append(u.output, build(s))
 	}
 	u.outNorm = nn.NewGroupNorm("out.0", c.groups(), ch, unetEps)
 	u.outConv = zeroConv(conv3("out.2", rng, ch, c.OutChannels)) // ch = mult[0]·C_m
 	return u, nil
+}
+
+// NumParams returns the number of scalar parameters of the UNet built from
+// the valid config c, from the shapes alone (no allocation): the paper
+// preset's 1.26·10⁸ parameters can be sized without the gigabyte its
+// construction takes.
+func (c *UNetConfig) NumParams() int {
+	mc, E := c.ModelChannels, 4*c.ModelChannels
+	conv := func(cin, cout, k int) int { return cout*cin*k*k + cout }
+	norm := func(ch int) int { return 2 * ch }
+	res := func(r resSpec) int {
+		ne := 2 * r.cout // scale and shift
+		if c.NoScaleShiftNorm {
+			ne = r.cout
+		}
+		n := norm(r.cin) + conv(r.cin, r.cout, 3) + E*ne + ne + norm(r.cout) + conv(r.cout, r.cout, 3)
+		if r.cin != r.cout {
+			n += conv(r.cin, r.cout, 1)
+		}
+		return n
+	}
+	input, middle, output, ch := c.layout()
+	n := mc*E + E + E*E + E + conv(c.InChannels, mc, 3) + norm(ch) + conv(ch, c.OutChannels, 3)
+	for _, s := range slices.Concat(input, middle, output) {
+		n += res(s.res)
+		if s.attn != "" {
+			n += norm(s.res.cout) + conv(s.res.cout, 3*s.res.cout, 1) + conv(s.res.cout, s.res.cout, 1)
+		}
+		if s.upRB != nil {
+			n += res(*s.upRB)
+		}
+	}
+	return n
 }
 
 // Params returns the UNet's parameters in a fixed order.

@@ -30,7 +30,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatalf("loaded config %+v, meta %v, initialised %v", h.Cfg, meta, h.Initialized())
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
-	x, c := randn(rng, 2, 1, 8, 8), randn(rng, 2, 2, 8, 8)
+	x, c := tensor.Randn(rng, 1, 2, 1, 8, 8), tensor.Randn(rng, 1, 2, 2, 8, 8)
 	tp := autograd.NewTape()
 	tp.NoGrad = true
 	z1, l1, _ := g.Forward(tp.Const(x), tp.Const(c))
@@ -59,7 +59,7 @@ func TestShapeErrors(t *testing.T) {
 	uncond, _ := New(Config{InChannels: 1, Hidden: 4, Levels: 2, Steps: 1}, rand.New(rand.NewPCG(1, 1)))
 	tp := autograd.NewTape()
 	rng := rand.New(rand.NewPCG(2, 2))
-	v := func(shape ...int) *autograd.Var { return tp.Const(randn(rng, shape...)) }
+	v := func(shape ...int) *autograd.Var { return tp.Const(tensor.Randn(rng, 1, shape...)) }
 	if _, err := cond.Inverse(v(1, 1, 8, 8), v(1, 1, 8, 8)); !errors.Is(err, ErrNotInitialized) {
 		t.Errorf("inverse before init: %v", err)
 	}

@@ -1,12 +1,10 @@
 package flow
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"sort"
-	"strings"
+
+	"genfwi/internal/jsonconfig"
+	"genfwi/models/preset"
 )
 
 // Config describes a (conditional) Glow network. The network is fully
@@ -52,7 +50,7 @@ type Config struct {
 // "cpu" is the scaled configuration used on two CPU cores: L=3, K=6,
 // hidden 32, with the output bias of the PyTorch reference of the wise-cpu
 // benchmark (238 322 parameters for one input and one condition channel).
-var presets = map[string]func() *Config{
+var presets = preset.Table[Config]{
 	"paper": func() *Config {
 		return &Config{Name: "paper", InChannels: 1, CondChannels: 1, Hidden: 64, Levels: 3, Steps: 9, RBFinalReLU: true}
 	},
@@ -64,22 +62,11 @@ var presets = map[string]func() *Config{
 // Preset returns a fresh copy of the named built-in configuration ("cpu" or
 // "paper").
 func Preset(name string) (*Config, error) {
-	mk, ok := presets[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown flow preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
-	}
-	return mk(), nil
+	return presets.Get("flow", name)
 }
 
 // PresetNames lists the built-in presets, sorted.
-func PresetNames() []string {
-	var s []string
-	for k := range presets {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
-}
+func PresetNames() []string { return presets.Names() }
 
 // Unconditional returns a copy of c without condition (CondChannels 0):
 // the same architecture as an unconditional Glow, which is how WISER builds
@@ -111,26 +98,13 @@ func (c *Config) Validate() error {
 
 // LoadConfig reads and validates a JSON configuration file.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading flow config: %w", err)
-	}
-	return ParseConfig(b, path)
+	return preset.ReadFile[Config](path, "flow")
 }
 
 // ParseConfig decodes and validates a JSON configuration (unknown fields
 // are errors); name labels error messages.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing flow config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "flow", name)
 }
 
 // half is the channel split point round(n/2) with Julia's rounding (ties to

@@ -10,14 +10,6 @@ import (
 	"genfwi/tensor"
 )
 
-func normal(rng *rand.Rand, shape ...int) *tensor.Tensor {
-	t := tensor.New(shape...)
-	for i := range t.Data {
-		t.Data[i] = float32(rng.NormFloat64())
-	}
-	return t
-}
-
 // One WISE training step: negative log-likelihood of velocity x given the
 // summary y of its common-image gather, backward into the weights (and into
 // y, for a summary network trained end to end), per-parameter clipping and
@@ -29,7 +21,7 @@ func Example_trainStep() {
 	opt := nn.NewAdam()
 	tp := autograd.NewTape()
 
-	x, y := normal(rng, 4, 1, 64, 64), normal(rng, 4, 1, 64, 64)
+	x, y := tensor.Randn(rng, 1, 4, 1, 64, 64), tensor.Randn(rng, 1, 4, 1, 64, 64)
 	tp.Reset()
 	g.Arena.ZeroGrad()
 	yv := tp.Input(y)
@@ -54,13 +46,13 @@ func Example_wiserInnerLoss() {
 	cfg := flow.Config{InChannels: 1, CondChannels: 1, Hidden: 8, Levels: 2, Steps: 2, RBFinalReLU: true}
 	const m, lambda = 4, 10.0
 	G, _ := flow.New(cfg, rng)
-	y := normal(rng, m, 1, 16, 16) // the summarised gather, repeated per particle
-	if err := G.Init(normal(rng, m, 1, 16, 16), y); err != nil {
+	y := tensor.Randn(rng, 1, m, 1, 16, 16) // the summarised gather, repeated per particle
+	if err := G.Init(tensor.Randn(rng, 1, m, 1, 16, 16), y); err != nil {
 		panic(err)
 	}
 	flow.SetTrainable(G.Params(), false) // frozen: no weight gradients for G
 	h, _ := flow.New(cfg.Unconditional(), rng)
-	zFix, v := normal(rng, m, 1, 16, 16), normal(rng, m, 1, 16, 16)
+	zFix, v := tensor.Randn(rng, 1, m, 1, 16, 16), tensor.Randn(rng, 1, m, 1, 16, 16)
 
 	tp := autograd.NewTape()
 	h.Arena.ZeroGrad()

@@ -9,15 +9,6 @@ import (
 	"genfwi/tensor"
 )
 
-// randn returns a tensor of N(0, 1) draws.
-func randn(rng *rand.Rand, shape ...int) *tensor.Tensor {
-	t := tensor.New(shape...)
-	for i := range t.Data {
-		t.Data[i] = float32(rng.NormFloat64())
-	}
-	return t
-}
-
 func maxAbsDiff(a, b []float32) float64 {
 	var m float64
 	for i := range a {
@@ -96,7 +87,7 @@ func TestHouseholderOrthogonal(t *testing.T) {
 			}
 		}
 		tp := autograd.NewTape()
-		x := randn(rng, 2, c, 3, 5)
+		x := tensor.Randn(rng, 1, 2, c, 3, 5)
 		y := h.Forward(tp.Const(x))
 		// y_pixel = x_pixel·W: y[f] = Σ_i x[i] W[i, f].
 		for b := 0; b < 2; b++ {
@@ -132,7 +123,7 @@ func b2f(b bool) float64 {
 func TestActNormInit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const n, c, h, w = 3, 4, 5, 6
-	x := randn(rng, n, c, h, w)
+	x := tensor.Randn(rng, 1, n, c, h, w)
 	for i := range x.Data {
 		ch := (i / (h * w)) % c
 		x.Data[i] = x.Data[i]*float32(ch+1)*0.7 + float32(ch) - 1.5
@@ -167,7 +158,7 @@ func TestActNormInit(t *testing.T) {
 		t.Errorf("logdet %g, want %g", got, want)
 	}
 	s0 := append([]float32(nil), a.S.Value().Data...)
-	a.Forward(tp.Const(randn(rng, n, c, h, w)))
+	a.Forward(tp.Const(tensor.Randn(rng, 1, n, c, h, w)))
 	if maxAbsDiff(s0, a.S.Value().Data) != 0 {
 		t.Error("a second forward pass changed s")
 	}
@@ -232,15 +223,15 @@ func TestInverseCPUPreset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := randn(rng, 2, 1, 64, 64)
+		x := tensor.Randn(rng, 1, 2, 1, 64, 64)
 		var c *tensor.Tensor
 		if !uncond {
-			c = randn(rng, 2, 1, 64, 64)
+			c = tensor.Randn(rng, 1, 2, 1, 64, 64)
 		}
 		tp := autograd.NewTape()
 		tp.NoGrad = true
 		// Initialise on one batch, test on another.
-		if err := g.Init(randn(rng, 4, 1, 64, 64), condOrNil(rng, uncond, 4)); err != nil {
+		if err := g.Init(tensor.Randn(rng, 1, 4, 1, 64, 64), condOrNil(rng, uncond, 4)); err != nil {
 			t.Fatal(err)
 		}
 		z, ld, err := g.Forward(tp.Const(x), constOrNil(tp, c))
@@ -266,7 +257,7 @@ func condOrNil(rng *rand.Rand, uncond bool, n int) *tensor.Tensor {
 	if uncond {
 		return nil
 	}
-	return randn(rng, n, 1, 64, 64)
+	return tensor.Randn(rng, 1, n, 1, 64, 64)
 }
 
 func constOrNil(tp *autograd.Tape, c *tensor.Tensor) *autograd.Var {
@@ -283,7 +274,7 @@ func TestSetTrainable(t *testing.T) {
 	cfg := Config{InChannels: 1, CondChannels: 1, Hidden: 4, Levels: 2, Steps: 1, RBFinalReLU: true}
 	g := tinyNet(t, cfg, 5)
 	rng := rand.New(rand.NewPCG(8, 8))
-	z, c, r := randn(rng, 2, 1, 8, 8), randn(rng, 2, 1, 8, 8), randn(rng, 2, 1, 8, 8)
+	z, c, r := tensor.Randn(rng, 1, 2, 1, 8, 8), tensor.Randn(rng, 1, 2, 1, 8, 8), tensor.Randn(rng, 1, 2, 1, 8, 8)
 	dz := func() []float32 {
 		g.Arena.ZeroGrad()
 		tp := autograd.NewTape()

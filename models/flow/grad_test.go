@@ -2,11 +2,10 @@ package flow
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 
 	"genfwi/autograd"
 	"genfwi/tensor"
@@ -23,9 +22,9 @@ func tinyNet(t *testing.T, cfg Config, seed uint64) *Glow {
 	}
 	var c *tensor.Tensor
 	if cfg.CondChannels > 0 {
-		c = randn(rng, 4, cfg.CondChannels, 8, 8)
+		c = tensor.Randn(rng, 1, 4, cfg.CondChannels, 8, 8)
 	}
-	if err := g.Init(randn(rng, 4, cfg.InChannels, 8, 8), c); err != nil {
+	if err := g.Init(tensor.Randn(rng, 1, 4, cfg.InChannels, 8, 8), c); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range g.Params() {
@@ -78,10 +77,10 @@ func TestLogdetMatchesJacobian(t *testing.T) {
 		t.Run(fmt.Sprintf("L%dK%dcond%dfinal%v", cfg.Levels, cfg.Steps, cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
 			g := tinyNet(t, cfg, uint64(ci+1))
 			rng := rand.New(rand.NewPCG(uint64(ci), 7))
-			x := randn(rng, 1, cfg.InChannels, 8, 8)
+			x := tensor.Randn(rng, 1, 1, cfg.InChannels, 8, 8)
 			var c *tensor.Tensor
 			if cfg.CondChannels > 0 {
-				c = randn(rng, 1, cfg.CondChannels, 8, 8)
+				c = tensor.Randn(rng, 1, 1, cfg.CondChannels, 8, 8)
 			}
 			j, logdet := jacobian(t, g, x, c)
 			var lu mat.LU
@@ -95,7 +94,7 @@ func TestLogdetMatchesJacobian(t *testing.T) {
 			// as in gradCheck, agreement at one of the steps suffices
 			// (ReLU kinks).
 			d := len(x.Data)
-			dir := randn(rng, x.Shape...)
+			dir := tensor.Randn(rng, 1, x.Shape...)
 			var nrm float64
 			for _, v := range dir.Data {
 				nrm += float64(v) * float64(v)
@@ -183,7 +182,7 @@ func gradCheck(t *testing.T, g *Glow, inputs []*tensor.Tensor, eval func(in []*t
 		if vars[k] == nil || vars[k].Grad == nil {
 			t.Fatalf("input %d has no gradient", k)
 		}
-		dir := randn(rng, in.Shape...)
+		dir := tensor.Randn(rng, 1, in.Shape...)
 		var nrm float64
 		for _, v := range dir.Data {
 			nrm += float64(v) * float64(v)
@@ -244,103 +243,104 @@ var gradConfigs = []Config{
 	{InChannels: 1, CondChannels: 0, Hidden: 6, Levels: 2, Steps: 2, RBFinalReLU: true},
 }
 
+// gradInputs draws the inputs of a gradient check: x (2, InChannels, 8, 8)
+// and, for a conditional network, the condition (2, CondChannels, 8, 8).
+func gradInputs(rng *rand.Rand, cfg Config) []*tensor.Tensor {
+	inputs := []*tensor.Tensor{tensor.Randn(rng, 1, 2, cfg.InChannels, 8, 8)}
+	if cfg.CondChannels > 0 {
+		inputs = append(inputs, tensor.Randn(rng, 1, 2, cfg.CondChannels, 8, 8))
+	}
+	return inputs
+}
+
+// condVar returns the condition in[1] on tp, nil for an unconditional
+// check; input makes it a differentiated input rather than a constant.
+func condVar(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
+	if len(in) < 2 {
+		return nil
+	}
+	if input {
+		return tp.Input(in[1])
+	}
+	return tp.Const(in[1])
+}
+
+// forGradConfigs runs check as one subtest per gradConfigs entry, on a tiny
+// network with weights from seed netSeed+i and inputs drawn from rng =
+// PCG(i, stream).
+func forGradConfigs(t *testing.T, netSeed, stream uint64, check func(t *testing.T, g *Glow, cfg Config, rng *rand.Rand, inputs []*tensor.Tensor)) {
+	for ci, cfg := range gradConfigs {
+		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
+			g := tinyNet(t, cfg, netSeed+uint64(ci))
+			rng := rand.New(rand.NewPCG(uint64(ci), stream))
+			check(t, g, cfg, rng, gradInputs(rng, cfg))
+		})
+	}
+}
+
 // TestForwardNLLGradient checks ∂NLL/∂x, ∂NLL/∂c and ∂NLL/∂θ of the forward
 // pass (the WISE training gradient) against central differences.
 func TestForwardNLLGradient(t *testing.T) {
-	for ci, cfg := range gradConfigs {
-		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
-			g := tinyNet(t, cfg, uint64(10+ci))
-			rng := rand.New(rand.NewPCG(uint64(ci), 3))
-			inputs := []*tensor.Tensor{randn(rng, 2, cfg.InChannels, 8, 8)}
-			if cfg.CondChannels > 0 {
-				inputs = append(inputs, randn(rng, 2, cfg.CondChannels, 8, 8))
+	forGradConfigs(t, 10, 3, func(t *testing.T, g *Glow, cfg Config, rng *rand.Rand, inputs []*tensor.Tensor) {
+		eval := func(in []*tensor.Tensor) float64 {
+			tp := autograd.NewTape()
+			tp.NoGrad = true
+			z, ld, err := g.Forward(tp.Const(in[0]), condVar(tp, in, false))
+			if err != nil {
+				t.Fatal(err)
 			}
-			cond := func(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
-				if len(in) < 2 {
-					return nil
-				}
-				if input {
-					return tp.Input(in[1])
-				}
-				return tp.Const(in[1])
+			var s float64
+			for _, v := range z.Value.Data {
+				s += 0.5 * float64(v) * float64(v)
 			}
-			eval := func(in []*tensor.Tensor) float64 {
-				tp := autograd.NewTape()
-				tp.NoGrad = true
-				z, ld, err := g.Forward(tp.Const(in[0]), cond(tp, in, false))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var s float64
-				for _, v := range z.Value.Data {
-					s += 0.5 * float64(v) * float64(v)
-				}
-				for _, v := range ld.Value.Data {
-					s -= float64(v)
-				}
-				return s / float64(z.Shape()[0])
+			for _, v := range ld.Value.Data {
+				s -= float64(v)
 			}
-			grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
-				x := tp.Input(in[0])
-				c := cond(tp, in, true)
-				z, ld, err := g.Forward(x, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				autograd.Backward(NLL(z, ld))
-				return []*autograd.Var{x, c}
+			return s / float64(z.Shape()[0])
+		}
+		grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
+			x := tp.Input(in[0])
+			c := condVar(tp, in, true)
+			z, ld, err := g.Forward(x, c)
+			if err != nil {
+				t.Fatal(err)
 			}
-			gradCheck(t, g, inputs, eval, grad)
-		})
-	}
+			autograd.Backward(NLL(z, ld))
+			return []*autograd.Var{x, c}
+		}
+		gradCheck(t, g, inputs, eval, grad)
+	})
 }
 
 // TestInverseGradient checks the gradient of L = Σ r⊙G⁻¹(z; c) with respect
 // to z, c and θ (reverse mode through the inverse pass, what WISER needs)
 // against central differences.
 func TestInverseGradient(t *testing.T) {
-	for ci, cfg := range gradConfigs {
-		t.Run(fmt.Sprintf("cond%dfinal%v", cfg.CondChannels, cfg.RBFinalReLU), func(t *testing.T) {
-			g := tinyNet(t, cfg, uint64(20+ci))
-			rng := rand.New(rand.NewPCG(uint64(ci), 5))
-			inputs := []*tensor.Tensor{randn(rng, 2, cfg.InChannels, 8, 8)}
-			if cfg.CondChannels > 0 {
-				inputs = append(inputs, randn(rng, 2, cfg.CondChannels, 8, 8))
+	forGradConfigs(t, 20, 5, func(t *testing.T, g *Glow, cfg Config, rng *rand.Rand, inputs []*tensor.Tensor) {
+		r := tensor.Randn(rng, 1, 2, cfg.InChannels, 8, 8)
+		eval := func(in []*tensor.Tensor) float64 {
+			tp := autograd.NewTape()
+			tp.NoGrad = true
+			x, err := g.Inverse(tp.Const(in[0]), condVar(tp, in, false))
+			if err != nil {
+				t.Fatal(err)
 			}
-			r := randn(rng, 2, cfg.InChannels, 8, 8)
-			cond := func(tp *autograd.Tape, in []*tensor.Tensor, input bool) *autograd.Var {
-				if len(in) < 2 {
-					return nil
-				}
-				if input {
-					return tp.Input(in[1])
-				}
-				return tp.Const(in[1])
+			var s float64
+			for i, v := range x.Value.Data {
+				s += float64(v) * float64(r.Data[i])
 			}
-			eval := func(in []*tensor.Tensor) float64 {
-				tp := autograd.NewTape()
-				tp.NoGrad = true
-				x, err := g.Inverse(tp.Const(in[0]), cond(tp, in, false))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var s float64
-				for i, v := range x.Value.Data {
-					s += float64(v) * float64(r.Data[i])
-				}
-				return s
+			return s
+		}
+		grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
+			z := tp.Input(in[0])
+			c := condVar(tp, in, true)
+			x, err := g.Inverse(z, c)
+			if err != nil {
+				t.Fatal(err)
 			}
-			grad := func(tp *autograd.Tape, in []*tensor.Tensor) []*autograd.Var {
-				z := tp.Input(in[0])
-				c := cond(tp, in, true)
-				x, err := g.Inverse(z, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				autograd.BackwardWith(x, r)
-				return []*autograd.Var{z, c}
-			}
-			gradCheck(t, g, inputs, eval, grad)
-		})
-	}
+			autograd.BackwardWith(x, r)
+			return []*autograd.Var{z, c}
+		}
+		gradCheck(t, g, inputs, eval, grad)
+	})
 }

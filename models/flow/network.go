@@ -1,13 +1,11 @@
 package flow
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 
 	"genfwi/autograd"
+	"genfwi/internal/jsonconfig"
 	"genfwi/nn"
 	"genfwi/tensor"
 )
@@ -51,16 +49,7 @@ func NetworkPreset(name string) (*NetworkConfig, error) {
 // ParseNetworkConfig decodes and validates a JSON network configuration
 // (unknown fields are errors); name labels error messages.
 func ParseNetworkConfig(b []byte, name string) (*NetworkConfig, error) {
-	var c NetworkConfig
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing network config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[NetworkConfig](b, "network", name)
 }
 
 // Network is WISE's summarized network: G(x; y) = Flow(x, Summary(y)) for
@@ -176,40 +165,28 @@ func (n *Network) Sample(z, y *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, e
 // NetworkFormat is the checkpoint metadata "format" value of WISE networks.
 const NetworkFormat = "genfwi-wise-network"
 
+// Weights returns the arena of both parts and the summary network's
+// BatchNorm running statistics.
+func (n *Network) Weights() (*nn.Arena, []*nn.Buffer) { return n.Arena, n.Summary.Buffers() }
+
 // Save writes both parts' weights and the summary network's BatchNorm
 // running statistics to one safetensors file (nn.SaveModel), with the
 // NetworkConfig as JSON metadata, "actnorm_initialized" and extra. Atomic.
 func (n *Network) Save(path string, extra map[string]string) error {
-	meta := map[string]string{"format": NetworkFormat, "actnorm_initialized": fmt.Sprint(n.Flow.Initialized())}
-	maps.Copy(meta, extra)
-	if err := nn.SaveModel(path, n.Arena, n.Summary.Buffers(), n.Cfg, meta); err != nil {
-		return fmt.Errorf("saving WISE network: %w", err)
-	}
-	return nil
+	meta := map[string]string{"actnorm_initialized": fmt.Sprint(n.Flow.Initialized())}
+	return nn.SaveCheckpoint(path, NetworkFormat, n, n.Cfg, meta, extra)
 }
 
 // LoadNetwork builds the network described by the checkpoint at path and
 // loads its weights and running statistics. It returns the network and the
 // checkpoint's metadata.
 func LoadNetwork(path string) (*Network, map[string]string, error) {
-	_, meta, err := nn.ReadSafetensors(path)
+	n, meta, err := nn.LoadCheckpoint(path, NetworkFormat, "a WISE network", ParseNetworkConfig, func(c NetworkConfig) (*Network, error) {
+		return NewNetwork(c, rand.New(rand.NewPCG(0, 0)))
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	if meta["format"] != NetworkFormat {
-		return nil, nil, fmt.Errorf("reading %s: not a WISE network checkpoint (format %q)", path, meta["format"])
-	}
-	cfg, err := ParseNetworkConfig([]byte(meta["config"]), path)
-	if err != nil {
-		return nil, nil, err
-	}
-	n, err := NewNetwork(*cfg, rand.New(rand.NewPCG(0, 0)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if _, err := nn.LoadModel(path, n.Arena, n.Summary.Buffers()); err != nil {
-		return nil, nil, err
-	}
-	n.Flow.SetInitialized(meta["actnorm_initialized"] != "false")
+	n.Flow.SetInitialized(actNormInitialized(meta))
 	return n, meta, nil
 }

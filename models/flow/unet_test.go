@@ -44,7 +44,7 @@ func TestUNetModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	x := randn(rng, 3, 3, 16, 8)
+	x := tensor.Randn(rng, 1, 3, 3, 16, 8)
 	tp := autograd.NewTape()
 	tp.NoGrad = true
 	full, err := u.Forward(tp.Const(x), nil)
@@ -75,7 +75,7 @@ func TestUNetModes(t *testing.T) {
 	if maxAbsDiff(a.Value.Data, full.Value.Data) == 0 {
 		t.Error("training mode computes the eval output")
 	}
-	if _, err := u.Forward(tp.Const(randn(rng, 1, 3, 10, 8)), nil); err == nil {
+	if _, err := u.Forward(tp.Const(tensor.Randn(rng, 1, 1, 3, 10, 8)), nil); err == nil {
 		t.Error("size not divisible by 4 accepted")
 	}
 }
@@ -104,7 +104,7 @@ func TestUNetGradient(t *testing.T) {
 				t.Fatal(err)
 			}
 			return y
-		}, []*tensor.Tensor{randn(rng, 2, 2, 4, 4)}, autograd.GradCheckOpts{Eps: 1e-3, RTol: 3e-2, ATol: 3e-3})
+		}, []*tensor.Tensor{tensor.Randn(rng, 1, 2, 2, 4, 4)}, autograd.GradCheckOpts{Eps: 1e-3, RTol: 3e-2, ATol: 3e-3})
 		if err != nil {
 			t.Errorf("training=%v: %v", train, err)
 		}
@@ -139,7 +139,7 @@ func TestNetwork(t *testing.T) {
 		t.Fatal("part arenas are not views of the network's arena")
 	}
 	rng := rand.New(rand.NewPCG(2, 2))
-	x, y := randn(rng, 4, 1, 16, 16), randn(rng, 4, 5, 16, 16)
+	x, y := tensor.Randn(rng, 1, 4, 1, 16, 16), tensor.Randn(rng, 1, 4, 5, 16, 16)
 	n.Summary.Training = true
 	tp := autograd.NewTape()
 	n.Arena.ZeroGrad()
@@ -153,7 +153,7 @@ func TestNetwork(t *testing.T) {
 	}
 	nn.NewAdam().Step(n.Arena, 1e-3)
 	n.Summary.Training = false
-	s, err := n.Sample(randn(rng, 3, 1, 16, 16), randn(rng, 1, 5, 16, 16), nil)
+	s, err := n.Sample(tensor.Randn(rng, 1, 3, 1, 16, 16), tensor.Randn(rng, 1, 1, 5, 16, 16), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +173,8 @@ func TestNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zz := randn(rng, 2, 1, 16, 16)
-	yy := randn(rng, 1, 5, 16, 16)
+	zz := tensor.Randn(rng, 1, 2, 1, 16, 16)
+	yy := tensor.Randn(rng, 1, 1, 5, 16, 16)
 	s1, _ := n.Sample(zz, yy, nil)
 	s2, err := m.Sample(zz, yy, nil)
 	if err != nil {

@@ -32,6 +32,19 @@ func tinyConfig() *Config {
 		L1: 1, L2: 1, ValFraction: 0.2, ValMaps: 0, CheckpointEvery: 2, Seed: 7, Norm: []string{"curvevel-a"}}}
 }
 
+// openPairs writes n synthetic pairs to dir (writePairs) and opens them;
+// they are closed when the test ends.
+func openPairs(t *testing.T, dir string, n int, seed uint64) *PairSet {
+	t.Helper()
+	writePairs(t, dir, n, seed)
+	p, err := OpenPairs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
 // writePairs writes n synthetic pairs (two-layer velocity maps and seismic
 // whose amplitudes depend on the layer velocities and the interface depth)
 // as dir/velocity.npy and dir/seismic.npy.
@@ -107,25 +120,7 @@ func TestForwardShapeAndRange(t *testing.T) {
 // checks it with CheckDirectional's tolerance.
 func directional(t *testing.T, params []*nn.Param, f func(tp *autograd.Tape) *autograd.Var, eps float64, rng *rand.Rand) {
 	t.Helper()
-	tp := autograd.NewTape()
-	out := f(tp)
-	r := tensor.Randn(rng, 1, out.Value.Shape...)
-	for _, p := range params {
-		if p.V.Grad != nil {
-			p.V.Grad.Zero()
-		}
-	}
-	autograd.BackwardWith(out, r)
-	J := func() float64 {
-		tp := autograd.NewTape()
-		tp.NoGrad = true
-		s := 0.0
-		for i, v := range f(tp).Value.Data {
-			s += float64(v) * float64(r.Data[i])
-		}
-		return s
-	}
-	ds := nn.ParamDirectional(params, J, eps, rng)
+	ds := nn.OutputDirectional(params, f, eps, rng)
 	// LeakyReLU is piecewise linear: a step moves a fraction ∝ ε of the
 	// pre-activations across the kink, and with a random cotangent their
 	// errors add up like a random walk, so the central difference is off
@@ -233,12 +228,7 @@ func TestGradientsFiniteDifference(t *testing.T) {
 // curve exists, then loads the run and predicts.
 func TestTrainLossDecreasesAndPredict(t *testing.T) {
 	dir := t.TempDir()
-	writePairs(t, filepath.Join(dir, "gen"), 10, 1)
-	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pairs.Close()
+	pairs := openPairs(t, filepath.Join(dir, "gen"), 10, 1)
 	cfg := tinyConfig()
 	cfg.Train.Epochs = 15
 	cfg.Train.LR = 1e-2
@@ -323,12 +313,7 @@ func readLoss(t *testing.T, out string) []float64 {
 // statistics and losses of the uninterrupted run.
 func TestResumeExact(t *testing.T) {
 	dir := t.TempDir()
-	writePairs(t, filepath.Join(dir, "gen"), 10, 2)
-	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pairs.Close()
+	pairs := openPairs(t, filepath.Join(dir, "gen"), 10, 2)
 	cfg := tinyConfig()
 	cfg.Train.InputNoise = 0.05
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
@@ -456,12 +441,7 @@ func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(s, v) }
 // at the last step.
 func TestStepsOverrideEpochs(t *testing.T) {
 	dir := t.TempDir()
-	writePairs(t, filepath.Join(dir, "gen"), 10, 5)
-	pairs, err := OpenPairs(filepath.Join(dir, "gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pairs.Close()
+	pairs := openPairs(t, filepath.Join(dir, "gen"), 10, 5)
 	cfg := tinyConfig()
 	cfg.Train.Steps = 5
 	cfg.Train.ValEvery = 10

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"strconv"
 
@@ -70,12 +69,8 @@ func (m *Model) save(path string, extra map[string]string) error {
 	if err != nil {
 		return err
 	}
-	meta := map[string]string{"format": Format, metaConfig: string(cj), metaNorm: string(nj), metaData: m.Data}
-	maps.Copy(meta, extra)
-	if err := nn.SaveModel(path, m.Net.Arena, m.Net.Buffers(), m.Config.Network, meta); err != nil {
-		return fmt.Errorf("saving invnet checkpoint: %w", err)
-	}
-	return nil
+	meta := map[string]string{metaConfig: string(cj), metaNorm: string(nj), metaData: m.Data}
+	return nn.SaveCheckpoint(path, Format, m.Net, m.Config.Network, meta, extra)
 }
 
 // LatestCheckpoint returns the model file of the latest complete checkpoint
@@ -94,12 +89,9 @@ func LoadModel(arg string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, meta, err := nn.ReadSafetensors(path)
+	meta, err := nn.CheckpointMeta(path, Format, "an InversionNet")
 	if err != nil {
 		return nil, err
-	}
-	if meta["format"] != Format {
-		return nil, fmt.Errorf("reading %s: not an InversionNet checkpoint (format %q)", path, meta["format"])
 	}
 	cfg, err := ParseConfig([]byte(meta[metaConfig]), path)
 	if err != nil {

@@ -139,6 +139,10 @@ func (n *Net) blocks() []*block { return append(append([]*block(nil), n.enc...),
 // Params returns the parameters in arena (checkpoint) order.
 func (n *Net) Params() []*nn.Param { return n.Arena.Params }
 
+// Weights returns the parameter arena and the BatchNorm running statistics,
+// what a checkpoint holds.
+func (n *Net) Weights() (*nn.Arena, []*nn.Buffer) { return n.Arena, n.Buffers() }
+
 // Buffers returns the BatchNorm running statistics of every block.
 func (n *Net) Buffers() []*nn.Buffer {
 	var bs []*nn.Buffer

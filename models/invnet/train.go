@@ -480,12 +480,9 @@ func lossOf(pred, target *autograd.Var, l1, l2 float64) *autograd.Var {
 // resume loads the checkpoint at path into m, state and hist, refusing one
 // written with another configuration or other data.
 func resume(path string, step int, m *Model, state *nn.TrainState, hist *history, cfgJSON string) error {
-	_, meta, err := nn.ReadSafetensors(path)
+	meta, err := nn.CheckpointMeta(path, Format, "an InversionNet")
 	if err != nil {
-		return fmt.Errorf("resuming from %s: %w", path, err)
-	}
-	if meta["format"] != Format {
-		return fmt.Errorf("resuming from %s: not an InversionNet checkpoint (format %q)", path, meta["format"])
+		return fmt.Errorf("resuming: %w", err)
 	}
 	if meta[metaConfig] != cfgJSON {
 		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)

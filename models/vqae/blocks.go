@@ -242,6 +242,26 @@ func attnAt(attn []int, h, w int) bool {
 	return false
 }
 
+// newLevel builds the n residual blocks of one encoder or decoder level at
+// resolution h×w, named prefix.block.j, each followed by attention
+// (prefix.attn.j) where c.AttnResolutions asks for it; the first block maps
+// blockIn to blockOut channels. Parameters are created block by block, the
+// order of LDM's modules (and of the checkpoints).
+func newLevel(prefix string, rng *rand.Rand, c BranchConfig, n, blockIn, blockOut, h, w int) *level {
+	g := c.groups()
+	l := &level{}
+	for j := range n {
+		l.blocks = append(l.blocks, newResnetBlock(fmt.Sprintf("%s.block.%d", prefix, j), rng, g, blockIn, blockOut, c.Dropout))
+		var a *attnBlock
+		if attnAt(c.AttnResolutions, h, w) {
+			a = newAttnBlock(fmt.Sprintf("%s.attn.%d", prefix, j), rng, g, blockOut)
+		}
+		l.attn = append(l.attn, a)
+		blockIn = blockOut
+	}
+	return l
+}
+
 // NewEncoder builds an encoder named name (parameter prefix) from a
 // validated branch config with PyTorch-default initialisation from rng.
 func NewEncoder(name string, rng *rand.Rand, c BranchConfig) *Encoder {
@@ -250,17 +270,9 @@ func NewEncoder(name string, rng *rand.Rand, c BranchConfig) *Encoder {
 	h, w := c.Resolution[0], c.Resolution[1]
 	blockIn := c.Ch
 	for i, m := range c.ChMult {
-		l := &level{}
 		blockOut := c.Ch * m
-		for j := 0; j < c.NumResBlocks; j++ {
-			l.blocks = append(l.blocks, newResnetBlock(fmt.Sprintf("%s.down.%d.block.%d", name, i, j), rng, g, blockIn, blockOut, c.Dropout))
-			var a *attnBlock
-			if attnAt(c.AttnResolutions, h, w) {
-				a = newAttnBlock(fmt.Sprintf("%s.down.%d.attn.%d", name, i, j), rng, g, blockOut)
-			}
-			l.attn = append(l.attn, a)
-			blockIn = blockOut
-		}
+		l := newLevel(fmt.Sprintf("%s.down.%d", name, i), rng, c, c.NumResBlocks, blockIn, blockOut, h, w)
+		blockIn = blockOut
 		if i < len(c.Down) && c.Down[i] != [2]int{1, 1} {
 			l.down = newDownsample(fmt.Sprintf("%s.down.%d.downsample", name, i), rng, blockIn, c.Down[i])
 			h, w = h/c.Down[i][0], w/c.Down[i][1]
@@ -338,17 +350,9 @@ func NewDecoder(name string, rng *rand.Rand, c BranchConfig) *Decoder {
 	d := &Decoder{cfg: c, convIn: conv3(name+".conv_in", rng, c.ZChannels, blockIn)}
 	d.mid = newMid(name+".mid", rng, g, blockIn, c.Dropout)
 	for i := last; i >= 0; i-- {
-		l := &level{}
 		blockOut := c.Ch * c.ChMult[i]
-		for j := 0; j <= c.NumResBlocks; j++ {
-			l.blocks = append(l.blocks, newResnetBlock(fmt.Sprintf("%s.up.%d.block.%d", name, i, j), rng, g, blockIn, blockOut, c.Dropout))
-			var a *attnBlock
-			if attnAt(c.AttnResolutions, h, w) {
-				a = newAttnBlock(fmt.Sprintf("%s.up.%d.attn.%d", name, i, j), rng, g, blockOut)
-			}
-			l.attn = append(l.attn, a)
-			blockIn = blockOut
-		}
+		l := newLevel(fmt.Sprintf("%s.up.%d", name, i), rng, c, c.NumResBlocks+1, blockIn, blockOut, h, w)
+		blockIn = blockOut
 		if i > 0 && c.Down[i-1] != [2]int{1, 1} {
 			l.up = newUpsample(fmt.Sprintf("%s.up.%d.upsample", name, i), rng, blockIn, c.Down[i-1])
 			h, w = h*c.Down[i-1][0], w*c.Down[i-1][1]

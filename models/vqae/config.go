@@ -1,12 +1,12 @@
 package vqae
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"slices"
+
+	"genfwi/internal/jsonconfig"
+	"genfwi/models/preset"
 )
 
 // Mode selects which encoders and decoders a Model has and how the two
@@ -309,23 +309,24 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("vqae config: vq_loss must be legacy or standard, got %q", c.VQLoss)
 	}
 	var lat [][2]int
-	if m.HasSeismicEncoder() || m.HasSeismicDecoder() {
-		if c.Seismic == nil {
-			return fmt.Errorf("vqae config: mode %s needs a seismic branch", m)
+	for _, b := range []struct {
+		name string
+		cfg  *BranchConfig
+		used bool
+	}{
+		{"seismic", c.Seismic, m.HasSeismicEncoder() || m.HasSeismicDecoder()},
+		{"velocity", c.Velocity, m.HasVelocityEncoder() || m.HasVelocityDecoder()},
+	} {
+		if !b.used {
+			continue
 		}
-		if err := c.Seismic.Validate("seismic"); err != nil {
+		if b.cfg == nil {
+			return fmt.Errorf("vqae config: mode %s needs a %s branch", m, b.name)
+		}
+		if err := b.cfg.Validate(b.name); err != nil {
 			return fmt.Errorf("vqae config: %w", err)
 		}
-		lat = append(lat, c.Seismic.LatentSize())
-	}
-	if m.HasVelocityEncoder() || m.HasVelocityDecoder() {
-		if c.Velocity == nil {
-			return fmt.Errorf("vqae config: mode %s needs a velocity branch", m)
-		}
-		if err := c.Velocity.Validate("velocity"); err != nil {
-			return fmt.Errorf("vqae config: %w", err)
-		}
-		lat = append(lat, c.Velocity.LatentSize())
+		lat = append(lat, b.cfg.LatentSize())
 	}
 	if len(lat) == 2 && lat[0] != lat[1] {
 		return fmt.Errorf("vqae config: seismic latent %v and velocity latent %v differ", lat[0], lat[1])
@@ -347,23 +348,10 @@ func (c *Config) LatentShape() [3]int {
 // LoadConfig reads a JSON config file (a preset under configs/) and
 // validates it. Unknown fields are errors, so typos do not pass silently.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading vqae config: %w", err)
-	}
-	return ParseConfig(b, path)
+	return preset.ReadFile[Config](path, "vqae")
 }
 
 // ParseConfig decodes and validates a JSON config; name labels errors.
 func ParseConfig(b []byte, name string) (*Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("parsing vqae config %s: %w", name, err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
+	return jsonconfig.Parse[Config](b, "vqae", name)
 }

@@ -14,18 +14,26 @@ func branchFLOPs(c *BranchConfig) (enc, dec float64) {
 	enc += conv(c.InChannels, c.Ch, 3, px)
 	bi := c.Ch
 	attn := func(ch, px int) float64 { return 4*conv(ch, ch, 1, px) + 4*float64(px*px*ch) }
-	for i, m := range c.ChMult {
-		bo := c.Ch * m
-		for j := 0; j < c.NumResBlocks; j++ {
-			enc += conv(bi, bo, 3, px) + conv(bo, bo, 3, px)
+	// level counts n residual blocks (bi → bo channels for the first) and
+	// their attention at resolution h×w, as newLevel builds them.
+	level := func(n, bi, bo, h, w int) float64 {
+		f := 0.0
+		for range n {
+			f += conv(bi, bo, 3, h*w) + conv(bo, bo, 3, h*w)
 			if bi != bo {
-				enc += conv(bi, bo, 1, px)
+				f += conv(bi, bo, 1, h*w)
 			}
 			if attnAt(c.AttnResolutions, h, w) {
-				enc += attn(bo, px)
+				f += attn(bo, h*w)
 			}
 			bi = bo
 		}
+		return f
+	}
+	for i, m := range c.ChMult {
+		bo := c.Ch * m
+		enc += level(c.NumResBlocks, bi, bo, h, w)
+		bi = bo
 		if i < len(c.Down) && c.Down[i] != [2]int{1, 1} {
 			h, w = h/c.Down[i][0], w/c.Down[i][1]
 			px = h * w
@@ -36,16 +44,8 @@ func branchFLOPs(c *BranchConfig) (enc, dec float64) {
 	dec += conv(c.ZChannels, bi, 3, px) + 4*conv(bi, bi, 3, px) + attn(bi, px)
 	for i := len(c.ChMult) - 1; i >= 0; i-- {
 		bo := c.Ch * c.ChMult[i]
-		for j := 0; j <= c.NumResBlocks; j++ {
-			dec += conv(bi, bo, 3, px) + conv(bo, bo, 3, px)
-			if bi != bo {
-				dec += conv(bi, bo, 1, px)
-			}
-			if attnAt(c.AttnResolutions, h, w) {
-				dec += attn(bo, px)
-			}
-			bi = bo
-		}
+		dec += level(c.NumResBlocks+1, bi, bo, h, w)
+		bi = bo
 		if i > 0 && c.Down[i-1] != [2]int{1, 1} {
 			h, w = h*c.Down[i-1][0], w*c.Down[i-1][1]
 			px = h * w

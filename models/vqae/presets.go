@@ -1,10 +1,6 @@
 package vqae
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
+import "genfwi/models/preset"
 
 // The presets. "paper" follows WaveDiffusion appendix A.1.1: ResNet-block
 // branches with channel multipliers [1,2,2,4,4] (velocity, 64×64) and
@@ -61,7 +57,7 @@ func cpuTrain() TrainConfig {
 }
 
 // presets maps preset names to constructors (fresh copies each call).
-var presets = map[string]func() *Config{
+var presets = preset.Table[Config]{
 	"paper": func() *Config {
 		return &Config{Name: "paper", Mode: Joint, Seismic: paperSeismic(), Velocity: paperVelocity(),
 			EmbedDim: 32, NEmbed: 8192, Beta: 0.25, VQLoss: "legacy", Seed: 1, Train: paperTrain()}
@@ -111,19 +107,8 @@ func init() {
 // "-velocity" and "-seismic" (e.g. "cpu-one-in"). The files
 // configs/vqae-<name>.json hold the same values.
 func Preset(name string) (*Config, error) {
-	mk, ok := presets[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown vqae preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
-	}
-	return mk(), nil
+	return presets.Get("vqae", name)
 }
 
 // PresetNames lists the built-in presets, sorted.
-func PresetNames() []string {
-	var s []string
-	for k := range presets {
-		s = append(s, k)
-	}
-	sort.Strings(s)
-	return s
-}
+func PresetNames() []string { return presets.Names() }

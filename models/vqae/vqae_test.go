@@ -195,6 +195,19 @@ func TestReinitCodes(t *testing.T) {
 	}
 }
 
+// tinyModeConfig is tinyConfig without the branch a single-modality mode
+// does not use.
+func tinyModeConfig(mode Mode) Config {
+	c := tinyConfig(mode)
+	switch mode {
+	case VelocityOnly:
+		c.Seismic = nil
+	case SeismicOnly:
+		c.Velocity = nil
+	}
+	return c
+}
+
 // tinyConfig is a two-level joint autoencoder on 1×8×8 velocity and
 // 2×16×8 seismic inputs (one time-only downsample), latent 4×4.
 func tinyConfig(mode Mode) Config {
@@ -226,13 +239,7 @@ func tinyBatch() (seis, vel *tensor.Tensor) {
 func TestTinyAutoencoderOverfits(t *testing.T) {
 	seisT, velT := tinyBatch()
 	for _, mode := range []Mode{Joint, Aligned, OneInTwoOut, VelocityOnly, SeismicOnly} {
-		c := tinyConfig(mode)
-		switch mode {
-		case VelocityOnly:
-			c.Seismic = nil
-		case SeismicOnly:
-			c.Velocity = nil
-		}
+		c := tinyModeConfig(mode)
 		m, err := New(c)
 		if err != nil {
 			t.Fatalf("%s: %v", mode, err)
