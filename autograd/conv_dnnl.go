@@ -7,6 +7,7 @@ package autograd
 #cgo LDFLAGS: -ldnnl -lgomp
 #include <dnnl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,24 @@ static pthread_once_t gf_engine_once = PTHREAD_ONCE_INIT;
 // and oneDNN's own primitive cache (keyed by descriptor) makes creating the
 // descriptors and primitives of every call cheap (a few microseconds).
 static void gf_engine_init(void) { gf_engine_status = dnnl_engine_create(&gf_engine, dnnl_cpu, 0); }
+
+// gf_block_sigprof blocks SIGPROF on the calling thread for the duration of
+// a oneDNN call and returns the previous mask. OpenMP's worker threads are
+// created inside such a call and inherit the mask, so Go's CPU profiler
+// never interrupts them: a SIGPROF handled on one of these C threads while
+// it was inside malloc corrupted the C heap ("corrupted size vs. prev_size",
+// reproduced with go test -cpuprofile on the InversionNet step). Go code is
+// still profiled; time inside oneDNN is charged to the calling goroutine
+// when the pending signal is delivered.
+static sigset_t gf_block_sigprof(void) {
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGPROF);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	return old;
+}
+
+static void gf_restore_mask(sigset_t old) { pthread_sigmask(SIG_SETMASK, &old, NULL); }
 
 #define GF_CK(x) do { dnnl_status_t s_ = (x); if (s_ != dnnl_success) { st = s_; goto done; } } while (0)
 
@@ -151,7 +170,7 @@ static void gf_arg_free(gf_arg *a) {
 // gf_conv_forward computes y = conv(x, w) + b for the whole batch (b may be
 // NULL). It returns a dnnl_status_t (0 = success); on failure y is
 // unspecified and the caller falls back to its own kernels.
-static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float *y) {
+static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, float *y) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t pd = NULL;
 	dnnl_primitive_t p = NULL;
@@ -205,7 +224,7 @@ done:
 // the three may be NULL. x and w are the forward pass's input and weights.
 // It returns a dnnl_status_t (0 = success); on failure nothing has been
 // added (every result is computed before the first is accumulated).
-static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb) {
+static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
 	dnnl_primitive_t dp = NULL, wp = NULL;
@@ -272,6 +291,19 @@ done:
 	if (dpd) dnnl_primitive_desc_destroy(dpd);
 	if (wpd) dnnl_primitive_desc_destroy(wpd);
 	if (fpd) dnnl_primitive_desc_destroy(fpd);
+	return st;
+}
+static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float *y) {
+	sigset_t old = gf_block_sigprof();
+	int st = gf_conv_forward_(g, x, w, b, y);
+	gf_restore_mask(old);
+	return st;
+}
+
+static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb) {
+	sigset_t old = gf_block_sigprof();
+	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb);
+	gf_restore_mask(old);
 	return st;
 }
 */
