@@ -181,7 +181,7 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	}
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(false, N, &g, C, F, o)
-	if !dn.forward(xd, wd, bd, od) {
+	if !dn.forward(tp, xd, wd, bd, od) {
 		cols := make([][]float32, nw)
 		if !direct {
 			for i := range cols {
@@ -204,7 +204,7 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		if dn.backward(xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
+		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
 			return
 		}
 		var dx []float32
@@ -307,7 +307,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 	}
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(true, N, &g, C, F, o)
-	if !dn.forward(xd, wd, bd, od) {
+	if !dn.forward(tp, xd, wd, bd, od) {
 		cols := make([][]float32, nw)
 		for i := range cols {
 			cols[i] = tp.scratch(FK * P)
@@ -325,7 +325,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		if dn.backward(xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
+		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
 			return
 		}
 		var dx []float32

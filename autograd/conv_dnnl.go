@@ -126,9 +126,9 @@ done:
 	return st;
 }
 
-// gf_arg is one argument of a primitive: the caller's plain array user (or
-// NULL for a scratch-only argument) and the layout the primitive wants. When
-// the two layouts differ, buf holds the array in the primitive's layout.
+// gf_arg is one argument of a primitive: the caller's plain array user and
+// the layout the primitive wants. When the two layouts differ, buf (a
+// scratch buffer of the caller's) holds the array in the primitive's layout.
 typedef struct {
 	const dnnl_memory_desc_t *want;
 	dnnl_memory_desc_t user_md;
@@ -137,24 +137,45 @@ typedef struct {
 	dnnl_memory_t mem;
 } gf_arg;
 
+// gf_scr are the caller's scratch buffers, one per argument slot. In a dry
+// run (dry = 1) the functions only record the bytes each slot needs in size
+// (0: the caller's array is used directly) and execute nothing: the Go side
+// then takes the buffers from the tape's pool, so that the large blocked
+// copies are not mapped and unmapped on every call (page faults took a
+// third of the InversionNet step with malloc here).
+typedef struct {
+	void *buf[6];
+	size_t *size;
+	int dry;
+} gf_scr;
+
 // gf_arg_in prepares an input: the user array itself when the layouts
-// agree, else a reordered copy.
-static dnnl_status_t gf_arg_in(dnnl_stream_t stm, gf_arg *a) {
+// agree, else a reordered copy in scratch slot.
+static dnnl_status_t gf_arg_in(dnnl_stream_t stm, gf_arg *a, gf_scr *s, int slot) {
 	if (dnnl_memory_desc_equal(a->want, &a->user_md)) {
+		if (s->dry) return dnnl_success;
 		return dnnl_memory_create(&a->mem, a->want, gf_engine, a->user);
 	}
-	a->buf = malloc(dnnl_memory_desc_get_size(a->want));
-	if (!a->buf) return dnnl_out_of_memory;
-	dnnl_status_t s = gf_reorder(stm, &a->user_md, a->user, a->want, a->buf, 0);
-	if (s != dnnl_success) return s;
+	if (s->dry) {
+		s->size[slot] = dnnl_memory_desc_get_size(a->want);
+		return dnnl_success;
+	}
+	if (!s->buf[slot]) return dnnl_invalid_arguments;
+	a->buf = s->buf[slot];
+	dnnl_status_t st = gf_reorder(stm, &a->user_md, a->user, a->want, a->buf, 0);
+	if (st != dnnl_success) return st;
 	return dnnl_memory_create(&a->mem, a->want, gf_engine, a->buf);
 }
 
-// gf_arg_out prepares an output in a buffer of its own (written by the
-// primitive, then copied or added into the user array by gf_arg_finish).
-static dnnl_status_t gf_arg_out(gf_arg *a) {
-	a->buf = malloc(dnnl_memory_desc_get_size(a->want));
-	if (!a->buf) return dnnl_out_of_memory;
+// gf_arg_out prepares an output in scratch slot (written by the primitive,
+// then copied or added into the user array by gf_arg_finish).
+static dnnl_status_t gf_arg_out(gf_arg *a, gf_scr *s, int slot) {
+	if (s->dry) {
+		s->size[slot] = dnnl_memory_desc_get_size(a->want);
+		return dnnl_success;
+	}
+	if (!s->buf[slot]) return dnnl_invalid_arguments;
+	a->buf = s->buf[slot];
 	return dnnl_memory_create(&a->mem, a->want, gf_engine, a->buf);
 }
 
@@ -164,13 +185,12 @@ static dnnl_status_t gf_arg_finish(dnnl_stream_t stm, gf_arg *a, int accumulate)
 
 static void gf_arg_free(gf_arg *a) {
 	if (a->mem) dnnl_memory_destroy(a->mem);
-	free(a->buf);
 }
 
 // gf_conv_forward computes y = conv(x, w) + b for the whole batch (b may be
 // NULL). It returns a dnnl_status_t (0 = success); on failure y is
 // unspecified and the caller falls back to its own kernels.
-static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, float *y) {
+static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, float *y, gf_scr *scr) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t pd = NULL;
 	dnnl_primitive_t p = NULL;
@@ -192,14 +212,15 @@ static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, floa
 	GF_CK(gf_user_md(g, 0, &ax.user_md));
 	GF_CK(gf_user_md(g, 2, &aw.user_md));
 	GF_CK(gf_user_md(g, 1, &ay.user_md));
-	GF_CK(gf_arg_in(stm, &ax));
-	GF_CK(gf_arg_in(stm, &aw));
+	GF_CK(gf_arg_in(stm, &ax, scr, 0));
+	GF_CK(gf_arg_in(stm, &aw, scr, 1));
 	int direct_out = dnnl_memory_desc_equal(ay.want, &ay.user_md);
 	if (direct_out) {
-		GF_CK(dnnl_memory_create(&ay.mem, ay.want, gf_engine, y));
+		if (!scr->dry) GF_CK(dnnl_memory_create(&ay.mem, ay.want, gf_engine, y));
 	} else {
-		GF_CK(gf_arg_out(&ay));
+		GF_CK(gf_arg_out(&ay, scr, 2));
 	}
+	if (scr->dry) goto done;
 	dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ax.mem}, {DNNL_ARG_WEIGHTS, aw.mem}, {DNNL_ARG_DST, ay.mem}, {DNNL_ARG_BIAS, NULL}};
 	int nargs = 3;
 	if (b) {
@@ -224,7 +245,7 @@ done:
 // the three may be NULL. x and w are the forward pass's input and weights.
 // It returns a dnnl_status_t (0 = success); on failure nothing has been
 // added (every result is computed before the first is accumulated).
-static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb) {
+static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, gf_scr *scr) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
 	dnnl_primitive_t dp = NULL, wp = NULL;
@@ -250,11 +271,13 @@ static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, fl
 		GF_CK(gf_user_md(g, 1, &dgy.user_md));
 		GF_CK(gf_user_md(g, 2, &dw.user_md));
 		GF_CK(gf_user_md(g, 0, &dgx.user_md));
-		GF_CK(gf_arg_in(stm, &dgy));
-		GF_CK(gf_arg_in(stm, &dw));
-		GF_CK(gf_arg_out(&dgx));
+		GF_CK(gf_arg_in(stm, &dgy, scr, 0));
+		GF_CK(gf_arg_in(stm, &dw, scr, 1));
+		GF_CK(gf_arg_out(&dgx, scr, 2));
+		if (!scr->dry) {
 		dnnl_exec_arg_t a[3] = {{DNNL_ARG_DIFF_DST, dgy.mem}, {DNNL_ARG_WEIGHTS, dw.mem}, {DNNL_ARG_DIFF_SRC, dgx.mem}};
 		GF_CK(dnnl_primitive_execute(dp, stm, 3, a));
+		}
 	}
 	if (gw || gb) {
 		GF_CK(gf_desc(g, 2, &d, &src, &wei, &bia, &dst));
@@ -266,15 +289,17 @@ static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, fl
 		GF_CK(gf_user_md(g, 0, &wx.user_md));
 		GF_CK(gf_user_md(g, 1, &wgy.user_md));
 		GF_CK(gf_user_md(g, 2, &wgw.user_md));
-		GF_CK(gf_arg_in(stm, &wx));
-		GF_CK(gf_arg_in(stm, &wgy));
-		GF_CK(gf_arg_out(&wgw));
+		GF_CK(gf_arg_in(stm, &wx, scr, 3));
+		GF_CK(gf_arg_in(stm, &wgy, scr, 4));
+		GF_CK(gf_arg_out(&wgw, scr, 5));
+		if (scr->dry) goto done;
 		gbtmp = calloc(g->f, sizeof(float));
 		if (!gbtmp) { st = dnnl_out_of_memory; goto done; }
 		GF_CK(dnnl_memory_create(&mgb, &bia, gf_engine, gbtmp));
 		dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, wx.mem}, {DNNL_ARG_DIFF_DST, wgy.mem}, {DNNL_ARG_DIFF_WEIGHTS, wgw.mem}, {DNNL_ARG_DIFF_BIAS, mgb}};
 		GF_CK(dnnl_primitive_execute(wp, stm, 4, a));
 	}
+	if (scr->dry) goto done;
 	GF_CK(dnnl_stream_wait(stm));
 	if (gx) GF_CK(gf_arg_finish(stm, &dgx, 1));
 	if (gw) GF_CK(gf_arg_finish(stm, &wgw, 1));
@@ -293,16 +318,23 @@ done:
 	if (fpd) dnnl_primitive_desc_destroy(fpd);
 	return st;
 }
-static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float *y) {
+// gf_conv_forward and gf_conv_backward run the operation with the scratch
+// buffers s0…s5, or, with sizes set (6 entries), only record the bytes each
+// scratch slot needs.
+static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float *y,
+		float *s0, float *s1, float *s2, size_t *sizes) {
+	gf_scr scr = {{s0, s1, s2, NULL, NULL, NULL}, sizes, sizes != NULL};
 	sigset_t old = gf_block_sigprof();
-	int st = gf_conv_forward_(g, x, w, b, y);
+	int st = gf_conv_forward_(g, x, w, b, y, &scr);
 	gf_restore_mask(old);
 	return st;
 }
 
-static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb) {
+static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb,
+		float *s0, float *s1, float *s2, float *s3, float *s4, float *s5, size_t *sizes) {
+	gf_scr scr = {{s0, s1, s2, s3, s4, s5}, sizes, sizes != NULL};
 	sigset_t old = gf_block_sigprof();
-	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb);
+	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb, &scr);
 	gf_restore_mask(old);
 	return st;
 }
@@ -373,15 +405,45 @@ func newDNNLConv(transposed bool, n int, g *convGeom, cin, f int, o Conv2dOpts) 
 	return &dnnlConv{g: dnnlGeom(transposed, n, g, cin, f, o)}
 }
 
-// forward writes y = conv(x, w) + b (b may be nil) and reports false when
-// oneDNN does not run it (the caller then uses its own kernels).
-func (d *dnnlConv) forward(x, w, b, y []float32) bool {
-	return d != nil && C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y)) == 0
+// scratch takes from tp's pool a buffer for every slot a dry run sized.
+func scratch(tp *Tape, sizes *[6]C.size_t) (bufs [6][]float32) {
+	for i, n := range sizes {
+		if n > 0 {
+			bufs[i] = tp.scratch((int(n) + 3) / 4)
+		}
+	}
+	return bufs
+}
+
+// forward writes y = conv(x, w) + b (b may be nil), with scratch from tp's
+// pool, and reports false when oneDNN does not run it (the caller then uses
+// its own kernels).
+func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
+	if d == nil {
+		return false
+	}
+	var sizes [6]C.size_t
+	if C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y), nil, nil, nil, &sizes[0]) != 0 {
+		return false
+	}
+	s := scratch(tp, &sizes)
+	defer tp.release(s[:]...)
+	return C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y), ptr(s[0]), ptr(s[1]), ptr(s[2]), nil) == 0
 }
 
 // backward adds the input, weight and bias gradients (nil slices are
-// skipped) and reports false, having added nothing, when oneDNN does not
-// run it.
-func (d *dnnlConv) backward(x, w, gy, gx, gw, gb []float32) bool {
-	return d != nil && C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb)) == 0
+// skipped), with scratch from tp's pool, and reports false, having added
+// nothing, when oneDNN does not run it.
+func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) bool {
+	if d == nil {
+		return false
+	}
+	var sizes [6]C.size_t
+	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), nil, nil, nil, nil, nil, nil, &sizes[0]) != 0 {
+		return false
+	}
+	s := scratch(tp, &sizes)
+	defer tp.release(s[:]...)
+	return C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb),
+		ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), ptr(s[4]), ptr(s[5]), nil) == 0
 }

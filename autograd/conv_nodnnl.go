@@ -13,6 +13,6 @@ type dnnlConv struct{}
 
 func newDNNLConv(bool, int, *convGeom, int, int, Conv2dOpts) *dnnlConv { return nil }
 
-func (*dnnlConv) forward(x, w, b, y []float32) bool { return false }
+func (*dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool { return false }
 
-func (*dnnlConv) backward(x, w, gy, gx, gw, gb []float32) bool { return false }
+func (*dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) bool { return false }

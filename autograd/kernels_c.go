@@ -231,6 +231,67 @@ static void norm_row_bwd(float* dx, const float* restrict g, const float* restri
 		}
 	}
 }
+// BatchNorm2d rows: one (sample, channel) plane of n values at a time. Sums
+// accumulate in double in 8 lanes so GCC can vectorise them.
+__attribute__((target_clones("avx2","default")))
+static double bn_sum(const float* restrict x, long n) {
+	double s[8] = {0};
+	long i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
+	double sum = 0;
+	for (int j = 0; j < 8; j++) sum += s[j];
+	for (; i < n; i++) sum += x[i];
+	return sum;
+}
+
+__attribute__((target_clones("avx2","default")))
+static double bn_sqdev(const float* restrict x, long n, double mu) {
+	double q[8] = {0};
+	long i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; q[j] += d * d; }
+	double ss = 0;
+	for (int j = 0; j < 8; j++) ss += q[j];
+	for (; i < n; i++) { double d = (double)x[i] - mu; ss += d * d; }
+	return ss;
+}
+
+__attribute__((target_clones("avx2","default")))
+static void bn_affine(float* restrict y, const float* restrict x, long n, float a, float b) {
+	for (long i = 0; i < n; i++) y[i] = x[i] * a + b;
+}
+
+__attribute__((target_clones("avx2","default")))
+static void bn_gsums(const float* restrict g, const float* restrict x, long n, float mu, float rs, double* sg, double* sgx) {
+	double a[8] = {0}, b[8] = {0};
+	long i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++) {
+			float xh = (x[i + l] - mu) * rs;
+			a[l] += (double)g[i + l];
+			b[l] += (double)(g[i + l] * xh);
+		}
+	double s1 = 0, s2 = 0;
+	for (int l = 0; l < 8; l++) { s1 += a[l]; s2 += b[l]; }
+	for (; i < n; i++) { float xh = (x[i] - mu) * rs; s1 += g[i]; s2 += (double)(g[i] * xh); }
+	*sg += s1;
+	*sgx += s2;
+}
+
+__attribute__((target_clones("avx2","default")))
+static void bn_dx(float* restrict dx, const float* restrict g, const float* restrict x, long n,
+		float mu, float rs, float gm, float m1, float m2, int training) {
+	if (!training) {
+		float k = gm * rs;
+		for (long i = 0; i < n; i++) dx[i] += g[i] * k;
+		return;
+	}
+	for (long i = 0; i < n; i++) {
+		float xh = (x[i] - mu) * rs;
+		dx[i] += rs * (g[i] * gm - m1 - xh * m2);
+	}
+}
 */
 import "C"
 
@@ -334,4 +395,35 @@ func normRowBackKernel(dx, g, x []float32, inner int, gamma []float32, c0 int, m
 	}
 	C.norm_row_bwd(fpOrNil(dx), fp(g), fp(x), C.long(len(x)), C.long(inner), fpOrNil(gamma), C.long(c0), C.float(mu), C.float(rs), pp)
 	return true
+}
+
+// bnSum returns Σ x in float64.
+func bnSum(x []float32) float64 { return float64(C.bn_sum(fp(x), C.long(len(x)))) }
+
+// bnSqDev returns Σ (x − mu)² in float64.
+func bnSqDev(x []float32, mu float64) float64 {
+	return float64(C.bn_sqdev(fp(x), C.long(len(x)), C.double(mu)))
+}
+
+// bnAffine writes y = x·a + b.
+func bnAffine(y, x []float32, a, b float32) {
+	C.bn_affine(fp(y), fp(x), C.long(len(x)), C.float(a), C.float(b))
+}
+
+// bnGradSums adds Σ g and Σ g·(x − mu)·rs to sg and sgx.
+func bnGradSums(g, x []float32, mu, rs float32, sg, sgx *float64) {
+	var a, b C.double
+	C.bn_gsums(fp(g), fp(x), C.long(len(x)), C.float(mu), C.float(rs), &a, &b)
+	*sg += float64(a)
+	*sgx += float64(b)
+}
+
+// bnDx adds BatchNorm's input gradient for one plane: with batch
+// statistics rs·(g·gm − m1 − x̂·m2), x̂ = (x − mu)·rs; with fixed ones g·gm·rs.
+func bnDx(dx, g, x []float32, mu, rs, gm, m1, m2 float32, training bool) {
+	t := C.int(0)
+	if training {
+		t = 1
+	}
+	C.bn_dx(fp(dx), fp(g), fp(x), C.long(len(x)), C.float(mu), C.float(rs), C.float(gm), C.float(m1), C.float(m2), t)
 }

@@ -55,3 +55,53 @@ func normRowKernel(y, x []float32, inner int, gamma, beta []float32, c0 int, eps
 func normRowBackKernel(dx, g, x []float32, inner int, gamma []float32, c0 int, mu, rs float32, part []float64) bool {
 	return false
 }
+
+// bnSum returns Σ x in float64.
+func bnSum(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
+
+// bnSqDev returns Σ (x − mu)² in float64.
+func bnSqDev(x []float32, mu float64) float64 {
+	var s float64
+	for _, v := range x {
+		d := float64(v) - mu
+		s += d * d
+	}
+	return s
+}
+
+// bnAffine writes y = x·a + b.
+func bnAffine(y, x []float32, a, b float32) {
+	for j, v := range x {
+		y[j] = v*a + b
+	}
+}
+
+// bnGradSums adds Σ g and Σ g·(x − mu)·rs to sg and sgx.
+func bnGradSums(g, x []float32, mu, rs float32, sg, sgx *float64) {
+	for j, v := range x {
+		*sg += float64(g[j])
+		*sgx += float64(g[j] * ((v - mu) * rs))
+	}
+}
+
+// bnDx adds BatchNorm's input gradient for one plane: with batch
+// statistics rs·(g·gm − m1 − x̂·m2), x̂ = (x − mu)·rs; with fixed ones g·gm·rs.
+func bnDx(dx, g, x []float32, mu, rs, gm, m1, m2 float32, training bool) {
+	if !training {
+		k := gm * rs
+		for j := range x {
+			dx[j] += g[j] * k
+		}
+		return
+	}
+	for j, v := range x {
+		xh := (v - mu) * rs
+		dx[j] += rs * (g[j]*gm - m1 - xh*m2)
+	}
+}

@@ -224,16 +224,11 @@ func BatchNorm2d(x *Var, gamma, beta *Var, st *BNStats, training bool, eps float
 			if training {
 				var s, ss float64
 				for n := 0; n < N; n++ {
-					for _, v := range xd[(n*C+c)*HW : (n*C+c+1)*HW] {
-						s += float64(v)
-					}
+					s += bnSum(xd[(n*C+c)*HW : (n*C+c+1)*HW])
 				}
 				mu = s / float64(M)
 				for n := 0; n < N; n++ {
-					for _, v := range xd[(n*C+c)*HW : (n*C+c+1)*HW] {
-						d := float64(v) - mu
-						ss += d * d
-					}
+					ss += bnSqDev(xd[(n*C+c)*HW:(n*C+c+1)*HW], mu)
 				}
 				variance = ss / float64(M)
 				if st != nil {
@@ -259,9 +254,7 @@ func BatchNorm2d(x *Var, gamma, beta *Var, st *BNStats, training bool, eps float
 			}
 			for n := 0; n < N; n++ {
 				o := (n*C + c) * HW
-				for j, v := range xd[o : o+HW] {
-					yd[o+j] = v*a + b
-				}
+				bnAffine(yd[o:o+HW], xd[o:o+HW], a, b)
 			}
 		}
 	})
@@ -287,10 +280,7 @@ func BatchNorm2d(x *Var, gamma, beta *Var, st *BNStats, training bool, eps float
 				var sg, sgx float64
 				for n := 0; n < N; n++ {
 					o := (n*C + c) * HW
-					for j := o; j < o+HW; j++ {
-						sg += float64(gd[j])
-						sgx += float64(gd[j] * (xd[j] - mu) * rs)
-					}
+					bnGradSums(gd[o:o+HW], xd[o:o+HW], mu, rs, &sg, &sgx)
 				}
 				if dg != nil {
 					dg[c] += float32(sgx)
@@ -301,23 +291,12 @@ func BatchNorm2d(x *Var, gamma, beta *Var, st *BNStats, training bool, eps float
 				if dx == nil {
 					continue
 				}
-				if !training {
-					// Fixed statistics: y is affine in x.
-					for n := 0; n < N; n++ {
-						o := (n*C + c) * HW
-						for j := o; j < o+HW; j++ {
-							dx[j] += gd[j] * gm * rs
-						}
-					}
-					continue
-				}
+				// With fixed (eval) statistics y is affine in x; with batch
+				// statistics the mean and variance depend on x too.
 				m1, m2 := float32(sg/float64(M))*gm, float32(sgx/float64(M))*gm
 				for n := 0; n < N; n++ {
 					o := (n*C + c) * HW
-					for j := o; j < o+HW; j++ {
-						xh := (xd[j] - mu) * rs
-						dx[j] += rs * (gd[j]*gm - m1 - xh*m2)
-					}
+					bnDx(dx[o:o+HW], gd[o:o+HW], xd[o:o+HW], mu, rs, gm, m1, m2, training)
 				}
 			}
 		})
