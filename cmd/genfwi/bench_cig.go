@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"genfwi/cig"
 	"genfwi/internal/cli"
-	"genfwi/openfwi"
 )
 
 // Bench case of the WISE data layer (docs/benchmarks.md, docs/wise.md).
@@ -21,18 +19,16 @@ func init() {
 // shot). ratio = Gather / forward.
 func benchCIGOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
 	path := filepath.Join(o.Data, "CurveVel_A", "model", "model1.npy")
-	maps, _, err := openfwi.ReadModels(path)
-	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
 	sc := cig.DefaultSurveyConfig()
 	sc.Workers = benchThreads(o)
 	sv, err := cig.NewSurvey(sc)
 	if err != nil {
 		return nil, err
 	}
-	v := make([]float32, sc.Nz*sc.Nx)
-	openfwi.ResizeBilinear(v, sc.Nz, sc.Nx, maps[:openfwi.ModelLen], openfwi.NZ, openfwi.NX)
+	v, err := readVelocityMap("--data", path, 0, sc.Nz, sc.Nx)
+	if err != nil {
+		return nil, err
+	}
 	obs, err := sv.Observe(ctx, v, 1)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 
 	"genfwi/internal/cli"
 	"genfwi/metrics"
-	"genfwi/npy"
 	"genfwi/wave"
 )
 
@@ -69,17 +68,17 @@ func benchRepeat(o *benchOptions, def int) int {
 // openfwiBenchModel reads sample 0 of FlatVel_A/model/model1.npy under root.
 func openfwiBenchModel(root string) ([]float32, error) {
 	path := filepath.Join(root, "FlatVel_A", "model", "model1.npy")
-	f, err := npy.Open(path)
+	f, err := openVelocity("--data", path)
 	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	if sh := f.Shape(); len(sh) != 4 || sh[1] != 1 || sh[2] != 70 || sh[3] != 70 {
-		return nil, fmt.Errorf("--data: %s has shape %v, want [N,1,70,70]", path, sh)
+	if err := f.Require(wave.OpenFWINz, wave.OpenFWINx, "the OpenFWI geometry"); err != nil {
+		return nil, fmt.Errorf("--data %w", err)
 	}
-	v := make([]float32, wave.OpenFWIModel)
-	if err := f.ReadSamplesFloat32(v, 0, 1); err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
+	v, err := f.Maps(0, 1)
+	if err != nil {
+		return nil, fmt.Errorf("--data %w", err)
 	}
 	return v, nil
 }

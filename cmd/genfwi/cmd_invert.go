@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,44 +129,54 @@ func parseNoise(s string) ([]float64, error) {
 	return out, nil
 }
 
-// readRange reads samples lo:hi (from --samples) of a .npy file whose
-// per-sample shape is want, and checks that every value is finite: errors
-// name flag, the file and, for a NaN or Inf, the sample and position.
-func readRange(flag, path, samples string, want []int) ([]float32, int, int, error) {
-	f, err := npy.Open(path)
+// readSeismic reads the samples of --samples of the OpenFWI-layout seismic
+// file --data and checks that every value is finite: errors name the flag,
+// the file and, for a NaN or Inf, the sample and position.
+func readSeismic(path, samples string) ([]float32, int, int, error) {
+	f, err := openfwi.OpenData(path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", flag, err)
+		return nil, 0, 0, fmt.Errorf("--data: %w", err)
 	}
 	defer f.Close()
-	sh := f.Shape()
-	if len(sh) != 1+len(want) || !slices.Equal(sh[1:], want) {
-		return nil, 0, 0, fmt.Errorf("%s %s: shape %v, want [N %v]", flag, path, sh, want)
+	n := f.Shape()[0]
+	if n == 0 {
+		return nil, 0, 0, fmt.Errorf("--data %s: shape %v: no samples (empty array)", path, f.Shape())
 	}
-	if sh[0] == 0 {
-		return nil, 0, 0, fmt.Errorf("%s %s: shape %v: no samples (empty array)", flag, path, sh)
-	}
-	lo, hi, err := cli.ParseRange(samples, sh[0])
+	lo, hi, err := cli.ParseRange(samples, n)
 	if err != nil {
 		return nil, 0, 0, cli.Usagef("--samples: %v", err)
 	}
-	per := 1
-	for _, w := range want {
-		per *= w
-	}
-	d := make([]float32, (hi-lo)*per)
+	d := make([]float32, (hi-lo)*openfwi.DataLen)
 	if err := f.ReadSamplesFloat32(d, lo, hi); err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", flag, err)
-	}
-	where := mapWhere(want[len(want)-1])
-	if len(want) == 3 && want[0] > 1 {
-		where = seismicWhere(want[1], want[2])
+		return nil, 0, 0, fmt.Errorf("--data: %w", err)
 	}
 	for k := lo; k < hi; k++ {
-		if err := checkFinite(flag, path, k, d[(k-lo)*per:(k-lo+1)*per], where); err != nil {
+		if err := openfwi.CheckFinite("--data "+path, k, d[(k-lo)*openfwi.DataLen:(k-lo+1)*openfwi.DataLen], openfwi.SeismicCell(openfwi.NT, openfwi.Receivers)); err != nil {
 			return nil, 0, 0, err
 		}
 	}
 	return d, lo, hi, nil
+}
+
+// readMaps reads maps lo:hi of the 70×70 velocity file named by flag, the
+// companions of the --data samples lo:hi.
+func readMaps(flag, path string, lo, hi int) ([]float32, error) {
+	v, err := openVelocity(flag, path)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	if err := v.Require(openfwi.NZ, openfwi.NX, "the OpenFWI geometry"); err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	if hi > v.N {
+		return nil, fmt.Errorf("%s %s holds %d maps, --data samples %d:%d need %d", flag, path, v.N, lo, hi, hi)
+	}
+	m, err := v.Maps(lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	return m, nil
 }
 
 func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float64, denoise bool) error {
@@ -191,22 +200,19 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	}
 	// Every input is read and checked before a model is loaded or a file
 	// written.
-	seis, lo, hi, err := readRange("--data", o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
+	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
 	if err != nil {
 		return err
 	}
 	n := hi - lo
 	var truth, vin []float32
 	if o.True != "" {
-		if truth, _, _, err = readRange("--true", o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
 			return err
-		}
-		if len(truth) != n*openfwi.ModelLen {
-			return fmt.Errorf("--true holds %d maps in the range, --data %d samples", len(truth)/openfwi.ModelLen, n)
 		}
 	}
 	if o.Velocity != "" {
-		if vin, _, _, err = readRange("--velocity", o.Velocity, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+		if vin, err = readMaps("--velocity", o.Velocity, lo, hi); err != nil {
 			return err
 		}
 	}

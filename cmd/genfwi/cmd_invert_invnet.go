@@ -34,18 +34,15 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 		[]fileArg{{"--data", o.Data}, {"--true", o.True}, modelArg}); err != nil {
 		return err
 	}
-	seis, lo, hi, err := readRange("--data", o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
+	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
 	if err != nil {
 		return err
 	}
 	n := hi - lo
 	var truth []float32
 	if o.True != "" {
-		if truth, _, _, err = readRange("--true", o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
 			return err
-		}
-		if len(truth) != n*openfwi.ModelLen {
-			return fmt.Errorf("--true holds %d maps in the range, --data %d samples", len(truth)/openfwi.ModelLen, n)
 		}
 	}
 	m, err := invnet.LoadModel(o.Model)

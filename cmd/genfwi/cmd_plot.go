@@ -112,16 +112,13 @@ func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) erro
 }
 
 func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
-	f, err := npy.Open(o.Model)
+	f, err := openVelocity("--model", o.Model)
 	if err != nil {
-		return nil, fmt.Errorf("--model: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	n, nz, nx, err := velocityGeometry(o.Model, f.Shape())
-	if err != nil {
-		return nil, fmt.Errorf("--model: %w", err)
-	}
-	lo, hi, err := cli.ParseRange(o.Samples, n)
+	nz, nx := f.Nz, f.Nx
+	lo, hi, err := cli.ParseRange(o.Samples, f.N)
 	if err != nil {
 		return nil, cli.Usagef("--samples: %v", err)
 	}
@@ -151,9 +148,9 @@ func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
 		if err := ctx.Err(); err != nil {
 			return files, err
 		}
-		v := make([]float32, nz*nx)
-		if err := f.ReadFloat32(v, int64(i)*int64(nz*nx)); err != nil {
-			return files, fmt.Errorf("--model: reading sample %d: %w", i, err)
+		v, err := f.Maps(i, i+1)
+		if err != nil {
+			return files, fmt.Errorf("--model %w", err)
 		}
 		title := fmt.Sprintf("%s #%d", base, i)
 		if toFile {

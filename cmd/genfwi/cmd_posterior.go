@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,8 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
-	"genfwi/npy"
-	"genfwi/openfwi"
 	"genfwi/wise"
 )
 
@@ -290,40 +287,4 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	}
 	fmt.Fprintln(env.Stdout)
 	return nil
-}
-
-// readVelocityMap reads map k of a velocity file and returns it on the
-// nz×nx grid: as is when the sizes match, resized bilinearly
-// (openfwi.ResizeBilinear, as the training maps) otherwise. NaN/Inf and
-// non-positive velocities are refused.
-func readVelocityMap(flag, path string, k, nz, nx int) ([]float32, error) {
-	data, shape, err := npy.ReadFileFloat32(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	n, fz, fx, err := velocityGeometry(path, shape)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	if k >= n {
-		return nil, cli.Usagef("%s %s holds %d maps, no map %d", flag, path, n, k)
-	}
-	v := data[k*fz*fx : (k+1)*fz*fx]
-	if err := checkFinite(flag, path, k, v, mapWhere(fx)); err != nil {
-		return nil, err
-	}
-	for i, x := range v {
-		if x <= 0 {
-			return nil, fmt.Errorf("%s %s: map %d has velocity %v at %s (must be > 0 m/s)", flag, path, k, x, mapWhere(fx)(i))
-		}
-	}
-	if fz == nz && fx == nx {
-		return append([]float32(nil), v...), nil
-	}
-	if fz < 2 || fx < 2 {
-		return nil, errors.New(flag + ": map too small to resize")
-	}
-	out := make([]float32, nz*nx)
-	openfwi.ResizeBilinear(out, nz, nx, v, fz, fx)
-	return out, nil
 }

@@ -107,17 +107,21 @@ func checkSampler(name string, steps int) error {
 
 // realPairs reads maps lo:hi of a velocity file and simulates their seismic.
 func realPairs(ctx context.Context, env *cli.Env, path string, lo, hi int) (vels, seis []float32, err error) {
-	all, n, err := openfwi.ReadModels(path)
+	f, err := openfwi.OpenVelocity(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if hi > n {
-		hi = n
+	defer f.Close()
+	if err := f.Require(openfwi.NZ, openfwi.NX, "the OpenFWI forward model"); err != nil {
+		return nil, nil, err
 	}
+	hi = min(hi, f.N)
 	if lo >= hi {
-		return nil, nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, n, lo, hi)
+		return nil, nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, f.N, lo, hi)
 	}
-	vels = all[lo*openfwi.ModelLen : hi*openfwi.ModelLen]
+	if vels, err = f.Maps(lo, hi); err != nil {
+		return nil, nil, err
+	}
 	bar := cli.NewProgress(env, hi-lo, "simulating real pairs")
 	defer bar.Finish()
 	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { bar.Add(1) })

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/openfwi"
 	"genfwi/npy"
 	"genfwi/wave"
 )
@@ -96,15 +97,6 @@ Examples:
 	})
 }
 
-// openfwiExtremes are lanl/OpenFWI dataset_config.json's data_min/data_max.
-var openfwiExtremes = map[string][2]float64{
-	"flatvel-a": {-26.95, 52.77}, "flatvel-b": {-27.17, 56.05},
-	"curvevel-a": {-27.11, 55.10}, "curvevel-b": {-29.04, 57.03},
-	"flatfault-a": {-26.10, 50.86}, "flatfault-b": {-24.86, 50.28},
-	"curvefault-a": {-26.48, 52.32}, "curvefault-b": {-24.93, 50.98},
-	"style-a": {-24.96, 48.93}, "style-b": {-23.76, 46.01},
-}
-
 // simulateSetup builds the simulator for the options and a model grid.
 func simulateSetup(o *simulateOptions, nz, nx, workers int) (*wave.Simulator, error) {
 	if o.Preset == "openfwi" {
@@ -182,29 +174,20 @@ type simItem struct {
 
 // loadModels reads the selected samples of one model file.
 func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, err error) {
-	f, err := npy.Open(path)
+	f, err := openVelocity("--model", path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("--model: %w", err)
+		return nil, 0, 0, err
 	}
 	defer f.Close()
-	shape := f.Shape()
-	n, nz, nx, err := velocityGeometry(path, shape)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("--model %w", err)
-	}
-	lo, hi, err := cli.ParseRange(o.Samples, n)
+	nz, nx = f.Nz, f.Nx
+	lo, hi, err := cli.ParseRange(o.Samples, f.N)
 	if err != nil {
 		return nil, 0, 0, cli.Usagef("--samples: %v", err)
 	}
 	cells := nz * nx
-	models := make([]float32, (hi-lo)*cells)
-	if len(shape) == 2 {
-		err = f.ReadFloat32(models, 0)
-	} else {
-		err = f.ReadSamplesFloat32(models, lo, hi)
-	}
+	models, err := f.Maps(lo, hi)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("--model: %w", err)
+		return nil, 0, 0, fmt.Errorf("--model %w", err)
 	}
 	for i := 0; i < hi-lo; i++ {
 		items = append(items, simItem{file: path, sample: lo + i, v: models[i*cells : (i+1)*cells]})
@@ -237,10 +220,15 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if len(files) > 1 && o.Out != "" {
 		return cli.Usagef("--out needs a single --model file, got %d", len(files))
 	}
+	// --compare names an entry of dataset_config.json, whose data_min and
+	// data_max openfwi.Datasets holds.
+	var ref openfwi.Norm
 	if o.Compare != "" {
-		if _, ok := openfwiExtremes[o.Compare]; !ok {
-			return cli.Usagef("--compare: unknown dataset %q", o.Compare)
+		d, err := openfwi.Lookup(o.Compare)
+		if err != nil {
+			return cli.Usagef("--compare: %v", err)
 		}
+		ref = d.Norm
 	}
 	if o.Workers < 0 {
 		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
@@ -370,10 +358,9 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		out["out"] = o.Out
 	}
 	if o.Compare != "" {
-		ref := openfwiExtremes[o.Compare]
-		out["ref_data_min"], out["ref_data_max"] = ref[0], ref[1]
-		out["rel_err_min"] = (tot.min - ref[0]) / math.Abs(ref[0])
-		out["rel_err_max"] = (tot.max - ref[1]) / math.Abs(ref[1])
+		out["ref_data_min"], out["ref_data_max"] = ref.DataMin, ref.DataMax
+		out["rel_err_min"] = (tot.min - ref.DataMin) / math.Abs(ref.DataMin)
+		out["rel_err_max"] = (tot.max - ref.DataMax) / math.Abs(ref.DataMax)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, out)
