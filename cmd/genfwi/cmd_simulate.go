@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
-	"genfwi/openfwi"
 	"genfwi/npy"
+	"genfwi/openfwi"
 	"genfwi/wave"
 )
 
