@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
@@ -89,10 +90,15 @@ func loadDiffusion(model, aeArg string, anyVQAE bool) (*diffusion.Model, *vqae.M
 		load = wavediff.LoadDiffusionAnyVQAE
 	}
 	dm, ae, codec, err := load(model, aeArg)
+	return dm, ae, codec, vqaeHint(err)
+}
+
+// vqaeHint names --vqae and the way out in an autoencoder mismatch.
+func vqaeHint(err error) error {
 	if errors.Is(err, wavediff.ErrVQAEMismatch) {
-		err = fmt.Errorf("--vqae: %w; pass --allow-vqae-mismatch to use it anyway", err)
+		return fmt.Errorf("--vqae: %w; pass --allow-vqae-mismatch to use it anyway", err)
 	}
-	return dm, ae, codec, err
+	return err
 }
 
 func checkSampler(name string, steps int) error {
@@ -103,30 +109,6 @@ func checkSampler(name string, steps int) error {
 		return cli.Usagef("--steps must be >= 1 for ddim, got %d", steps)
 	}
 	return nil
-}
-
-// realPairs reads maps lo:hi of a velocity file and simulates their seismic.
-func realPairs(ctx context.Context, env *cli.Env, path string, lo, hi int) (vels, seis []float32, err error) {
-	f, err := openfwi.OpenVelocity(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	if err := f.Require(openfwi.NZ, openfwi.NX, "the OpenFWI forward model"); err != nil {
-		return nil, nil, err
-	}
-	hi = min(hi, f.N)
-	if lo >= hi {
-		return nil, nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, f.N, lo, hi)
-	}
-	if vels, err = f.Maps(lo, hi); err != nil {
-		return nil, nil, err
-	}
-	bar := cli.NewProgress(env, hi-lo, "simulating real pairs")
-	defer bar.Finish()
-	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { bar.Add(1) })
-	bar.Finish()
-	return vels, seis, err
 }
 
 func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
@@ -182,7 +164,7 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	k := min(o.Gallery, o.N)
 	var rv, rs []float32
 	if o.Real != "" && k > 0 {
-		v, s, err := realPairs(ctx, env, o.Real, 0, k)
+		v, s, err := experiments.RealPairs(ctx, o.Real, 0, k, progressBars(env))
 		if err != nil {
 			return fmt.Errorf("--real: %w", err)
 		}
