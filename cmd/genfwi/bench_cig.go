@@ -9,8 +9,8 @@ import (
 )
 
 // Bench case of the WISE data layer (docs/benchmarks.md, docs/wise.md).
-func init() {
-	registerBench(&benchCase{Name: "cig-openfwi", Short: "one WISE CIG pair: 16-shot observation and 21-offset gather vs the forward of the same shots", Run: benchCIGOpenFWI})
+func cigBenchCases() []*benchCase {
+	return []*benchCase{{Name: "cig-openfwi", Short: "one WISE CIG pair: 16-shot observation and 21-offset gather vs the forward of the same shots", Run: benchCIGOpenFWI}}
 }
 
 // benchCIGOpenFWI times, on sample 0 of CurveVel_A model1 resized to 64×64 in

@@ -18,8 +18,9 @@ import (
 // the paper network, batch 16) and invnet-cpu (the cpu preset at its
 // training batch size).
 
-func init() {
-	registerBench(
+// invnetBenchCases are the bench cases of bench_invnet.go.
+func invnetBenchCases() []*benchCase {
+	return []*benchCase{
 		&benchCase{Name: "nn-inversionnet", Short: "train step (L1, AdamW) and eval forward of OpenFWI's 24 409 123-parameter InversionNet, batch 16×5×1000×70",
 			Run: func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
 				return benchInvNet(ctx, env, o, "nn-inversionnet", invnet.PaperNet(), 16, 24409123)
@@ -28,7 +29,7 @@ func init() {
 			Run: func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
 				return benchInvNet(ctx, env, o, "invnet-cpu", invnet.CPUNet(), 32, 6105875)
 			}},
-	)
+	}
 }
 
 // benchInvNet measures an InversionNet as docs/benchmarks.md defines

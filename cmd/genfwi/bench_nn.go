@@ -21,11 +21,12 @@ import (
 // The tensor-engine benchmark cases of docs/benchmarks.md: nn-refae (train
 // step and forward of the reference autoencoder) and sgemm.
 
-func init() {
-	registerBench(
+// nnBenchCases are the bench cases of bench_nn.go.
+func nnBenchCases() []*benchCase {
+	return []*benchCase{
 		&benchCase{Name: "nn-refae", Short: "train step and forward of the 930 949-parameter reference autoencoder, batch 16×1×64×64", Run: benchRefAE},
 		&benchCase{Name: "sgemm", Short: "float32 GEMM GFLOP/s at the four conv-sized shapes", Run: benchSGEMM},
-	)
+	}
 }
 
 // median returns the median of xs (xs is sorted in place).

@@ -15,12 +15,13 @@ import (
 )
 
 // Bench cases of the wave engine (docs/benchmarks.md).
-func init() {
-	registerBench(
+// waveBenchCases are the bench cases of bench_wave.go.
+func waveBenchCases() []*benchCase {
+	return []*benchCase{
 		&benchCase{Name: "wave-openfwi", Short: "OpenFWI-exact forward of FlatVel_A model1 sample 0 (5 shots)", Run: benchWaveOpenFWI},
 		&benchCase{Name: "wave-large", Short: "512×256 grid, order 8, 40-cell boundary, 2000 steps, 16 shots", Run: benchWaveLarge},
 		&benchCase{Name: "grad-openfwi", Short: "adjoint-state gradient on the OpenFWI sample vs its forward", Run: benchGradOpenFWI},
-	)
+	}
 }
 
 // timeRuns calls fn once to warm up, then repeat times, and returns the

@@ -19,14 +19,15 @@ import (
 // Adam) and one inference pass of the cpu presets at batch 16, on random
 // data in [−1, 1]. See docs/wavediffusion-models.md.
 
-func init() {
+func wdmodelsBenchCases() []*benchCase {
+	var cs []*benchCase
 	for _, p := range []string{"cpu", "cpu-one-in", "cpu-velocity", "cpu-seismic"} {
-		registerBench(&benchCase{Name: "vqae-" + p, Short: "train step and encode+decode of the vqae " + p + " preset, batch 16",
+		cs = append(cs, &benchCase{Name: "vqae-" + p, Short: "train step and encode+decode of the vqae " + p + " preset, batch 16",
 			Run: func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
 				return benchVQAE(ctx, env, o, p)
 			}})
 	}
-	registerBench(&benchCase{Name: "diffusion-cpu", Short: "train step and one ε-prediction of the cpu diffusion UNet, batch 16",
+	return append(cs, &benchCase{Name: "diffusion-cpu", Short: "train step and one ε-prediction of the cpu diffusion UNet, batch 16",
 		Run: benchDiffusion})
 }
 

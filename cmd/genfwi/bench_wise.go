@@ -20,8 +20,8 @@ import (
 // one 8-sample posterior draw (one gather, summary in eval mode, inverse
 // flow).
 
-func init() {
-	registerBench(&benchCase{Name: "wise-cpu", Short: "WISE cpu preset: train step (batch 8) and 8-sample posterior draw", Run: benchWise})
+func wiseBenchCases() []*benchCase {
+	return []*benchCase{{Name: "wise-cpu", Short: "WISE cpu preset: train step (batch 8) and 8-sample posterior draw", Run: benchWise}}
 }
 
 func benchWise(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {

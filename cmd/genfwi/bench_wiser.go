@@ -22,8 +22,8 @@ import (
 // seconds per outer iteration and its PDE solves, the projected time of a
 // whole cpu-preset run (40 outer iterations) and peak RSS.
 
-func init() {
-	registerBench(&benchCase{Name: "wiser-cpu", Short: "WISER cpu preset: gather + outer iterations (8 particles, 16 inner steps) on 64×64", Run: benchWISER})
+func wiserBenchCases() []*benchCase {
+	return []*benchCase{{Name: "wiser-cpu", Short: "WISER cpu preset: gather + outer iterations (8 particles, 16 inner steps) on 64×64", Run: benchWISER}}
 }
 
 func benchWISER(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {

@@ -15,8 +15,9 @@ import (
 	"genfwi/internal/cli"
 )
 
-func init() {
-	register(&cli.Command{
+// cigCommand is "genfwi cig".
+func cigCommand() *cli.Command {
+	return &cli.Command{
 		Name:  "cig",
 		Short: "build and inspect WISE common-image-gather data sets",
 		Long: `Cig builds (velocity, common-image gather) pairs for WISE: velocity maps from
@@ -124,7 +125,7 @@ Example:
 				},
 			},
 		},
-	})
+	}
 }
 
 // cigBuildOptions are the flags of "genfwi cig build".

@@ -23,8 +23,9 @@ import (
 	"genfwi/wave"
 )
 
-func init() {
-	register(&cli.Command{
+// datasetCommand is "genfwi dataset".
+func datasetCommand() *cli.Command {
+	return &cli.Command{
 		Name:  "dataset",
 		Short: "build, verify and view OpenFWI-layout datasets",
 		Long: `Dataset builds OpenFWI-layout datasets (velocity maps + simulated seismic),
@@ -128,7 +129,7 @@ Example:
 			},
 			datasetMapsCommand(),
 		},
-	})
+	}
 }
 
 // datasetBuildOptions are the flags of "genfwi dataset build".

@@ -88,8 +88,9 @@ func evalCommand(name, usage, short, long string, run func(ctx context.Context, 
 		}}
 }
 
-func init() {
-	register(&cli.Command{
+// evalGroup is "genfwi eval".
+func evalGroup() *cli.Command {
+	return &cli.Command{
 		Name:  "eval",
 		Short: "evaluate WaveDiffusion (PDE deviation, ε error, FD-proxy, demo report) and WISE calibration",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
@@ -160,7 +161,7 @@ Example:
 			evalReportCommand(),
 			evalCalibrationCommand(),
 		},
-	})
+	}
 }
 
 // evalSetup loads the models and simulates the real reference pairs of the

@@ -74,8 +74,9 @@ func (o *fwiOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object with the summary as the last line of stdout")
 }
 
-func init() {
-	register(&cli.Command{
+// fwiCommand is "genfwi fwi".
+func fwiCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "fwi",
 		UsageLine: "fwi (--data obs.npy [--true true.npy] | --model true.npy) [--samples A:B] --init {1d-special|gradient|file.npy} --out DIR [flags]",
 		Short:     "full-waveform inversion of OpenFWI-geometry data (multiscale, bounded)",
@@ -116,7 +117,7 @@ Examples:
 				return runFWI(ctx, o, env)
 			}
 		},
-	})
+	}
 }
 
 func fwiParseFreqs(s string) ([]float64, error) {

@@ -64,8 +64,9 @@ func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
 
-func init() {
-	register(&cli.Command{
+// invertCommand is "genfwi invert".
+func invertCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "invert",
 		UsageLine: "invert --method wavediffusion|invnet|upfwi --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
 		Short:     "invert seismic data to velocity with the one-in-two-out WaveDiffusion model or an InversionNet",
@@ -114,7 +115,7 @@ Example:
 				return runInfer(ctx, env, o, sig, false)
 			}
 		},
-	})
+	}
 }
 
 func parseNoise(s string) ([]float64, error) {

@@ -47,8 +47,9 @@ func (o *plotOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object listing the files written as the last line of stdout")
 }
 
-func init() {
-	register(&cli.Command{
+// plotCommand is "genfwi plot".
+func plotCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "plot",
 		UsageLine: "plot (--model m.npy [--samples A:B] | --data d.npy [--sample K] [--shot S]) --out PATH [flags]",
 		Short:     "write PNG figures of velocity maps and shot gathers",
@@ -78,7 +79,7 @@ Examples:
 				return runPlot(ctx, o, env.Stdout, env.Stderr)
 			}
 		},
-	})
+	}
 }
 
 // runPlot does the work of "genfwi plot".

@@ -44,8 +44,9 @@ type posteriorOptions struct {
 	Particles int
 }
 
-func init() {
-	register(&cli.Command{
+// posteriorCommand is "genfwi posterior".
+func posteriorCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "posterior",
 		UsageLine: "posterior --method wise|wiser --model DIR (--data CIGDIR|VEL.npy | --cig DIR | --vel FILE.npy) [--index K] [--truth FILE.npy] [--n 64] --out DIR [--json]",
 		Short:     "posterior samples of velocity from one observation (WISE, WISER)",
@@ -128,7 +129,7 @@ Examples:
 				return runPosterior(ctx, env, o)
 			}
 		},
-	})
+	}
 }
 
 // posteriorObservation resolves --data/--cig/--vel into the source kind and

@@ -52,8 +52,9 @@ func (o *sampleOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
 
-func init() {
-	register(&cli.Command{
+// sampleCommand is "genfwi sample".
+func sampleCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "sample",
 		UsageLine: "sample --model DIR --n N --out DIR [--sampler ddpm|ddim] [--steps K] [--json]",
 		Short:     "jointly generate seismic–velocity pairs with a trained WaveDiffusion model",
@@ -78,7 +79,7 @@ Examples:
 				return runSample(ctx, env, o)
 			}
 		},
-	})
+	}
 }
 
 // loadDiffusion loads a diffusion model and its autoencoder (aeArg: the

@@ -65,8 +65,9 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Wavelet, "wavelet", "openfwi", "custom: openfwi (peak at floor(nw/2), as UPFWI's FWM) or ricker (peak at 1/f)")
 }
 
-func init() {
-	register(&cli.Command{
+// simulateCommand is "genfwi simulate".
+func simulateCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "simulate",
 		UsageLine: "simulate --model FILE [--samples A:B] [--out FILE] [--json] [--preset openfwi|custom ...]",
 		Short:     "simulate seismic data for velocity models (OpenFWI-exact by default)",
@@ -94,7 +95,7 @@ Examples:
 				return runSimulate(ctx, o, env)
 			}
 		},
-	})
+	}
 }
 
 // simulateSetup builds the simulator for the options and a model grid.
@@ -226,7 +227,7 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if o.Compare != "" {
 		d, err := openfwi.Lookup(o.Compare)
 		if err != nil {
-			return cli.Usagef("--compare: %v", err)
+			return cli.Usagef("--compare: unknown dataset %q", o.Compare)
 		}
 		ref = d.Norm
 	}

@@ -89,8 +89,9 @@ Progress (loss, rate, ETA) goes to stderr. Checkpoints are written every
 interruption (Ctrl-C, kill, --stop-after) resumes and reproduces the
 uninterrupted run exactly.`
 
-func init() {
-	register(&cli.Command{
+// trainGroup is "genfwi train".
+func trainGroup() *cli.Command {
+	return &cli.Command{
 		Name:  "train",
 		Short: "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network, or the WISE flow",
 		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
@@ -152,7 +153,7 @@ Example:
 			trainInvnetCommand(),
 			trainUpfwiCommand(),
 		},
-	})
+	}
 }
 
 // runTrainExport is "genfwi train export".

@@ -18,12 +18,13 @@ import (
 // version is the genfwi version recorded in manifests and checkpoints.
 const version = "0.1.0-dev"
 
-// commands is the one command table, filled by register before main runs
-// and never changed afterwards. Each entry lives in its own cmd_*.go file.
-var commands []*cli.Command
-
-// register adds commands to the table; each cmd_*.go file calls it from init.
-func register(c ...*cli.Command) { commands = append(commands, c...) }
+// commands returns the one command table, built anew for each command line
+// (no command state outlives a run). Each entry lives in its own cmd_*.go
+// file.
+func commands() []*cli.Command {
+	return []*cli.Command{benchCommand(), cigCommand(), datasetCommand(), denoiseCommand(), evalGroup(), fwiCommand(),
+		invertCommand(), plotCommand(), posteriorCommand(), sampleCommand(), simulateCommand(), trainGroup()}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -35,6 +36,6 @@ func main() {
 // run executes one command line and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	p := &cli.Program{Name: "genfwi", Version: version, Summary: "generative full-waveform inversion toolkit", Commands: commands}
+	p := &cli.Program{Name: "genfwi", Version: version, Summary: "generative full-waveform inversion toolkit", Commands: commands()}
 	return p.Run(ctx, args, stdout, stderr)
 }
