@@ -185,9 +185,6 @@ func (o *fwiOptions) driverOptions() (driver.Options, error) {
 		Bounds: fwi.Bounds{Min: o.VMin, Max: o.VMax}, Param: param,
 		Precond: fwi.Precond{DepthPower: o.DepthPower, WaterRows: o.WaterRows, SmoothSigma: o.Smooth},
 		Reg:     reg, Step: o.Step, ShotsPerEval: o.ShotsPerEval, Seed: o.Seed}
-	if err := cfg.Validate(); err != nil {
-		return driver.Options{}, cli.Usagef("%v", err)
-	}
 	if o.Init == driver.Init1DSpecial && o.Model == "" && o.True == "" {
 		return driver.Options{}, cli.Usagef("--init 1d-special is built from the true model: give --true (or use --model)")
 	}
@@ -249,6 +246,10 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	sum, err := driver.Run(ctx, d)
 	if errors.Is(err, driver.ErrOtherRun) {
 		return fmt.Errorf("%w; use --fresh to start over or another --out", err)
+	}
+	var ce *driver.ConfigError
+	if errors.As(err, &ce) {
+		return cli.Usagef("%v", ce.Err)
 	}
 	if err != nil {
 		return fwiInputError(err)

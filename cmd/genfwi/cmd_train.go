@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
 	"genfwi/wavediff"
@@ -236,32 +235,13 @@ func runTrainPairs(ctx context.Context, env *cli.Env, o *trainOptions) error {
 	return nil
 }
 
-func loadVQAEConfig(arg string) (*vqae.Config, error) {
+// trainConfig is "train vqae"'s and "train diffusion"'s --config: a file or
+// one of presets, validated once by jsonconfig.Configure.
+func trainConfig[T any, P jsonconfig.Validator[T]](arg, kind string, presets []string, preset func(string) (*T, error)) (*T, error) {
 	if arg == "" {
-		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(vqae.PresetNames(), ", "))
+		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(presets, ", "))
 	}
-	if _, err := os.Stat(arg); err == nil {
-		return vqae.LoadConfig(arg)
-	} else if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
-		return nil, fmt.Errorf("--config %s: %w", arg, err)
-	}
-	c, err := vqae.Preset(arg)
-	if err != nil {
-		return nil, cli.Usagef("--config: %v", err)
-	}
-	return c, nil
-}
-
-func loadDiffusionConfig(arg string) (*diffusion.Config, error) {
-	if arg == "" {
-		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(diffusion.PresetNames(), ", "))
-	}
-	if _, err := os.Stat(arg); err == nil {
-		return diffusion.LoadConfig(arg)
-	} else if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
-		return nil, fmt.Errorf("--config %s: %w", arg, err)
-	}
-	c, err := diffusion.Preset(arg)
+	c, err := jsonconfig.Configure[T, P](arg, kind, preset, nil)
 	if err != nil {
 		return nil, cli.Usagef("--config: %v", err)
 	}
@@ -281,14 +261,14 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 	var err error
 	switch sub {
 	case "vqae":
-		if vc, err = loadVQAEConfig(o.Config); err != nil {
+		if vc, err = trainConfig[vqae.Config](o.Config, "vqae", vqae.PresetNames(), vqae.Preset); err != nil {
 			return err
 		}
 		if err := wavediff.CheckVQAEConfig(vc); err != nil {
 			return cli.Usagef("--config: %v", err)
 		}
 	case "diffusion":
-		if dc, err = loadDiffusionConfig(o.Config); err != nil {
+		if dc, err = trainConfig[diffusion.Config](o.Config, "diffusion", diffusion.PresetNames(), diffusion.Preset); err != nil {
 			return err
 		}
 		if o.VQAE == "" {

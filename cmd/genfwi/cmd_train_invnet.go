@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/models/invnet"
 	"genfwi/upfwi"
 )
@@ -132,51 +133,50 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if o.Epochs < 0 || o.Steps < -1 || o.ValEvery < -1 || o.Batch < 0 || o.LR < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 || (o.InputNoise < 0 && o.InputNoise != -1) {
 		return cli.Usagef("--epochs, --batch, --lr, --stop-after and --input-noise must be >= 0, --checkpoint-every >= 0")
 	}
-	cfg, err := invnet.LoadConfig(o.Config)
-	if err != nil {
-		return cli.Usagef("--config: %v", err)
-	}
-	if o.Epochs > 0 {
-		cfg.Train.Epochs = o.Epochs
-	}
-	if o.Steps >= 0 {
-		cfg.Train.Steps = o.Steps
-	}
-	if o.ValEvery >= 0 {
-		cfg.Train.ValEvery = o.ValEvery
-	}
-	if o.Batch > 0 {
-		cfg.Train.Batch = o.Batch
-	}
-	if o.LR > 0 {
-		cfg.Train.LR = o.LR
-	}
-	if o.InputNoise >= 0 {
-		cfg.Train.InputNoise = o.InputNoise
-	}
-	if o.CheckpointEvery >= 0 {
-		cfg.Train.CheckpointEvery = o.CheckpointEvery
-	}
-	if o.Seed >= 0 {
-		cfg.Train.Seed = uint64(o.Seed)
-	}
-	if o.Norm != "" {
-		cfg.Train.Norm = nil
-		for _, d := range strings.Split(o.Norm, ",") {
-			if d = strings.TrimSpace(d); d != "" {
-				cfg.Train.Norm = append(cfg.Train.Norm, d)
-			}
-		}
-	}
 	frac, valSpec, err := valFlag(o.Val)
 	if err != nil {
 		return err
 	}
-	if frac > 0 {
-		cfg.Train.ValFraction = frac
-	}
-	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
+	cfg, err := jsonconfig.Configure(o.Config, "invnet", invnet.Preset, func(c *invnet.Config) {
+		t := &c.Train
+		if o.Epochs > 0 {
+			t.Epochs = o.Epochs
+		}
+		if o.Steps >= 0 {
+			t.Steps = o.Steps
+		}
+		if o.ValEvery >= 0 {
+			t.ValEvery = o.ValEvery
+		}
+		if o.Batch > 0 {
+			t.Batch = o.Batch
+		}
+		if o.LR > 0 {
+			t.LR = o.LR
+		}
+		if o.InputNoise >= 0 {
+			t.InputNoise = o.InputNoise
+		}
+		if o.CheckpointEvery >= 0 {
+			t.CheckpointEvery = o.CheckpointEvery
+		}
+		if o.Seed >= 0 {
+			t.Seed = uint64(o.Seed)
+		}
+		if o.Norm != "" {
+			t.Norm = nil
+			for _, d := range strings.Split(o.Norm, ",") {
+				if d = strings.TrimSpace(d); d != "" {
+					t.Norm = append(t.Norm, d)
+				}
+			}
+		}
+		if frac > 0 {
+			t.ValFraction = frac
+		}
+	})
+	if err != nil {
+		return cli.Usagef("--config: %v", err)
 	}
 	if o.UPFWIOnly && cfg.Train.Method != "upfwi" {
 		return cli.Usagef("--config: train upfwi needs train.method \"upfwi\" (preset upfwi-cpu), %s has %q", o.Config, cfg.Train.Method)

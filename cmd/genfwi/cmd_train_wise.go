@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 )
 
@@ -88,26 +89,34 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	if o.Epochs < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 {
 		return cli.Usagef("--epochs and --stop-after must be >= 0, --checkpoint-every >= 0")
 	}
-	cfg, err := wise.LoadConfig(o.Config)
+	frac, valDir, err := valFlag(o.Val)
+	if err != nil {
+		return err
+	}
+	cfg, err := jsonconfig.Configure(o.Config, "wise", wise.Preset, func(c *wise.Config) {
+		if o.Epochs > 0 {
+			c.Train.Epochs = o.Epochs
+		}
+		if o.CheckpointEvery >= 0 {
+			c.Train.CheckpointEvery = o.CheckpointEvery
+		}
+		if o.Seed >= 0 {
+			c.Train.Seed = uint64(o.Seed)
+		}
+		if o.ValSamples >= 0 {
+			c.Train.ValSamples = o.ValSamples
+		}
+		if o.ValMaps >= 0 {
+			c.Train.ValMaps = o.ValMaps
+		}
+		if frac > 0 {
+			c.Train.ValFraction = frac
+		}
+		c.Train.RTMOnly = c.Train.RTMOnly || o.RTMOnly
+	})
 	if err != nil {
 		return cli.Usagef("--config: %v", err)
 	}
-	if o.Epochs > 0 {
-		cfg.Train.Epochs = o.Epochs
-	}
-	if o.CheckpointEvery >= 0 {
-		cfg.Train.CheckpointEvery = o.CheckpointEvery
-	}
-	if o.Seed >= 0 {
-		cfg.Train.Seed = uint64(o.Seed)
-	}
-	if o.ValSamples >= 0 {
-		cfg.Train.ValSamples = o.ValSamples
-	}
-	if o.ValMaps >= 0 {
-		cfg.Train.ValMaps = o.ValMaps
-	}
-	cfg.Train.RTMOnly = cfg.Train.RTMOnly || o.RTMOnly
 	if sameDir(o.Out, o.Data) {
 		return fmt.Errorf("--out %s is the training data directory --data: use another --out", o.Out)
 	}
@@ -120,13 +129,6 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	}
 	defer train.Close()
 	var val wise.Pairs
-	frac, valDir, err := valFlag(o.Val)
-	if err != nil {
-		return err
-	}
-	if frac > 0 {
-		cfg.Train.ValFraction = frac
-	}
 	if valDir != "" {
 		if sameDir(o.Out, valDir) {
 			return fmt.Errorf("--out %s is the validation data directory --val", o.Out)
@@ -137,9 +139,6 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 		}
 		defer vd.Close()
 		val = vd
-	}
-	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
 	}
 	fmt.Fprintf(env.Stderr, "WISE training on %d pairs of %s (%d×%d, %d offsets, max_y %g)\n",
 		train.Len(), o.Data, train.Info().Nz, train.Info().Nx, len(train.Info().Offsets), train.Info().MaxY)

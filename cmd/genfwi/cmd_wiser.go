@@ -13,6 +13,7 @@ import (
 	"genfwi/cig"
 	"genfwi/internal/atomicfile"
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/npy"
 	"genfwi/wise"
 	"genfwi/wiser"
@@ -35,24 +36,22 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if math.IsNaN(o.Perturb) || math.IsInf(o.Perturb, 0) || (o.SNRSet && (math.IsNaN(o.SNR) || math.IsInf(o.SNR, 0))) {
 		return cli.Usagef("--perturb and --snr must be finite numbers")
 	}
-	cfg, err := wiser.LoadConfig(o.Config)
+	cfg, err := jsonconfig.Configure(o.Config, "wiser", wiser.Preset, func(c *wiser.Config) {
+		if o.Outer > 0 {
+			c.Outer = o.Outer
+		}
+		if o.Inner >= 0 {
+			c.Inner = o.Inner
+		}
+		if o.FWIOnly {
+			c.Inner = 0
+		}
+		if o.Particles > 0 {
+			c.Particles = o.Particles
+		}
+	})
 	if err != nil {
 		return cli.Usagef("--config: %v", err)
-	}
-	if o.Outer > 0 {
-		cfg.Outer = o.Outer
-	}
-	if o.Inner >= 0 {
-		cfg.Inner = o.Inner
-	}
-	if o.FWIOnly {
-		cfg.Inner = 0
-	}
-	if o.Particles > 0 {
-		cfg.Particles = o.Particles
-	}
-	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
 	}
 	kind, src, err := posteriorObservation(o)
 	if err != nil {

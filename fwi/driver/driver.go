@@ -84,6 +84,13 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Input + ": " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
+// ConfigError is an invalid Options.Config, found before anything is read
+// or written.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // ErrOtherRun reports a checkpoint in the output directory written by a run
 // with other options.
 var ErrOtherRun = errors.New("the checkpoint belongs to a run with other options")
@@ -249,7 +256,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, errors.New("the 1d-special start model is built from the true model: give a true model")
 	}
 	if err := o.Config.Validate(); err != nil {
-		return nil, err
+		return nil, &ConfigError{err}
 	}
 	in, err := open(o.Data, o.Model, o.True)
 	if err != nil {
