@@ -15,40 +15,16 @@ import (
 	"fmt"
 	"time"
 
+	"genfwi/internal/progress"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
 	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
 
-// Bar is a progress bar (cli.Progress satisfies it).
-type Bar interface {
-	Add(n int)
-	Describe(s string)
-	Finish()
-}
-
-// NewBar starts a progress bar of total steps described by what; nil means
-// no progress reporting.
-type NewBar func(total int, what string) Bar
-
-// start returns a bar from nb, or one that reports nothing.
-func (nb NewBar) start(total int, what string) Bar {
-	if nb == nil {
-		return silentBar{}
-	}
-	return nb(total, what)
-}
-
-type silentBar struct{}
-
-func (silentBar) Add(int)         {}
-func (silentBar) Describe(string) {}
-func (silentBar) Finish()         {}
-
 // RealPairs reads maps lo:hi (hi clipped to the file) of an OpenFWI-size
 // velocity file and simulates their seismic with the OpenFWI-exact preset.
-func RealPairs(ctx context.Context, path string, lo, hi int, bar NewBar) (vels, seis []float32, err error) {
+func RealPairs(ctx context.Context, path string, lo, hi int, bar progress.Start) (vels, seis []float32, err error) {
 	f, err := openfwi.OpenVelocity(path)
 	if err != nil {
 		return nil, nil, err
@@ -64,7 +40,7 @@ func RealPairs(ctx context.Context, path string, lo, hi int, bar NewBar) (vels, 
 	if vels, err = f.Maps(lo, hi); err != nil {
 		return nil, nil, err
 	}
-	b := bar.start(hi-lo, "simulating real pairs")
+	b := bar.Bar(hi-lo, "simulating real pairs")
 	defer b.Finish()
 	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { b.Add(1) })
 	return vels, seis, err
@@ -82,7 +58,7 @@ type SetupOptions struct {
 	Real   []string
 	Lo, Hi int
 	// Bar reports the simulation of the real pairs.
-	Bar NewBar
+	Bar progress.Start
 }
 
 // Setup is the diffusion model, its autoencoder and the real reference

@@ -7,34 +7,15 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"genfwi/benchmarks"
 	"genfwi/internal/cli"
 )
 
-// benchCase is one "genfwi bench" case (docs in docs/benchmarks.md).
-// Run returns the headline figures printed as the final JSON object.
-type benchCase struct {
-	Name  string
-	Short string
-	Run   func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error)
-}
-
-// benchOptions are the flags shared by every bench case.
-type benchOptions struct {
-	JSON    bool
-	Threads int
-	Repeat  int
-	Data    string // root of the OpenFWI velocity files
-}
-
-// benchTable returns the bench cases by name, built for each command line
-// from the bench_*.go files' lists.
-func benchTable() map[string]*benchCase {
-	t := map[string]*benchCase{}
-	for _, cs := range [][]*benchCase{cigBenchCases(), invnetBenchCases(), nnBenchCases(), waveBenchCases(),
-		wdmodelsBenchCases(), wiseBenchCases(), wiserBenchCases()} {
-		for _, c := range cs {
-			t[c.Name] = c
-		}
+// benchTable returns the bench cases by name, built for each command line.
+func benchTable() map[string]*benchmarks.Case {
+	t := map[string]*benchmarks.Case{}
+	for _, c := range benchmarks.Cases() {
+		t[c.Name] = c
 	}
 	return t
 }
@@ -54,10 +35,10 @@ Examples:
   genfwi bench wave-openfwi --json --repeat 5`,
 		Choices: func() []cli.Choice { return benchChoices(benchTable()) },
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &benchOptions{}
+			o := &benchmarks.Options{}
 			cases := benchTable()
 			list := fs.Bool("list", false, "list the bench cases and exit")
-			fs.BoolVar(&o.JSON, "json", false, "print one JSON object with the headline figures as the last line of stdout")
+			asJSON := fs.Bool("json", false, "print one JSON object with the headline figures as the last line of stdout")
 			fs.IntVar(&o.Threads, "threads", 0, "worker threads (0 = GOMAXPROCS)")
 			fs.IntVar(&o.Repeat, "repeat", 0, "timed repetitions after warm-up (0 = the case's default)")
 			fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "directory holding the OpenFWI velocity maps (FlatVel_A/model/model1.npy, ...)")
@@ -78,12 +59,13 @@ Examples:
 				if o.Threads < 0 || o.Repeat < 0 {
 					return cli.Usagef("--threads and --repeat must be >= 0, got %d and %d", o.Threads, o.Repeat)
 				}
-				res, err := c.Run(ctx, env, o)
+				o.Bar = progressBars(env)
+				res, err := c.Run(ctx, o)
 				if err != nil {
 					return err
 				}
 				res["case"] = c.Name
-				if o.JSON {
+				if *asJSON {
 					return cli.WriteJSON(env.Stdout, res)
 				}
 				keys := make([]string, 0, len(res))
@@ -101,7 +83,7 @@ Examples:
 }
 
 // benchChoices lists the bench cases, sorted by name, for help and errors.
-func benchChoices(cases map[string]*benchCase) []cli.Choice {
+func benchChoices(cases map[string]*benchmarks.Case) []cli.Choice {
 	var cs []cli.Choice
 	for _, n := range benchNames(cases) {
 		cs = append(cs, cli.Choice{Name: n, Short: cases[n].Short})
@@ -110,7 +92,7 @@ func benchChoices(cases map[string]*benchCase) []cli.Choice {
 }
 
 // benchNames lists the case names, sorted.
-func benchNames(cases map[string]*benchCase) []string {
+func benchNames(cases map[string]*benchmarks.Case) []string {
 	var s []string
 	for k := range cases {
 		s = append(s, k)

@@ -11,6 +11,7 @@ import (
 
 	"genfwi/experiments"
 	"genfwi/internal/cli"
+	"genfwi/internal/progress"
 	"genfwi/wavediff"
 )
 
@@ -193,8 +194,8 @@ func evalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*experiments.
 }
 
 // progressBars starts cli progress bars on env for a library.
-func progressBars(env *cli.Env) experiments.NewBar {
-	return func(total int, what string) experiments.Bar { return cli.NewProgress(env, total, what) }
+func progressBars(env *cli.Env) progress.Start {
+	return func(total int, what string) progress.Bar { return cli.NewProgress(env, total, what) }
 }
 
 // sampling is the generation part of the options.
