@@ -186,14 +186,7 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if err != nil {
 		return err
 	}
-	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
-		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
-	}
-	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
-	if kind == "vel" {
-		ins = append(ins, fileArg{"--vel", src})
-	}
-	if err := checkOutputs(inDir("--out", o.Out, wise.PosteriorFiles...), ins); err != nil {
+	if err := o.checkOutputs(kind, src, wise.PosteriorFiles...); err != nil {
 		return err
 	}
 	m, err := wise.LoadModel(o.Model)
@@ -205,33 +198,18 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 		n = m.Config.Posterior.Samples
 	}
 	inf := m.Data
-	pix := inf.Nz * inf.Nx
 	t0 := time.Now()
 	var gather, truth []float32
 	extra := map[string]any{"method": o.Method, "model": m.Path, "model_step": m.Step, "index": o.Index, "seed": o.Seed,
 		"rtm_only": m.Config.Train.RTMOnly}
 	switch kind {
 	case "cig":
-		d, err := wise.OpenCIG(src)
-		if err != nil {
-			return fmt.Errorf("--cig: %w", err)
+		var dataMaxY float32
+		if truth, gather, dataMaxY, err = readCIGPair(src, o.Index, inf); err != nil {
+			return err
 		}
-		defer d.Close()
-		if err := inf.Compatible(d.Info()); err != nil {
-			return fmt.Errorf("--cig %s: %w", src, err)
-		}
-		if o.Index >= d.Len() {
-			return cli.Usagef("--index %d: %s holds %d pairs", o.Index, src, d.Len())
-		}
-		truth, gather = make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
-		if err := d.Read(o.Index, truth, gather); err != nil {
-			return fmt.Errorf("--cig %s: %w", src, err)
-		}
-		if s := d.Info().MaxY / inf.MaxY; inf.MaxY > 0 && s != 1 {
-			for i := range gather {
-				gather[i] *= s
-			}
-			fmt.Fprintf(env.Stderr, "gathers of %s rescaled to the model's max_y (%g → %g)\n", src, d.Info().MaxY, inf.MaxY)
+		if inf.MaxY > 0 && dataMaxY != inf.MaxY {
+			fmt.Fprintf(env.Stderr, "gathers of %s rescaled to the model's max_y (%g → %g)\n", src, dataMaxY, inf.MaxY)
 		}
 		extra["data"], extra["source"] = src, "cig"
 	case "vel":
@@ -251,14 +229,8 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 		gather, truth = g, v
 		extra["data"], extra["source"], extra["obs_seed"], extra["snr_db"] = src, "vel", seed, obs.SNRdB
 	}
-	if o.Truth != "" {
-		k := o.Index
-		if o.TruthIndex >= 0 {
-			k = o.TruthIndex
-		}
-		if truth, err = readVelocityMap("--truth", o.Truth, k, inf.Nz, inf.Nx); err != nil {
-			return err
-		}
+	if truth, err = o.truthMap(inf, truth); err != nil {
+		return err
 	}
 	if m.Config.Train.RTMOnly {
 		k, err := inf.ZeroOffset()
@@ -288,4 +260,59 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	}
 	fmt.Fprintln(env.Stdout)
 	return nil
+}
+
+// checkOutputs refuses an --out that is not a directory and outputs that
+// cannot be written safely (checkOutputs) before anything is read.
+func (o *posteriorOptions) checkOutputs(kind, src string, names ...string) error {
+	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
+	}
+	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
+	if kind == "vel" {
+		ins = append(ins, fileArg{"--vel", src})
+	}
+	return checkOutputs(inDir("--out", o.Out, names...), ins)
+}
+
+// readCIGPair reads pair index of the CIG data set src for a model of data
+// description inf: the velocity and the gather, rescaled from the data set's
+// max_y (returned) to the model's.
+func readCIGPair(src string, index int, inf wise.DataInfo) (vel, gather []float32, dataMaxY float32, err error) {
+	d, err := wise.OpenCIG(src)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("--cig: %w", err)
+	}
+	defer d.Close()
+	if err := inf.Compatible(d.Info()); err != nil {
+		return nil, nil, 0, fmt.Errorf("--cig %s: %w", src, err)
+	}
+	if index >= d.Len() {
+		return nil, nil, 0, cli.Usagef("--index %d: %s holds %d pairs", index, src, d.Len())
+	}
+	pix := inf.Nz * inf.Nx
+	vel, gather = make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
+	if err := d.Read(index, vel, gather); err != nil {
+		return nil, nil, 0, fmt.Errorf("--cig %s: %w", src, err)
+	}
+	dataMaxY = d.Info().MaxY
+	if s := dataMaxY / inf.MaxY; inf.MaxY > 0 && s != 1 {
+		for i := range gather {
+			gather[i] *= s
+		}
+	}
+	return vel, gather, dataMaxY, nil
+}
+
+// truthMap returns the --truth map (--truth-index, else --index) on the
+// model's grid, or def without --truth.
+func (o *posteriorOptions) truthMap(inf wise.DataInfo, def []float32) ([]float32, error) {
+	if o.Truth == "" {
+		return def, nil
+	}
+	k := o.Index
+	if o.TruthIndex >= 0 {
+		k = o.TruthIndex
+	}
+	return readVelocityMap("--truth", o.Truth, k, inf.Nz, inf.Nx)
 }
