@@ -2,20 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/npy"
 	"genfwi/openfwi"
 	"genfwi/wave"
 )
@@ -166,15 +164,8 @@ func simulateSetup(o *simulateOptions, nz, nx, workers int) (*wave.Simulator, er
 	return wave.NewSimulator(wave.Grid{Nz: nz, Nx: nx, H: o.Dx}, shots, w, opts)
 }
 
-// simItem is one velocity map to simulate.
-type simItem struct {
-	file   string
-	sample int
-	v      []float32
-}
-
 // loadModels reads the selected samples of one model file.
-func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, err error) {
+func loadModels(o *simulateOptions, path string) (items []experiments.SimItem, nz, nx int, err error) {
 	f, err := openVelocity("--model", path)
 	if err != nil {
 		return nil, 0, 0, err
@@ -191,12 +182,12 @@ func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, e
 		return nil, 0, 0, fmt.Errorf("--model %w", err)
 	}
 	for i := 0; i < hi-lo; i++ {
-		items = append(items, simItem{file: path, sample: lo + i, v: models[i*cells : (i+1)*cells]})
+		items = append(items, experiments.SimItem{File: path, Sample: lo + i, V: models[i*cells : (i+1)*cells]})
 	}
 	if o.Top > 0 {
-		top := func(it simItem) float64 {
+		top := func(it experiments.SimItem) float64 {
 			var s float64
-			for _, v := range it.v[:nx] {
+			for _, v := range it.V[:nx] {
 				s += float64(v)
 			}
 			return s / float64(nx)
@@ -205,7 +196,7 @@ func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, e
 		if o.Top < len(items) {
 			items = items[:o.Top]
 		}
-		sort.SliceStable(items, func(a, b int) bool { return items[a].sample < items[b].sample })
+		sort.SliceStable(items, func(a, b int) bool { return items[a].Sample < items[b].Sample })
 	}
 	return items, nz, nx, nil
 }
@@ -244,7 +235,7 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if err := checkOutputs([]fileArg{{"--out", o.Out}}, ins); err != nil {
 		return err
 	}
-	var items []simItem
+	var items []experiments.SimItem
 	nz, nx := -1, -1
 	for _, path := range files {
 		it, z, x, err := loadModels(o, path)
@@ -257,117 +248,34 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		nz, nx = z, x
 		items = append(items, it...)
 	}
-	nw := o.Workers
-	if nw == 0 {
-		nw = runtime.GOMAXPROCS(0)
+	r, err := experiments.Simulate(ctx, experiments.SimulateOptions{Items: items, Workers: o.Workers, Out: o.Out, Bar: progressBars(env),
+		NewSimulator: func(workers int) (*wave.Simulator, error) { return simulateSetup(o, nz, nx, workers) }})
+	var oe *experiments.OutError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("--out: %w", oe.Err)
 	}
-	// Several samples: one per worker, shots sequential (no 5-shots-on-2-cores
-	// imbalance). Fewer samples than workers: the workers share each sample.
-	simWorkers := 1
-	if len(items) < nw {
-		simWorkers, nw = nw, 1
-	}
-	sim, err := simulateSetup(o, nz, nx, simWorkers)
 	if err != nil {
-		return err
+		return fmt.Errorf("--model %w", err)
 	}
-	for _, it := range items {
-		if _, err := sim.Info(it.v); err != nil {
-			return fmt.Errorf("--model %s sample %d: %w", it.file, it.sample, err)
-		}
-	}
-	per := sim.DataLen(sim.NumShots())
-	var fw *npy.FileWriter
-	if o.Out != "" {
-		fw, err = npy.Create(o.Out, npy.Float32, []int{len(items), sim.NumShots(), sim.Options().Nt, sim.NumReceivers()})
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		defer fw.Abort()
-	}
-	nw = max(1, min(nw, len(items)))
-	prog := cli.NewProgress(env, len(items), "simulate")
-	defer prog.Finish()
-	type ext struct {
-		min, max       float64
-		argmin, argmax int // item index
-	}
-	res := make([]ext, nw)
-	errs := make([]error, nw)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < nw; w++ {
-		res[w] = ext{min: math.Inf(1), max: math.Inf(-1)}
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := make([]float32, per)
-			for k := w; k < len(items); k += nw {
-				err := sim.Forward(ctx, items[k].v, buf)
-				if err == nil && fw != nil {
-					err = fw.WriteSampleFloat32(k, buf)
-				}
-				if err != nil {
-					errs[w] = fmt.Errorf("%s sample %d: %w", items[k].file, items[k].sample, err)
-					return
-				}
-				e := &res[w]
-				for _, x := range buf {
-					if float64(x) < e.min {
-						e.min, e.argmin = float64(x), k
-					}
-					if float64(x) > e.max {
-						e.max, e.argmax = float64(x), k
-					}
-				}
-				prog.Add(1)
-			}
-		}(w)
-	}
-	wg.Wait()
-	prog.Finish()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	secs := time.Since(start).Seconds()
-	tot := ext{min: math.Inf(1), max: math.Inf(-1)}
-	for _, e := range res {
-		if e.min < tot.min {
-			tot.min, tot.argmin = e.min, e.argmin
-		}
-		if e.max > tot.max {
-			tot.max, tot.argmax = e.max, e.argmax
-		}
-	}
-	if fw != nil {
-		if err := fw.Commit(); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-	where := func(k int) string { return fmt.Sprintf("%s[%d]", items[k].file, items[k].sample) }
+	where := func(it experiments.SimItem) string { return fmt.Sprintf("%s[%d]", it.File, it.Sample) }
 	out := map[string]any{
 		"files": len(files), "samples": len(items), "preset": o.Preset,
-		"data_min": tot.min, "data_max": tot.max, "argmin": where(tot.argmin), "argmax": where(tot.argmax),
-		"seconds": secs, "seconds_per_sample": secs / float64(len(items)), "workers": max(nw, simWorkers),
+		"data_min": r.DataMin, "data_max": r.DataMax, "argmin": where(r.ArgMin), "argmax": where(r.ArgMax),
+		"seconds": r.Seconds, "seconds_per_sample": r.SecondsPerSample, "workers": r.Workers,
 	}
 	if o.Out != "" {
 		out["out"] = o.Out
 	}
 	if o.Compare != "" {
 		out["ref_data_min"], out["ref_data_max"] = ref.DataMin, ref.DataMax
-		out["rel_err_min"] = (tot.min - ref.DataMin) / math.Abs(ref.DataMin)
-		out["rel_err_max"] = (tot.max - ref.DataMax) / math.Abs(ref.DataMax)
+		out["rel_err_min"] = (r.DataMin - ref.DataMin) / math.Abs(ref.DataMin)
+		out["rel_err_max"] = (r.DataMax - ref.DataMax) / math.Abs(ref.DataMax)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, out)
 	}
-	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), secs, secs/float64(len(items)), max(nw, simWorkers))
-	fmt.Fprintf(env.Stdout, "data_min %.4f at %s\ndata_max %.4f at %s\n", tot.min, where(tot.argmin), tot.max, where(tot.argmax))
+	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), r.Seconds, r.SecondsPerSample, r.Workers)
+	fmt.Fprintf(env.Stdout, "data_min %.4f at %s\ndata_max %.4f at %s\n", r.DataMin, where(r.ArgMin), r.DataMax, where(r.ArgMax))
 	if o.Compare != "" {
 		fmt.Fprintf(env.Stdout, "%s dataset_config: data_min %.2f (rel. err %+.2f%%), data_max %.2f (rel. err %+.2f%%)\n", o.Compare,
 			out["ref_data_min"], 100*out["rel_err_min"].(float64), out["ref_data_max"], 100*out["rel_err_max"].(float64))
