@@ -215,11 +215,11 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) 
 	}
 	var results []dsResult
 	totalSamples, t0 := 0, time.Now()
-	for _, name := range strings.Split(o.Datasets, ",") {
-		d, err := openfwi.Lookup(strings.TrimSpace(name))
-		if err != nil {
-			return cli.Usagef("--datasets: %v", err)
-		}
+	dss, err := lookupDatasets(o.Datasets)
+	if err != nil {
+		return err
+	}
+	for _, d := range dss {
 		var src openfwi.Source
 		switch o.Source {
 		case "real":
@@ -391,11 +391,11 @@ func runDatasetGallery(env *cli.Env, o *datasetGalleryOptions) error {
 	}
 	scale := figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)
 	var panels []figures.Panel
-	for _, name := range strings.Split(o.Datasets, ",") {
-		d, err := openfwi.Lookup(strings.TrimSpace(name))
-		if err != nil {
-			return cli.Usagef("--datasets: %v", err)
-		}
+	dss, err := lookupDatasets(o.Datasets)
+	if err != nil {
+		return err
+	}
+	for _, d := range dss {
 		g, err := gen.New(d.Name)
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -89,6 +88,16 @@ func evalCommand(name, usage, short, long string, run func(ctx context.Context, 
 		}}
 }
 
+// withPoints checks --points (>= 2) before run.
+func withPoints(run func(ctx context.Context, env *cli.Env, o *evalOptions) error) func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+	return func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+		if o.Points < 2 {
+			return cli.Usagef("--points must be >= 2, got %d", o.Points)
+		}
+		return run(ctx, env, o)
+	}
+}
+
 // evalGroup is "genfwi eval".
 func evalGroup() *cli.Command {
 	return &cli.Command{
@@ -116,12 +125,7 @@ pde_deviation.png, pde_deviation_rel_l2.png and pde_deviation.json.
 
 Example:
   genfwi eval pde-deviation --model runs/diff --out out/pde --json`,
-				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
-					if o.Points < 2 {
-						return cli.Usagef("--points must be >= 2, got %d", o.Points)
-					}
-					return runEvalPDE(ctx, env, o)
-				}),
+				withPoints(runEvalPDE)),
 			evalCommand("eps-error", "eval eps-error --model DIR --out DIR [--points 11] [--json]",
 				"ε-prediction error per timestep vs the Gaussian-optimal predictor",
 				`Eval eps-error measures the ε-prediction error (the training loss, L1) at
@@ -133,12 +137,7 @@ eps_error.csv, eps_error.png and eps_error.json.
 
 Example:
   genfwi eval eps-error --model runs/diff --out out/eps --json`,
-				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
-					if o.Points < 2 {
-						return cli.Usagef("--points must be >= 2, got %d", o.Points)
-					}
-					return runEvalEps(ctx, env, o)
-				}),
+				withPoints(runEvalEps)),
 			evalCommand("fd-proxy", "eval fd-proxy --proxy DIR --model DIR [--separate-velocity DIR --separate-seismic DIR] --out DIR [--json]",
 				"FD-proxy distance of generated to real pairs, joint vs separate models",
 				`Eval fd-proxy computes the Fréchet distance between Gaussian fits of the
@@ -172,12 +171,7 @@ func evalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*experiments.
 	if err != nil {
 		return nil, cli.Usagef("--samples: %v", err)
 	}
-	var real []string
-	for _, f := range strings.Split(o.Real, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			real = append(real, f)
-		}
-	}
+	real := splitList(o.Real)
 	if len(real) == 0 {
 		return nil, cli.Usagef("--real names no velocity file")
 	}

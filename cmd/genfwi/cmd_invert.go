@@ -345,28 +345,46 @@ func writeInferOutputs(o *inferOptions, codec wavediff.Codec, tag string, n int,
 			return err
 		}
 	}
-	k := min(o.Figures, n)
-	if k == 0 {
+	f := inversionFigure{Path: filepath.Join(o.Out, "invert"+suffix+".png"), Title: "WaveDiffusion one-in-two-out inversion " + tag,
+		Label: "inverted", K: min(o.Figures, n), Norm: codec.Norm, Truth: truth, Vel: r.Vel, Seis: seis, NoisyNorm: r.NoisyNorm, Recon: r.Seis}
+	return f.write()
+}
+
+// inversionFigure is invert.png: per sample a row of the true velocity (if
+// known), the inverted velocity, the input seismic (noise included) and the
+// reconstructed seismic (if any).
+type inversionFigure struct {
+	Path, Title, Label string
+	// First numbers the first sample; K rows are drawn (0: no figure).
+	First, K int
+	// Norm undoes the normalisation of NoisyNorm, the network's input.
+	Norm                               openfwi.Norm
+	Truth, Vel, Seis, NoisyNorm, Recon []float32
+}
+
+func (f *inversionFigure) write() error {
+	if f.K == 0 {
 		return nil
 	}
-	noisy := make([]float32, openfwi.DataLen)
+	const mv, md = openfwi.ModelLen, openfwi.DataLen
+	noisy := make([]float32, md)
 	var panels []figures.Panel
 	cols := 0
-	for i := 0; i < k; i++ {
+	for i := range f.K {
+		k := f.First + i
 		var row []figures.Panel
-		if truth != nil {
-			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", i), truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
+		if f.Truth != nil {
+			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", k), f.Truth[i*mv:(i+1)*mv]))
 		}
-		row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d inverted", i), r.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-		codec.Norm.DataInverse(noisy, r.NoisyNorm[i*openfwi.DataLen:(i+1)*openfwi.DataLen])
-		clip := figures.Percentile(seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], 99)
-		row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", i), noisy, clip))
-		if r.Seis != nil {
-			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d reconstructed", i), r.Seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], clip))
+		row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d %s", k, f.Label), f.Vel[i*mv:(i+1)*mv]))
+		f.Norm.DataInverse(noisy, f.NoisyNorm[i*md:(i+1)*md])
+		clip := figures.Percentile(f.Seis[i*md:(i+1)*md], 99)
+		row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", k), noisy, clip))
+		if f.Recon != nil {
+			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d reconstructed", k), f.Recon[i*md:(i+1)*md], clip))
 		}
 		cols = len(row)
 		panels = append(panels, row...)
 	}
-	name := "invert" + suffix + ".png"
-	return figures.Grid(filepath.Join(o.Out, name), "WaveDiffusion one-in-two-out inversion "+tag, panels, cols)
+	return figures.Grid(f.Path, f.Title, panels, cols)
 }

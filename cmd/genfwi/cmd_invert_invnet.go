@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"genfwi/figures"
 	"genfwi/internal/cli"
 	"genfwi/metrics"
 	"genfwi/models/invnet"
@@ -83,29 +82,14 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "velocity.npy"), npy.Float32, []int{n, 1, openfwi.NZ, openfwi.NX}, p.Vel); err != nil {
 		return err
 	}
-	if k := min(o.Figures, n); k > 0 {
-		noisy := make([]float32, openfwi.DataLen)
-		var panels []figures.Panel
-		cols := 0
-		for i := 0; i < k; i++ {
-			var row []figures.Panel
-			if truth != nil {
-				row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", lo+i), truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-			}
-			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d %s", lo+i, m.Label()), p.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-			m.Norm.DataInverse(noisy, p.NoisyNorm[i*openfwi.DataLen:(i+1)*openfwi.DataLen])
-			clip := figures.Percentile(seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], 99)
-			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", lo+i), noisy, clip))
-			cols = len(row)
-			panels = append(panels, row...)
-		}
-		title := m.Label() + " inversion"
-		if sigma > 0 {
-			title += fmt.Sprintf(" (noise σ = %g)", sigma)
-		}
-		if err := figures.Grid(filepath.Join(o.Out, "invert.png"), title, panels, cols); err != nil {
-			return err
-		}
+	title := m.Label() + " inversion"
+	if sigma > 0 {
+		title += fmt.Sprintf(" (noise σ = %g)", sigma)
+	}
+	f := inversionFigure{Path: filepath.Join(o.Out, "invert.png"), Title: title, Label: m.Label(), First: lo, K: min(o.Figures, n),
+		Norm: m.Norm, Truth: truth, Vel: p.Vel, Seis: seis, NoisyNorm: p.NoisyNorm}
+	if err := f.write(); err != nil {
+		return err
 	}
 	method := "invnet"
 	if m.Config.Train.Method == "upfwi" {

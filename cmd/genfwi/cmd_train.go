@@ -176,12 +176,7 @@ func runTrainExport(_ context.Context, env *cli.Env, o *trainOptions) error {
 
 // trainPairs loads or builds the training pairs named by the options.
 func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions) (*wavediff.Pairs, error) {
-	var ds []string
-	for _, d := range strings.Split(o.Datasets, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			ds = append(ds, d)
-		}
-	}
+	ds := splitList(o.Datasets)
 	if len(ds) == 0 {
 		return nil, cli.Usagef("--datasets is empty")
 	}

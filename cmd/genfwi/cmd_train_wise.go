@@ -13,18 +13,10 @@ import (
 
 // trainWiseOptions are the flags of "genfwi train wise".
 type trainWiseOptions struct {
-	Config          string
-	Data            string
-	Val             string
-	Out             string
-	Epochs          int
-	StopAfter       int
-	CheckpointEvery int
-	Seed            int64
-	RTMOnly         bool
-	ValSamples      int
-	ValMaps         int
-	JSON            bool
+	runFlags
+	RTMOnly    bool
+	ValSamples int
+	ValMaps    int
 }
 
 // trainWiseCommand is "genfwi train wise".
@@ -61,18 +53,13 @@ Examples:
   genfwi train wise --config cpu --data data/cig-train --val data/cig-val --epochs 2 --out runs/wise-try --json`,
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &trainWiseOptions{}
-			fs.StringVar(&o.Config, "config", "", "WISE config: a JSON file (configs/wise-cpu.json, configs/wise-paper.json) or a preset name (cpu, paper) (required)")
-			fs.StringVar(&o.Data, "data", "", "training CIG data set directory (genfwi cig build) (required)")
-			fs.StringVar(&o.Val, "val", "", "validation: a CIG data set directory, or a fraction in (0,1) of --data held out (default: the config's val_fraction)")
-			fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
-			fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
-			fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
-			fs.IntVar(&o.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
-			fs.Int64Var(&o.Seed, "seed", -1, "seed of weights, batches, flips, noise and validation draws (-1 = the config's)")
+			o.add(fs, "WISE config: a JSON file (configs/wise-cpu.json, configs/wise-paper.json) or a preset name (cpu, paper)",
+				"training CIG data set directory (genfwi cig build)",
+				"validation: a CIG data set directory, or a fraction in (0,1) of --data held out (default: the config's val_fraction)",
+				"seed of weights, batches, flips, noise and validation draws")
 			fs.BoolVar(&o.RTMOnly, "rtm-only", false, "train on the zero-offset image repeated over the offsets (WISE's RTM-only ablation)")
 			fs.IntVar(&o.ValSamples, "val-samples", -1, "posterior samples per validation map (-1 = the config's)")
 			fs.IntVar(&o.ValMaps, "val-maps", -1, "validation maps per epoch (-1 = the config's)")
-			fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
 			return func(ctx context.Context, env *cli.Env, args []string) error {
 				if len(args) != 0 {
 					return cli.Usagef("train wise takes no arguments, got %q", args)
@@ -83,8 +70,8 @@ Examples:
 }
 
 func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error {
-	if o.Config == "" || o.Data == "" || o.Out == "" {
-		return cli.Usagef("train wise needs --config, --data and --out")
+	if err := o.check("train wise"); err != nil {
+		return err
 	}
 	if o.Epochs < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 {
 		return cli.Usagef("--epochs and --stop-after must be >= 0, --checkpoint-every >= 0")

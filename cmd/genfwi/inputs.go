@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"genfwi/internal/atomicfile"
 	"genfwi/internal/cli"
@@ -101,4 +102,30 @@ func sameDir(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
+}
+
+// splitList splits a comma list of names, trimming spaces and dropping empty
+// entries.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lookupDatasets resolves --datasets, a comma list of OpenFWI dataset names;
+// an unknown name is a usage error.
+func lookupDatasets(list string) ([]openfwi.Dataset, error) {
+	var ds []openfwi.Dataset
+	for _, n := range splitList(list) {
+		d, err := openfwi.Lookup(n)
+		if err != nil {
+			return nil, cli.Usagef("--datasets: %v", err)
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
 }
