@@ -53,20 +53,7 @@ func timeRuns(ctx context.Context, o *Options, name string, repeat int, fn func(
 
 // openfwiBenchModel reads sample 0 of FlatVel_A/model/model1.npy under root.
 func openfwiBenchModel(root string) ([]float32, error) {
-	path := filepath.Join(root, "FlatVel_A", "model", "model1.npy")
-	f, err := openfwi.OpenVelocity(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := f.Require(wave.OpenFWINz, wave.OpenFWINx, "the OpenFWI geometry"); err != nil {
-		return nil, err
-	}
-	v, err := f.Maps(0, 1)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return openfwi.ReadMap(filepath.Join(root, "FlatVel_A", "model", "model1.npy"), 0)
 }
 
 const openfwiCells = 310 * 310 * 1000 * 5

@@ -129,13 +129,17 @@ func (v *VelocityFile) Resized(k, nz, nx int) ([]float32, error) {
 	return out, nil
 }
 
-// ReadVelocity opens path, reads map k with MapAt and closes the file.
-func ReadVelocity(path string, k int) ([]float32, error) {
+// ReadMap reads map k of a velocity file whose maps must be on the OpenFWI
+// grid (NZ×NX), with MapAt: a file of one map serves every k.
+func ReadMap(path string, k int) ([]float32, error) {
 	v, err := OpenVelocity(path)
 	if err != nil {
 		return nil, err
 	}
 	defer v.Close()
+	if err := v.Require(NZ, NX, "the OpenFWI geometry"); err != nil {
+		return nil, err
+	}
 	return v.MapAt(k)
 }
 

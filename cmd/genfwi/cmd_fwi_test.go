@@ -10,33 +10,21 @@ import (
 	"strings"
 	"testing"
 
+	"genfwi/fwi/driver"
 	"genfwi/internal/cli"
-	"genfwi/npy"
 )
 
 func TestFWICommandRunsAndResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("OpenFWI-size inversion (a few seconds of PDE solves)")
 	}
+	// A constant 2500 m/s map inverted from the 1500–4500 m/s gradient: the
+	// command's flags, progress, outputs and JSON line (the inversion's
+	// quality and its resume are fwi/driver's tests).
 	dir := t.TempDir()
-	// Two-layer 70×70 map with a fast lens: the true model.
-	v := make([]float32, 70*70)
-	for i := range v {
-		iz, ix := i/70, i%70
-		v[i] = 2000
-		if iz >= 35 {
-			v[i] = 3000
-		}
-		if iz >= 20 && iz < 30 && ix >= 25 && ix < 45 {
-			v[i] = 2600
-		}
-	}
-	model := filepath.Join(dir, "m.npy")
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{1, 1, 70, 70}, v); err != nil {
-		t.Fatal(err)
-	}
+	model := writeMaps(t, dir, "m.npy", 1)
 	out := filepath.Join(dir, "run")
-	o := &fwiOptions{Model: model, Samples: "0:1", Init: "1d-special", Out: out, Iters: 2, Freqs: "0",
+	o := &fwiOptions{Model: model, Samples: "0:1", Init: "gradient", Out: out, Iters: 2, Freqs: "0",
 		Method: "lbfgs", Param: "velocity", Smooth: 3, SNR: math.Inf(1), Seed: 1, VMin: 1500, VMax: 4500,
 		VTop: 1500, VBottom: 4500, FilterOrder: 4, JSON: true}
 	var stdout, stderr bytes.Buffer
@@ -45,23 +33,22 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	var res struct {
-		Samples      int   `json:"samples"`
-		Solves       int64 `json:"pde_solves"`
-		ImprovedRMSE int   `json:"improved_rmse"`
-		Start        struct{ RMSE float64 }
-		Result       struct{ RMSE float64 }
+		Samples int   `json:"samples"`
+		Solves  int64 `json:"pde_solves"`
+		Start   struct{ RMSE float64 }
+		Result  struct{ RMSE float64 }
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
 		t.Fatalf("last stdout line is not JSON: %q", stdout.String())
 	}
-	if res.Samples != 1 || res.Solves < 20 || !(res.Result.RMSE < res.Start.RMSE) {
-		t.Errorf("summary %+v: want 1 sample, ≥ 20 solves, lower RMSE", res)
+	if res.Samples != 1 || res.Solves < 4 || !(res.Start.RMSE > 0) {
+		t.Errorf("summary %+v: want 1 sample, ≥ 4 solves, the start's error", res)
 	}
 	if !strings.Contains(stderr.String(), "iter 2/2") {
 		t.Errorf("no per-iteration progress on stderr: %q", stderr.String())
 	}
-	for _, f := range []string{"inverted.npy", "start.npy", "history.json", "misfit.png", "compare.png", "snapshots.png", "checkpoint.json", "checkpoint.npy"} {
+	for _, f := range driver.SampleFiles {
 		if _, err := os.Stat(filepath.Join(out, "sample_0", f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}

@@ -195,19 +195,6 @@ func open(data, model, truth string) (*inputs, error) {
 	return &inputs{data: f, truthName: "true", truth: truth, n: sh[0]}, nil
 }
 
-// readMap reads map k of a velocity file on the OpenFWI grid.
-func readMap(path string, k int) ([]float32, error) {
-	v, err := openfwi.OpenVelocity(path)
-	if err != nil {
-		return nil, err
-	}
-	defer v.Close()
-	if err := v.Require(wave.OpenFWINz, wave.OpenFWINx, "the OpenFWI geometry"); err != nil {
-		return nil, err
-	}
-	return v.MapAt(k)
-}
-
 // observed reads sample k of the data file.
 func (in *inputs) observed(path string, k int) ([]float32, error) {
 	obs := make([]float32, wave.OpenFWISample)
@@ -232,12 +219,12 @@ func (in *inputs) check(o *Options) error {
 			}
 		}
 		if in.truth != "" {
-			if _, err := readMap(in.truth, k); err != nil {
+			if _, err := openfwi.ReadMap(in.truth, k); err != nil {
 				return &InputError{in.truthName, err}
 			}
 		}
 		if !BuiltInit(o.Init) {
-			if _, err := readMap(o.Init, k); err != nil {
+			if _, err := openfwi.ReadMap(o.Init, k); err != nil {
 				return &InputError{"init", err}
 			}
 		}
@@ -352,7 +339,7 @@ func startModel(o *Options, truth []float32, k int) ([]float32, error) {
 	case InitGradient:
 		start = fwi.LinearGradient(nz, nx, o.VTop, o.VBottom)
 	default:
-		start, err = readMap(o.Init, k)
+		start, err = openfwi.ReadMap(o.Init, k)
 	}
 	if err != nil {
 		return nil, &InputError{"init", err}
@@ -371,7 +358,7 @@ func invertSample(ctx context.Context, o *Options, in *inputs, k int) (*SampleRe
 	var truth []float32
 	if in.truth != "" {
 		var err error
-		if truth, err = readMap(in.truth, k); err != nil {
+		if truth, err = openfwi.ReadMap(in.truth, k); err != nil {
 			return nil, &InputError{in.truthName, err}
 		}
 	}
