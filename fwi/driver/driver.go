@@ -196,7 +196,7 @@ func open(data, model, truth string) (*inputs, error) {
 }
 
 // observed reads sample k of the data file.
-func (in *inputs) observed(path string, k int) ([]float32, error) {
+func (in *inputs) observed(k int) ([]float32, error) {
 	obs := make([]float32, wave.OpenFWISample)
 	if err := in.data.ReadFloat32(obs, int64(k)*int64(wave.OpenFWISample)); err != nil {
 		return nil, &InputError{"data", err}
@@ -210,7 +210,7 @@ func (in *inputs) observed(path string, k int) ([]float32, error) {
 func (in *inputs) check(o *Options) error {
 	for k := o.Lo; k < o.Hi; k++ {
 		if in.data != nil {
-			obs, err := in.observed(o.Data, k)
+			obs, err := in.observed(k)
 			if err != nil {
 				return err
 			}
@@ -365,7 +365,7 @@ func invertSample(ctx context.Context, o *Options, in *inputs, k int) (*SampleRe
 	var obs []float32
 	var err error
 	if in.data != nil {
-		if obs, err = in.observed(o.Data, k); err != nil {
+		if obs, err = in.observed(k); err != nil {
 			return nil, err
 		}
 	} else {
