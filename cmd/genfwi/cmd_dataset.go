@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -295,28 +294,9 @@ func runDatasetVerify(env *cli.Env, roots []string, jsonOut bool) error {
 	if len(roots) == 0 {
 		return cli.Usagef("dataset verify needs at least one directory")
 	}
-	var dirs []string
-	for _, root := range roots {
-		if _, err := os.Stat(filepath.Join(root, "manifest.json")); err == nil {
-			dirs = append(dirs, root)
-			continue
-		}
-		found := false
-		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && d.Name() == "manifest.json" {
-				dirs, found = append(dirs, filepath.Dir(p)), true
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("scanning %s: %w", root, err)
-		}
-		if !found {
-			return fmt.Errorf("%s: no manifest.json found (not a genfwi-built dataset)", root)
-		}
+	dirs, err := openfwi.FindDatasets(roots)
+	if err != nil {
+		return err
 	}
 	var reports []*openfwi.VerifyReport
 	bad := 0
@@ -443,19 +423,22 @@ func galleryReal(dir string, d openfwi.Dataset, n int) ([][]float32, string) {
 		if !f.HasModel {
 			continue
 		}
-		fh, err := openfwi.OpenModels(c.Path(f.Model))
+		v, err := openfwi.OpenVelocity(c.Path(f.Model))
 		if err != nil {
 			return nil, ""
 		}
-		defer fh.Close()
-		k := min(n, fh.Header().Samples())
-		v := make([]float32, k*openfwi.ModelLen)
-		if err := fh.ReadSamplesFloat32(v, 0, k); err != nil {
+		defer v.Close()
+		if v.Require(openfwi.NZ, openfwi.NX, "the gallery") != nil {
+			return nil, ""
+		}
+		k := min(n, v.N)
+		maps, err := v.Maps(0, k)
+		if err != nil {
 			return nil, ""
 		}
 		var out [][]float32
 		for i := range k {
-			out = append(out, v[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen])
+			out = append(out, maps[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen])
 		}
 		return out, label
 	}
