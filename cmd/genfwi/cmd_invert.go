@@ -4,19 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/metrics"
 	"genfwi/models/diffusion"
-	"genfwi/npy"
 	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
@@ -205,7 +200,6 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	if err != nil {
 		return err
 	}
-	n := hi - lo
 	var truth, vin []float32
 	if o.True != "" {
 		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
@@ -238,65 +232,19 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 			return cli.Usagef("--t-star %d exceeds the model's T = %d", o.TStar, dm.Sched.T)
 		}
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
-	}
-	type result struct {
-		Noise       float64                 `json:"noise"`
-		Refined     bool                    `json:"diffusion_refined"`
-		Velocity    *metrics.Scores         `json:"velocity,omitempty"`
-		VelocityMS  *metrics.Scores         `json:"velocity_ms,omitempty"`
-		Seismic     *wavediff.SeismicScores `json:"seismic_vs_clean,omitempty"`
-		InputMSE    float64                 `json:"input_mse_norm"`
-		Seconds     float64                 `json:"seconds"`
-		SecPerInput float64                 `json:"seconds_per_sample"`
-	}
-	var results []result
-	for _, sig := range sigmas {
-		variants := []*diffusion.Model{dm}
-		if denoise {
-			variants = []*diffusion.Model{nil, dm} // autoencoder alone, then with the diffusion
-		}
-		for _, d := range variants {
-			t0 := time.Now()
-			r, err := wavediff.Invert(ctx, ae, codec, seis, vin, wavediff.InvertOptions{Noise: sig, Seed: o.Seed, Diffusion: d,
-				TStar: o.TStar, Method: o.Sampler, Steps: o.Steps})
-			if err != nil {
-				return err
-			}
-			res := result{Noise: sig, Refined: d != nil, Seconds: time.Since(t0).Seconds()}
-			res.SecPerInput = res.Seconds / float64(n)
-			res.InputMSE = wavediff.CompareSeismicNorm(codec, seis, r.NoisyNorm)
-			if truth != nil {
-				a, b := wavediff.VelocityScores(truth, r.Vel)
-				res.Velocity, res.VelocityMS = &a, &b
-			}
-			if r.Seis != nil {
-				s := wavediff.CompareSeismic(codec, seis, r.Seis)
-				res.Seismic = &s
-			}
-			results = append(results, res)
-			tag := strings.TrimPrefix(inferTag(sig, d != nil, denoise), "_")
-			if err := writeInferOutputs(o, codec, tag, n, seis, truth, r); err != nil {
-				return err
-			}
-		}
-	}
-	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi),
-		"n": n, "t_star": o.TStar, "results": results,
-		"scale": "velocity MAE/RMSE on OpenFWI's normalised [-1,1] scale, SSIM on [0,1]; seismic MSE in the normalised log-min-max space"}
-	name := "invert.json"
-	if denoise {
-		name = "denoise.json"
-	}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, name), summary); err != nil {
+	w := &experiments.WaveDiffusionInversion{AE: ae, Codec: codec, Diffusion: dm, TStar: o.TStar, Sampler: o.Sampler, Steps: o.Steps,
+		Sigmas: sigmas, Seed: o.Seed, Denoise: denoise}
+	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "t_star": o.TStar}
+	results, err := w.Run(ctx, experiments.Inputs{Seis: seis, Truth: truth, Velocity: vin, First: lo, N: hi - lo},
+		experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary})
+	if err != nil {
 		return err
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, summary)
 	}
 	for _, r := range results {
-		fmt.Fprintf(env.Stdout, "noise %.3g diffusion %v: input MSE_norm %.4g", r.Noise, r.Refined, r.InputMSE)
+		fmt.Fprintf(env.Stdout, "noise %.3g diffusion %v: input MSE_norm %.4g", r.Noise, *r.Refined, r.InputMSE)
 		if r.Seismic != nil {
 			fmt.Fprintf(env.Stdout, ", seismic MSE_norm %.4g", r.Seismic.MSENorm)
 		}
@@ -308,83 +256,14 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	return nil
 }
 
-// inferTag names the outputs of one noise level and variant ("" for invert).
-func inferTag(sig float64, refined, denoise bool) string {
-	if !denoise {
-		return ""
-	}
-	if refined {
-		return fmt.Sprintf("_noise%g-diffusion", sig)
-	}
-	return fmt.Sprintf("_noise%g-autoencoder", sig)
-}
-
 // inferOutputs lists the files runInfer writes in --out.
 func inferOutputs(o *inferOptions, sigmas []float64, denoise bool) []fileArg {
 	outs := inDir("--out", o.Out, "invert.json", "denoise.json")
 	for _, sig := range sigmas {
 		for _, refined := range []bool{false, true} {
-			t := inferTag(sig, refined, denoise)
+			t := experiments.InversionTag(sig, refined, denoise)
 			outs = append(outs, inDir("--out", o.Out, "velocity"+t+".npy", "seismic"+t+".npy", "invert"+t+".png")...)
 		}
 	}
 	return outs
-}
-
-// writeInferOutputs writes the velocity/seismic .npy files and a figure.
-func writeInferOutputs(o *inferOptions, codec wavediff.Codec, tag string, n int, seis, truth []float32, r *wavediff.InvertResult) error {
-	suffix := ""
-	if tag != "" {
-		suffix = "_" + tag
-	}
-	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "velocity"+suffix+".npy"), npy.Float32, []int{n, 1, openfwi.NZ, openfwi.NX}, r.Vel); err != nil {
-		return err
-	}
-	if r.Seis != nil {
-		if err := npy.WriteFileFloat32(filepath.Join(o.Out, "seismic"+suffix+".npy"), npy.Float32, []int{n, openfwi.Shots, openfwi.NT, openfwi.Receivers}, r.Seis); err != nil {
-			return err
-		}
-	}
-	f := inversionFigure{Path: filepath.Join(o.Out, "invert"+suffix+".png"), Title: "WaveDiffusion one-in-two-out inversion " + tag,
-		Label: "inverted", K: min(o.Figures, n), Norm: codec.Norm, Truth: truth, Vel: r.Vel, Seis: seis, NoisyNorm: r.NoisyNorm, Recon: r.Seis}
-	return f.write()
-}
-
-// inversionFigure is invert.png: per sample a row of the true velocity (if
-// known), the inverted velocity, the input seismic (noise included) and the
-// reconstructed seismic (if any).
-type inversionFigure struct {
-	Path, Title, Label string
-	// First numbers the first sample; K rows are drawn (0: no figure).
-	First, K int
-	// Norm undoes the normalisation of NoisyNorm, the network's input.
-	Norm                               openfwi.Norm
-	Truth, Vel, Seis, NoisyNorm, Recon []float32
-}
-
-func (f *inversionFigure) write() error {
-	if f.K == 0 {
-		return nil
-	}
-	const mv, md = openfwi.ModelLen, openfwi.DataLen
-	noisy := make([]float32, md)
-	var panels []figures.Panel
-	cols := 0
-	for i := range f.K {
-		k := f.First + i
-		var row []figures.Panel
-		if f.Truth != nil {
-			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", k), f.Truth[i*mv:(i+1)*mv]))
-		}
-		row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d %s", k, f.Label), f.Vel[i*mv:(i+1)*mv]))
-		f.Norm.DataInverse(noisy, f.NoisyNorm[i*md:(i+1)*md])
-		clip := figures.Percentile(f.Seis[i*md:(i+1)*md], 99)
-		row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", k), noisy, clip))
-		if f.Recon != nil {
-			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d reconstructed", k), f.Recon[i*md:(i+1)*md], clip))
-		}
-		cols = len(row)
-		panels = append(panels, row...)
-	}
-	return figures.Grid(f.Path, f.Title, panels, cols)
 }
