@@ -265,8 +265,8 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 // checkOutputs refuses an --out that is not a directory and outputs that
 // cannot be written safely (checkOutputs) before anything is read.
 func (o *posteriorOptions) checkOutputs(kind, src string, names ...string) error {
-	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
-		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
+	if err := checkRunDir(o.Out); err != nil {
+		return err
 	}
 	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
 	if kind == "vel" {
