@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -14,8 +11,6 @@ import (
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
-	"genfwi/npy"
-	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
 
@@ -133,64 +128,19 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	total := dm.Sched.T
-	if o.Sampler == "ddim" {
-		total = o.Steps
+	r, err := experiments.Sample(ctx, experiments.SampleOptions{Diffusion: dm, AE: ae, Codec: codec, Model: o.Model, N: o.N,
+		Generate: wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
+		Gallery:  o.Gallery, Real: o.Real, Out: o.Out, Bar: progressBars(env)})
+	var re *experiments.RealError
+	if errors.As(err, &re) {
+		return fmt.Errorf("--real: %w", re.Err)
 	}
-	bar := cli.NewProgress(env, total, "sampling "+o.Sampler)
-	defer bar.Finish()
-	vel, seis, err := wavediff.Generate(ctx, dm, ae, o.N, wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
-		func(diffusion.Step) error { bar.Add(1); return nil })
-	bar.Finish()
 	if err != nil {
 		return err
 	}
-	if vel == nil || seis == nil {
-		return fmt.Errorf("the autoencoder of %s decodes only one modality; joint sampling needs both", o.Model)
-	}
-	secs := time.Since(t0).Seconds()
-	fv, fs := make([]float32, o.N*wavediff.FullVel), make([]float32, o.N*wavediff.FullSeis)
-	wavediff.ToOpenFWI(codec, vel, seis, fv, fs)
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
-	}
-	vp, sp := filepath.Join(o.Out, "velocity.npy"), filepath.Join(o.Out, "seismic.npy")
-	if err := npy.WriteFileFloat32(vp, npy.Float32, []int{o.N, 1, openfwi.NZ, openfwi.NX}, fv); err != nil {
-		return err
-	}
-	if err := npy.WriteFileFloat32(sp, npy.Float32, []int{o.N, openfwi.Shots, openfwi.NT, openfwi.Receivers}, fs); err != nil {
-		return err
-	}
-	k := min(o.Gallery, o.N)
-	var rv, rs []float32
-	if o.Real != "" && k > 0 {
-		v, s, err := experiments.RealPairs(ctx, o.Real, 0, k, progressBars(env))
-		if err != nil {
-			return fmt.Errorf("--real: %w", err)
-		}
-		rv, rs = wavediff.PairsFromFull(codec, v, s).ModelArrays()
-	}
-	gp := filepath.Join(o.Out, "gallery.png")
-	if k > 0 {
-		if err := wavediff.GalleryFigure(gp, "WaveDiffusion: generated pairs"+map[bool]string{true: " (left) and real pairs (right)", false: ""}[rv != nil],
-			codec, vel[:k*wavediff.VelLen], seis[:k*wavediff.SeisLen], rv, rs); err != nil {
-			return err
-		}
-	}
-	var vmin, vmax float32 = fv[0], fv[0]
-	for _, x := range fv {
-		vmin, vmax = min(vmin, x), max(vmax, x)
-	}
-	res := map[string]any{"n": o.N, "sampler": o.Sampler, "steps": map[bool]int{true: o.Steps, false: dm.Sched.T}[o.Sampler == "ddim"],
-		"seconds": secs, "seconds_per_pair": secs / float64(o.N), "velocity": vp, "seismic": sp, "gallery": gp,
-		"velocity_min": vmin, "velocity_max": vmax, "model": o.Model}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, "sample.json"), res); err != nil {
-		return err
-	}
 	if o.JSON {
-		return cli.WriteJSON(env.Stdout, res)
+		return cli.WriteJSON(env.Stdout, r)
 	}
-	fmt.Fprintf(env.Stdout, "%d pairs (%s) in %.1f s → %s, %s, %s\n", o.N, o.Sampler, secs, vp, sp, gp)
+	fmt.Fprintf(env.Stdout, "%d pairs (%s) in %.1f s → %s, %s, %s\n", r.N, r.Sampler, r.Seconds, r.Velocity, r.Seismic, r.Gallery)
 	return nil
 }
