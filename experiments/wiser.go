@@ -103,12 +103,8 @@ func WISER(ctx context.Context, o WISEROptions) (*WISERSummary, error) {
 	if err := survey.Gather(ctx, obs, nil, inf.MaxY, gather); err != nil {
 		return nil, err
 	}
-	if m.Config.Train.RTMOnly {
-		k, err := inf.ZeroOffset()
-		if err != nil {
-			return nil, err
-		}
-		wise.RepeatZeroOffset(gather, len(inf.Offsets), k)
+	if err := networkView(m, gather); err != nil {
+		return nil, err
 	}
 	gatherSec := time.Since(t0).Seconds()
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {

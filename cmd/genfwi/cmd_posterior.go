@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
 	"genfwi/wise"
 )
@@ -172,15 +171,9 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if o.Index < 0 || o.N < 0 {
 		return cli.Usagef("--index and --n must be >= 0")
 	}
-	var histZ []int
-	if o.HistZ != "" {
-		for _, f := range strings.Split(o.HistZ, ",") {
-			z, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || z < 0 {
-				return cli.Usagef("--hist-z %q: want rows (cells) such as 16,48", o.HistZ)
-			}
-			histZ = append(histZ, z)
-		}
+	histZ, err := o.histRows()
+	if err != nil {
+		return err
 	}
 	kind, src, err := posteriorObservation(o)
 	if err != nil {
@@ -193,68 +186,45 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
-	n := o.N
-	if n == 0 {
-		n = m.Config.Posterior.Samples
-	}
 	inf := m.Data
-	t0 := time.Now()
-	var gather, truth []float32
-	extra := map[string]any{"method": o.Method, "model": m.Path, "model_step": m.Step, "index": o.Index, "seed": o.Seed,
-		"rtm_only": m.Config.Train.RTMOnly}
+	po := experiments.PosteriorOptions{Model: m, Name: src, Index: o.Index, N: o.N, Seed: o.Seed, ObsSeed: uint64(o.Index), Out: o.Out,
+		Figures: wise.FigureOptions{TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ},
+		Report: map[string]any{"method": o.Method, "model": m.Path, "model_step": m.Step, "index": o.Index, "seed": o.Seed,
+			"rtm_only": m.Config.Train.RTMOnly, "data": src, "source": kind},
+		Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) }}
+	if o.ObsSeed >= 0 {
+		po.ObsSeed = uint64(o.ObsSeed)
+	}
 	switch kind {
 	case "cig":
 		var dataMaxY float32
-		if truth, gather, dataMaxY, err = readCIGPair(src, o.Index, inf); err != nil {
+		if po.Truth, po.Gather, dataMaxY, err = readCIGPair(src, o.Index, inf); err != nil {
 			return err
 		}
 		if inf.MaxY > 0 && dataMaxY != inf.MaxY {
 			fmt.Fprintf(env.Stderr, "gathers of %s rescaled to the model's max_y (%g → %g)\n", src, dataMaxY, inf.MaxY)
 		}
-		extra["data"], extra["source"] = src, "cig"
 	case "vel":
-		v, err := readVelocityMap("--vel", src, o.Index, inf.Nz, inf.Nx)
-		if err != nil {
+		if po.Velocity, err = readVelocityMap("--vel", src, o.Index, inf.Nz, inf.Nx); err != nil {
 			return err
 		}
-		seed := uint64(o.Index)
-		if o.ObsSeed >= 0 {
-			seed = uint64(o.ObsSeed)
-		}
-		fmt.Fprintf(env.Stderr, "simulating and migrating the data of %s map %d (obs seed %d)\n", src, o.Index, seed)
-		g, obs, err := m.Observe(ctx, v, seed)
-		if err != nil {
-			return fmt.Errorf("--vel %s map %d: %w", src, o.Index, err)
-		}
-		gather, truth = g, v
-		extra["data"], extra["source"], extra["obs_seed"], extra["snr_db"] = src, "vel", seed, obs.SNRdB
+		po.Truth = po.Velocity
 	}
-	if truth, err = o.truthMap(inf, truth); err != nil {
+	if po.Truth, err = o.truthMap(inf, po.Truth); err != nil {
 		return err
 	}
-	if m.Config.Train.RTMOnly {
-		k, err := inf.ZeroOffset()
-		if err != nil {
-			return err
-		}
-		wise.RepeatZeroOffset(gather, len(inf.Offsets), k)
+	rep, err := experiments.Posterior(ctx, po)
+	var oe *experiments.ObserveError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("--vel %w", oe.Err)
 	}
-	extra["gather_seconds"] = time.Since(t0).Seconds()
-	t1 := time.Now()
-	p, err := m.Sample(ctx, gather, n, o.Seed)
-	if err != nil {
-		return err
-	}
-	extra["sample_seconds"] = time.Since(t1).Seconds()
-	title := fmt.Sprintf("WISE posterior: %s #%d", filepath.Base(src), o.Index)
-	rep, err := wise.WritePosterior(o.Out, p, truth, inf.H, wise.FigureOptions{Title: title, TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ}, extra)
 	if err != nil {
 		return err
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, rep)
 	}
-	fmt.Fprintf(env.Stdout, "%d posterior samples → %s; mean std %.1f m/s", n, o.Out, rep.MeanStd)
+	fmt.Fprintf(env.Stdout, "%d posterior samples → %s; mean std %.1f m/s", rep.Samples, o.Out, rep.MeanStd)
 	if rep.Scores != nil {
 		fmt.Fprintf(env.Stdout, "; CM SSIM %.4f RMSE %.4f MAE %.4f (RMSE %.1f m/s)", rep.Scores.OpenFWI.SSIM, rep.Scores.OpenFWI.RMSE, rep.Scores.OpenFWI.MAE, rep.Scores.MS.RMSE)
 	}
@@ -315,4 +285,17 @@ func (o *posteriorOptions) truthMap(inf wise.DataInfo, def []float32) ([]float32
 		k = o.TruthIndex
 	}
 	return readVelocityMap("--truth", o.Truth, k, inf.Nz, inf.Nx)
+}
+
+// histRows parses --hist-z, the rows (cells) of the value histograms.
+func (o *posteriorOptions) histRows() ([]int, error) {
+	var rows []int
+	for _, f := range splitList(o.HistZ) {
+		z, err := strconv.Atoi(f)
+		if err != nil || z < 0 {
+			return nil, cli.Usagef("--hist-z %q: want rows (cells) such as 16,48", o.HistZ)
+		}
+		rows = append(rows, z)
+	}
+	return rows, nil
 }

@@ -76,14 +76,14 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if truth, err = o.truthMap(inf, truth); err != nil {
 		return err
 	}
-	fo := wise.FigureOptions{TraceZ: o.TraceZ, TraceX: o.TraceX}
-	if o.HistZ != "" {
-		var a, b int
-		if _, err := fmt.Sscanf(o.HistZ, "%d,%d", &a, &b); err != nil {
-			return cli.Usagef("--hist-z %q: want two rows such as 16,48", o.HistZ)
-		}
-		fo.HistZ = []int{a, b}
+	histZ, err := o.histRows()
+	if err != nil {
+		return err
 	}
+	if histZ != nil && len(histZ) != 2 {
+		return cli.Usagef("--hist-z %q: want two rows such as 16,48", o.HistZ)
+	}
+	fo := wise.FigureOptions{TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ}
 	wo := experiments.WISEROptions{Model: m, Config: *cfg, Truth: truth, Name: src, Index: o.Index, PerturbKms: o.Perturb,
 		ObsSeed: uint64(o.Index), Figures: fo, Out: o.Out, Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) }}
 	if o.ObsSeed >= 0 {
