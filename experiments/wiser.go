@@ -17,9 +17,11 @@ import (
 	"genfwi/wiser"
 )
 
-// WISERFiles are the outputs of WISER besides wise.PosteriorFiles (and the
-// WISE posterior it starts from, in wise_initial/).
-var WISERFiles = append([]string{"particles.npy", "wiser.json"}, wiser.HistoryFiles...)
+// WISERFiles returns the outputs of WISER besides wise.PosteriorFiles (and
+// the WISE posterior it starts from, in wise_initial/).
+func WISERFiles() []string {
+	return append([]string{"particles.npy", "wiser.json"}, wiser.HistoryFiles...)
+}
 
 // WISEROptions are the options of WISER.
 type WISEROptions struct {

@@ -215,7 +215,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	}
 	outs := inDir("--out", o.Out, "summary.json")
 	for k := d.Lo; k < d.Hi; k++ {
-		outs = append(outs, inDir("--out", driver.SampleDir(o.Out, k), driver.SampleFiles...)...)
+		outs = append(outs, inDir("--out", driver.SampleDir(o.Out, k), driver.SampleFiles()...)...)
 	}
 	ins := []fileArg{{"--data", o.Data}, {"--model", o.Model}, {"--true", o.True}}
 	if !driver.BuiltInit(o.Init) {

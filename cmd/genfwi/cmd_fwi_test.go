@@ -48,7 +48,7 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 	if !strings.Contains(stderr.String(), "iter 2/2") {
 		t.Errorf("no per-iteration progress on stderr: %q", stderr.String())
 	}
-	for _, f := range driver.SampleFiles {
+	for _, f := range driver.SampleFiles() {
 		if _, err := os.Stat(filepath.Join(out, "sample_0", f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}

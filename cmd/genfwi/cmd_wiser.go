@@ -47,7 +47,7 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.checkOutputs(kind, src, append(append([]string{}, wise.PosteriorFiles...), experiments.WISERFiles...)...); err != nil {
+	if err := o.checkOutputs(kind, src, append(append([]string{}, wise.PosteriorFiles...), experiments.WISERFiles()...)...); err != nil {
 		return err
 	}
 	m, err := wise.LoadModel(o.Model)

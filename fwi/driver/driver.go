@@ -132,8 +132,10 @@ type Summary struct {
 // SampleDir is the output directory of sample k.
 func SampleDir(out string, k int) string { return filepath.Join(out, fmt.Sprintf("sample_%d", k)) }
 
-// SampleFiles are the files Run writes to each sample's directory.
-var SampleFiles = []string{"inverted.npy", "start.npy", "history.json", "misfit.png", "compare.png", "snapshots.png", "checkpoint.json", "checkpoint.npy"}
+// SampleFiles returns the files Run writes to each sample's directory.
+func SampleFiles() []string {
+	return []string{"inverted.npy", "start.npy", "history.json", "misfit.png", "compare.png", "snapshots.png", "checkpoint.json", "checkpoint.npy"}
+}
 
 // BuiltInit reports whether init names a built start model rather than a
 // file.

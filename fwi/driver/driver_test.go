@@ -63,7 +63,7 @@ func TestRunResumes(t *testing.T) {
 	if sum.Samples != 1 || sum.Solves < 20 || !(sum.Result.RMSE < sum.Start.RMSE) || iters == 0 {
 		t.Errorf("summary %+v after %d iterations: want 1 sample, ≥ 20 solves, lower RMSE", sum, iters)
 	}
-	for _, f := range append([]string{"../summary.json"}, SampleFiles...) {
+	for _, f := range append([]string{"../summary.json"}, SampleFiles()...) {
 		if _, err := os.Stat(filepath.Join(SampleDir(out, 0), f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
