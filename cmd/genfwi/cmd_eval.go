@@ -72,20 +72,10 @@ func evalCheck(o *evalOptions, args []string) error {
 	return checkSampler(o.Sampler, o.Steps)
 }
 
-// evalCommand is an eval subcommand on the shared flags; check validates
+// evalCommand is an eval subcommand on the shared flags; run validates
 // what is specific to it.
 func evalCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *evalOptions) error) *cli.Command {
-	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &evalOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if err := evalCheck(o, args); err != nil {
-					return err
-				}
-				return run(ctx, env, o)
-			}
-		}}
+	return sharedCommand(name, usage, short, long, evalCheck, run)
 }
 
 // withPoints checks --points (>= 2) before run.
