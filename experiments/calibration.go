@@ -28,12 +28,6 @@ type CalibrationOptions struct {
 	Note func(msg string)
 }
 
-// DataError is an error opening Options.Data.
-type DataError struct{ Err error }
-
-func (e *DataError) Error() string { return e.Err.Error() }
-func (e *DataError) Unwrap() error { return e.Err }
-
 // CalibrationReport is the result of Calibration and its headline: maps,
 // samples, pixels, model, data, seconds, levels, coverage, the conditional
 // means' scores and coverage_NN at wise.HeadlineLevels.
@@ -49,7 +43,7 @@ func Calibration(ctx context.Context, o CalibrationOptions) (*CalibrationReport,
 	m := o.Model
 	d, err := wise.OpenCIG(o.Data)
 	if err != nil {
-		return nil, &DataError{err}
+		return nil, &InputError{"Data", err}
 	}
 	defer d.Close()
 	var pairs wise.Pairs = d

@@ -50,18 +50,12 @@ type FDResult struct {
 	Table      string  `json:"-"`
 }
 
-// ProxyError is an error loading the FD-proxy network.
-type ProxyError struct{ Err error }
-
-func (e *ProxyError) Error() string { return e.Err.Error() }
-func (e *ProxyError) Unwrap() error { return e.Err }
-
 // LoadProxy loads the FD-proxy network named by arg and returns it with its
 // file.
 func LoadProxy(arg string) (*wavediff.ProxyNet, string, error) {
 	path, err := wavediff.ModelPath(arg)
 	if err != nil {
-		return nil, "", &ProxyError{err}
+		return nil, "", &InputError{"Proxy", err}
 	}
 	p, err := wavediff.LoadProxyNet(path)
 	if err != nil {
@@ -151,26 +145,16 @@ func FDProxy(ctx context.Context, s *Setup, proxy *wavediff.ProxyNet, proxyPath 
 	return res, nil
 }
 
-// SeparateError is an error loading one of the separate models; Which is
-// "velocity" or "seismic".
-type SeparateError struct {
-	Which string
-	Err   error
-}
-
-func (e *SeparateError) Error() string { return e.Which + ": " + e.Err.Error() }
-func (e *SeparateError) Unwrap() error { return e.Err }
-
 // separate generates velocity maps and seismic with the single-modality
 // models.
 func separate(ctx context.Context, o FDOptions, gen wavediff.GenerateOptions) (vel, seis []float32, err error) {
 	dv, aev, _, err := wavediff.LoadDiffusion(o.SepVelocity, "")
 	if err != nil {
-		return nil, nil, &SeparateError{"velocity", err}
+		return nil, nil, &InputError{"SepVelocity", err}
 	}
 	ds, aes, _, err := wavediff.LoadDiffusion(o.SepSeismic, "")
 	if err != nil {
-		return nil, nil, &SeparateError{"seismic", err}
+		return nil, nil, &InputError{"SepSeismic", err}
 	}
 	if vel, _, err = wavediff.Generate(ctx, dv, aev, o.N, gen, nil); err != nil {
 		return nil, nil, err

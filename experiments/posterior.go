@@ -54,7 +54,7 @@ func Posterior(ctx context.Context, o PosteriorOptions) (*wise.PosteriorReport, 
 		}
 		g, obs, err := m.Observe(ctx, o.Velocity, o.ObsSeed)
 		if err != nil {
-			return nil, &ObserveError{fmt.Errorf("%s map %d: %w", o.Name, o.Index, err)}
+			return nil, &InputError{"Velocity", fmt.Errorf("%s map %d: %w", o.Name, o.Index, err)}
 		}
 		gather = g
 		o.Report["obs_seed"], o.Report["snr_db"] = o.ObsSeed, obs.SNRdB
@@ -73,13 +73,6 @@ func Posterior(ctx context.Context, o PosteriorOptions) (*wise.PosteriorReport, 
 	fo.Title = fmt.Sprintf("WISE posterior: %s #%d", filepath.Base(o.Name), o.Index)
 	return wise.WritePosterior(o.Out, p, o.Truth, m.Data.H, fo, o.Report)
 }
-
-// ObserveError is an error simulating or migrating the observation of
-// PosteriorOptions.Velocity.
-type ObserveError struct{ Err error }
-
-func (e *ObserveError) Error() string { return e.Err.Error() }
-func (e *ObserveError) Unwrap() error { return e.Err }
 
 // networkView turns a gather into what the network was trained on: for an
 // RTM-only network the zero-offset image repeated over every offset.

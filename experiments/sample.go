@@ -90,7 +90,7 @@ func Sample(ctx context.Context, o SampleOptions) (*SampleResult, error) {
 		if o.Real != "" {
 			v, s, err := RealPairs(ctx, o.Real, 0, k, o.Bar)
 			if err != nil {
-				return nil, &RealError{o.Real, err}
+				return nil, &InputError{"Real", err}
 			}
 			rv, rs = wavediff.PairsFromFull(codec, v, s).ModelArrays()
 			title += " (left) and real pairs (right)"

@@ -89,7 +89,7 @@ func Load(ctx context.Context, o SetupOptions) (*Setup, error) {
 	for _, f := range o.Real {
 		v, sv, err := RealPairs(ctx, f, o.Lo, o.Hi, o.Bar)
 		if err != nil {
-			return nil, &RealError{f, err}
+			return nil, &InputError{"Real", fmt.Errorf("%s: %w", f, err)}
 		}
 		s.Vels, s.Seis = append(s.Vels, v...), append(s.Seis, sv...)
 	}
@@ -100,14 +100,16 @@ func Load(ctx context.Context, o SetupOptions) (*Setup, error) {
 	return s, nil
 }
 
-// RealError is an error reading or simulating a real reference file.
-type RealError struct {
-	File string
-	Err  error
+// InputError is an error of one input an experiment was given; Input is the
+// name of its options field ("Real", "Proxy", "Data", ...), so that a
+// command can name the input the way its user wrote it.
+type InputError struct {
+	Input string
+	Err   error
 }
 
-func (e *RealError) Error() string { return e.File + ": " + e.Err.Error() }
-func (e *RealError) Unwrap() error { return e.Err }
+func (e *InputError) Error() string { return e.Input + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
 
 // Sampling is how generated pairs are drawn.
 type Sampling struct {

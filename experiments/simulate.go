@@ -46,12 +46,6 @@ type SimulateResult struct {
 	Workers int
 }
 
-// OutError is an error writing Out.
-type OutError struct{ Err error }
-
-func (e *OutError) Error() string { return e.Err.Error() }
-func (e *OutError) Unwrap() error { return e.Err }
-
 // Simulate simulates every item (several samples: one per worker, shots in
 // sequence, which avoids the imbalance of 5 shots on 2 cores; fewer samples
 // than workers: the workers share each sample), writes the data to Out if
@@ -84,7 +78,7 @@ func Simulate(ctx context.Context, o SimulateOptions) (*SimulateResult, error) {
 	if o.Out != "" {
 		fw, err = npy.Create(o.Out, npy.Float32, []int{len(items), sim.NumShots(), sim.Options().Nt, sim.NumReceivers()})
 		if err != nil {
-			return nil, &OutError{err}
+			return nil, &InputError{"Out", err}
 		}
 		defer fw.Abort()
 	}
@@ -150,7 +144,7 @@ func Simulate(ctx context.Context, o SimulateOptions) (*SimulateResult, error) {
 	}
 	if fw != nil {
 		if err := fw.Commit(); err != nil {
-			return nil, &OutError{err}
+			return nil, &InputError{"Out", err}
 		}
 	}
 	return &SimulateResult{DataMin: tot.min, DataMax: tot.max, ArgMin: items[tot.argmin], ArgMax: items[tot.argmax],

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -170,11 +169,7 @@ func evalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*experiments.
 	}
 	s, err := experiments.Load(ctx, experiments.SetupOptions{Model: o.Model, VQAE: o.VQAE, AnyVQAE: o.AnyVQAE,
 		Real: real, Lo: lo, Hi: hi, Bar: progressBars(env)})
-	var re *experiments.RealError
-	if errors.As(err, &re) {
-		return nil, fmt.Errorf("--real %s: %w", re.File, re.Err)
-	}
-	return s, vqaeHint(err)
+	return s, vqaeHint(inputError(err))
 }
 
 // progressBars starts cli progress bars on env for a library.
@@ -236,12 +231,8 @@ func runEvalEps(ctx context.Context, env *cli.Env, o *evalOptions) error {
 
 func runEvalFD(ctx context.Context, env *cli.Env, o *evalOptions) error {
 	proxy, proxyPath, err := experiments.LoadProxy(o.Proxy)
-	var pe *experiments.ProxyError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("--proxy: %w", pe.Err)
-	}
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	s, err := evalSetup(ctx, env, o)
 	if err != nil {
@@ -250,12 +241,8 @@ func runEvalFD(ctx context.Context, env *cli.Env, o *evalOptions) error {
 	res, err := experiments.FDProxy(ctx, s, proxy, proxyPath, experiments.FDOptions{Sampling: o.sampling(), Proxy: o.Proxy,
 		SepVelocity: o.SepVelocity, SepSeismic: o.SepSeismic, Out: o.Out,
 		Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) }})
-	var se *experiments.SeparateError
-	if errors.As(err, &se) {
-		return fmt.Errorf("--separate-%s: %w", se.Which, se.Err)
-	}
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, res)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/pflag"
@@ -63,12 +62,8 @@ Example:
 				}
 				res, err := experiments.Calibration(ctx, experiments.CalibrationOptions{Model: m, Data: data, N: n, Samples: samples, Seed: seed,
 					Out: out, Bar: progressBars(env), Note: func(msg string) { fmt.Fprintln(env.Stderr, msg) }})
-				var de *experiments.DataError
-				if errors.As(err, &de) {
-					return fmt.Errorf("--data: %w", de.Err)
-				}
 				if err != nil {
-					return err
+					return inputError(err)
 				}
 				if asJSON {
 					return cli.WriteJSON(env.Stdout, res.Headline)

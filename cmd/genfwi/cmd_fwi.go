@@ -192,15 +192,6 @@ func (o *fwiOptions) driverOptions() (driver.Options, error) {
 		SNR: o.SNR, VTop: o.VTop, VBottom: o.VBottom, Workers: o.Workers, TapeBF16: o.TapeBF16, Fresh: o.Fresh}, nil
 }
 
-// fwiInputError names a driver input by its flag.
-func fwiInputError(err error) error {
-	var ie *driver.InputError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("--%s: %w", ie.Input, ie.Err)
-	}
-	return err
-}
-
 func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	d, err := o.driverOptions()
 	if err != nil {
@@ -208,7 +199,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 	}
 	n, err := driver.Samples(o.Data, o.Model)
 	if err != nil {
-		return fwiInputError(err)
+		return inputError(err)
 	}
 	if d.Lo, d.Hi, err = cli.ParseRange(o.Samples, n); err != nil {
 		return cli.Usagef("--samples: %v", err)
@@ -252,7 +243,7 @@ func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
 		return cli.Usagef("%v", ce.Err)
 	}
 	if err != nil {
-		return fwiInputError(err)
+		return inputError(err)
 	}
 	if o.JSON {
 		sum.PerSample = nil

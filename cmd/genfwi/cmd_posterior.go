@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -214,12 +213,8 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 		return err
 	}
 	rep, err := experiments.Posterior(ctx, po)
-	var oe *experiments.ObserveError
-	if errors.As(err, &oe) {
-		return fmt.Errorf("--vel %w", oe.Err)
-	}
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, rep)

@@ -131,12 +131,8 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	r, err := experiments.Sample(ctx, experiments.SampleOptions{Diffusion: dm, AE: ae, Codec: codec, Model: o.Model, N: o.N,
 		Generate: wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
 		Gallery:  o.Gallery, Real: o.Real, Out: o.Out, Bar: progressBars(env)})
-	var re *experiments.RealError
-	if errors.As(err, &re) {
-		return fmt.Errorf("--real: %w", re.Err)
-	}
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, r)

@@ -250,12 +250,12 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	}
 	r, err := experiments.Simulate(ctx, experiments.SimulateOptions{Items: items, Workers: o.Workers, Out: o.Out, Bar: progressBars(env),
 		NewSimulator: func(workers int) (*wave.Simulator, error) { return simulateSetup(o, nz, nx, workers) }})
-	var oe *experiments.OutError
-	if errors.As(err, &oe) {
-		return fmt.Errorf("--out: %w", oe.Err)
+	var ie *experiments.InputError
+	if err != nil && !errors.As(err, &ie) {
+		err = fmt.Errorf("--model %w", err) // a map the simulator refuses or fails on
 	}
 	if err != nil {
-		return fmt.Errorf("--model %w", err)
+		return inputError(err)
 	}
 	where := func(it experiments.SimItem) string { return fmt.Sprintf("%s[%d]", it.File, it.Sample) }
 	out := map[string]any{

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"genfwi/experiments"
+	"genfwi/fwi/driver"
 	"genfwi/internal/atomicfile"
 	"genfwi/internal/cli"
 	"genfwi/openfwi"
@@ -128,4 +131,31 @@ func lookupDatasets(list string) ([]openfwi.Dataset, error) {
 		ds = append(ds, d)
 	}
 	return ds, nil
+}
+
+// inputError names the input of a library error (experiments.InputError,
+// driver.InputError: an options field) by its flag: "--real: ...".
+func inputError(err error) error {
+	var ie *experiments.InputError
+	var de *driver.InputError
+	switch {
+	case errors.As(err, &ie):
+		return fmt.Errorf("%s: %w", optionFlag(ie.Input), ie.Err)
+	case errors.As(err, &de):
+		return fmt.Errorf("%s: %w", optionFlag(de.Input), de.Err)
+	}
+	return err
+}
+
+// optionFlag is the flag of an options field of the libraries.
+func optionFlag(field string) string {
+	switch field {
+	case "SepVelocity":
+		return "--separate-velocity"
+	case "SepSeismic":
+		return "--separate-seismic"
+	case "Velocity":
+		return "--vel"
+	}
+	return "--" + strings.ToLower(field)
 }

@@ -73,8 +73,8 @@ type Options struct {
 	OnIteration func(sample int, h fwi.Iteration, s *metrics.Scores)
 }
 
-// InputError is an error of one input of a run; Input is "data", "model",
-// "true" or "init" (the Options field), so that a caller can name it the
+// InputError is an error of one input of a run; Input is "Data", "Model",
+// "True" or "Init" (the Options field), so that a caller can name it the
 // way its user wrote it.
 type InputError struct {
 	Input string
@@ -144,7 +144,7 @@ func BuiltInit(init string) bool { return init == Init1DSpecial || init == InitG
 // inputs are the opened sources of a run.
 type inputs struct {
 	data      *npy.File // observed data, or nil with Model
-	truthName string    // "model" or "true"
+	truthName string    // "Model" or "True"
 	truth     string    // true velocity file or ""
 	n         int       // samples
 }
@@ -173,14 +173,14 @@ func open(data, model, truth string) (*inputs, error) {
 	if model != "" {
 		v, err := openfwi.OpenVelocity(model)
 		if err != nil {
-			return nil, &InputError{"model", err}
+			return nil, &InputError{"Model", err}
 		}
 		v.Close()
-		return &inputs{truthName: "model", truth: model, n: v.N}, nil
+		return &inputs{truthName: "Model", truth: model, n: v.N}, nil
 	}
 	f, err := npy.Open(data)
 	if err != nil {
-		return nil, &InputError{"data", err}
+		return nil, &InputError{"Data", err}
 	}
 	sh := f.Shape()
 	if len(sh) == 3 {
@@ -189,19 +189,19 @@ func open(data, model, truth string) (*inputs, error) {
 	switch {
 	case len(sh) != 4 || sh[1] != wave.OpenFWIShots || sh[2] != wave.OpenFWINt || sh[3] != wave.OpenFWINx:
 		f.Close()
-		return nil, &InputError{"data", fmt.Errorf("%s has shape %v, want [N,5,1000,70] (OpenFWI layout)", data, f.Shape())}
+		return nil, &InputError{"Data", fmt.Errorf("%s has shape %v, want [N,5,1000,70] (OpenFWI layout)", data, f.Shape())}
 	case sh[0] == 0:
 		f.Close()
-		return nil, &InputError{"data", fmt.Errorf("%s has shape %v: no samples (empty array)", data, f.Shape())}
+		return nil, &InputError{"Data", fmt.Errorf("%s has shape %v: no samples (empty array)", data, f.Shape())}
 	}
-	return &inputs{data: f, truthName: "true", truth: truth, n: sh[0]}, nil
+	return &inputs{data: f, truthName: "True", truth: truth, n: sh[0]}, nil
 }
 
 // observed reads sample k of the data file.
 func (in *inputs) observed(k int) ([]float32, error) {
 	obs := make([]float32, wave.OpenFWISample)
 	if err := in.data.ReadFloat32(obs, int64(k)*int64(wave.OpenFWISample)); err != nil {
-		return nil, &InputError{"data", err}
+		return nil, &InputError{"Data", err}
 	}
 	return obs, nil
 }
@@ -217,7 +217,7 @@ func (in *inputs) check(o *Options) error {
 				return err
 			}
 			if err := openfwi.CheckFinite(o.Data, k, obs, openfwi.SeismicCell(wave.OpenFWINt, wave.OpenFWINx)); err != nil {
-				return &InputError{"data", err}
+				return &InputError{"Data", err}
 			}
 		}
 		if in.truth != "" {
@@ -227,7 +227,7 @@ func (in *inputs) check(o *Options) error {
 		}
 		if !BuiltInit(o.Init) {
 			if _, err := openfwi.ReadMap(o.Init, k); err != nil {
-				return &InputError{"init", err}
+				return &InputError{"Init", err}
 			}
 		}
 	}
@@ -344,7 +344,7 @@ func startModel(o *Options, truth []float32, k int) ([]float32, error) {
 		start, err = openfwi.ReadMap(o.Init, k)
 	}
 	if err != nil {
-		return nil, &InputError{"init", err}
+		return nil, &InputError{"Init", err}
 	}
 	o.Config.Bounds.Project(start)
 	return start, nil

@@ -121,11 +121,11 @@ func TestRunRefusesBadInputs(t *testing.T) {
 		mut   func(o *Options)
 		input string
 	}{
-		"NaN start":        {func(o *Options) { o.Init = nan }, "init"},
-		"NaN truth":        {func(o *Options) { o.Model = nan }, "model"},
-		"10×10 truth":      {func(o *Options) { o.Model = small }, "model"},
-		"missing data":     {func(o *Options) { o.Model, o.Data, o.Init = "", filepath.Join(dir, "none.npy"), InitGradient }, "data"},
-		"velocity as data": {func(o *Options) { o.Model, o.Data, o.Init = "", model, InitGradient }, "data"},
+		"NaN start":        {func(o *Options) { o.Init = nan }, "Init"},
+		"NaN truth":        {func(o *Options) { o.Model = nan }, "Model"},
+		"10×10 truth":      {func(o *Options) { o.Model = small }, "Model"},
+		"missing data":     {func(o *Options) { o.Model, o.Data, o.Init = "", filepath.Join(dir, "none.npy"), InitGradient }, "Data"},
+		"velocity as data": {func(o *Options) { o.Model, o.Data, o.Init = "", model, InitGradient }, "Data"},
 	} {
 		out := filepath.Join(dir, name)
 		o := testOptions(model, out)
