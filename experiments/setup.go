@@ -64,9 +64,13 @@ type SetupOptions struct {
 // Setup is the diffusion model, its autoencoder and the real reference
 // pairs (OpenFWI layout and model resolution).
 type Setup struct {
-	Diffusion  *diffusion.Model
-	AE         *vqae.Model
-	Codec      wavediff.Codec
+	// Diffusion is the latent DDPM, AE its autoencoder and Codec the
+	// normalisation of both modalities.
+	Diffusion *diffusion.Model
+	AE        *vqae.Model
+	Codec     wavediff.Codec
+	// Vels and Seis are the real pairs in the OpenFWI layout (m/s and
+	// simulated seismic), Real the same at model resolution.
 	Vels, Seis []float32
 	Real       *wavediff.Pairs
 	// Began is taken after loading the models: the evaluations' times
@@ -104,11 +108,16 @@ func Load(ctx context.Context, o SetupOptions) (*Setup, error) {
 // name of its options field ("Real", "Proxy", "Data", ...), so that a
 // command can name the input the way its user wrote it.
 type InputError struct {
+	// Input is the options field of the input.
 	Input string
-	Err   error
+	// Err is what went wrong with it.
+	Err error
 }
 
+// Error returns the message, naming the input.
 func (e *InputError) Error() string { return e.Input + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *InputError) Unwrap() error { return e.Err }
 
 // Sampling is how generated pairs are drawn.

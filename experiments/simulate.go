@@ -15,9 +15,11 @@ import (
 
 // SimItem is one velocity map to simulate, named by its file and sample.
 type SimItem struct {
+	// File and Sample name the map in messages and results.
 	File   string
 	Sample int
-	V      []float32
+	// V is the map, row-major [z][x] in m/s.
+	V []float32
 }
 
 // SimulateOptions are the options of Simulate.
@@ -37,9 +39,12 @@ type SimulateOptions struct {
 
 // SimulateResult is the extremes of the simulated data and the timing.
 type SimulateResult struct {
+	// DataMin and DataMax are the extremes of all simulated data.
 	DataMin, DataMax float64
 	// ArgMin and ArgMax are the items holding the extremes.
 	ArgMin, ArgMax   SimItem
+	// Seconds is the wall time of the simulations, SecondsPerSample its
+	// share per map.
 	Seconds          float64
 	SecondsPerSample float64
 	// Workers is the parallelism used (over samples or within one).

@@ -81,14 +81,20 @@ type InputError struct {
 	Err   error
 }
 
+// Error returns the message, naming the input.
 func (e *InputError) Error() string { return e.Input + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *InputError) Unwrap() error { return e.Err }
 
 // ConfigError is an invalid Options.Config, found before anything is read
 // or written.
 type ConfigError struct{ Err error }
 
+// Error returns the configuration error.
 func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // ErrOtherRun reports a checkpoint in the output directory written by a run
