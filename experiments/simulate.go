@@ -42,7 +42,7 @@ type SimulateResult struct {
 	// DataMin and DataMax are the extremes of all simulated data.
 	DataMin, DataMax float64
 	// ArgMin and ArgMax are the items holding the extremes.
-	ArgMin, ArgMax   SimItem
+	ArgMin, ArgMax SimItem
 	// Seconds is the wall time of the simulations, SecondsPerSample its
 	// share per map.
 	Seconds          float64
