@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/npy"
 )
 
 // plotOptions are the flags of "genfwi plot".
@@ -118,73 +117,26 @@ func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	nz, nx := f.Nz, f.Nx
-	lo, hi, err := cli.ParseRange(o.Samples, f.N)
-	if err != nil {
+	p := &experiments.MapsPlot{File: f, Out: o.Out, Title: o.Title, DX: o.DX, VMin: o.VMin, VMax: o.VMax, Cols: o.Cols}
+	if p.Lo, p.Hi, err = cli.ParseRange(o.Samples, f.N); err != nil {
 		return nil, cli.Usagef("--samples: %v", err)
 	}
-	base := strings.TrimSuffix(filepath.Base(o.Model), ".npy")
-	toFile := strings.EqualFold(filepath.Ext(o.Out), ".png")
-	if toFile && hi-lo > 1 && o.Cols < 1 {
+	if p.ToFile() && p.Hi-p.Lo > 1 && o.Cols < 1 {
 		return nil, cli.Usagef("--cols must be >= 1, got %d", o.Cols)
 	}
-	outs := []fileArg{{"--out", o.Out}}
-	if !toFile {
-		outs = nil
-		for i := lo; i < hi; i++ {
-			outs = append(outs, fileArg{"--out", filepath.Join(o.Out, fmt.Sprintf("model_%d.png", i))})
-		}
+	var outs []fileArg
+	for _, out := range p.Outputs() {
+		outs = append(outs, fileArg{"--out", out})
 	}
 	if err := checkOutputs(outs, []fileArg{{"--model", o.Model}}); err != nil {
 		return nil, err
 	}
-	if !toFile {
-		if err := os.MkdirAll(o.Out, 0o755); err != nil {
-			return nil, fmt.Errorf("--out: %w", err)
-		}
+	files, err := p.Run(ctx)
+	var ie *experiments.InputError
+	if err != nil && !errors.As(err, &ie) {
+		err = fmt.Errorf("--model %w", err)
 	}
-	var panels []figures.Panel
-	var files []string
-	for i := lo; i < hi; i++ {
-		if err := ctx.Err(); err != nil {
-			return files, err
-		}
-		v, err := f.Maps(i, i+1)
-		if err != nil {
-			return files, fmt.Errorf("--model %w", err)
-		}
-		title := fmt.Sprintf("%s #%d", base, i)
-		if toFile {
-			panels = append(panels, figures.Panel{Title: title,
-				Raster: figures.VelocityRaster(v, nz, nx, o.DX, o.DX), Scale: figures.VelocityScale(o.VMin, o.VMax)})
-			continue
-		}
-		if o.Title != "" {
-			title = fmt.Sprintf("%s #%d", o.Title, i)
-		}
-		path := filepath.Join(o.Out, fmt.Sprintf("model_%d.png", i))
-		if err := figures.VelocityMap(path, title, v, nz, nx, o.DX, o.DX, o.VMin, o.VMax); err != nil {
-			return files, err
-		}
-		files = append(files, path)
-	}
-	if toFile {
-		var err error
-		if len(panels) == 1 {
-			t := panels[0].Title
-			if o.Title != "" {
-				t = o.Title
-			}
-			err = figures.Image(o.Out, t, panels[0].Raster, panels[0].Scale)
-		} else {
-			err = figures.Grid(o.Out, o.Title, panels, o.Cols)
-		}
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, o.Out)
-	}
-	return files, nil
+	return files, inputError(err)
 }
 
 func plotGather(o *plotOptions) ([]string, error) {
@@ -194,33 +146,12 @@ func plotGather(o *plotOptions) ([]string, error) {
 	if err := checkOutputs([]fileArg{{"--out", o.Out}}, []fileArg{{"--data", o.Data}}); err != nil {
 		return nil, err
 	}
-	f, err := npy.Open(o.Data)
-	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	defer f.Close()
-	sh := f.Shape()
-	if len(sh) != 4 {
-		return nil, fmt.Errorf("--data: %s has shape %v, want [N,shots,nt,receivers]", o.Data, sh)
-	}
-	n, ns, nt, nr := sh[0], sh[1], sh[2], sh[3]
-	if o.Sample < 0 || o.Sample >= n {
-		return nil, cli.Usagef("--sample %d is outside 0..%d", o.Sample, n-1)
-	}
-	if o.Shot < 0 || o.Shot >= ns {
-		return nil, cli.Usagef("--shot %d is outside 0..%d", o.Shot, ns-1)
-	}
-	d := make([]float32, nt*nr)
-	off := (int64(o.Sample)*int64(ns) + int64(o.Shot)) * int64(nt*nr)
-	if err := f.ReadFloat32(d, off); err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	title := o.Title
-	if title == "" {
-		title = fmt.Sprintf("%s sample %d shot %d", strings.TrimSuffix(filepath.Base(o.Data), ".npy"), o.Sample, o.Shot)
-	}
-	if err := figures.ShotGather(o.Out, title, d, nt, nr, o.DT, 0, o.DX, o.Clip); err != nil {
-		return nil, err
+	p := &experiments.GatherPlot{Data: o.Data, Sample: o.Sample, Shot: o.Shot, Out: o.Out, Title: o.Title, DT: o.DT, DX: o.DX, Clip: o.Clip}
+	var re *experiments.RangeError
+	if err := p.Run(); errors.As(err, &re) {
+		return nil, cli.Usagef("%s %v", optionFlag(re.Input), re.Err)
+	} else if err != nil {
+		return nil, inputError(err)
 	}
 	return []string{o.Out}, nil
 }
