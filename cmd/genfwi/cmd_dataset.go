@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -15,7 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
 	"genfwi/openfwi"
 	"genfwi/openfwi/gen"
@@ -369,78 +366,14 @@ func runDatasetGallery(env *cli.Env, o *datasetGalleryOptions) error {
 	if o.File < 0 {
 		return cli.Usagef("--file must be >= 0, got %d", o.File)
 	}
-	scale := figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)
-	var panels []figures.Panel
 	dss, err := lookupDatasets(o.Datasets)
 	if err != nil {
 		return err
 	}
-	for _, d := range dss {
-		g, err := gen.New(d.Name)
-		if err != nil {
-			return err
-		}
-		real, label := galleryReal(filepath.Join(o.Data, d.Dir), d, o.N)
-		for i := range o.N {
-			p := figures.Panel{Title: d.Dir + " real: none available", Scale: scale,
-				Raster: figures.VelocityRaster(make([]float32, openfwi.ModelLen), openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)}
-			if i < len(real) {
-				p.Title = fmt.Sprintf("%s real (%s) #%d", d.Dir, label, i)
-				p.Raster = figures.VelocityRaster(real[i], openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)
-			}
-			panels = append(panels, p)
-		}
-		for i := range o.N {
-			m := make([]float32, openfwi.ModelLen)
-			gen.Sample(g, o.File, i, m)
-			panels = append(panels, figures.Panel{Title: fmt.Sprintf("%s generated #%d", d.Dir, i), Scale: scale,
-				Raster: figures.VelocityRaster(m, openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)})
-		}
-	}
-	if err := figures.Grid(o.Out, "real (left) and generated (right) velocity maps", panels, 2*o.N); err != nil {
+	n, err := experiments.Gallery(o.Out, dss, o.Data, o.N, o.File)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", o.Out, len(panels))
+	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", o.Out, n)
 	return nil
-}
-
-// galleryReal returns up to n real maps of a dataset: from the training
-// files, or, for display only, from the test files when there are no
-// training files (the shipped FlatFault-A maps are test files).
-func galleryReal(dir string, d openfwi.Dataset, n int) ([][]float32, string) {
-	c, err := openfwi.OpenCollection(dir, d, 0)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			slog.Warn("gallery: no real maps", "dir", dir, "err", err)
-		}
-		return nil, ""
-	}
-	files, label := c.Train(), "train"
-	if len(files) == 0 {
-		files, label = c.Test(), "test file"
-	}
-	for _, f := range files {
-		if !f.HasModel {
-			continue
-		}
-		v, err := openfwi.OpenVelocity(c.Path(f.Model))
-		if err != nil {
-			return nil, ""
-		}
-		defer v.Close()
-		if v.Require(openfwi.NZ, openfwi.NX, "the gallery") != nil {
-			return nil, ""
-		}
-		k := min(n, v.N)
-		maps, err := v.Maps(0, k)
-		if err != nil {
-			return nil, ""
-		}
-		var out [][]float32
-		for i := range k {
-			out = append(out, maps[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen])
-		}
-		return out, label
-	}
-	return nil, ""
 }
