@@ -52,16 +52,7 @@ the same DIR, then "genfwi cig manifest DIR" (or any rerun).
 Examples:
   genfwi cig build --maps ../shared/data/openfwi/CurveVel_A --files 1:10 --out runs/cig-curvevel-train
   genfwi cig build --maps ../shared/data/openfwi/CurveVel_A --files 11:12 --limit 200 --maxy-from runs/cig-curvevel-train --out runs/cig-curvevel-test`,
-				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-					o := &cigBuildOptions{}
-					o.addFlags(fs)
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 0 {
-							return cli.Usagef("cig build takes no arguments, got %q", args)
-						}
-						return runCIGBuild(ctx, env, o)
-					}
-				},
+				Flags: optionsFlags("cig build", runCIGBuild),
 			},
 			{
 				Name:      "manifest",

@@ -48,16 +48,7 @@ same DIR; then "genfwi dataset manifest DIR/<Dataset>" (or any rerun).
 Examples:
   genfwi dataset build --out data/openfwi-train
   genfwi dataset build --source gen --datasets flatfault-a --files 4 --per-file 50 --out data/gen --shard 0/2`,
-				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-					o := &datasetBuildOptions{}
-					o.addFlags(fs)
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 0 {
-							return cli.Usagef("dataset build takes no arguments, got %q", args)
-						}
-						return runDatasetBuild(ctx, env, o)
-					}
-				},
+				Flags: optionsFlags("dataset build", runDatasetBuild),
 			},
 			{
 				Name:      "verify",

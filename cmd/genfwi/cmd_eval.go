@@ -58,10 +58,7 @@ func (o *evalOptions) addFlags(fs *pflag.FlagSet) {
 }
 
 // evalCheck validates the flags every eval subcommand but report shares.
-func evalCheck(o *evalOptions, args []string) error {
-	if len(args) != 0 {
-		return cli.Usagef("takes no arguments, got %q", args)
-	}
+func evalCheck(o *evalOptions) error {
 	if o.Model == "" || o.Out == "" {
 		return cli.Usagef("--model and --out are required")
 	}
@@ -74,7 +71,13 @@ func evalCheck(o *evalOptions, args []string) error {
 // evalCommand is an eval subcommand on the shared flags; run validates
 // what is specific to it.
 func evalCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *evalOptions) error) *cli.Command {
-	return sharedCommand(name, usage, short, long, evalCheck, run)
+	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
+		Flags: optionsFlags("eval "+name, func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+			if err := evalCheck(o); err != nil {
+				return err
+			}
+			return run(ctx, env, o)
+		})}
 }
 
 // withPoints checks --points (>= 2) before run.

@@ -107,16 +107,7 @@ Examples:
   genfwi fwi --model model11.npy --samples 0:10 --snr 12 --init 1d-special --out fwi-12db --json
   genfwi fwi --data obs.npy --true model11.npy --samples 0:1 --init gradient --freqs 4,6,10,0 --method pg --out run1
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &fwiOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("fwi takes no arguments, got %q", args)
-				}
-				return runFWI(ctx, o, env)
-			}
-		},
+		Flags: optionsFlags("fwi", runFWI),
 	}
 }
 
@@ -192,7 +183,7 @@ func (o *fwiOptions) driverOptions() (driver.Options, error) {
 		SNR: o.SNR, VTop: o.VTop, VBottom: o.VBottom, Workers: o.Workers, TapeBF16: o.TapeBF16, Fresh: o.Fresh}, nil
 }
 
-func runFWI(ctx context.Context, o *fwiOptions, env *cli.Env) error {
+func runFWI(ctx context.Context, env *cli.Env, o *fwiOptions) error {
 	d, err := o.driverOptions()
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 		VTop: 1500, VBottom: 4500, FilterOrder: 4, JSON: true}
 	var stdout, stderr bytes.Buffer
 	env := &cli.Env{Stdout: &stdout, Stderr: &stderr}
-	if err := runFWI(context.Background(), o, env); err != nil {
+	if err := runFWI(context.Background(), env, o); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	var res struct {
@@ -57,7 +57,7 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 	// itself is fwi/driver's TestRunResumes).
 	o2 := *o
 	o2.Iters = 3
-	if err := runFWI(context.Background(), &o2, env); err == nil || !strings.Contains(err.Error(), "--fresh") {
+	if err := runFWI(context.Background(), env, &o2); err == nil || !strings.Contains(err.Error(), "--fresh") {
 		t.Errorf("mismatched checkpoint: got %v, want an error suggesting --fresh", err)
 	}
 }
@@ -75,7 +75,7 @@ func TestFWICommandUsageErrors(t *testing.T) {
 	} {
 		o := base
 		mut(&o)
-		if err := runFWI(context.Background(), &o, env); !cli.IsUsage(err) {
+		if err := runFWI(context.Background(), env, &o); !cli.IsUsage(err) {
 			t.Errorf("%s: got %v, want a usage error", name, err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -68,21 +67,12 @@ Examples:
   genfwi plot --model model11.npy --samples 0:8 --out gallery.png --cols 4
   genfwi plot --data data.npy --sample 0 --shot 2 --out gather.png
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &plotOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("plot takes no arguments, got %q", args)
-				}
-				return runPlot(ctx, o, env.Stdout, env.Stderr)
-			}
-		},
+		Flags: optionsFlags("plot", runPlot),
 	}
 }
 
 // runPlot does the work of "genfwi plot".
-func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) error {
+func runPlot(ctx context.Context, env *cli.Env, o *plotOptions) error {
 	if (o.Model == "") == (o.Data == "") {
 		return cli.Usagef("give exactly one of --model or --data")
 	}
@@ -103,10 +93,10 @@ func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) erro
 		return err
 	}
 	if o.JSON {
-		return cli.WriteJSON(stdout, map[string]any{"files": files})
+		return cli.WriteJSON(env.Stdout, map[string]any{"files": files})
 	}
 	for _, f := range files {
-		fmt.Fprintln(stdout, f)
+		fmt.Fprintln(env.Stdout, f)
 	}
 	return nil
 }

@@ -64,16 +64,7 @@ Examples:
   genfwi sample --model runs/diff --n 64 --out out/gen
   genfwi sample --model weights/wavediffusion-cpu/diffusion --n 8 --sampler ddpm --out out/gen --real ../shared/data/openfwi/CurveVel_A/model/model1.npy
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &sampleOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("sample takes no arguments, got %q", args)
-				}
-				return runSample(ctx, env, o)
-			}
-		},
+		Flags: optionsFlags("sample", runSample),
 	}
 }
 

@@ -83,16 +83,7 @@ Examples:
   genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --top 10 --compare flatvel-a --json
   genfwi simulate --model $(echo ../shared/data/openfwi/FlatVel_A/model/model{1..10}.npy | tr ' ' ,) --top 20 --compare flatvel-a
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &simulateOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("simulate takes no arguments, got %q", args)
-				}
-				return runSimulate(ctx, o, env)
-			}
-		},
+		Flags: optionsFlags("simulate", runSimulate),
 	}
 }
 
@@ -201,7 +192,7 @@ func loadModels(o *simulateOptions, path string) (items []experiments.SimItem, n
 	return items, nz, nx, nil
 }
 
-func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
+func runSimulate(ctx context.Context, env *cli.Env, o *simulateOptions) error {
 	if o.Model == "" {
 		return cli.Usagef("--model is required")
 	}

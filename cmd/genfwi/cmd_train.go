@@ -60,32 +60,7 @@ func (o *trainOptions) addFlags(fs *pflag.FlagSet) {
 
 // trainCommand is a train subcommand on the shared flags.
 func trainCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *trainOptions) error) *cli.Command {
-	return sharedCommand(name, usage, short, long, func(_ *trainOptions, args []string) error {
-		if len(args) != 0 {
-			return cli.Usagef("train %s takes no arguments, got %q", name, args)
-		}
-		return nil
-	}, run)
-}
-
-// sharedCommand is a leaf of a group whose leaves share one options type O
-// (eval, train): every run binds a fresh O to its flags, check validates the
-// arguments and the shared flags, then run does the work.
-func sharedCommand[O any, P interface {
-	*O
-	addFlags(fs *pflag.FlagSet)
-}](name, usage, short, long string, check func(o P, args []string) error, run func(ctx context.Context, env *cli.Env, o P) error) *cli.Command {
-	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := P(new(O))
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if err := check(o, args); err != nil {
-					return err
-				}
-				return run(ctx, env, o)
-			}
-		}}
+	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long, Flags: optionsFlags("train "+name, run)}
 }
 
 // trainCommon is the part of every training subcommand's help about data,

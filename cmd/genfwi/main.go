@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"genfwi/internal/cli"
 )
 
@@ -38,4 +40,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	p := &cli.Program{Name: "genfwi", Version: version, Summary: "generative full-waveform inversion toolkit", Commands: commands()}
 	return p.Run(ctx, args, stdout, stderr)
+}
+
+// optionsFlags is the Flags function of a leaf that takes no positional
+// arguments and whose options type O defines its flags: every run binds a
+// fresh O, so no flag value outlives one command line; name names the
+// command in the usage error.
+func optionsFlags[O any, P interface {
+	*O
+	addFlags(fs *pflag.FlagSet)
+}](name string, run func(ctx context.Context, env *cli.Env, o P) error) func(fs *pflag.FlagSet) cli.RunFunc {
+	return func(fs *pflag.FlagSet) cli.RunFunc {
+		o := P(new(O))
+		o.addFlags(fs)
+		return func(ctx context.Context, env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("%s takes no arguments, got %q", name, args)
+			}
+			return run(ctx, env, o)
+		}
+	}
 }
