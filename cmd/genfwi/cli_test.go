@@ -31,7 +31,7 @@ func commandPaths() [][]string {
 			walk(p, s)
 		}
 	}
-	for _, c := range commands {
+	for _, c := range commands() {
 		walk(nil, c)
 	}
 	return paths
@@ -87,7 +87,7 @@ func TestVersionAndSuggestions(t *testing.T) {
 // TestSubcommandListsAgree: a group's "needs a subcommand" message, its
 // synopsis and its help list the same subcommands, those of the table.
 func TestSubcommandListsAgree(t *testing.T) {
-	for _, c := range commands {
+	for _, c := range commands() {
 		if len(c.Subcommands) == 0 {
 			continue
 		}
@@ -107,7 +107,7 @@ func TestSubcommandListsAgree(t *testing.T) {
 	_, list, _ := cliRun("bench", "--list")
 	_, help, _ := cliRun("bench", "--help")
 	_, _, errs := cliRun("bench")
-	for _, n := range benchNames() {
+	for _, n := range benchNames(benchTable()) {
 		if !strings.Contains(list, n) || !strings.Contains(help, "\n  "+n+" ") || !strings.Contains(errs, n) {
 			t.Errorf("bench case %q missing from --list, --help or the usage error", n)
 		}

@@ -15,8 +15,9 @@ import (
 	"genfwi/internal/cli"
 )
 
-func init() {
-	register(&cli.Command{
+// cigCommand is "genfwi cig".
+func cigCommand() *cli.Command {
+	return &cli.Command{
 		Name:  "cig",
 		Short: "build and inspect WISE common-image-gather data sets",
 		Long: `Cig builds (velocity, common-image gather) pairs for WISE: velocity maps from
@@ -51,16 +52,7 @@ the same DIR, then "genfwi cig manifest DIR" (or any rerun).
 Examples:
   genfwi cig build --maps ../shared/data/openfwi/CurveVel_A --files 1:10 --out runs/cig-curvevel-train
   genfwi cig build --maps ../shared/data/openfwi/CurveVel_A --files 11:12 --limit 200 --maxy-from runs/cig-curvevel-train --out runs/cig-curvevel-test`,
-				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-					o := &cigBuildOptions{}
-					o.addFlags(fs)
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 0 {
-							return cli.Usagef("cig build takes no arguments, got %q", args)
-						}
-						return runCIGBuild(ctx, env, o)
-					}
-				},
+				Flags: optionsFlags("cig build", runCIGBuild),
 			},
 			{
 				Name:      "manifest",
@@ -124,7 +116,7 @@ Example:
 				},
 			},
 		},
-	})
+	}
 }
 
 // cigBuildOptions are the flags of "genfwi cig build".

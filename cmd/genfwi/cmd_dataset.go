@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -16,15 +12,16 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
 	"genfwi/openfwi"
 	"genfwi/openfwi/gen"
 	"genfwi/wave"
 )
 
-func init() {
-	register(&cli.Command{
+// datasetCommand is "genfwi dataset".
+func datasetCommand() *cli.Command {
+	return &cli.Command{
 		Name:  "dataset",
 		Short: "build, verify and view OpenFWI-layout datasets",
 		Long: `Dataset builds OpenFWI-layout datasets (velocity maps + simulated seismic),
@@ -51,16 +48,7 @@ same DIR; then "genfwi dataset manifest DIR/<Dataset>" (or any rerun).
 Examples:
   genfwi dataset build --out data/openfwi-train
   genfwi dataset build --source gen --datasets flatfault-a --files 4 --per-file 50 --out data/gen --shard 0/2`,
-				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-					o := &datasetBuildOptions{}
-					o.addFlags(fs)
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 0 {
-							return cli.Usagef("dataset build takes no arguments, got %q", args)
-						}
-						return runDatasetBuild(ctx, env, o)
-					}
-				},
+				Flags: optionsFlags("dataset build", runDatasetBuild),
 			},
 			{
 				Name:      "verify",
@@ -128,7 +116,7 @@ Example:
 			},
 			datasetMapsCommand(),
 		},
-	})
+	}
 }
 
 // datasetBuildOptions are the flags of "genfwi dataset build".
@@ -214,11 +202,11 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) 
 	}
 	var results []dsResult
 	totalSamples, t0 := 0, time.Now()
-	for _, name := range strings.Split(o.Datasets, ",") {
-		d, err := openfwi.Lookup(strings.TrimSpace(name))
-		if err != nil {
-			return cli.Usagef("--datasets: %v", err)
-		}
+	dss, err := lookupDatasets(o.Datasets)
+	if err != nil {
+		return err
+	}
+	for _, d := range dss {
 		var src openfwi.Source
 		switch o.Source {
 		case "real":
@@ -294,28 +282,9 @@ func runDatasetVerify(env *cli.Env, roots []string, jsonOut bool) error {
 	if len(roots) == 0 {
 		return cli.Usagef("dataset verify needs at least one directory")
 	}
-	var dirs []string
-	for _, root := range roots {
-		if _, err := os.Stat(filepath.Join(root, "manifest.json")); err == nil {
-			dirs = append(dirs, root)
-			continue
-		}
-		found := false
-		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && d.Name() == "manifest.json" {
-				dirs, found = append(dirs, filepath.Dir(p)), true
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("scanning %s: %w", root, err)
-		}
-		if !found {
-			return fmt.Errorf("%s: no manifest.json found (not a genfwi-built dataset)", root)
-		}
+	dirs, err := openfwi.FindDatasets(roots)
+	if err != nil {
+		return err
 	}
 	var reports []*openfwi.VerifyReport
 	bad := 0
@@ -388,75 +357,14 @@ func runDatasetGallery(env *cli.Env, o *datasetGalleryOptions) error {
 	if o.File < 0 {
 		return cli.Usagef("--file must be >= 0, got %d", o.File)
 	}
-	scale := figures.VelocityScale(openfwi.VelocityLo, openfwi.VelocityHi)
-	var panels []figures.Panel
-	for _, name := range strings.Split(o.Datasets, ",") {
-		d, err := openfwi.Lookup(strings.TrimSpace(name))
-		if err != nil {
-			return cli.Usagef("--datasets: %v", err)
-		}
-		g, err := gen.New(d.Name)
-		if err != nil {
-			return err
-		}
-		real, label := galleryReal(filepath.Join(o.Data, d.Dir), d, o.N)
-		for i := range o.N {
-			p := figures.Panel{Title: d.Dir + " real: none available", Scale: scale,
-				Raster: figures.VelocityRaster(make([]float32, openfwi.ModelLen), openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)}
-			if i < len(real) {
-				p.Title = fmt.Sprintf("%s real (%s) #%d", d.Dir, label, i)
-				p.Raster = figures.VelocityRaster(real[i], openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)
-			}
-			panels = append(panels, p)
-		}
-		for i := range o.N {
-			m := make([]float32, openfwi.ModelLen)
-			gen.Sample(g, o.File, i, m)
-			panels = append(panels, figures.Panel{Title: fmt.Sprintf("%s generated #%d", d.Dir, i), Scale: scale,
-				Raster: figures.VelocityRaster(m, openfwi.NZ, openfwi.NX, openfwi.DX, openfwi.DX)})
-		}
-	}
-	if err := figures.Grid(o.Out, "real (left) and generated (right) velocity maps", panels, 2*o.N); err != nil {
+	dss, err := lookupDatasets(o.Datasets)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", o.Out, len(panels))
-	return nil
-}
-
-// galleryReal returns up to n real maps of a dataset: from the training
-// files, or, for display only, from the test files when there are no
-// training files (the shipped FlatFault-A maps are test files).
-func galleryReal(dir string, d openfwi.Dataset, n int) ([][]float32, string) {
-	c, err := openfwi.OpenCollection(dir, d, 0)
+	n, err := experiments.Gallery(o.Out, dss, o.Data, o.N, o.File)
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			slog.Warn("gallery: no real maps", "dir", dir, "err", err)
-		}
-		return nil, ""
+		return err
 	}
-	files, label := c.Train(), "train"
-	if len(files) == 0 {
-		files, label = c.Test(), "test file"
-	}
-	for _, f := range files {
-		if !f.HasModel {
-			continue
-		}
-		fh, err := openfwi.OpenModels(c.Path(f.Model))
-		if err != nil {
-			return nil, ""
-		}
-		defer fh.Close()
-		k := min(n, fh.Header().Samples())
-		v := make([]float32, k*openfwi.ModelLen)
-		if err := fh.ReadSamplesFloat32(v, 0, k); err != nil {
-			return nil, ""
-		}
-		var out [][]float32
-		for i := range k {
-			out = append(out, v[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen])
-		}
-		return out, label
-	}
-	return nil, ""
+	fmt.Fprintf(env.Stdout, "wrote %s (%d panels)\n", o.Out, n)
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -54,16 +53,9 @@ Example:
 				if *files <= 0 || *perFile <= 0 {
 					return cli.Usagef("--files and --per-file must be positive, got %d and %d", *files, *perFile)
 				}
-				var ds []openfwi.Dataset
-				for _, n := range strings.Split(*datasets, ",") {
-					if n = strings.TrimSpace(n); n == "" {
-						continue
-					}
-					d, err := openfwi.Lookup(n)
-					if err != nil {
-						return cli.Usagef("--datasets: %v", err)
-					}
-					ds = append(ds, d)
+				ds, err := lookupDatasets(*datasets)
+				if err != nil {
+					return err
 				}
 				if len(ds) == 0 {
 					return cli.Usagef("--datasets is empty")

@@ -8,8 +8,9 @@ import (
 	"genfwi/internal/cli"
 )
 
-func init() {
-	register(&cli.Command{
+// denoiseCommand is "genfwi denoise".
+func denoiseCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "denoise",
 		UsageLine: "denoise --model DIR --diffusion DIR --data SEIS.npy --out DIR [--noise 0.02,0.05,0.1] [--t-star 200] [--true VEL.npy] [--json]",
 		Short:     "denoise seismic (and invert it) through the WaveDiffusion latent diffusion",
@@ -41,5 +42,5 @@ Example:
 				return runInfer(ctx, env, o, sig, true)
 			}
 		},
-	})
+	}
 }

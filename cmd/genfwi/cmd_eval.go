@@ -3,16 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/models/diffusion"
-	"genfwi/models/vqae"
+	"genfwi/internal/progress"
 	"genfwi/wavediff"
 )
 
@@ -61,10 +58,7 @@ func (o *evalOptions) addFlags(fs *pflag.FlagSet) {
 }
 
 // evalCheck validates the flags every eval subcommand but report shares.
-func evalCheck(o *evalOptions, args []string) error {
-	if len(args) != 0 {
-		return cli.Usagef("takes no arguments, got %q", args)
-	}
+func evalCheck(o *evalOptions) error {
 	if o.Model == "" || o.Out == "" {
 		return cli.Usagef("--model and --out are required")
 	}
@@ -74,24 +68,31 @@ func evalCheck(o *evalOptions, args []string) error {
 	return checkSampler(o.Sampler, o.Steps)
 }
 
-// evalCommand is an eval subcommand on the shared flags; check validates
+// evalCommand is an eval subcommand on the shared flags; run validates
 // what is specific to it.
 func evalCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *evalOptions) error) *cli.Command {
 	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &evalOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if err := evalCheck(o, args); err != nil {
-					return err
-				}
-				return run(ctx, env, o)
+		Flags: optionsFlags("eval "+name, func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+			if err := evalCheck(o); err != nil {
+				return err
 			}
-		}}
+			return run(ctx, env, o)
+		})}
 }
 
-func init() {
-	register(&cli.Command{
+// withPoints checks --points (>= 2) before run.
+func withPoints(run func(ctx context.Context, env *cli.Env, o *evalOptions) error) func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+	return func(ctx context.Context, env *cli.Env, o *evalOptions) error {
+		if o.Points < 2 {
+			return cli.Usagef("--points must be >= 2, got %d", o.Points)
+		}
+		return run(ctx, env, o)
+	}
+}
+
+// evalGroup is "genfwi eval".
+func evalGroup() *cli.Command {
+	return &cli.Command{
 		Name:  "eval",
 		Short: "evaluate WaveDiffusion (PDE deviation, ε error, FD-proxy, demo report) and WISE calibration",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
@@ -116,12 +117,7 @@ pde_deviation.png, pde_deviation_rel_l2.png and pde_deviation.json.
 
 Example:
   genfwi eval pde-deviation --model runs/diff --out out/pde --json`,
-				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
-					if o.Points < 2 {
-						return cli.Usagef("--points must be >= 2, got %d", o.Points)
-					}
-					return runEvalPDE(ctx, env, o)
-				}),
+				withPoints(runEvalPDE)),
 			evalCommand("eps-error", "eval eps-error --model DIR --out DIR [--points 11] [--json]",
 				"ε-prediction error per timestep vs the Gaussian-optimal predictor",
 				`Eval eps-error measures the ε-prediction error (the training loss, L1) at
@@ -133,12 +129,7 @@ eps_error.csv, eps_error.png and eps_error.json.
 
 Example:
   genfwi eval eps-error --model runs/diff --out out/eps --json`,
-				func(ctx context.Context, env *cli.Env, o *evalOptions) error {
-					if o.Points < 2 {
-						return cli.Usagef("--points must be >= 2, got %d", o.Points)
-					}
-					return runEvalEps(ctx, env, o)
-				}),
+				withPoints(runEvalEps)),
 			evalCommand("fd-proxy", "eval fd-proxy --proxy DIR --model DIR [--separate-velocity DIR --separate-seismic DIR] --out DIR [--json]",
 				"FD-proxy distance of generated to real pairs, joint vs separate models",
 				`Eval fd-proxy computes the Fréchet distance between Gaussian fits of the
@@ -162,176 +153,79 @@ Example:
 			evalReportCommand(),
 			evalCalibrationCommand(),
 		},
-	})
+	}
 }
 
-// evalReal reads and simulates the real reference pairs of the options.
-func evalReal(ctx context.Context, env *cli.Env, o *evalOptions) (vels, seis []float32, err error) {
-	for _, f := range strings.Split(o.Real, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		lo, hi, err := cli.ParseRange(o.Samples, 1<<30)
-		if err != nil {
-			return nil, nil, cli.Usagef("--samples: %v", err)
-		}
-		v, s, err := realPairs(ctx, env, f, lo, hi)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--real %s: %w", f, err)
-		}
-		vels, seis = append(vels, v...), append(seis, s...)
-	}
-	if len(vels) == 0 {
-		return nil, nil, cli.Usagef("--real names no velocity file")
-	}
-	return vels, seis, nil
-}
-
-func monotoneFraction(ps []wavediff.CurvePoint, increasing bool) float64 {
-	if len(ps) < 2 {
-		return 1
-	}
-	ok := 0
-	for i := 1; i < len(ps); i++ {
-		d := ps[i].Stats.MeanMSENorm - ps[i-1].Stats.MeanMSENorm
-		if (increasing && d >= 0) || (!increasing && d <= 0) {
-			ok++
-		}
-	}
-	return float64(ok) / float64(len(ps)-1)
-}
-
-// evalSetup is what every eval subcommand starts from: the diffusion model
-// and its autoencoder, and the real reference pairs (OpenFWI layout and model
-// resolution). t0 is taken after loading the models.
-type evalSetup struct {
-	dm         *diffusion.Model
-	ae         *vqae.Model
-	codec      wavediff.Codec
-	vels, seis []float32
-	real       *wavediff.Pairs
-	t0         time.Time
-}
-
-func loadEvalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*evalSetup, error) {
-	dm, ae, codec, err := loadDiffusion(o.Model, o.VQAE, o.AnyVQAE)
+// evalSetup loads the models and simulates the real reference pairs of the
+// options.
+func evalSetup(ctx context.Context, env *cli.Env, o *evalOptions) (*experiments.Setup, error) {
+	lo, hi, err := cli.ParseRange(o.Samples, 1<<30)
 	if err != nil {
-		return nil, err
+		return nil, cli.Usagef("--samples: %v", err)
 	}
-	e := &evalSetup{dm: dm, ae: ae, codec: codec, t0: time.Now()}
-	if e.vels, e.seis, err = evalReal(ctx, env, o); err != nil {
-		return nil, err
+	real := splitList(o.Real)
+	if len(real) == 0 {
+		return nil, cli.Usagef("--real names no velocity file")
 	}
-	e.real = wavediff.PairsFromFull(codec, e.vels, e.seis)
-	return e, nil
+	if o.ClipX0 < 0 {
+		return nil, cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
+	}
+	s, err := experiments.Load(ctx, experiments.SetupOptions{Model: o.Model, VQAE: o.VQAE, AnyVQAE: o.AnyVQAE,
+		Real: real, Lo: lo, Hi: hi, Bar: progressBars(env)})
+	return s, vqaeHint(inputError(err))
+}
+
+// progressBars starts cli progress bars on env for a library.
+func progressBars(env *cli.Env) progress.Start {
+	return func(total int, what string) progress.Bar { return cli.NewProgress(env, total, what) }
+}
+
+// sampling is the generation part of the options.
+func (o *evalOptions) sampling() experiments.Sampling {
+	return experiments.Sampling{N: o.N, Sampler: o.Sampler, Steps: o.Steps, ClipX0: o.ClipX0, Seed: o.Seed, Workers: o.Workers}
 }
 
 func runEvalPDE(ctx context.Context, env *cli.Env, o *evalOptions) error {
-	e, err := loadEvalSetup(ctx, env, o)
+	s, err := evalSetup(ctx, env, o)
 	if err != nil {
 		return err
 	}
-	dm, ae, codec, vels, seis, real, t0 := e.dm, e.ae, e.codec, e.vels, e.seis, e.real, e.t0
-	var fl wavediff.Floors
-	if fl.Real, fl.Resize, err = wavediff.RealFloors(ctx, codec, vels, seis, o.Workers); err != nil {
-		return err
-	}
-	if o.ClipX0 < 0 {
-		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
-	}
-	co := wavediff.CurveOptions{Points: o.Points, Method: o.Sampler, Steps: o.Steps, X0: o.X0, ClipX0: o.ClipX0, Seed: o.Seed, Workers: o.Workers}
 	bar := cli.NewProgress(env, 2*o.Points, "pde deviation")
 	defer bar.Finish()
-	co.OnPoint = func(p wavediff.CurvePoint) {
-		bar.Add(1)
-		bar.Describe(fmt.Sprintf("%s t=%d dev %.3g", p.Process, p.Level, p.Stats.MeanMSENorm))
-	}
-	co.Figure = filepath.Join(o.Out, "process_forward.png")
-	fwd, err := wavediff.ForwardCurve(ctx, dm, ae, codec, real, co)
-	if err != nil {
-		return err
-	}
-	fl.Autoencoder = fwd[0].Stats
-	co.Figure = filepath.Join(o.Out, "process_reverse.png")
-	rev, gv, gs, err := wavediff.ReverseCurve(ctx, dm, ae, codec, o.N, co)
+	res, err := experiments.PDEDeviation(ctx, s, experiments.PDEOptions{Sampling: o.sampling(), Points: o.Points, X0: o.X0, Out: o.Out,
+		OnPoint: func(p wavediff.CurvePoint) {
+			bar.Add(1)
+			bar.Describe(fmt.Sprintf("%s t=%d dev %.3g", p.Process, p.Level, p.Stats.MeanMSENorm))
+		}})
 	bar.Finish()
 	if err != nil {
-		return err
-	}
-	if err := wavediff.WriteCurves(o.Out, fwd, rev, fl); err != nil {
-		return err
-	}
-	k := min(4, o.N)
-	rv, rs := real.ModelArrays()
-	if err := wavediff.GalleryFigure(filepath.Join(o.Out, "final_samples.png"), "final samples of the reverse curve (left) and real pairs (right)",
-		codec, gv[:k*wavediff.VelLen], gs[:k*wavediff.SeisLen], rv[:min(k, real.N)*wavediff.VelLen], rs[:min(k, real.N)*wavediff.SeisLen]); err != nil {
-		return err
-	}
-	first, last := rev[0].Stats.MeanMSENorm, rev[len(rev)-1].Stats.MeanMSENorm
-	res := map[string]any{
-		"forward": fwd, "reverse": rev, "floors": fl,
-		"reverse_T_over_0":        first / last,
-		"reverse_T_over_0_rel_l2": rev[0].Stats.MeanRelL2 / rev[len(rev)-1].Stats.MeanRelL2,
-		"reverse_monotone_frac":   monotoneFraction(rev, false),
-		"forward_monotone_frac":   monotoneFraction(fwd, true),
-		"forward_T_over_0":        fwd[len(fwd)-1].Stats.MeanMSENorm / fwd[0].Stats.MeanMSENorm,
-		"reverse_final_mse_norm":  last,
-		"reverse_final_rel_l2":    rev[len(rev)-1].Stats.MeanRelL2,
-		"n_generated":             o.N,
-		"n_real":                  real.N,
-		"sampler":                 o.Sampler,
-		"x0":                      o.X0,
-		"clip_x0":                 o.ClipX0,
-		"seconds":                 time.Since(t0).Seconds(),
-		"csv":                     filepath.Join(o.Out, "pde_deviation.csv"),
-		"png":                     filepath.Join(o.Out, "pde_deviation.png"),
-	}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, "pde_deviation.json"), res); err != nil {
 		return err
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, res)
 	}
-	fmt.Fprintf(env.Stdout, "reverse: mean MSE_norm %.4g at t=T → %.4g at t=0 (×%.1f, %.0f%% of steps non-increasing)\n", first, last, first/last, 100*monotoneFraction(rev, false))
+	fwd, fl := res.Forward, res.Floors
+	fmt.Fprintf(env.Stdout, "reverse: mean MSE_norm %.4g at t=T → %.4g at t=0 (×%.1f, %.0f%% of steps non-increasing)\n",
+		res.Reverse[0].Stats.MeanMSENorm, res.ReverseFinalMSENorm, res.ReverseTOver0, 100*res.ReverseMonotoneFrac)
 	fmt.Fprintf(env.Stdout, "forward: %.4g at t=0 → %.4g at t=T; floors: real %.3g, resize %.3g, autoencoder %.3g → %s\n",
 		fwd[0].Stats.MeanMSENorm, fwd[len(fwd)-1].Stats.MeanMSENorm, fl.Real.MeanMSENorm, fl.Resize.MeanMSENorm, fl.Autoencoder.MeanMSENorm, o.Out)
 	return nil
 }
 
 func runEvalEps(ctx context.Context, env *cli.Env, o *evalOptions) error {
-	e, err := loadEvalSetup(ctx, env, o)
+	s, err := evalSetup(ctx, env, o)
 	if err != nil {
 		return err
 	}
-	dm, ae, real, t0 := e.dm, e.ae, e.real, e.t0
-	ps, err := wavediff.EpsError(ctx, dm, ae, real, wavediff.EpsErrorTimesteps(dm.Sched.T, o.Points), o.Seed)
+	res, err := experiments.EpsError(ctx, s, o.Points, o.Seed, o.Out)
 	if err != nil {
-		return err
-	}
-	if err := wavediff.WriteEpsError(o.Out, ps); err != nil {
-		return err
-	}
-	// Headline: the mean over the timesteps (≈ the training loss) and the
-	// largest t at which the model is worse than the Gaussian predictor.
-	var mean float64
-	worseFrom := -1
-	for _, p := range ps {
-		mean += p.Model / float64(len(ps))
-		if p.Model > p.Gaussian && p.T > worseFrom {
-			worseFrom = p.T
-		}
-	}
-	res := map[string]any{"points": ps, "mean_model_l1": mean, "max_t_worse_than_gaussian": worseFrom,
-		"n_real": real.N, "seconds": time.Since(t0).Seconds(),
-		"csv": filepath.Join(o.Out, "eps_error.csv"), "png": filepath.Join(o.Out, "eps_error.png")}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, "eps_error.json"), res); err != nil {
 		return err
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, res)
 	}
 	fmt.Fprintf(env.Stdout, "%6s %10s %12s %10s\n", "t", "model L1", "Gaussian L1", "ẑ0 L1")
-	for _, p := range ps {
+	for _, p := range res.Points {
 		fmt.Fprintf(env.Stdout, "%6d %10.4f %12.4f %10.4f\n", p.T, p.Model, p.Gaussian, p.X0)
 	}
 	fmt.Fprintf(env.Stdout, "→ %s\n", o.Out)
@@ -339,129 +233,23 @@ func runEvalEps(ctx context.Context, env *cli.Env, o *evalOptions) error {
 }
 
 func runEvalFD(ctx context.Context, env *cli.Env, o *evalOptions) error {
-	proxyPath, err := wavediff.ModelPath(o.Proxy)
+	proxy, proxyPath, err := experiments.LoadProxy(o.Proxy)
 	if err != nil {
-		return fmt.Errorf("--proxy: %w", err)
+		return inputError(err)
 	}
-	proxy, err := wavediff.LoadProxyNet(proxyPath)
-	if err != nil {
-		return err
-	}
-	e, err := loadEvalSetup(ctx, env, o)
+	s, err := evalSetup(ctx, env, o)
 	if err != nil {
 		return err
 	}
-	dm, ae, codec, t0 := e.dm, e.ae, e.codec, e.t0
-	rv, rs := e.real.ModelArrays()
-	if o.ClipX0 < 0 {
-		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
-	}
-	gen := wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, ClipX0: o.ClipX0, Seed: o.Seed}
-	type row struct {
-		Setup      string                  `json:"setup"`
-		FDVelocity float64                 `json:"fd_proxy_velocity"`
-		FDSeismic  float64                 `json:"fd_proxy_seismic"`
-		PDE        wavediff.DeviationStats `json:"pde_deviation"`
-		Seconds    float64                 `json:"seconds_generate"`
-	}
-	score := func(setup string, v, s []float32, secs float64) (row, error) {
-		r := row{Setup: setup, Seconds: secs}
-		var err error
-		if r.FDVelocity, err = proxy.FDProxy(ctx, "velocity", rv, v); err != nil {
-			return r, err
-		}
-		if r.FDSeismic, err = proxy.FDProxy(ctx, "seismic", rs, s); err != nil {
-			return r, err
-		}
-		d, err := wavediff.ModelDeviations(ctx, codec, v, s, o.Workers, nil)
-		if err != nil {
-			return r, err
-		}
-		r.PDE = wavediff.Summarize(d)
-		return r, nil
-	}
-	fmt.Fprintf(env.Stderr, "generating %d joint pairs\n", o.N)
-	ts := time.Now()
-	gv, gs, err := wavediff.Generate(ctx, dm, ae, o.N, gen, nil)
+	res, err := experiments.FDProxy(ctx, s, proxy, proxyPath, experiments.FDOptions{Sampling: o.sampling(), Proxy: o.Proxy,
+		SepVelocity: o.SepVelocity, SepSeismic: o.SepSeismic, Out: o.Out,
+		Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) }})
 	if err != nil {
-		return err
-	}
-	rows := []row{}
-	r, err := score("joint", gv, gs, time.Since(ts).Seconds())
-	if err != nil {
-		return err
-	}
-	rows = append(rows, r)
-	if o.SepVelocity != "" {
-		fmt.Fprintf(env.Stderr, "generating %d velocity maps and %d seismic samples with the separate models\n", o.N, o.N)
-		ts = time.Now()
-		dv, aev, _, err := wavediff.LoadDiffusion(o.SepVelocity, "")
-		if err != nil {
-			return fmt.Errorf("--separate-velocity: %w", err)
-		}
-		ds, aes, _, err := wavediff.LoadDiffusion(o.SepSeismic, "")
-		if err != nil {
-			return fmt.Errorf("--separate-seismic: %w", err)
-		}
-		sv, _, err := wavediff.Generate(ctx, dv, aev, o.N, gen, nil)
-		if err != nil {
-			return err
-		}
-		_, ss, err := wavediff.Generate(ctx, ds, aes, o.N, gen, nil)
-		if err != nil {
-			return err
-		}
-		if sv == nil || ss == nil {
-			return fmt.Errorf("the separate models must decode velocity (--separate-velocity) and seismic (--separate-seismic)")
-		}
-		r, err := score("separate", sv, ss, time.Since(ts).Seconds())
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r)
-	}
-	// Real vs real: the FD-proxy of two halves of the reference set is the
-	// sampling-noise floor of the metric at this set size.
-	h := len(rv) / wavediff.VelLen / 2
-	fv, err := proxy.FDProxy(ctx, "velocity", rv[:h*wavediff.VelLen], rv[h*wavediff.VelLen:2*h*wavediff.VelLen])
-	if err != nil {
-		return err
-	}
-	fs, err := proxy.FDProxy(ctx, "seismic", rs[:h*wavediff.SeisLen], rs[h*wavediff.SeisLen:2*h*wavediff.SeisLen])
-	if err != nil {
-		return err
-	}
-	var md strings.Builder
-	md.WriteString("| Modality | Setup | FD-proxy | \n|---|---|---|\n")
-	for _, mod := range []string{"velocity", "seismic"} {
-		for _, r := range rows {
-			v := r.FDVelocity
-			if mod == "seismic" {
-				v = r.FDSeismic
-			}
-			fmt.Fprintf(&md, "| %s | %s | %.4g |\n", mod, r.Setup, v)
-		}
-	}
-	fmt.Fprintf(&md, "| velocity | real half vs real half (floor) | %.4g |\n| seismic | real half vs real half (floor) | %.4g |\n", fv, fs)
-	md.WriteString("\n| Setup | PDE deviation mean MSE_norm | median | mean rel. L2 |\n|---|---|---|---|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&md, "| %s | %.4g | %.4g | %.4g |\n", r.Setup, r.PDE.MeanMSENorm, r.PDE.MedianMSENorm, r.PDE.MeanRelL2)
-	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
-	}
-	res := map[string]any{"rows": rows, "floor_fd_proxy_velocity": fv, "floor_fd_proxy_seismic": fs, "n_generated": o.N,
-		"n_real": len(rv) / wavediff.VelLen, "proxy": proxyPath, "sampler": o.Sampler, "seconds": time.Since(t0).Seconds(),
-		"metric": "FD-proxy: Fréchet distance on 64 features of genfwi's own FD-proxy autoencoders (not Inception FID)"}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, "fd_proxy.json"), res); err != nil {
-		return err
-	}
-	if err := wavediff.WriteFileAtomic(filepath.Join(o.Out, "fd_proxy.md"), []byte(md.String())); err != nil {
-		return err
+		return inputError(err)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, res)
 	}
-	fmt.Fprint(env.Stdout, md.String())
+	fmt.Fprint(env.Stdout, res.Table)
 	return nil
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
 	"genfwi/wise"
 )
@@ -52,8 +50,8 @@ Example:
 				if n < 0 || samples < 2 {
 					return cli.Usagef("--n must be >= 0 and --samples >= 2")
 				}
-				if st, err := os.Lstat(out); err == nil && !st.IsDir() {
-					return fmt.Errorf("--out %s exists and is not a directory", out)
+				if err := checkRunDir(out); err != nil {
+					return err
 				}
 				if err := checkOutputs(inDir("--out", out, "calibration.csv", "calibration.png"), []fileArg{modelFileArg("--model", model)}); err != nil {
 					return err
@@ -62,47 +60,15 @@ Example:
 				if err != nil {
 					return fmt.Errorf("--model: %w", err)
 				}
-				d, err := wise.OpenCIG(data)
+				res, err := experiments.Calibration(ctx, experiments.CalibrationOptions{Model: m, Data: data, N: n, Samples: samples, Seed: seed,
+					Out: out, Bar: progressBars(env), Note: func(msg string) { fmt.Fprintln(env.Stderr, msg) }})
 				if err != nil {
-					return fmt.Errorf("--data: %w", err)
-				}
-				defer d.Close()
-				var pairs wise.Pairs = d
-				if m.Config.Train.RTMOnly {
-					if pairs, err = wise.RTMOnly(d); err != nil {
-						return err
-					}
-				}
-				total := n
-				if total == 0 || total > d.Len() {
-					total = d.Len()
-				}
-				if total < 100 {
-					fmt.Fprintf(env.Stderr, "note: %d test maps (the calibration table of docs/wise.md uses >= 100)\n", total)
-				}
-				bar := cli.NewProgress(env, total, "calibration")
-				defer bar.Finish()
-				t0 := time.Now()
-				r, err := wise.Calibrate(ctx, m, pairs, n, samples, seed, func(done, _ int) { bar.Add(1) })
-				bar.Finish()
-				if err != nil {
-					return err
-				}
-				if err := os.MkdirAll(out, 0o755); err != nil {
-					return err
-				}
-				if err := r.Write(out, fmt.Sprintf("WISE calibration: %d maps of %s", r.Maps, filepath.Base(data))); err != nil {
-					return err
-				}
-				res := map[string]any{"maps": r.Maps, "samples": r.Samples, "pixels": r.Pixels, "model": m.Path, "data": data,
-					"seconds": time.Since(t0).Seconds(), "levels": r.Levels, "coverage": r.Coverage,
-					"cm": r.CM, "cm_ms": r.CMms, "mean_std_ms": r.MeanStd}
-				for _, l := range wise.HeadlineLevels {
-					res[fmt.Sprintf("coverage_%02.0f", 100*l)] = r.At(l)
+					return inputError(err)
 				}
 				if asJSON {
-					return cli.WriteJSON(env.Stdout, res)
+					return cli.WriteJSON(env.Stdout, res.Headline)
 				}
+				r := res.CalibrationResult
 				fmt.Fprintf(env.Stdout, "coverage over %d maps × %d samples:", r.Maps, r.Samples)
 				for _, l := range wise.HeadlineLevels {
 					fmt.Fprintf(env.Stdout, " %.0f%%→%.3f", 100*l, r.At(l))

@@ -10,107 +10,55 @@ import (
 	"strings"
 	"testing"
 
+	"genfwi/fwi/driver"
 	"genfwi/internal/cli"
-	"genfwi/metrics"
-	"genfwi/npy"
-	"genfwi/wave"
 )
 
 func TestFWICommandRunsAndResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("OpenFWI-size inversion (a few seconds of PDE solves)")
 	}
+	// A constant 2500 m/s map inverted from the 1500–4500 m/s gradient: the
+	// command's flags, progress, outputs and JSON line (the inversion's
+	// quality and its resume are fwi/driver's tests).
 	dir := t.TempDir()
-	// Two-layer 70×70 map with a fast lens: the true model.
-	v := make([]float32, 70*70)
-	for i := range v {
-		iz, ix := i/70, i%70
-		v[i] = 2000
-		if iz >= 35 {
-			v[i] = 3000
-		}
-		if iz >= 20 && iz < 30 && ix >= 25 && ix < 45 {
-			v[i] = 2600
-		}
-	}
-	model := filepath.Join(dir, "m.npy")
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{1, 1, 70, 70}, v); err != nil {
-		t.Fatal(err)
-	}
+	model := writeMaps(t, dir, "m.npy", 1)
 	out := filepath.Join(dir, "run")
-	o := &fwiOptions{Model: model, Samples: "0:1", Init: "1d-special", Out: out, Iters: 2, Freqs: "0",
+	o := &fwiOptions{Model: model, Samples: "0:1", Init: "gradient", Out: out, Iters: 2, Freqs: "0",
 		Method: "lbfgs", Param: "velocity", Smooth: 3, SNR: math.Inf(1), Seed: 1, VMin: 1500, VMax: 4500,
 		VTop: 1500, VBottom: 4500, FilterOrder: 4, JSON: true}
 	var stdout, stderr bytes.Buffer
 	env := &cli.Env{Stdout: &stdout, Stderr: &stderr}
-	if err := runFWI(context.Background(), o, env); err != nil {
+	if err := runFWI(context.Background(), env, o); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	var res struct {
-		Samples      int   `json:"samples"`
-		Solves       int64 `json:"pde_solves"`
-		ImprovedRMSE int   `json:"improved_rmse"`
-		Start        struct{ RMSE float64 }
-		Result       struct{ RMSE float64 }
+		Samples int   `json:"samples"`
+		Solves  int64 `json:"pde_solves"`
+		Start   struct{ RMSE float64 }
+		Result  struct{ RMSE float64 }
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
 		t.Fatalf("last stdout line is not JSON: %q", stdout.String())
 	}
-	if res.Samples != 1 || res.Solves < 20 || !(res.Result.RMSE < res.Start.RMSE) {
-		t.Errorf("summary %+v: want 1 sample, ≥ 20 solves, lower RMSE", res)
+	if res.Samples != 1 || res.Solves < 4 || !(res.Start.RMSE > 0) {
+		t.Errorf("summary %+v: want 1 sample, ≥ 4 solves, the start's error", res)
 	}
 	if !strings.Contains(stderr.String(), "iter 2/2") {
 		t.Errorf("no per-iteration progress on stderr: %q", stderr.String())
 	}
-	for _, f := range []string{"inverted.npy", "start.npy", "history.json", "misfit.png", "compare.png", "snapshots.png", "checkpoint.json", "checkpoint.npy"} {
+	for _, f := range driver.SampleFiles() {
 		if _, err := os.Stat(filepath.Join(out, "sample_0", f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	// Same flags again: the finished checkpoint is reused, no new solves.
-	stdout.Reset()
-	stderr.Reset()
-	if err := runFWI(context.Background(), o, env); err != nil {
-		t.Fatal(err)
-	}
-	var again struct {
-		Solves int64 `json:"pde_solves"`
-	}
-	lines = strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &again); err != nil || again.Solves != res.Solves {
-		t.Errorf("rerun used %d solves (first run %d), want the checkpoint reused", again.Solves, res.Solves)
-	}
-	// Other flags on the same --out: refused without --fresh.
+	// Other flags on the same --out: refused, naming --fresh (the resume
+	// itself is fwi/driver's TestRunResumes).
 	o2 := *o
 	o2.Iters = 3
-	if err := runFWI(context.Background(), &o2, env); err == nil || !strings.Contains(err.Error(), "--fresh") {
+	if err := runFWI(context.Background(), env, &o2); err == nil || !strings.Contains(err.Error(), "--fresh") {
 		t.Errorf("mismatched checkpoint: got %v, want an error suggesting --fresh", err)
-	}
-	// --tape-bf16: the same inversion with the bfloat16 gradient tape ends
-	// close to the exact one but not bit for bit (the flag reaches the
-	// gradient), or, in a build without it, warns that it has no effect.
-	o3 := *o
-	o3.Out, o3.TapeBF16 = filepath.Join(dir, "run-bf16"), true
-	stderr.Reset()
-	if err := runFWI(context.Background(), &o3, env); err != nil {
-		t.Fatalf("--tape-bf16: %v\n%s", err, stderr.String())
-	}
-	exact, _, err := npy.ReadFileFloat32(filepath.Join(out, "sample_0", "inverted.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bf, _, err := npy.ReadFileFloat32(filepath.Join(o3.Out, "sample_0", "inverted.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := metrics.RelL2(bf, exact)
-	if wave.BF16TapeSupported() {
-		if !(rel > 0 && rel < 1e-3) {
-			t.Errorf("--tape-bf16: inverted model %.2e (relative L2) from the exact run, want in (0, 1e-3)", rel)
-		}
-	} else if rel != 0 || !strings.Contains(stderr.String(), "no effect") {
-		t.Errorf("--tape-bf16 without support: difference %g, stderr %q; want identical results and a warning", rel, stderr.String())
 	}
 }
 
@@ -127,7 +75,7 @@ func TestFWICommandUsageErrors(t *testing.T) {
 	} {
 		o := base
 		mut(&o)
-		if err := runFWI(context.Background(), &o, env); !cli.IsUsage(err) {
+		if err := runFWI(context.Background(), env, &o); !cli.IsUsage(err) {
 			t.Errorf("%s: got %v, want a usage error", name, err)
 		}
 	}

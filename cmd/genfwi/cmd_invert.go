@@ -4,20 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/metrics"
 	"genfwi/models/diffusion"
-	"genfwi/npy"
 	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
@@ -65,8 +59,9 @@ func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
 
-func init() {
-	register(&cli.Command{
+// invertCommand is "genfwi invert".
+func invertCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "invert",
 		UsageLine: "invert --method wavediffusion|invnet|upfwi --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
 		Short:     "invert seismic data to velocity with the one-in-two-out WaveDiffusion model or an InversionNet",
@@ -115,7 +110,7 @@ Example:
 				return runInfer(ctx, env, o, sig, false)
 			}
 		},
-	})
+	}
 }
 
 func parseNoise(s string) ([]float64, error) {
@@ -130,44 +125,54 @@ func parseNoise(s string) ([]float64, error) {
 	return out, nil
 }
 
-// readRange reads samples lo:hi (from --samples) of a .npy file whose
-// per-sample shape is want, and checks that every value is finite: errors
-// name flag, the file and, for a NaN or Inf, the sample and position.
-func readRange(flag, path, samples string, want []int) ([]float32, int, int, error) {
-	f, err := npy.Open(path)
+// readSeismic reads the samples of --samples of the OpenFWI-layout seismic
+// file --data and checks that every value is finite: errors name the flag,
+// the file and, for a NaN or Inf, the sample and position.
+func readSeismic(path, samples string) ([]float32, int, int, error) {
+	f, err := openfwi.OpenData(path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", flag, err)
+		return nil, 0, 0, fmt.Errorf("--data: %w", err)
 	}
 	defer f.Close()
-	sh := f.Shape()
-	if len(sh) != 1+len(want) || !slices.Equal(sh[1:], want) {
-		return nil, 0, 0, fmt.Errorf("%s %s: shape %v, want [N %v]", flag, path, sh, want)
+	n := f.Shape()[0]
+	if n == 0 {
+		return nil, 0, 0, fmt.Errorf("--data %s: shape %v: no samples (empty array)", path, f.Shape())
 	}
-	if sh[0] == 0 {
-		return nil, 0, 0, fmt.Errorf("%s %s: shape %v: no samples (empty array)", flag, path, sh)
-	}
-	lo, hi, err := cli.ParseRange(samples, sh[0])
+	lo, hi, err := cli.ParseRange(samples, n)
 	if err != nil {
 		return nil, 0, 0, cli.Usagef("--samples: %v", err)
 	}
-	per := 1
-	for _, w := range want {
-		per *= w
-	}
-	d := make([]float32, (hi-lo)*per)
+	d := make([]float32, (hi-lo)*openfwi.DataLen)
 	if err := f.ReadSamplesFloat32(d, lo, hi); err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", flag, err)
-	}
-	where := mapWhere(want[len(want)-1])
-	if len(want) == 3 && want[0] > 1 {
-		where = seismicWhere(want[1], want[2])
+		return nil, 0, 0, fmt.Errorf("--data: %w", err)
 	}
 	for k := lo; k < hi; k++ {
-		if err := checkFinite(flag, path, k, d[(k-lo)*per:(k-lo+1)*per], where); err != nil {
+		if err := openfwi.CheckFinite("--data "+path, k, d[(k-lo)*openfwi.DataLen:(k-lo+1)*openfwi.DataLen], openfwi.SeismicCell(openfwi.NT, openfwi.Receivers)); err != nil {
 			return nil, 0, 0, err
 		}
 	}
 	return d, lo, hi, nil
+}
+
+// readMaps reads maps lo:hi of the 70×70 velocity file named by flag, the
+// companions of the --data samples lo:hi.
+func readMaps(flag, path string, lo, hi int) ([]float32, error) {
+	v, err := openVelocity(flag, path)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	if err := v.Require(openfwi.NZ, openfwi.NX, "the OpenFWI geometry"); err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	if hi > v.N {
+		return nil, fmt.Errorf("%s %s holds %d maps, --data samples %d:%d need %d", flag, path, v.N, lo, hi, hi)
+	}
+	m, err := v.Maps(lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	return m, nil
 }
 
 func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float64, denoise bool) error {
@@ -191,22 +196,18 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	}
 	// Every input is read and checked before a model is loaded or a file
 	// written.
-	seis, lo, hi, err := readRange("--data", o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
+	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
 	if err != nil {
 		return err
 	}
-	n := hi - lo
 	var truth, vin []float32
 	if o.True != "" {
-		if truth, _, _, err = readRange("--true", o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
 			return err
-		}
-		if len(truth) != n*openfwi.ModelLen {
-			return fmt.Errorf("--true holds %d maps in the range, --data %d samples", len(truth)/openfwi.ModelLen, n)
 		}
 	}
 	if o.Velocity != "" {
-		if vin, _, _, err = readRange("--velocity", o.Velocity, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+		if vin, err = readMaps("--velocity", o.Velocity, lo, hi); err != nil {
 			return err
 		}
 	}
@@ -231,65 +232,19 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 			return cli.Usagef("--t-star %d exceeds the model's T = %d", o.TStar, dm.Sched.T)
 		}
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
-	}
-	type result struct {
-		Noise       float64                 `json:"noise"`
-		Refined     bool                    `json:"diffusion_refined"`
-		Velocity    *metrics.Scores         `json:"velocity,omitempty"`
-		VelocityMS  *metrics.Scores         `json:"velocity_ms,omitempty"`
-		Seismic     *wavediff.SeismicScores `json:"seismic_vs_clean,omitempty"`
-		InputMSE    float64                 `json:"input_mse_norm"`
-		Seconds     float64                 `json:"seconds"`
-		SecPerInput float64                 `json:"seconds_per_sample"`
-	}
-	var results []result
-	for _, sig := range sigmas {
-		variants := []*diffusion.Model{dm}
-		if denoise {
-			variants = []*diffusion.Model{nil, dm} // autoencoder alone, then with the diffusion
-		}
-		for _, d := range variants {
-			t0 := time.Now()
-			r, err := wavediff.Invert(ctx, ae, codec, seis, vin, wavediff.InvertOptions{Noise: sig, Seed: o.Seed, Diffusion: d,
-				TStar: o.TStar, Method: o.Sampler, Steps: o.Steps})
-			if err != nil {
-				return err
-			}
-			res := result{Noise: sig, Refined: d != nil, Seconds: time.Since(t0).Seconds()}
-			res.SecPerInput = res.Seconds / float64(n)
-			res.InputMSE = wavediff.CompareSeismicNorm(codec, seis, r.NoisyNorm)
-			if truth != nil {
-				a, b := wavediff.VelocityScores(truth, r.Vel)
-				res.Velocity, res.VelocityMS = &a, &b
-			}
-			if r.Seis != nil {
-				s := wavediff.CompareSeismic(codec, seis, r.Seis)
-				res.Seismic = &s
-			}
-			results = append(results, res)
-			tag := strings.TrimPrefix(inferTag(sig, d != nil, denoise), "_")
-			if err := writeInferOutputs(o, codec, tag, n, seis, truth, r); err != nil {
-				return err
-			}
-		}
-	}
-	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi),
-		"n": n, "t_star": o.TStar, "results": results,
-		"scale": "velocity MAE/RMSE on OpenFWI's normalised [-1,1] scale, SSIM on [0,1]; seismic MSE in the normalised log-min-max space"}
-	name := "invert.json"
-	if denoise {
-		name = "denoise.json"
-	}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, name), summary); err != nil {
+	w := &experiments.WaveDiffusionInversion{AE: ae, Codec: codec, Diffusion: dm, TStar: o.TStar, Sampler: o.Sampler, Steps: o.Steps,
+		Sigmas: sigmas, Seed: o.Seed, Denoise: denoise}
+	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "t_star": o.TStar}
+	results, err := w.Run(ctx, experiments.Inputs{Seis: seis, Truth: truth, Velocity: vin, First: lo, N: hi - lo},
+		experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary})
+	if err != nil {
 		return err
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, summary)
 	}
 	for _, r := range results {
-		fmt.Fprintf(env.Stdout, "noise %.3g diffusion %v: input MSE_norm %.4g", r.Noise, r.Refined, r.InputMSE)
+		fmt.Fprintf(env.Stdout, "noise %.3g diffusion %v: input MSE_norm %.4g", r.Noise, *r.Refined, r.InputMSE)
 		if r.Seismic != nil {
 			fmt.Fprintf(env.Stdout, ", seismic MSE_norm %.4g", r.Seismic.MSENorm)
 		}
@@ -301,65 +256,14 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	return nil
 }
 
-// inferTag names the outputs of one noise level and variant ("" for invert).
-func inferTag(sig float64, refined, denoise bool) string {
-	if !denoise {
-		return ""
-	}
-	if refined {
-		return fmt.Sprintf("_noise%g-diffusion", sig)
-	}
-	return fmt.Sprintf("_noise%g-autoencoder", sig)
-}
-
 // inferOutputs lists the files runInfer writes in --out.
 func inferOutputs(o *inferOptions, sigmas []float64, denoise bool) []fileArg {
 	outs := inDir("--out", o.Out, "invert.json", "denoise.json")
 	for _, sig := range sigmas {
 		for _, refined := range []bool{false, true} {
-			t := inferTag(sig, refined, denoise)
+			t := experiments.InversionTag(sig, refined, denoise)
 			outs = append(outs, inDir("--out", o.Out, "velocity"+t+".npy", "seismic"+t+".npy", "invert"+t+".png")...)
 		}
 	}
 	return outs
-}
-
-// writeInferOutputs writes the velocity/seismic .npy files and a figure.
-func writeInferOutputs(o *inferOptions, codec wavediff.Codec, tag string, n int, seis, truth []float32, r *wavediff.InvertResult) error {
-	suffix := ""
-	if tag != "" {
-		suffix = "_" + tag
-	}
-	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "velocity"+suffix+".npy"), npy.Float32, []int{n, 1, openfwi.NZ, openfwi.NX}, r.Vel); err != nil {
-		return err
-	}
-	if r.Seis != nil {
-		if err := npy.WriteFileFloat32(filepath.Join(o.Out, "seismic"+suffix+".npy"), npy.Float32, []int{n, openfwi.Shots, openfwi.NT, openfwi.Receivers}, r.Seis); err != nil {
-			return err
-		}
-	}
-	k := min(o.Figures, n)
-	if k == 0 {
-		return nil
-	}
-	noisy := make([]float32, openfwi.DataLen)
-	var panels []figures.Panel
-	cols := 0
-	for i := 0; i < k; i++ {
-		var row []figures.Panel
-		if truth != nil {
-			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", i), truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-		}
-		row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d inverted", i), r.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-		codec.Norm.DataInverse(noisy, r.NoisyNorm[i*openfwi.DataLen:(i+1)*openfwi.DataLen])
-		clip := figures.Percentile(seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], 99)
-		row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", i), noisy, clip))
-		if r.Seis != nil {
-			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d reconstructed", i), r.Seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], clip))
-		}
-		cols = len(row)
-		panels = append(panels, row...)
-	}
-	name := "invert" + suffix + ".png"
-	return figures.Grid(filepath.Join(o.Out, name), "WaveDiffusion one-in-two-out inversion "+tag, panels, cols)
 }

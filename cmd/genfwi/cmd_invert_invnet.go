@@ -3,17 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/metrics"
 	"genfwi/models/invnet"
-	"genfwi/npy"
-	"genfwi/openfwi"
-	"genfwi/wavediff"
 )
 
 // runInvertInvnet is "genfwi invert --method invnet": the same inputs,
@@ -34,91 +27,29 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 		[]fileArg{{"--data", o.Data}, {"--true", o.True}, modelArg}); err != nil {
 		return err
 	}
-	seis, lo, hi, err := readRange("--data", o.Data, o.Samples, []int{openfwi.Shots, openfwi.NT, openfwi.Receivers})
+	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
 	if err != nil {
 		return err
 	}
-	n := hi - lo
 	var truth []float32
 	if o.True != "" {
-		if truth, _, _, err = readRange("--true", o.True, o.Samples, []int{1, openfwi.NZ, openfwi.NX}); err != nil {
+		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
 			return err
-		}
-		if len(truth) != n*openfwi.ModelLen {
-			return fmt.Errorf("--true holds %d maps in the range, --data %d samples", len(truth)/openfwi.ModelLen, n)
 		}
 	}
 	m, err := invnet.LoadModel(o.Model)
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	t0 := time.Now()
-	bar := cli.NewProgress(env, n, "invert invnet")
-	defer bar.Finish()
-	done := 0
-	p, err := m.Predict(ctx, seis, invnet.PredictOptions{Noise: sigma, Seed: o.Seed, OnBatch: func(k int) { bar.Add(k - done); done = k }})
-	bar.Finish()
-	if err != nil {
-		return err
-	}
-	codec := wavediff.Codec{Norm: m.Norm}
-	type result struct {
-		Noise       float64         `json:"noise"`
-		Velocity    *metrics.Scores `json:"velocity,omitempty"`
-		VelocityMS  *metrics.Scores `json:"velocity_ms,omitempty"`
-		InputMSE    float64         `json:"input_mse_norm"`
-		Seconds     float64         `json:"seconds"`
-		SecPerInput float64         `json:"seconds_per_sample"`
-	}
-	res := result{Noise: sigma, Seconds: time.Since(t0).Seconds()}
-	res.SecPerInput = res.Seconds / float64(n)
-	res.InputMSE = wavediff.CompareSeismicNorm(codec, seis, p.NoisyNorm)
-	if truth != nil {
-		a, b, err := invnet.Scores(truth, p.Vel)
-		if err != nil {
-			return err
-		}
-		res.Velocity, res.VelocityMS = &a, &b
-	}
-	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "velocity.npy"), npy.Float32, []int{n, 1, openfwi.NZ, openfwi.NX}, p.Vel); err != nil {
-		return err
-	}
-	if k := min(o.Figures, n); k > 0 {
-		noisy := make([]float32, openfwi.DataLen)
-		var panels []figures.Panel
-		cols := 0
-		for i := 0; i < k; i++ {
-			var row []figures.Panel
-			if truth != nil {
-				row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d true velocity", lo+i), truth[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-			}
-			row = append(row, wavediff.VelocityPanel(fmt.Sprintf("#%d %s", lo+i, m.Label()), p.Vel[i*openfwi.ModelLen:(i+1)*openfwi.ModelLen]))
-			m.Norm.DataInverse(noisy, p.NoisyNorm[i*openfwi.DataLen:(i+1)*openfwi.DataLen])
-			clip := figures.Percentile(seis[i*openfwi.DataLen:(i+1)*openfwi.DataLen], 99)
-			row = append(row, wavediff.GatherPanel(fmt.Sprintf("#%d input", lo+i), noisy, clip))
-			cols = len(row)
-			panels = append(panels, row...)
-		}
-		title := m.Label() + " inversion"
-		if sigma > 0 {
-			title += fmt.Sprintf(" (noise σ = %g)", sigma)
-		}
-		if err := figures.Grid(filepath.Join(o.Out, "invert.png"), title, panels, cols); err != nil {
-			return err
-		}
-	}
 	method := "invnet"
 	if m.Config.Train.Method == "upfwi" {
 		method = "upfwi"
 	}
 	summary := map[string]any{"method": method, "model": o.Model, "config": m.Config.Name, "params": m.Net.NumParams(),
-		"trained_on": m.Data, "step": m.Step, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "n": n,
-		"results": []result{res},
-		"scale":   "velocity MAE/RMSE on OpenFWI's normalised [-1,1] scale, SSIM on [0,1]; velocity_ms in m/s; input MSE in the normalised log-min-max space"}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, "invert.json"), summary); err != nil {
+		"trained_on": m.Data, "step": m.Step, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi)}
+	res, err := experiments.InvNetInversion(ctx, m, sigma, o.Seed, experiments.Inputs{Seis: seis, Truth: truth, First: lo, N: hi - lo},
+		experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary}, progressBars(env))
+	if err != nil {
 		return err
 	}
 	if o.JSON {

@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
 
-	"genfwi/figures"
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/npy"
 )
 
 // plotOptions are the flags of "genfwi plot".
@@ -47,8 +45,9 @@ func (o *plotOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object listing the files written as the last line of stdout")
 }
 
-func init() {
-	register(&cli.Command{
+// plotCommand is "genfwi plot".
+func plotCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "plot",
 		UsageLine: "plot (--model m.npy [--samples A:B] | --data d.npy [--sample K] [--shot S]) --out PATH [flags]",
 		Short:     "write PNG figures of velocity maps and shot gathers",
@@ -68,21 +67,12 @@ Examples:
   genfwi plot --model model11.npy --samples 0:8 --out gallery.png --cols 4
   genfwi plot --data data.npy --sample 0 --shot 2 --out gather.png
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &plotOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("plot takes no arguments, got %q", args)
-				}
-				return runPlot(ctx, o, env.Stdout, env.Stderr)
-			}
-		},
-	})
+		Flags: optionsFlags("plot", runPlot),
+	}
 }
 
 // runPlot does the work of "genfwi plot".
-func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) error {
+func runPlot(ctx context.Context, env *cli.Env, o *plotOptions) error {
 	if (o.Model == "") == (o.Data == "") {
 		return cli.Usagef("give exactly one of --model or --data")
 	}
@@ -103,90 +93,40 @@ func runPlot(ctx context.Context, o *plotOptions, stdout, stderr io.Writer) erro
 		return err
 	}
 	if o.JSON {
-		return cli.WriteJSON(stdout, map[string]any{"files": files})
+		return cli.WriteJSON(env.Stdout, map[string]any{"files": files})
 	}
 	for _, f := range files {
-		fmt.Fprintln(stdout, f)
+		fmt.Fprintln(env.Stdout, f)
 	}
 	return nil
 }
 
 func plotModels(ctx context.Context, o *plotOptions) ([]string, error) {
-	f, err := npy.Open(o.Model)
+	f, err := openVelocity("--model", o.Model)
 	if err != nil {
-		return nil, fmt.Errorf("--model: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	n, nz, nx, err := velocityGeometry(o.Model, f.Shape())
-	if err != nil {
-		return nil, fmt.Errorf("--model: %w", err)
-	}
-	lo, hi, err := cli.ParseRange(o.Samples, n)
-	if err != nil {
+	p := &experiments.MapsPlot{File: f, Out: o.Out, Title: o.Title, DX: o.DX, VMin: o.VMin, VMax: o.VMax, Cols: o.Cols}
+	if p.Lo, p.Hi, err = cli.ParseRange(o.Samples, f.N); err != nil {
 		return nil, cli.Usagef("--samples: %v", err)
 	}
-	base := strings.TrimSuffix(filepath.Base(o.Model), ".npy")
-	toFile := strings.EqualFold(filepath.Ext(o.Out), ".png")
-	if toFile && hi-lo > 1 && o.Cols < 1 {
+	if p.ToFile() && p.Hi-p.Lo > 1 && o.Cols < 1 {
 		return nil, cli.Usagef("--cols must be >= 1, got %d", o.Cols)
 	}
-	outs := []fileArg{{"--out", o.Out}}
-	if !toFile {
-		outs = nil
-		for i := lo; i < hi; i++ {
-			outs = append(outs, fileArg{"--out", filepath.Join(o.Out, fmt.Sprintf("model_%d.png", i))})
-		}
+	var outs []fileArg
+	for _, out := range p.Outputs() {
+		outs = append(outs, fileArg{"--out", out})
 	}
 	if err := checkOutputs(outs, []fileArg{{"--model", o.Model}}); err != nil {
 		return nil, err
 	}
-	if !toFile {
-		if err := os.MkdirAll(o.Out, 0o755); err != nil {
-			return nil, fmt.Errorf("--out: %w", err)
-		}
+	files, err := p.Run(ctx)
+	var ie *experiments.InputError
+	if err != nil && !errors.As(err, &ie) {
+		err = fmt.Errorf("--model %w", err)
 	}
-	var panels []figures.Panel
-	var files []string
-	for i := lo; i < hi; i++ {
-		if err := ctx.Err(); err != nil {
-			return files, err
-		}
-		v := make([]float32, nz*nx)
-		if err := f.ReadFloat32(v, int64(i)*int64(nz*nx)); err != nil {
-			return files, fmt.Errorf("--model: reading sample %d: %w", i, err)
-		}
-		title := fmt.Sprintf("%s #%d", base, i)
-		if toFile {
-			panels = append(panels, figures.Panel{Title: title,
-				Raster: figures.VelocityRaster(v, nz, nx, o.DX, o.DX), Scale: figures.VelocityScale(o.VMin, o.VMax)})
-			continue
-		}
-		if o.Title != "" {
-			title = fmt.Sprintf("%s #%d", o.Title, i)
-		}
-		path := filepath.Join(o.Out, fmt.Sprintf("model_%d.png", i))
-		if err := figures.VelocityMap(path, title, v, nz, nx, o.DX, o.DX, o.VMin, o.VMax); err != nil {
-			return files, err
-		}
-		files = append(files, path)
-	}
-	if toFile {
-		var err error
-		if len(panels) == 1 {
-			t := panels[0].Title
-			if o.Title != "" {
-				t = o.Title
-			}
-			err = figures.Image(o.Out, t, panels[0].Raster, panels[0].Scale)
-		} else {
-			err = figures.Grid(o.Out, o.Title, panels, o.Cols)
-		}
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, o.Out)
-	}
-	return files, nil
+	return files, inputError(err)
 }
 
 func plotGather(o *plotOptions) ([]string, error) {
@@ -196,33 +136,12 @@ func plotGather(o *plotOptions) ([]string, error) {
 	if err := checkOutputs([]fileArg{{"--out", o.Out}}, []fileArg{{"--data", o.Data}}); err != nil {
 		return nil, err
 	}
-	f, err := npy.Open(o.Data)
-	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	defer f.Close()
-	sh := f.Shape()
-	if len(sh) != 4 {
-		return nil, fmt.Errorf("--data: %s has shape %v, want [N,shots,nt,receivers]", o.Data, sh)
-	}
-	n, ns, nt, nr := sh[0], sh[1], sh[2], sh[3]
-	if o.Sample < 0 || o.Sample >= n {
-		return nil, cli.Usagef("--sample %d is outside 0..%d", o.Sample, n-1)
-	}
-	if o.Shot < 0 || o.Shot >= ns {
-		return nil, cli.Usagef("--shot %d is outside 0..%d", o.Shot, ns-1)
-	}
-	d := make([]float32, nt*nr)
-	off := (int64(o.Sample)*int64(ns) + int64(o.Shot)) * int64(nt*nr)
-	if err := f.ReadFloat32(d, off); err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	title := o.Title
-	if title == "" {
-		title = fmt.Sprintf("%s sample %d shot %d", strings.TrimSuffix(filepath.Base(o.Data), ".npy"), o.Sample, o.Shot)
-	}
-	if err := figures.ShotGather(o.Out, title, d, nt, nr, o.DT, 0, o.DX, o.Clip); err != nil {
-		return nil, err
+	p := &experiments.GatherPlot{Data: o.Data, Sample: o.Sample, Shot: o.Shot, Out: o.Out, Title: o.Title, DT: o.DT, DX: o.DX, Clip: o.Clip}
+	var re *experiments.RangeError
+	if err := p.Run(); errors.As(err, &re) {
+		return nil, cli.Usagef("%s %v", optionFlag(re.Input), re.Err)
+	} else if err != nil {
+		return nil, inputError(err)
 	}
 	return []string{o.Out}, nil
 }

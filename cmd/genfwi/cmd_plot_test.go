@@ -25,7 +25,7 @@ func TestPlotModelsAndGather(t *testing.T) {
 	}
 	var out bytes.Buffer
 	o := &plotOptions{Model: model, Samples: "1:3", Out: filepath.Join(dir, "figs"), DX: 10, DT: 1e-3, VMin: 1500, VMax: 4500, Cols: 2, JSON: true}
-	if err := runPlot(context.Background(), o, &out, &out); err != nil {
+	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, o); err != nil {
 		t.Fatal(err)
 	}
 	var res struct{ Files []string }
@@ -39,7 +39,7 @@ func TestPlotModelsAndGather(t *testing.T) {
 		}
 	}
 	o.Out = filepath.Join(dir, "gallery.png")
-	if err := runPlot(context.Background(), o, &out, &out); err != nil {
+	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, o); err != nil {
 		t.Fatal(err)
 	}
 
@@ -48,19 +48,19 @@ func TestPlotModelsAndGather(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &plotOptions{Data: data, Shot: 1, Out: filepath.Join(dir, "g.png"), DX: 10, DT: 1e-3}
-	if err := runPlot(context.Background(), g, &out, &out); err != nil {
+	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, g); err != nil {
 		t.Fatal(err)
 	}
 	g.Shot = 2
-	if err := runPlot(context.Background(), g, &out, &out); !cli.IsUsage(err) {
+	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, g); !cli.IsUsage(err) {
 		t.Errorf("shot out of range: got %v, want a usage error", err)
 	}
 	o2 := &plotOptions{Model: model, Data: data, Out: "x", DX: 10, DT: 1e-3}
-	if err := runPlot(context.Background(), o2, &out, &out); !cli.IsUsage(err) {
+	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, o2); !cli.IsUsage(err) {
 		t.Errorf("both --model and --data: got %v, want a usage error", err)
 	}
 	o3 := &plotOptions{Model: data, Samples: "0:1", Out: dir, DX: 10, DT: 1e-3}
-	if err := runPlot(context.Background(), o3, &out, &out); err == nil || !strings.Contains(err.Error(), "--model") {
+	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, o3); err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("seismic file as --model: got %v, want an error naming --model", err)
 	}
 }

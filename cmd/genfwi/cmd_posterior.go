@@ -2,19 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/npy"
-	"genfwi/openfwi"
 	"genfwi/wise"
 )
 
@@ -47,8 +42,9 @@ type posteriorOptions struct {
 	Particles int
 }
 
-func init() {
-	register(&cli.Command{
+// posteriorCommand is "genfwi posterior".
+func posteriorCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "posterior",
 		UsageLine: "posterior --method wise|wiser --model DIR (--data CIGDIR|VEL.npy | --cig DIR | --vel FILE.npy) [--index K] [--truth FILE.npy] [--n 64] --out DIR [--json]",
 		Short:     "posterior samples of velocity from one observation (WISE, WISER)",
@@ -131,7 +127,7 @@ Examples:
 				return runPosterior(ctx, env, o)
 			}
 		},
-	})
+	}
 }
 
 // posteriorObservation resolves --data/--cig/--vel into the source kind and
@@ -174,117 +170,56 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if o.Index < 0 || o.N < 0 {
 		return cli.Usagef("--index and --n must be >= 0")
 	}
-	var histZ []int
-	if o.HistZ != "" {
-		for _, f := range strings.Split(o.HistZ, ",") {
-			z, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || z < 0 {
-				return cli.Usagef("--hist-z %q: want rows (cells) such as 16,48", o.HistZ)
-			}
-			histZ = append(histZ, z)
-		}
+	histZ, err := o.histRows()
+	if err != nil {
+		return err
 	}
 	kind, src, err := posteriorObservation(o)
 	if err != nil {
 		return err
 	}
-	if st, err := os.Lstat(o.Out); err == nil && !st.IsDir() {
-		return fmt.Errorf("--out %s exists and is not a directory", o.Out)
-	}
-	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
-	if kind == "vel" {
-		ins = append(ins, fileArg{"--vel", src})
-	}
-	if err := checkOutputs(inDir("--out", o.Out, wise.PosteriorFiles...), ins); err != nil {
+	if err := o.checkOutputs(kind, src, wise.PosteriorFiles...); err != nil {
 		return err
 	}
 	m, err := wise.LoadModel(o.Model)
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
-	n := o.N
-	if n == 0 {
-		n = m.Config.Posterior.Samples
-	}
 	inf := m.Data
-	pix := inf.Nz * inf.Nx
-	t0 := time.Now()
-	var gather, truth []float32
-	extra := map[string]any{"method": o.Method, "model": m.Path, "model_step": m.Step, "index": o.Index, "seed": o.Seed,
-		"rtm_only": m.Config.Train.RTMOnly}
+	po := experiments.PosteriorOptions{Model: m, Name: src, Index: o.Index, N: o.N, Seed: o.Seed, ObsSeed: uint64(o.Index), Out: o.Out,
+		Figures: wise.FigureOptions{TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ},
+		Report: map[string]any{"method": o.Method, "model": m.Path, "model_step": m.Step, "index": o.Index, "seed": o.Seed,
+			"rtm_only": m.Config.Train.RTMOnly, "data": src, "source": kind},
+		Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) }}
+	if o.ObsSeed >= 0 {
+		po.ObsSeed = uint64(o.ObsSeed)
+	}
 	switch kind {
 	case "cig":
-		d, err := wise.OpenCIG(src)
-		if err != nil {
-			return fmt.Errorf("--cig: %w", err)
+		var dataMaxY float32
+		if po.Truth, po.Gather, dataMaxY, err = readCIGPair(src, o.Index, inf); err != nil {
+			return err
 		}
-		defer d.Close()
-		if err := inf.Compatible(d.Info()); err != nil {
-			return fmt.Errorf("--cig %s: %w", src, err)
+		if inf.MaxY > 0 && dataMaxY != inf.MaxY {
+			fmt.Fprintf(env.Stderr, "gathers of %s rescaled to the model's max_y (%g → %g)\n", src, dataMaxY, inf.MaxY)
 		}
-		if o.Index >= d.Len() {
-			return cli.Usagef("--index %d: %s holds %d pairs", o.Index, src, d.Len())
-		}
-		truth, gather = make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
-		if err := d.Read(o.Index, truth, gather); err != nil {
-			return fmt.Errorf("--cig %s: %w", src, err)
-		}
-		if s := d.Info().MaxY / inf.MaxY; inf.MaxY > 0 && s != 1 {
-			for i := range gather {
-				gather[i] *= s
-			}
-			fmt.Fprintf(env.Stderr, "gathers of %s rescaled to the model's max_y (%g → %g)\n", src, d.Info().MaxY, inf.MaxY)
-		}
-		extra["data"], extra["source"] = src, "cig"
 	case "vel":
-		v, err := readVelocityMap("--vel", src, o.Index, inf.Nz, inf.Nx)
-		if err != nil {
+		if po.Velocity, err = readVelocityMap("--vel", src, o.Index, inf.Nz, inf.Nx); err != nil {
 			return err
 		}
-		seed := uint64(o.Index)
-		if o.ObsSeed >= 0 {
-			seed = uint64(o.ObsSeed)
-		}
-		fmt.Fprintf(env.Stderr, "simulating and migrating the data of %s map %d (obs seed %d)\n", src, o.Index, seed)
-		g, obs, err := m.Observe(ctx, v, seed)
-		if err != nil {
-			return fmt.Errorf("--vel %s map %d: %w", src, o.Index, err)
-		}
-		gather, truth = g, v
-		extra["data"], extra["source"], extra["obs_seed"], extra["snr_db"] = src, "vel", seed, obs.SNRdB
+		po.Truth = po.Velocity
 	}
-	if o.Truth != "" {
-		k := o.Index
-		if o.TruthIndex >= 0 {
-			k = o.TruthIndex
-		}
-		if truth, err = readVelocityMap("--truth", o.Truth, k, inf.Nz, inf.Nx); err != nil {
-			return err
-		}
-	}
-	if m.Config.Train.RTMOnly {
-		k, err := inf.ZeroOffset()
-		if err != nil {
-			return err
-		}
-		wise.RepeatZeroOffset(gather, len(inf.Offsets), k)
-	}
-	extra["gather_seconds"] = time.Since(t0).Seconds()
-	t1 := time.Now()
-	p, err := m.Sample(ctx, gather, n, o.Seed)
-	if err != nil {
+	if po.Truth, err = o.truthMap(inf, po.Truth); err != nil {
 		return err
 	}
-	extra["sample_seconds"] = time.Since(t1).Seconds()
-	title := fmt.Sprintf("WISE posterior: %s #%d", filepath.Base(src), o.Index)
-	rep, err := wise.WritePosterior(o.Out, p, truth, inf.H, wise.FigureOptions{Title: title, TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ}, extra)
+	rep, err := experiments.Posterior(ctx, po)
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, rep)
 	}
-	fmt.Fprintf(env.Stdout, "%d posterior samples → %s; mean std %.1f m/s", n, o.Out, rep.MeanStd)
+	fmt.Fprintf(env.Stdout, "%d posterior samples → %s; mean std %.1f m/s", rep.Samples, o.Out, rep.MeanStd)
 	if rep.Scores != nil {
 		fmt.Fprintf(env.Stdout, "; CM SSIM %.4f RMSE %.4f MAE %.4f (RMSE %.1f m/s)", rep.Scores.OpenFWI.SSIM, rep.Scores.OpenFWI.RMSE, rep.Scores.OpenFWI.MAE, rep.Scores.MS.RMSE)
 	}
@@ -292,38 +227,70 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	return nil
 }
 
-// readVelocityMap reads map k of a velocity file and returns it on the
-// nz×nx grid: as is when the sizes match, resized bilinearly
-// (openfwi.ResizeBilinear, as the training maps) otherwise. NaN/Inf and
-// non-positive velocities are refused.
-func readVelocityMap(flag, path string, k, nz, nx int) ([]float32, error) {
-	data, shape, err := npy.ReadFileFloat32(path)
+// checkOutputs refuses an --out that is not a directory and outputs that
+// cannot be written safely (checkOutputs) before anything is read.
+func (o *posteriorOptions) checkOutputs(kind, src string, names ...string) error {
+	if err := checkRunDir(o.Out); err != nil {
+		return err
+	}
+	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
+	if kind == "vel" {
+		ins = append(ins, fileArg{"--vel", src})
+	}
+	return checkOutputs(inDir("--out", o.Out, names...), ins)
+}
+
+// readCIGPair reads pair index of the CIG data set src for a model of data
+// description inf: the velocity and the gather, rescaled from the data set's
+// max_y (returned) to the model's.
+func readCIGPair(src string, index int, inf wise.DataInfo) (vel, gather []float32, dataMaxY float32, err error) {
+	d, err := wise.OpenCIG(src)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
+		return nil, nil, 0, fmt.Errorf("--cig: %w", err)
 	}
-	n, fz, fx, err := velocityGeometry(path, shape)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
+	defer d.Close()
+	if err := inf.Compatible(d.Info()); err != nil {
+		return nil, nil, 0, fmt.Errorf("--cig %s: %w", src, err)
 	}
-	if k >= n {
-		return nil, cli.Usagef("%s %s holds %d maps, no map %d", flag, path, n, k)
+	if index >= d.Len() {
+		return nil, nil, 0, cli.Usagef("--index %d: %s holds %d pairs", index, src, d.Len())
 	}
-	v := data[k*fz*fx : (k+1)*fz*fx]
-	if err := checkFinite(flag, path, k, v, mapWhere(fx)); err != nil {
-		return nil, err
+	pix := inf.Nz * inf.Nx
+	vel, gather = make([]float32, pix), make([]float32, len(inf.Offsets)*pix)
+	if err := d.Read(index, vel, gather); err != nil {
+		return nil, nil, 0, fmt.Errorf("--cig %s: %w", src, err)
 	}
-	for i, x := range v {
-		if x <= 0 {
-			return nil, fmt.Errorf("%s %s: map %d has velocity %v at %s (must be > 0 m/s)", flag, path, k, x, mapWhere(fx)(i))
+	dataMaxY = d.Info().MaxY
+	if s := dataMaxY / inf.MaxY; inf.MaxY > 0 && s != 1 {
+		for i := range gather {
+			gather[i] *= s
 		}
 	}
-	if fz == nz && fx == nx {
-		return append([]float32(nil), v...), nil
+	return vel, gather, dataMaxY, nil
+}
+
+// truthMap returns the --truth map (--truth-index, else --index) on the
+// model's grid, or def without --truth.
+func (o *posteriorOptions) truthMap(inf wise.DataInfo, def []float32) ([]float32, error) {
+	if o.Truth == "" {
+		return def, nil
 	}
-	if fz < 2 || fx < 2 {
-		return nil, errors.New(flag + ": map too small to resize")
+	k := o.Index
+	if o.TruthIndex >= 0 {
+		k = o.TruthIndex
 	}
-	out := make([]float32, nz*nx)
-	openfwi.ResizeBilinear(out, nz, nx, v, fz, fx)
-	return out, nil
+	return readVelocityMap("--truth", o.Truth, k, inf.Nz, inf.Nx)
+}
+
+// histRows parses --hist-z, the rows (cells) of the value histograms.
+func (o *posteriorOptions) histRows() ([]int, error) {
+	var rows []int
+	for _, f := range splitList(o.HistZ) {
+		z, err := strconv.Atoi(f)
+		if err != nil || z < 0 {
+			return nil, cli.Usagef("--hist-z %q: want rows (cells) such as 16,48", o.HistZ)
+		}
+		rows = append(rows, z)
+	}
+	return rows, nil
 }

@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
-	"genfwi/npy"
-	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
 
@@ -51,8 +47,9 @@ func (o *sampleOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
 
-func init() {
-	register(&cli.Command{
+// sampleCommand is "genfwi sample".
+func sampleCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "sample",
 		UsageLine: "sample --model DIR --n N --out DIR [--sampler ddpm|ddim] [--steps K] [--json]",
 		Short:     "jointly generate seismic–velocity pairs with a trained WaveDiffusion model",
@@ -67,17 +64,8 @@ Examples:
   genfwi sample --model runs/diff --n 64 --out out/gen
   genfwi sample --model weights/wavediffusion-cpu/diffusion --n 8 --sampler ddpm --out out/gen --real ../shared/data/openfwi/CurveVel_A/model/model1.npy
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &sampleOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("sample takes no arguments, got %q", args)
-				}
-				return runSample(ctx, env, o)
-			}
-		},
-	})
+		Flags: optionsFlags("sample", runSample),
+	}
 }
 
 // loadDiffusion loads a diffusion model and its autoencoder (aeArg: the
@@ -89,10 +77,15 @@ func loadDiffusion(model, aeArg string, anyVQAE bool) (*diffusion.Model, *vqae.M
 		load = wavediff.LoadDiffusionAnyVQAE
 	}
 	dm, ae, codec, err := load(model, aeArg)
+	return dm, ae, codec, vqaeHint(err)
+}
+
+// vqaeHint names --vqae and the way out in an autoencoder mismatch.
+func vqaeHint(err error) error {
 	if errors.Is(err, wavediff.ErrVQAEMismatch) {
-		err = fmt.Errorf("--vqae: %w; pass --allow-vqae-mismatch to use it anyway", err)
+		return fmt.Errorf("--vqae: %w; pass --allow-vqae-mismatch to use it anyway", err)
 	}
-	return dm, ae, codec, err
+	return err
 }
 
 func checkSampler(name string, steps int) error {
@@ -103,26 +96,6 @@ func checkSampler(name string, steps int) error {
 		return cli.Usagef("--steps must be >= 1 for ddim, got %d", steps)
 	}
 	return nil
-}
-
-// realPairs reads maps lo:hi of a velocity file and simulates their seismic.
-func realPairs(ctx context.Context, env *cli.Env, path string, lo, hi int) (vels, seis []float32, err error) {
-	all, n, err := openfwi.ReadModels(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	if hi > n {
-		hi = n
-	}
-	if lo >= hi {
-		return nil, nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, n, lo, hi)
-	}
-	vels = all[lo*openfwi.ModelLen : hi*openfwi.ModelLen]
-	bar := cli.NewProgress(env, hi-lo, "simulating real pairs")
-	defer bar.Finish()
-	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { bar.Add(1) })
-	bar.Finish()
-	return vels, seis, err
 }
 
 func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
@@ -146,64 +119,15 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	total := dm.Sched.T
-	if o.Sampler == "ddim" {
-		total = o.Steps
-	}
-	bar := cli.NewProgress(env, total, "sampling "+o.Sampler)
-	defer bar.Finish()
-	vel, seis, err := wavediff.Generate(ctx, dm, ae, o.N, wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
-		func(diffusion.Step) error { bar.Add(1); return nil })
-	bar.Finish()
+	r, err := experiments.Sample(ctx, experiments.SampleOptions{Diffusion: dm, AE: ae, Codec: codec, Model: o.Model, N: o.N,
+		Generate: wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
+		Gallery:  o.Gallery, Real: o.Real, Out: o.Out, Bar: progressBars(env)})
 	if err != nil {
-		return err
-	}
-	if vel == nil || seis == nil {
-		return fmt.Errorf("the autoencoder of %s decodes only one modality; joint sampling needs both", o.Model)
-	}
-	secs := time.Since(t0).Seconds()
-	fv, fs := make([]float32, o.N*wavediff.FullVel), make([]float32, o.N*wavediff.FullSeis)
-	wavediff.ToOpenFWI(codec, vel, seis, fv, fs)
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
-	}
-	vp, sp := filepath.Join(o.Out, "velocity.npy"), filepath.Join(o.Out, "seismic.npy")
-	if err := npy.WriteFileFloat32(vp, npy.Float32, []int{o.N, 1, openfwi.NZ, openfwi.NX}, fv); err != nil {
-		return err
-	}
-	if err := npy.WriteFileFloat32(sp, npy.Float32, []int{o.N, openfwi.Shots, openfwi.NT, openfwi.Receivers}, fs); err != nil {
-		return err
-	}
-	k := min(o.Gallery, o.N)
-	var rv, rs []float32
-	if o.Real != "" && k > 0 {
-		v, s, err := realPairs(ctx, env, o.Real, 0, k)
-		if err != nil {
-			return fmt.Errorf("--real: %w", err)
-		}
-		rv, rs = wavediff.PairsFromFull(codec, v, s).ModelArrays()
-	}
-	gp := filepath.Join(o.Out, "gallery.png")
-	if k > 0 {
-		if err := wavediff.GalleryFigure(gp, "WaveDiffusion: generated pairs"+map[bool]string{true: " (left) and real pairs (right)", false: ""}[rv != nil],
-			codec, vel[:k*wavediff.VelLen], seis[:k*wavediff.SeisLen], rv, rs); err != nil {
-			return err
-		}
-	}
-	var vmin, vmax float32 = fv[0], fv[0]
-	for _, x := range fv {
-		vmin, vmax = min(vmin, x), max(vmax, x)
-	}
-	res := map[string]any{"n": o.N, "sampler": o.Sampler, "steps": map[bool]int{true: o.Steps, false: dm.Sched.T}[o.Sampler == "ddim"],
-		"seconds": secs, "seconds_per_pair": secs / float64(o.N), "velocity": vp, "seismic": sp, "gallery": gp,
-		"velocity_min": vmin, "velocity_max": vmax, "model": o.Model}
-	if err := wavediff.WriteJSON(filepath.Join(o.Out, "sample.json"), res); err != nil {
-		return err
+		return inputError(err)
 	}
 	if o.JSON {
-		return cli.WriteJSON(env.Stdout, res)
+		return cli.WriteJSON(env.Stdout, r)
 	}
-	fmt.Fprintf(env.Stdout, "%d pairs (%s) in %.1f s → %s, %s, %s\n", o.N, o.Sampler, secs, vp, sp, gp)
+	fmt.Fprintf(env.Stdout, "%d pairs (%s) in %.1f s → %s, %s, %s\n", r.N, r.Sampler, r.Seconds, r.Velocity, r.Seismic, r.Gallery)
 	return nil
 }

@@ -2,20 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/npy"
+	"genfwi/openfwi"
 	"genfwi/wave"
 )
 
@@ -64,8 +63,9 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Wavelet, "wavelet", "openfwi", "custom: openfwi (peak at floor(nw/2), as UPFWI's FWM) or ricker (peak at 1/f)")
 }
 
-func init() {
-	register(&cli.Command{
+// simulateCommand is "genfwi simulate".
+func simulateCommand() *cli.Command {
+	return &cli.Command{
 		Name:      "simulate",
 		UsageLine: "simulate --model FILE [--samples A:B] [--out FILE] [--json] [--preset openfwi|custom ...]",
 		Short:     "simulate seismic data for velocity models (OpenFWI-exact by default)",
@@ -83,26 +83,8 @@ Examples:
   genfwi simulate --model ../shared/data/openfwi/FlatVel_A/model/model1.npy --top 10 --compare flatvel-a --json
   genfwi simulate --model $(echo ../shared/data/openfwi/FlatVel_A/model/model{1..10}.npy | tr ' ' ,) --top 20 --compare flatvel-a
 `,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &simulateOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("simulate takes no arguments, got %q", args)
-				}
-				return runSimulate(ctx, o, env)
-			}
-		},
-	})
-}
-
-// openfwiExtremes are lanl/OpenFWI dataset_config.json's data_min/data_max.
-var openfwiExtremes = map[string][2]float64{
-	"flatvel-a": {-26.95, 52.77}, "flatvel-b": {-27.17, 56.05},
-	"curvevel-a": {-27.11, 55.10}, "curvevel-b": {-29.04, 57.03},
-	"flatfault-a": {-26.10, 50.86}, "flatfault-b": {-24.86, 50.28},
-	"curvefault-a": {-26.48, 52.32}, "curvefault-b": {-24.93, 50.98},
-	"style-a": {-24.96, 48.93}, "style-b": {-23.76, 46.01},
+		Flags: optionsFlags("simulate", runSimulate),
+	}
 }
 
 // simulateSetup builds the simulator for the options and a model grid.
@@ -173,46 +155,30 @@ func simulateSetup(o *simulateOptions, nz, nx, workers int) (*wave.Simulator, er
 	return wave.NewSimulator(wave.Grid{Nz: nz, Nx: nx, H: o.Dx}, shots, w, opts)
 }
 
-// simItem is one velocity map to simulate.
-type simItem struct {
-	file   string
-	sample int
-	v      []float32
-}
-
 // loadModels reads the selected samples of one model file.
-func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, err error) {
-	f, err := npy.Open(path)
+func loadModels(o *simulateOptions, path string) (items []experiments.SimItem, nz, nx int, err error) {
+	f, err := openVelocity("--model", path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("--model: %w", err)
+		return nil, 0, 0, err
 	}
 	defer f.Close()
-	shape := f.Shape()
-	n, nz, nx, err := velocityGeometry(path, shape)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("--model %w", err)
-	}
-	lo, hi, err := cli.ParseRange(o.Samples, n)
+	nz, nx = f.Nz, f.Nx
+	lo, hi, err := cli.ParseRange(o.Samples, f.N)
 	if err != nil {
 		return nil, 0, 0, cli.Usagef("--samples: %v", err)
 	}
 	cells := nz * nx
-	models := make([]float32, (hi-lo)*cells)
-	if len(shape) == 2 {
-		err = f.ReadFloat32(models, 0)
-	} else {
-		err = f.ReadSamplesFloat32(models, lo, hi)
-	}
+	models, err := f.Maps(lo, hi)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("--model: %w", err)
+		return nil, 0, 0, fmt.Errorf("--model %w", err)
 	}
 	for i := 0; i < hi-lo; i++ {
-		items = append(items, simItem{file: path, sample: lo + i, v: models[i*cells : (i+1)*cells]})
+		items = append(items, experiments.SimItem{File: path, Sample: lo + i, V: models[i*cells : (i+1)*cells]})
 	}
 	if o.Top > 0 {
-		top := func(it simItem) float64 {
+		top := func(it experiments.SimItem) float64 {
 			var s float64
-			for _, v := range it.v[:nx] {
+			for _, v := range it.V[:nx] {
 				s += float64(v)
 			}
 			return s / float64(nx)
@@ -221,12 +187,12 @@ func loadModels(o *simulateOptions, path string) (items []simItem, nz, nx int, e
 		if o.Top < len(items) {
 			items = items[:o.Top]
 		}
-		sort.SliceStable(items, func(a, b int) bool { return items[a].sample < items[b].sample })
+		sort.SliceStable(items, func(a, b int) bool { return items[a].Sample < items[b].Sample })
 	}
 	return items, nz, nx, nil
 }
 
-func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
+func runSimulate(ctx context.Context, env *cli.Env, o *simulateOptions) error {
 	if o.Model == "" {
 		return cli.Usagef("--model is required")
 	}
@@ -237,10 +203,15 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if len(files) > 1 && o.Out != "" {
 		return cli.Usagef("--out needs a single --model file, got %d", len(files))
 	}
+	// --compare names an entry of dataset_config.json, whose data_min and
+	// data_max openfwi.Datasets holds.
+	var ref openfwi.Norm
 	if o.Compare != "" {
-		if _, ok := openfwiExtremes[o.Compare]; !ok {
+		d, err := openfwi.Lookup(o.Compare)
+		if err != nil {
 			return cli.Usagef("--compare: unknown dataset %q", o.Compare)
 		}
+		ref = d.Norm
 	}
 	if o.Workers < 0 {
 		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
@@ -255,7 +226,7 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 	if err := checkOutputs([]fileArg{{"--out", o.Out}}, ins); err != nil {
 		return err
 	}
-	var items []simItem
+	var items []experiments.SimItem
 	nz, nx := -1, -1
 	for _, path := range files {
 		it, z, x, err := loadModels(o, path)
@@ -268,118 +239,34 @@ func runSimulate(ctx context.Context, o *simulateOptions, env *cli.Env) error {
 		nz, nx = z, x
 		items = append(items, it...)
 	}
-	nw := o.Workers
-	if nw == 0 {
-		nw = runtime.GOMAXPROCS(0)
+	r, err := experiments.Simulate(ctx, experiments.SimulateOptions{Items: items, Workers: o.Workers, Out: o.Out, Bar: progressBars(env),
+		NewSimulator: func(workers int) (*wave.Simulator, error) { return simulateSetup(o, nz, nx, workers) }})
+	var ie *experiments.InputError
+	if err != nil && !errors.As(err, &ie) {
+		err = fmt.Errorf("--model %w", err) // a map the simulator refuses or fails on
 	}
-	// Several samples: one per worker, shots sequential (no 5-shots-on-2-cores
-	// imbalance). Fewer samples than workers: the workers share each sample.
-	simWorkers := 1
-	if len(items) < nw {
-		simWorkers, nw = nw, 1
-	}
-	sim, err := simulateSetup(o, nz, nx, simWorkers)
 	if err != nil {
-		return err
+		return inputError(err)
 	}
-	for _, it := range items {
-		if _, err := sim.Info(it.v); err != nil {
-			return fmt.Errorf("--model %s sample %d: %w", it.file, it.sample, err)
-		}
-	}
-	per := sim.DataLen(sim.NumShots())
-	var fw *npy.FileWriter
-	if o.Out != "" {
-		fw, err = npy.Create(o.Out, npy.Float32, []int{len(items), sim.NumShots(), sim.Options().Nt, sim.NumReceivers()})
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		defer fw.Abort()
-	}
-	nw = max(1, min(nw, len(items)))
-	prog := cli.NewProgress(env, len(items), "simulate")
-	defer prog.Finish()
-	type ext struct {
-		min, max       float64
-		argmin, argmax int // item index
-	}
-	res := make([]ext, nw)
-	errs := make([]error, nw)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < nw; w++ {
-		res[w] = ext{min: math.Inf(1), max: math.Inf(-1)}
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := make([]float32, per)
-			for k := w; k < len(items); k += nw {
-				err := sim.Forward(ctx, items[k].v, buf)
-				if err == nil && fw != nil {
-					err = fw.WriteSampleFloat32(k, buf)
-				}
-				if err != nil {
-					errs[w] = fmt.Errorf("%s sample %d: %w", items[k].file, items[k].sample, err)
-					return
-				}
-				e := &res[w]
-				for _, x := range buf {
-					if float64(x) < e.min {
-						e.min, e.argmin = float64(x), k
-					}
-					if float64(x) > e.max {
-						e.max, e.argmax = float64(x), k
-					}
-				}
-				prog.Add(1)
-			}
-		}(w)
-	}
-	wg.Wait()
-	prog.Finish()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	secs := time.Since(start).Seconds()
-	tot := ext{min: math.Inf(1), max: math.Inf(-1)}
-	for _, e := range res {
-		if e.min < tot.min {
-			tot.min, tot.argmin = e.min, e.argmin
-		}
-		if e.max > tot.max {
-			tot.max, tot.argmax = e.max, e.argmax
-		}
-	}
-	if fw != nil {
-		if err := fw.Commit(); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-	where := func(k int) string { return fmt.Sprintf("%s[%d]", items[k].file, items[k].sample) }
+	where := func(it experiments.SimItem) string { return fmt.Sprintf("%s[%d]", it.File, it.Sample) }
 	out := map[string]any{
 		"files": len(files), "samples": len(items), "preset": o.Preset,
-		"data_min": tot.min, "data_max": tot.max, "argmin": where(tot.argmin), "argmax": where(tot.argmax),
-		"seconds": secs, "seconds_per_sample": secs / float64(len(items)), "workers": max(nw, simWorkers),
+		"data_min": r.DataMin, "data_max": r.DataMax, "argmin": where(r.ArgMin), "argmax": where(r.ArgMax),
+		"seconds": r.Seconds, "seconds_per_sample": r.SecondsPerSample, "workers": r.Workers,
 	}
 	if o.Out != "" {
 		out["out"] = o.Out
 	}
 	if o.Compare != "" {
-		ref := openfwiExtremes[o.Compare]
-		out["ref_data_min"], out["ref_data_max"] = ref[0], ref[1]
-		out["rel_err_min"] = (tot.min - ref[0]) / math.Abs(ref[0])
-		out["rel_err_max"] = (tot.max - ref[1]) / math.Abs(ref[1])
+		out["ref_data_min"], out["ref_data_max"] = ref.DataMin, ref.DataMax
+		out["rel_err_min"] = (r.DataMin - ref.DataMin) / math.Abs(ref.DataMin)
+		out["rel_err_max"] = (r.DataMax - ref.DataMax) / math.Abs(ref.DataMax)
 	}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, out)
 	}
-	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), secs, secs/float64(len(items)), max(nw, simWorkers))
-	fmt.Fprintf(env.Stdout, "data_min %.4f at %s\ndata_max %.4f at %s\n", tot.min, where(tot.argmin), tot.max, where(tot.argmax))
+	fmt.Fprintf(env.Stdout, "simulated %d samples from %d file(s) in %.1f s (%.3f s/sample, %d workers)\n", len(items), len(files), r.Seconds, r.SecondsPerSample, r.Workers)
+	fmt.Fprintf(env.Stdout, "data_min %.4f at %s\ndata_max %.4f at %s\n", r.DataMin, where(r.ArgMin), r.DataMax, where(r.ArgMax))
 	if o.Compare != "" {
 		fmt.Fprintf(env.Stdout, "%s dataset_config: data_min %.2f (rel. err %+.2f%%), data_max %.2f (rel. err %+.2f%%)\n", o.Compare,
 			out["ref_data_min"], 100*out["rel_err_min"].(float64), out["ref_data_max"], 100*out["rel_err_max"].(float64))

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
 	"genfwi/wavediff"
@@ -61,17 +60,7 @@ func (o *trainOptions) addFlags(fs *pflag.FlagSet) {
 
 // trainCommand is a train subcommand on the shared flags.
 func trainCommand(name, usage, short, long string, run func(ctx context.Context, env *cli.Env, o *trainOptions) error) *cli.Command {
-	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long,
-		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-			o := &trainOptions{}
-			o.addFlags(fs)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("train %s takes no arguments, got %q", name, args)
-				}
-				return run(ctx, env, o)
-			}
-		}}
+	return &cli.Command{Name: name, UsageLine: usage, Short: short, Long: long, Flags: optionsFlags("train "+name, run)}
 }
 
 // trainCommon is the part of every training subcommand's help about data,
@@ -89,8 +78,9 @@ Progress (loss, rate, ETA) goes to stderr. Checkpoints are written every
 interruption (Ctrl-C, kill, --stop-after) resumes and reproduces the
 uninterrupted run exactly.`
 
-func init() {
-	register(&cli.Command{
+// trainGroup is "genfwi train".
+func trainGroup() *cli.Command {
+	return &cli.Command{
 		Name:  "train",
 		Short: "train the WaveDiffusion autoencoder, latent diffusion or FD-proxy network, or the WISE flow",
 		Long: `Train trains one stage of WaveDiffusion on seismic–velocity pairs made from the
@@ -152,7 +142,7 @@ Example:
 			trainInvnetCommand(),
 			trainUpfwiCommand(),
 		},
-	})
+	}
 }
 
 // runTrainExport is "genfwi train export".
@@ -176,12 +166,7 @@ func runTrainExport(_ context.Context, env *cli.Env, o *trainOptions) error {
 
 // trainPairs loads or builds the training pairs named by the options.
 func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions) (*wavediff.Pairs, error) {
-	var ds []string
-	for _, d := range strings.Split(o.Datasets, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			ds = append(ds, d)
-		}
-	}
+	ds := splitList(o.Datasets)
 	if len(ds) == 0 {
 		return nil, cli.Usagef("--datasets is empty")
 	}
@@ -235,32 +220,13 @@ func runTrainPairs(ctx context.Context, env *cli.Env, o *trainOptions) error {
 	return nil
 }
 
-func loadVQAEConfig(arg string) (*vqae.Config, error) {
+// trainConfig is "train vqae"'s and "train diffusion"'s --config: a file or
+// one of presets, validated once by jsonconfig.Configure.
+func trainConfig[T any, P jsonconfig.Validator[T]](arg, kind string, presets []string, preset func(string) (*T, error)) (*T, error) {
 	if arg == "" {
-		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(vqae.PresetNames(), ", "))
+		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(presets, ", "))
 	}
-	if _, err := os.Stat(arg); err == nil {
-		return vqae.LoadConfig(arg)
-	} else if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
-		return nil, fmt.Errorf("--config %s: %w", arg, err)
-	}
-	c, err := vqae.Preset(arg)
-	if err != nil {
-		return nil, cli.Usagef("--config: %v", err)
-	}
-	return c, nil
-}
-
-func loadDiffusionConfig(arg string) (*diffusion.Config, error) {
-	if arg == "" {
-		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(diffusion.PresetNames(), ", "))
-	}
-	if _, err := os.Stat(arg); err == nil {
-		return diffusion.LoadConfig(arg)
-	} else if !errors.Is(err, fs.ErrNotExist) || strings.HasSuffix(arg, ".json") {
-		return nil, fmt.Errorf("--config %s: %w", arg, err)
-	}
-	c, err := diffusion.Preset(arg)
+	c, err := jsonconfig.Configure[T, P](arg, kind, preset, nil)
 	if err != nil {
 		return nil, cli.Usagef("--config: %v", err)
 	}
@@ -280,14 +246,14 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 	var err error
 	switch sub {
 	case "vqae":
-		if vc, err = loadVQAEConfig(o.Config); err != nil {
+		if vc, err = trainConfig[vqae.Config](o.Config, "vqae", vqae.PresetNames(), vqae.Preset); err != nil {
 			return err
 		}
 		if err := wavediff.CheckVQAEConfig(vc); err != nil {
 			return cli.Usagef("--config: %v", err)
 		}
 	case "diffusion":
-		if dc, err = loadDiffusionConfig(o.Config); err != nil {
+		if dc, err = trainConfig[diffusion.Config](o.Config, "diffusion", diffusion.PresetNames(), diffusion.Preset); err != nil {
 			return err
 		}
 		if o.VQAE == "" {

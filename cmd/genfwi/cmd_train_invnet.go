@@ -8,29 +8,22 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/models/invnet"
 	"genfwi/upfwi"
 )
 
 // trainInvnetOptions are the flags of "genfwi train invnet".
 type trainInvnetOptions struct {
-	Config          string
-	Data            string
-	Val             string
-	Out             string
-	Norm            string
-	Epochs          int
-	Steps           int
-	ValEvery        int
-	Batch           int
-	LR              float64
-	InputNoise      float64
-	StopAfter       int
-	CheckpointEvery int
-	Seed            int64
-	Workers         int
-	JSON            bool
-	UPFWIOnly       bool // "train upfwi"
+	runFlags
+	Norm       string
+	Steps      int
+	ValEvery   int
+	Batch      int
+	LR         float64
+	InputNoise float64
+	Workers    int
+	UPFWIOnly  bool // "train upfwi"
 }
 
 // trainUpfwiCommand is "genfwi train upfwi": train invnet with a config
@@ -100,22 +93,17 @@ Examples:
 func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
 	return func(fs *pflag.FlagSet) cli.RunFunc {
 		o := &trainInvnetOptions{UPFWIOnly: upfwiOnly}
-		fs.StringVar(&o.Config, "config", "", "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json) or a preset name (cpu, paper) (required)")
-		fs.StringVar(&o.Data, "data", "", "training pairs: comma list of DIR or DIR:N (see above) (required)")
-		fs.StringVar(&o.Val, "val", "", "validation: a source list like --data, or a fraction in (0,1) of --data held out (default: the config's val_fraction)")
-		fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
+		o.add(fs, "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json) or a preset name (cpu, paper)",
+			"training pairs: comma list of DIR or DIR:N (see above)",
+			"validation: a source list like --data, or a fraction in (0,1) of --data held out (default: the config's val_fraction)",
+			"seed of weights, batch order and noise")
 		fs.StringVar(&o.Norm, "norm", "", "comma list of OpenFWI datasets whose data_min/data_max normalise the seismic (default: the config's, else the datasets of --data)")
-		fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
 		fs.IntVar(&o.Steps, "steps", -1, "total optimiser steps instead of epochs (-1 = the config's, 0 = use epochs); gives regimes of different sizes the same number of steps")
 		fs.IntVar(&o.ValEvery, "val-every", -1, "validation period in epochs (-1 = the config's; the last step is always validated)")
 		fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
 		fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
 		fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
-		fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
-		fs.IntVar(&o.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
-		fs.Int64Var(&o.Seed, "seed", -1, "seed of weights, batch order and noise (-1 = the config's)")
 		fs.IntVar(&o.Workers, "workers", 0, "UPFWI: wave simulators running in parallel over the batch (0 = GOMAXPROCS)")
-		fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
 		return func(ctx context.Context, env *cli.Env, args []string) error {
 			if len(args) != 0 {
 				return cli.Usagef("train takes no arguments, got %q", args)
@@ -126,57 +114,51 @@ func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
 }
 
 func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) error {
-	if o.Config == "" || o.Data == "" || o.Out == "" {
-		return cli.Usagef("train invnet needs --config, --data and --out")
+	if err := o.check("train invnet"); err != nil {
+		return err
 	}
 	if o.Epochs < 0 || o.Steps < -1 || o.ValEvery < -1 || o.Batch < 0 || o.LR < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 || (o.InputNoise < 0 && o.InputNoise != -1) {
 		return cli.Usagef("--epochs, --batch, --lr, --stop-after and --input-noise must be >= 0, --checkpoint-every >= 0")
-	}
-	cfg, err := invnet.LoadConfig(o.Config)
-	if err != nil {
-		return cli.Usagef("--config: %v", err)
-	}
-	if o.Epochs > 0 {
-		cfg.Train.Epochs = o.Epochs
-	}
-	if o.Steps >= 0 {
-		cfg.Train.Steps = o.Steps
-	}
-	if o.ValEvery >= 0 {
-		cfg.Train.ValEvery = o.ValEvery
-	}
-	if o.Batch > 0 {
-		cfg.Train.Batch = o.Batch
-	}
-	if o.LR > 0 {
-		cfg.Train.LR = o.LR
-	}
-	if o.InputNoise >= 0 {
-		cfg.Train.InputNoise = o.InputNoise
-	}
-	if o.CheckpointEvery >= 0 {
-		cfg.Train.CheckpointEvery = o.CheckpointEvery
-	}
-	if o.Seed >= 0 {
-		cfg.Train.Seed = uint64(o.Seed)
-	}
-	if o.Norm != "" {
-		cfg.Train.Norm = nil
-		for _, d := range strings.Split(o.Norm, ",") {
-			if d = strings.TrimSpace(d); d != "" {
-				cfg.Train.Norm = append(cfg.Train.Norm, d)
-			}
-		}
 	}
 	frac, valSpec, err := valFlag(o.Val)
 	if err != nil {
 		return err
 	}
-	if frac > 0 {
-		cfg.Train.ValFraction = frac
-	}
-	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
+	cfg, err := jsonconfig.Configure(o.Config, "invnet", invnet.Preset, func(c *invnet.Config) {
+		t := &c.Train
+		if o.Epochs > 0 {
+			t.Epochs = o.Epochs
+		}
+		if o.Steps >= 0 {
+			t.Steps = o.Steps
+		}
+		if o.ValEvery >= 0 {
+			t.ValEvery = o.ValEvery
+		}
+		if o.Batch > 0 {
+			t.Batch = o.Batch
+		}
+		if o.LR > 0 {
+			t.LR = o.LR
+		}
+		if o.InputNoise >= 0 {
+			t.InputNoise = o.InputNoise
+		}
+		if o.CheckpointEvery >= 0 {
+			t.CheckpointEvery = o.CheckpointEvery
+		}
+		if o.Seed >= 0 {
+			t.Seed = uint64(o.Seed)
+		}
+		if o.Norm != "" {
+			t.Norm = splitList(o.Norm)
+		}
+		if frac > 0 {
+			t.ValFraction = frac
+		}
+	})
+	if err != nil {
+		return cli.Usagef("--config: %v", err)
 	}
 	if o.UPFWIOnly && cfg.Train.Method != "upfwi" {
 		return cli.Usagef("--config: train upfwi needs train.method \"upfwi\" (preset upfwi-cpu), %s has %q", o.Config, cfg.Train.Method)

@@ -7,23 +7,16 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 )
 
 // trainWiseOptions are the flags of "genfwi train wise".
 type trainWiseOptions struct {
-	Config          string
-	Data            string
-	Val             string
-	Out             string
-	Epochs          int
-	StopAfter       int
-	CheckpointEvery int
-	Seed            int64
-	RTMOnly         bool
-	ValSamples      int
-	ValMaps         int
-	JSON            bool
+	runFlags
+	RTMOnly    bool
+	ValSamples int
+	ValMaps    int
 }
 
 // trainWiseCommand is "genfwi train wise".
@@ -60,18 +53,13 @@ Examples:
   genfwi train wise --config cpu --data data/cig-train --val data/cig-val --epochs 2 --out runs/wise-try --json`,
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &trainWiseOptions{}
-			fs.StringVar(&o.Config, "config", "", "WISE config: a JSON file (configs/wise-cpu.json, configs/wise-paper.json) or a preset name (cpu, paper) (required)")
-			fs.StringVar(&o.Data, "data", "", "training CIG data set directory (genfwi cig build) (required)")
-			fs.StringVar(&o.Val, "val", "", "validation: a CIG data set directory, or a fraction in (0,1) of --data held out (default: the config's val_fraction)")
-			fs.StringVar(&o.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
-			fs.IntVar(&o.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
-			fs.IntVar(&o.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
-			fs.IntVar(&o.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
-			fs.Int64Var(&o.Seed, "seed", -1, "seed of weights, batches, flips, noise and validation draws (-1 = the config's)")
+			o.add(fs, "WISE config: a JSON file (configs/wise-cpu.json, configs/wise-paper.json) or a preset name (cpu, paper)",
+				"training CIG data set directory (genfwi cig build)",
+				"validation: a CIG data set directory, or a fraction in (0,1) of --data held out (default: the config's val_fraction)",
+				"seed of weights, batches, flips, noise and validation draws")
 			fs.BoolVar(&o.RTMOnly, "rtm-only", false, "train on the zero-offset image repeated over the offsets (WISE's RTM-only ablation)")
 			fs.IntVar(&o.ValSamples, "val-samples", -1, "posterior samples per validation map (-1 = the config's)")
 			fs.IntVar(&o.ValMaps, "val-maps", -1, "validation maps per epoch (-1 = the config's)")
-			fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
 			return func(ctx context.Context, env *cli.Env, args []string) error {
 				if len(args) != 0 {
 					return cli.Usagef("train wise takes no arguments, got %q", args)
@@ -82,32 +70,40 @@ Examples:
 }
 
 func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error {
-	if o.Config == "" || o.Data == "" || o.Out == "" {
-		return cli.Usagef("train wise needs --config, --data and --out")
+	if err := o.check("train wise"); err != nil {
+		return err
 	}
 	if o.Epochs < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 {
 		return cli.Usagef("--epochs and --stop-after must be >= 0, --checkpoint-every >= 0")
 	}
-	cfg, err := wise.LoadConfig(o.Config)
+	frac, valDir, err := valFlag(o.Val)
+	if err != nil {
+		return err
+	}
+	cfg, err := jsonconfig.Configure(o.Config, "wise", wise.Preset, func(c *wise.Config) {
+		if o.Epochs > 0 {
+			c.Train.Epochs = o.Epochs
+		}
+		if o.CheckpointEvery >= 0 {
+			c.Train.CheckpointEvery = o.CheckpointEvery
+		}
+		if o.Seed >= 0 {
+			c.Train.Seed = uint64(o.Seed)
+		}
+		if o.ValSamples >= 0 {
+			c.Train.ValSamples = o.ValSamples
+		}
+		if o.ValMaps >= 0 {
+			c.Train.ValMaps = o.ValMaps
+		}
+		if frac > 0 {
+			c.Train.ValFraction = frac
+		}
+		c.Train.RTMOnly = c.Train.RTMOnly || o.RTMOnly
+	})
 	if err != nil {
 		return cli.Usagef("--config: %v", err)
 	}
-	if o.Epochs > 0 {
-		cfg.Train.Epochs = o.Epochs
-	}
-	if o.CheckpointEvery >= 0 {
-		cfg.Train.CheckpointEvery = o.CheckpointEvery
-	}
-	if o.Seed >= 0 {
-		cfg.Train.Seed = uint64(o.Seed)
-	}
-	if o.ValSamples >= 0 {
-		cfg.Train.ValSamples = o.ValSamples
-	}
-	if o.ValMaps >= 0 {
-		cfg.Train.ValMaps = o.ValMaps
-	}
-	cfg.Train.RTMOnly = cfg.Train.RTMOnly || o.RTMOnly
 	if sameDir(o.Out, o.Data) {
 		return fmt.Errorf("--out %s is the training data directory --data: use another --out", o.Out)
 	}
@@ -120,13 +116,6 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	}
 	defer train.Close()
 	var val wise.Pairs
-	frac, valDir, err := valFlag(o.Val)
-	if err != nil {
-		return err
-	}
-	if frac > 0 {
-		cfg.Train.ValFraction = frac
-	}
 	if valDir != "" {
 		if sameDir(o.Out, valDir) {
 			return fmt.Errorf("--out %s is the validation data directory --val", o.Out)
@@ -137,9 +126,6 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 		}
 		defer vd.Close()
 		val = vd
-	}
-	if err := cfg.Validate(); err != nil {
-		return cli.Usagef("%v", err)
 	}
 	fmt.Fprintf(env.Stderr, "WISE training on %d pairs of %s (%d×%d, %d offsets, max_y %g)\n",
 		train.Len(), o.Data, train.Info().Nz, train.Info().Nx, len(train.Info().Offsets), train.Info().MaxY)

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,21 +10,11 @@ import (
 	"genfwi/models/vqae"
 )
 
-func wdCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-// lastJSON decodes the last stdout line as a JSON object.
+// wdLastJSON decodes the last stdout line as a JSON object.
 func wdLastJSON(t *testing.T, out string) map[string]any {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var m map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil {
-		t.Fatalf("last stdout line is not a JSON object: %v\n%s", err, out)
-	}
+	lastJSON(t, out, &m)
 	return m
 }
 
@@ -54,7 +41,7 @@ func TestWaveDiffusionUsageErrors(t *testing.T) {
 		{"denoise", "--model", "m", "--data", "d", "--out", "x", "--noise", "abc"},
 	}
 	for _, c := range cases {
-		if code, _, errs := wdCLI(t, c...); code != 2 {
+		if code, _, errs := cliRun(c...); code != 2 {
 			t.Errorf("genfwi %s: exit %d, want 2 (stderr %q)", strings.Join(c, " "), code, errs)
 		}
 	}
@@ -109,23 +96,23 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 		Loss: "l1", ScaleByStd: true, Seed: 2,
 		Train: diffusion.TrainConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, BatchSize: 2, Steps: 3, EMADecay: 0.99}})
 	common := []string{"--data", root, "--per-dataset", "2", "--json", "--pairs", filepath.Join(dir, "pairs.gfwd")}
-	code, out, errs := wdCLI(t, append([]string{"train", "vqae", "--config", aeCfg, "--out", filepath.Join(dir, "ae")}, common...)...)
+	code, out, errs := cliRun(append([]string{"train", "vqae", "--config", aeCfg, "--out", filepath.Join(dir, "ae")}, common...)...)
 	if code != 0 {
 		t.Fatalf("train vqae: exit %d\n%s", code, errs)
 	}
 	if m := wdLastJSON(t, out); m["pairs"].(float64) != 4 || m["steps"].(float64) != 3 {
 		t.Fatalf("train vqae summary %v", m)
 	}
-	if code, _, errs := wdCLI(t, append([]string{"train", "vqae", "--config", oneCfg, "--out", filepath.Join(dir, "one")}, common...)...); code != 0 {
+	if code, _, errs := cliRun(append([]string{"train", "vqae", "--config", oneCfg, "--out", filepath.Join(dir, "one")}, common...)...); code != 0 {
 		t.Fatalf("train vqae one-in: exit %d\n%s", code, errs)
 	}
-	if code, _, errs := wdCLI(t, append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "ae"), "--out", filepath.Join(dir, "diff")}, common...)...); code != 0 {
+	if code, _, errs := cliRun(append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "ae"), "--out", filepath.Join(dir, "diff")}, common...)...); code != 0 {
 		t.Fatalf("train diffusion: exit %d\n%s", code, errs)
 	}
-	if code, _, errs := wdCLI(t, append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "one"), "--out", filepath.Join(dir, "diff-one")}, common...)...); code != 0 {
+	if code, _, errs := cliRun(append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "one"), "--out", filepath.Join(dir, "diff-one")}, common...)...); code != 0 {
 		t.Fatalf("train diffusion one-in: exit %d\n%s", code, errs)
 	}
-	code, out, errs = wdCLI(t, "sample", "--model", filepath.Join(dir, "diff"), "--n", "3", "--steps", "4", "--out", filepath.Join(dir, "gen"), "--json")
+	code, out, errs = cliRun("sample", "--model", filepath.Join(dir, "diff"), "--n", "3", "--steps", "4", "--out", filepath.Join(dir, "gen"), "--json")
 	if code != 0 {
 		t.Fatalf("sample: exit %d\n%s", code, errs)
 	}
@@ -138,7 +125,7 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 		}
 	}
 	real := filepath.Join(root, "CurveVel_A", "model", "model11.npy")
-	code, out, errs = wdCLI(t, "eval", "pde-deviation", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
+	code, out, errs = cliRun("eval", "pde-deviation", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
 		"--n", "2", "--points", "3", "--out", filepath.Join(dir, "pde"), "--json")
 	if code != 0 {
 		t.Fatalf("eval pde-deviation: exit %d\n%s", code, errs)
@@ -151,7 +138,7 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	if len(m["reverse"].([]any)) != 3 || len(m["forward"].([]any)) != 3 {
 		t.Fatalf("curve points: %v", m)
 	}
-	code, out, errs = wdCLI(t, "eval", "eps-error", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
+	code, out, errs = cliRun("eval", "eps-error", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
 		"--points", "4", "--out", filepath.Join(dir, "eps"), "--json")
 	if code != 0 {
 		t.Fatalf("eval eps-error: exit %d\n%s", code, errs)
@@ -167,10 +154,10 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	}
 	// Invert 2 simulated test samples, with noise and diffusion refinement.
 	seis := filepath.Join(dir, "seis11.npy")
-	if code, _, errs := wdCLI(t, "simulate", "--model", real, "--samples", "0:2", "--out", seis); code != 0 {
+	if code, _, errs := cliRun("simulate", "--model", real, "--samples", "0:2", "--out", seis); code != 0 {
 		t.Fatalf("simulate: %s", errs)
 	}
-	code, out, errs = wdCLI(t, "invert", "--method", "wavediffusion", "--model", filepath.Join(dir, "one"), "--data", seis,
+	code, out, errs = cliRun("invert", "--method", "wavediffusion", "--model", filepath.Join(dir, "one"), "--data", seis,
 		"--true", real, "--samples", "0:2", "--noise", "0.05", "--diffusion", filepath.Join(dir, "diff-one"), "--t-star", "10", "--steps", "5",
 		"--out", filepath.Join(dir, "inv"), "--json")
 	if code != 0 {
@@ -180,7 +167,7 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	if v := res["velocity"].(map[string]any); v["ssim"].(float64) <= 0 || v["mae"].(float64) <= 0 {
 		t.Fatalf("invert metrics %v", res)
 	}
-	code, out, errs = wdCLI(t, "denoise", "--model", filepath.Join(dir, "one"), "--diffusion", filepath.Join(dir, "diff-one"), "--data", seis,
+	code, out, errs = cliRun("denoise", "--model", filepath.Join(dir, "one"), "--diffusion", filepath.Join(dir, "diff-one"), "--data", seis,
 		"--samples", "0:2", "--noise", "0.02,0.1", "--t-star", "10", "--steps", "5", "--out", filepath.Join(dir, "den"), "--json")
 	if code != 0 {
 		t.Fatalf("denoise: exit %d\n%s", code, errs)
@@ -189,7 +176,7 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 		t.Fatalf("denoise results %v, want 2 levels × (autoencoder, diffusion)", rs)
 	}
 	// A diffusion model without its autoencoder is a clear error, not a panic.
-	if code, _, errs := wdCLI(t, "sample", "--model", filepath.Join(dir, "diff"), "--vqae", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "g2")); code != 1 || !strings.Contains(errs, "nope") {
+	if code, _, errs := cliRun("sample", "--model", filepath.Join(dir, "diff"), "--vqae", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "g2")); code != 1 || !strings.Contains(errs, "nope") {
 		t.Fatalf("missing autoencoder: exit %d, %q", code, errs)
 	}
 }

@@ -1,59 +1,46 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"genfwi/experiments"
+	"genfwi/fwi/driver"
 	"genfwi/internal/atomicfile"
+	"genfwi/internal/cli"
+	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
 
-// velocityGeometry returns (samples, nz, nx) of a velocity array shape
-// [N,1,nz,nx], [N,nz,nx] or [nz,nx]. An array without a single map (a zero
-// dimension) is an error naming path.
-func velocityGeometry(path string, shape []int) (n, nz, nx int, err error) {
-	switch {
-	case len(shape) == 4 && shape[1] == 1:
-		n, nz, nx = shape[0], shape[2], shape[3]
-	case len(shape) == 3:
-		n, nz, nx = shape[0], shape[1], shape[2]
-	case len(shape) == 2:
-		n, nz, nx = 1, shape[0], shape[1]
-	default:
-		return 0, 0, 0, fmt.Errorf("%s: shape %v is not a velocity array [N,1,nz,nx], [N,nz,nx] or [nz,nx]", path, shape)
+// openVelocity opens the velocity file named by flag; errors name the flag.
+func openVelocity(flag, path string) (*openfwi.VelocityFile, error) {
+	v, err := openfwi.OpenVelocity(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
-	if n == 0 || nz == 0 || nx == 0 {
-		return 0, 0, 0, fmt.Errorf("%s: shape %v holds no velocity map (empty array)", path, shape)
-	}
-	return n, nz, nx, nil
+	return v, nil
 }
 
-// checkFinite returns an error naming flag (if not empty), path, sample and
-// the position of the first NaN or ±Inf in v, one sample of an input file;
-// where describes a flat index within the sample.
-func checkFinite(flag, path string, sample int, v []float32, where func(i int) string) error {
-	for i, x := range v {
-		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("%s: sample %d has %v at %s (the input must be finite)", strings.TrimSpace(flag+" "+path), sample, x, where(i))
-		}
+// readVelocityMap reads map k of the velocity file named by flag on the
+// nz×nx grid (openfwi.VelocityFile.Resized: NaN/Inf and non-positive
+// velocities are refused); a k beyond the file is a usage error.
+func readVelocityMap(flag, path string, k, nz, nx int) ([]float32, error) {
+	v, err := openVelocity(flag, path)
+	if err != nil {
+		return nil, err
 	}
-	return nil
-}
-
-// seismicWhere names a flat index of one OpenFWI-layout seismic sample
-// [shots][nt][receivers].
-func seismicWhere(nt, nrec int) func(i int) string {
-	return func(i int) string {
-		return fmt.Sprintf("shot %d, time sample %d, receiver %d", i/(nt*nrec), i/nrec%nt, i%nrec)
+	defer v.Close()
+	if k >= v.N {
+		return nil, cli.Usagef("%s %s holds %d maps, no map %d", flag, path, v.N, k)
 	}
-}
-
-// mapWhere names a flat index of one nz×nx velocity map.
-func mapWhere(nx int) func(i int) string {
-	return func(i int) string { return fmt.Sprintf("cell (z=%d, x=%d)", i/nx, i%nx) }
+	m, err := v.Resized(k, nz, nx)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	return m, nil
 }
 
 // fileArg is a file named on the command line: its flag and its path.
@@ -118,4 +105,57 @@ func sameDir(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
+}
+
+// splitList splits a comma list of names, trimming spaces and dropping empty
+// entries.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lookupDatasets resolves --datasets, a comma list of OpenFWI dataset names;
+// an unknown name is a usage error.
+func lookupDatasets(list string) ([]openfwi.Dataset, error) {
+	var ds []openfwi.Dataset
+	for _, n := range splitList(list) {
+		d, err := openfwi.Lookup(n)
+		if err != nil {
+			return nil, cli.Usagef("--datasets: %v", err)
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
+}
+
+// inputError names the input of a library error (experiments.InputError,
+// driver.InputError: an options field) by its flag: "--real: ...".
+func inputError(err error) error {
+	var ie *experiments.InputError
+	var de *driver.InputError
+	switch {
+	case errors.As(err, &ie):
+		return fmt.Errorf("%s: %w", optionFlag(ie.Input), ie.Err)
+	case errors.As(err, &de):
+		return fmt.Errorf("%s: %w", optionFlag(de.Input), de.Err)
+	}
+	return err
+}
+
+// optionFlag is the flag of an options field of the libraries.
+func optionFlag(field string) string {
+	switch field {
+	case "SepVelocity":
+		return "--separate-velocity"
+	case "SepSeismic":
+		return "--separate-seismic"
+	case "Velocity":
+		return "--vel"
+	}
+	return "--" + strings.ToLower(field)
 }

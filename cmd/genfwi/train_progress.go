@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/spf13/pflag"
+
 	"genfwi/internal/cli"
 )
 
@@ -62,6 +64,40 @@ func valFlag(val string) (frac float64, src string, err error) {
 func checkRunDir(out string) error {
 	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
 		return fmt.Errorf("--out %s exists and is not a directory", out)
+	}
+	return nil
+}
+
+// runFlags are the flags "train wise" and "train invnet/upfwi" share: the
+// configuration, the data, the run directory and the resumable run's
+// overrides of the configuration.
+type runFlags struct {
+	Config, Data, Val, Out string
+	Epochs, StopAfter      int
+	CheckpointEvery        int
+	Seed                   int64
+	JSON                   bool
+}
+
+// add defines the shared flags; the help texts of --config, --data, --val
+// and --seed are the command's.
+func (r *runFlags) add(fs *pflag.FlagSet, config, data, val, seed string) {
+	fs.StringVar(&r.Config, "config", "", config+" (required)")
+	fs.StringVar(&r.Data, "data", "", data+" (required)")
+	fs.StringVar(&r.Val, "val", "", val)
+	fs.StringVar(&r.Out, "out", "", "run directory (checkpoints, curves, model.safetensors) (required)")
+	fs.IntVar(&r.Epochs, "epochs", 0, "epochs (0 = the config's); part of the run's configuration")
+	fs.IntVar(&r.StopAfter, "stop-after", 0, "stop after this step with a checkpoint, as if interrupted (rerun to resume)")
+	fs.IntVar(&r.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
+	fs.Int64Var(&r.Seed, "seed", -1, seed+" (-1 = the config's)")
+	fs.BoolVar(&r.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
+}
+
+// check refuses a run without --config, --data or --out (cmd names the
+// command in the error).
+func (r *runFlags) check(cmd string) error {
+	if r.Config == "" || r.Data == "" || r.Out == "" {
+		return cli.Usagef("%s needs --config, --data and --out", cmd)
 	}
 	return nil
 }

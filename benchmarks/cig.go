@@ -1,38 +1,39 @@
-package main
+package benchmarks
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"genfwi/cig"
-	"genfwi/internal/cli"
 	"genfwi/openfwi"
 )
 
 // Bench case of the WISE data layer (docs/benchmarks.md, docs/wise.md).
-func init() {
-	registerBench(&benchCase{Name: "cig-openfwi", Short: "one WISE CIG pair: 16-shot observation and 21-offset gather vs the forward of the same shots", Run: benchCIGOpenFWI})
+func cigBenchCases() []*Case {
+	return []*Case{{Name: "cig-openfwi", Short: "one WISE CIG pair: 16-shot observation and 21-offset gather vs the forward of the same shots", Run: benchCIGOpenFWI}}
 }
 
 // benchCIGOpenFWI times, on sample 0 of CurveVel_A model1 resized to 64×64 in
 // the default survey: the forward of the 16 shots, Observe (forward + noise)
 // and Gather (forward with tape, adjoint and the 21-offset imaging, shot by
 // shot). ratio = Gather / forward.
-func benchCIGOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+func benchCIGOpenFWI(ctx context.Context, o *Options) (map[string]any, error) {
 	path := filepath.Join(o.Data, "CurveVel_A", "model", "model1.npy")
-	maps, _, err := openfwi.ReadModels(path)
-	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
 	sc := cig.DefaultSurveyConfig()
-	sc.Workers = benchThreads(o)
+	sc.Workers = o.threads()
 	sv, err := cig.NewSurvey(sc)
 	if err != nil {
 		return nil, err
 	}
-	v := make([]float32, sc.Nz*sc.Nx)
-	openfwi.ResizeBilinear(v, sc.Nz, sc.Nx, maps[:openfwi.ModelLen], openfwi.NZ, openfwi.NX)
+	f, err := openfwi.OpenVelocity(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := f.Resized(0, sc.Nz, sc.Nx)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
 	obs, err := sv.Observe(ctx, v, 1)
 	if err != nil {
 		return nil, err
@@ -41,13 +42,13 @@ func benchCIGOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[st
 	if err != nil {
 		return nil, err
 	}
-	rep := benchRepeat(o, 3)
+	rep := o.reps(3)
 	d := make([]float32, sv.DataLen())
-	fwd, err := timeRuns(ctx, env, "cig-openfwi forward", rep, func() error { return sim.Forward(ctx, obs.Background, d) })
+	fwd, err := timeRuns(ctx, o, "cig-openfwi forward", rep, func() error { return sim.Forward(ctx, obs.Background, d) })
 	if err != nil {
 		return nil, err
 	}
-	observe, err := timeRuns(ctx, env, "cig-openfwi observe", rep, func() error {
+	observe, err := timeRuns(ctx, o, "cig-openfwi observe", rep, func() error {
 		_, err := sv.Observe(ctx, v, 1)
 		return err
 	})
@@ -55,7 +56,7 @@ func benchCIGOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[st
 		return nil, err
 	}
 	g := make([]float32, sv.GatherLen())
-	gather, err := timeRuns(ctx, env, "cig-openfwi gather", rep, func() error { return sv.Gather(ctx, obs, nil, 1, g) })
+	gather, err := timeRuns(ctx, o, "cig-openfwi gather", rep, func() error { return sv.Gather(ctx, obs, nil, 1, g) })
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package benchmarks
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"genfwi/autograd"
-	"genfwi/internal/cli"
 	"genfwi/nn"
 	"genfwi/tensor"
 )
@@ -21,11 +20,12 @@ import (
 // The tensor-engine benchmark cases of docs/benchmarks.md: nn-refae (train
 // step and forward of the reference autoencoder) and sgemm.
 
-func init() {
-	registerBench(
-		&benchCase{Name: "nn-refae", Short: "train step and forward of the 930 949-parameter reference autoencoder, batch 16×1×64×64", Run: benchRefAE},
-		&benchCase{Name: "sgemm", Short: "float32 GEMM GFLOP/s at the four conv-sized shapes", Run: benchSGEMM},
-	)
+// nnBenchCases are the bench cases of bench_nn.go.
+func nnBenchCases() []*Case {
+	return []*Case{
+		&Case{Name: "nn-refae", Short: "train step and forward of the 930 949-parameter reference autoencoder, batch 16×1×64×64", Run: benchRefAE},
+		&Case{Name: "sgemm", Short: "float32 GEMM GFLOP/s at the four conv-sized shapes", Run: benchSGEMM},
+	}
 }
 
 // median returns the median of xs (xs is sorted in place).
@@ -67,29 +67,25 @@ func resetPeakRSS() bool {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
-func benchRefAE(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+func benchRefAE(ctx context.Context, o *Options) (map[string]any, error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	model := nn.NewRefAE(rng)
 	arena := nn.NewArena(model.Params())
 	if arena.NumParams() != 930949 {
 		return nil, fmt.Errorf("nn-refae: model has %d parameters, the benchmark defines 930949", arena.NumParams())
 	}
-	return runNetBench(ctx, env, o, netBench{Name: "nn-refae", Arena: arena, Opt: nn.NewAdam(), LR: 1e-3, Reps: 7, RNG: rng,
+	return runNetBench(ctx, o, netBench{Name: "nn-refae", Arena: arena, Opt: nn.NewAdam(), LR: 1e-3, Reps: 7, RNG: rng,
 		X: tensor.New(16, 1, 64, 64), Y: tensor.New(16, 1, 64, 64), Forward: model.Forward, Loss: autograd.MSE})
 }
 
-func benchSGEMM(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
-	reps := o.Repeat
-	if reps <= 0 {
-		reps = 5
-	}
+func benchSGEMM(ctx context.Context, o *Options) (map[string]any, error) {
+	defer o.useThreads()()
+	reps := o.reps(5)
 	sizes := [][3]int{{64, 576, 16384}, {128, 1152, 4096}, {256, 2304, 1024}, {512, 512, 512}}
 	rng := rand.New(rand.NewPCG(3, 4))
 	gflops := map[string]float64{}
 	blasThreaded := map[string]float64{}
-	bar := cli.NewProgress(env, len(sizes)*2*(reps+1), "sgemm")
+	bar := o.Bar.Bar(len(sizes)*2*(reps+1), "sgemm")
 	defer bar.Finish()
 	timeIt := func(fn func()) float64 {
 		var ts []float64

@@ -1,4 +1,4 @@
-package main
+package benchmarks
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"genfwi/autograd"
-	"genfwi/internal/cli"
 	"genfwi/models/invnet"
 	"genfwi/nn"
 	"genfwi/tensor"
@@ -18,24 +17,25 @@ import (
 // the paper network, batch 16) and invnet-cpu (the cpu preset at its
 // training batch size).
 
-func init() {
-	registerBench(
-		&benchCase{Name: "nn-inversionnet", Short: "train step (L1, AdamW) and eval forward of OpenFWI's 24 409 123-parameter InversionNet, batch 16×5×1000×70",
-			Run: func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-				return benchInvNet(ctx, env, o, "nn-inversionnet", invnet.PaperNet(), 16, 24409123)
+// invnetBenchCases are the bench cases of bench_invnet.go.
+func invnetBenchCases() []*Case {
+	return []*Case{
+		&Case{Name: "nn-inversionnet", Short: "train step (L1, AdamW) and eval forward of OpenFWI's 24 409 123-parameter InversionNet, batch 16×5×1000×70",
+			Run: func(ctx context.Context, o *Options) (map[string]any, error) {
+				return benchInvNet(ctx, o, "nn-inversionnet", invnet.PaperNet(), 16, 24409123)
 			}},
-		&benchCase{Name: "invnet-cpu", Short: "train step and eval forward of the cpu-preset InversionNet (6 105 875 parameters, input 5×250×70), batch 32",
-			Run: func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-				return benchInvNet(ctx, env, o, "invnet-cpu", invnet.CPUNet(), 32, 6105875)
+		&Case{Name: "invnet-cpu", Short: "train step and eval forward of the cpu-preset InversionNet (6 105 875 parameters, input 5×250×70), batch 32",
+			Run: func(ctx context.Context, o *Options) (map[string]any, error) {
+				return benchInvNet(ctx, o, "invnet-cpu", invnet.CPUNet(), 32, 6105875)
 			}},
-	)
+	}
 }
 
 // benchInvNet measures an InversionNet as docs/benchmarks.md defines
 // nn-inversionnet: fresh N(0,1) input and target each step, L1 loss, AdamW
 // (lr 1e-4, weight decay 1e-4), BatchNorm in training mode; the forward
 // pass in eval mode without gradients.
-func benchInvNet(ctx context.Context, env *cli.Env, o *benchOptions, name string, cfg invnet.NetConfig, batch, wantParams int) (map[string]any, error) {
+func benchInvNet(ctx context.Context, o *Options, name string, cfg invnet.NetConfig, batch, wantParams int) (map[string]any, error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	net, err := invnet.New(cfg, rng)
 	if err != nil {
@@ -46,7 +46,7 @@ func benchInvNet(ctx context.Context, env *cli.Env, o *benchOptions, name string
 	}
 	opt := nn.NewAdamW()
 	opt.WeightDecay = 1e-4
-	res, err := runNetBench(ctx, env, o, netBench{
+	res, err := runNetBench(ctx, o, netBench{
 		Name: name, Arena: net.Arena, Opt: opt, LR: 1e-4, Reps: 5, RNG: rng,
 		X: tensor.New(batch, invnet.Shots, cfg.InputT(), invnet.Receivers), Y: tensor.New(batch, 1, invnet.NZ, invnet.NX),
 		Forward: func(x *autograd.Var) *autograd.Var {
@@ -86,14 +86,10 @@ type netBench struct {
 // runNetBench times ≥ 2 warm-up and then Reps train steps and forward
 // passes (eval mode, no gradient) and reports medians and the peak RSS of
 // the training phase.
-func runNetBench(ctx context.Context, env *cli.Env, o *benchOptions, b netBench) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
+func runNetBench(ctx context.Context, o *Options, b netBench) (map[string]any, error) {
+	defer o.useThreads()()
 	const warm = 2
-	reps := o.Repeat
-	if reps <= 0 {
-		reps = b.Reps
-	}
+	reps := o.reps(b.Reps)
 	fresh := func() {
 		for i := range b.X.Data {
 			b.X.Data[i] = float32(b.RNG.NormFloat64())
@@ -107,7 +103,7 @@ func runNetBench(ctx context.Context, env *cli.Env, o *benchOptions, b netBench)
 			b.SetTraining(on)
 		}
 	}
-	bar := cli.NewProgress(env, 2*(warm+reps), b.Name)
+	bar := o.Bar.Bar(2*(warm+reps), b.Name)
 	defer bar.Finish()
 	tp := autograd.NewTape()
 	defer tp.Free()

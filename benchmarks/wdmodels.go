@@ -1,4 +1,4 @@
-package main
+package benchmarks
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"genfwi/autograd"
-	"genfwi/internal/cli"
+	"genfwi/internal/progress"
 	"genfwi/models/diffusion"
 	"genfwi/models/vqae"
 	"genfwi/nn"
@@ -19,14 +19,15 @@ import (
 // Adam) and one inference pass of the cpu presets at batch 16, on random
 // data in [−1, 1]. See docs/wavediffusion-models.md.
 
-func init() {
+func wdmodelsBenchCases() []*Case {
+	var cs []*Case
 	for _, p := range []string{"cpu", "cpu-one-in", "cpu-velocity", "cpu-seismic"} {
-		registerBench(&benchCase{Name: "vqae-" + p, Short: "train step and encode+decode of the vqae " + p + " preset, batch 16",
-			Run: func(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-				return benchVQAE(ctx, env, o, p)
+		cs = append(cs, &Case{Name: "vqae-" + p, Short: "train step and encode+decode of the vqae " + p + " preset, batch 16",
+			Run: func(ctx context.Context, o *Options) (map[string]any, error) {
+				return benchVQAE(ctx, o, p)
 			}})
 	}
-	registerBench(&benchCase{Name: "diffusion-cpu", Short: "train step and one ε-prediction of the cpu diffusion UNet, batch 16",
+	return append(cs, &Case{Name: "diffusion-cpu", Short: "train step and one ε-prediction of the cpu diffusion UNet, batch 16",
 		Run: benchDiffusion})
 }
 
@@ -34,7 +35,7 @@ const wdBatch = 16
 
 // timeSteps runs fn warm+reps times and returns the median duration of the
 // last reps in seconds.
-func timeSteps(ctx context.Context, bar *cli.Progress, warm, reps int, fn func()) ([]float64, error) {
+func timeSteps(ctx context.Context, bar progress.Bar, warm, reps int, fn func()) ([]float64, error) {
 	var ts []float64
 	for i := 0; i < warm+reps; i++ {
 		if err := ctx.Err(); err != nil {
@@ -50,13 +51,9 @@ func timeSteps(ctx context.Context, bar *cli.Progress, warm, reps int, fn func()
 	return ts, nil
 }
 
-func benchVQAE(ctx context.Context, env *cli.Env, o *benchOptions, preset string) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
-	reps := o.Repeat
-	if reps <= 0 {
-		reps = 5
-	}
+func benchVQAE(ctx context.Context, o *Options, preset string) (map[string]any, error) {
+	defer o.useThreads()()
+	reps := o.reps(5)
 	const warm = 2
 	cfg, err := vqae.Preset(preset)
 	if err != nil {
@@ -83,7 +80,7 @@ func benchVQAE(ctx context.Context, env *cli.Env, o *benchOptions, preset string
 	}
 	opt := nn.NewAdam()
 	tp := autograd.NewTape()
-	bar := cli.NewProgress(env, 2*(warm+reps), "vqae-"+preset)
+	bar := o.Bar.Bar(2*(warm+reps), "vqae-"+preset)
 	defer bar.Finish()
 	var last vqae.LossParts
 	train, err := timeSteps(ctx, bar, warm, reps, func() {
@@ -125,13 +122,9 @@ func benchVQAE(ctx context.Context, env *cli.Env, o *benchOptions, preset string
 	}, nil
 }
 
-func benchDiffusion(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
-	reps := o.Repeat
-	if reps <= 0 {
-		reps = 7
-	}
+func benchDiffusion(ctx context.Context, o *Options) (map[string]any, error) {
+	defer o.useThreads()()
+	reps := o.reps(7)
 	const warm = 2
 	cfg, err := diffusion.Preset("cpu")
 	if err != nil {
@@ -146,7 +139,7 @@ func benchDiffusion(ctx context.Context, env *cli.Env, o *benchOptions) (map[str
 	h := tensor.Randn(rng, 1, wdBatch, u.InChannels, u.ImageSize, u.ImageSize)
 	opt := nn.NewAdamW()
 	tp := autograd.NewTape()
-	bar := cli.NewProgress(env, 2*(warm+reps), "diffusion-cpu")
+	bar := o.Bar.Bar(2*(warm+reps), "diffusion-cpu")
 	defer bar.Finish()
 	var loss float64
 	train, err := timeSteps(ctx, bar, warm, reps, func() {

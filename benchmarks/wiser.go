@@ -1,4 +1,4 @@
-package main
+package benchmarks
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"genfwi/cig"
-	"genfwi/internal/cli"
 	"genfwi/models/flow"
 	"genfwi/tensor"
 	"genfwi/wise"
@@ -22,17 +21,13 @@ import (
 // seconds per outer iteration and its PDE solves, the projected time of a
 // whole cpu-preset run (40 outer iterations) and peak RSS.
 
-func init() {
-	registerBench(&benchCase{Name: "wiser-cpu", Short: "WISER cpu preset: gather + outer iterations (8 particles, 16 inner steps) on 64×64", Run: benchWISER})
+func wiserBenchCases() []*Case {
+	return []*Case{{Name: "wiser-cpu", Short: "WISER cpu preset: gather + outer iterations (8 particles, 16 inner steps) on 64×64", Run: benchWISER}}
 }
 
-func benchWISER(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
-	outer := o.Repeat
-	if outer <= 0 {
-		outer = 4
-	}
+func benchWISER(ctx context.Context, o *Options) (map[string]any, error) {
+	defer o.useThreads()()
+	outer := o.reps(4)
 	ncfg, err := flow.NetworkPreset("cpu")
 	if err != nil {
 		return nil, err
@@ -94,7 +89,7 @@ func benchWISER(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]
 	}
 	full := cfg.Outer
 	cfg.Outer, cfg.MisfitEvery = outer, 0
-	bar := cli.NewProgress(env, outer, "wiser-cpu")
+	bar := o.Bar.Bar(outer, "wiser-cpu")
 	defer bar.Finish()
 	res, err := wiser.Run(ctx, wiser.Options{Model: m, Config: *cfg, Survey: survey, Obs: obs, Gather: g,
 		OnIter: func(*wiser.Iter) error { bar.Add(1); return nil }})

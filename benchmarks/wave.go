@@ -1,33 +1,32 @@
-package main
+package benchmarks
 
 import (
 	"context"
 	"fmt"
 	"math"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"time"
 
-	"genfwi/internal/cli"
 	"genfwi/metrics"
-	"genfwi/npy"
+	"genfwi/openfwi"
 	"genfwi/wave"
 )
 
 // Bench cases of the wave engine (docs/benchmarks.md).
-func init() {
-	registerBench(
-		&benchCase{Name: "wave-openfwi", Short: "OpenFWI-exact forward of FlatVel_A model1 sample 0 (5 shots)", Run: benchWaveOpenFWI},
-		&benchCase{Name: "wave-large", Short: "512×256 grid, order 8, 40-cell boundary, 2000 steps, 16 shots", Run: benchWaveLarge},
-		&benchCase{Name: "grad-openfwi", Short: "adjoint-state gradient on the OpenFWI sample vs its forward", Run: benchGradOpenFWI},
-	)
+// waveBenchCases are the bench cases of bench_wave.go.
+func waveBenchCases() []*Case {
+	return []*Case{
+		&Case{Name: "wave-openfwi", Short: "OpenFWI-exact forward of FlatVel_A model1 sample 0 (5 shots)", Run: benchWaveOpenFWI},
+		&Case{Name: "wave-large", Short: "512×256 grid, order 8, 40-cell boundary, 2000 steps, 16 shots", Run: benchWaveLarge},
+		&Case{Name: "grad-openfwi", Short: "adjoint-state gradient on the OpenFWI sample vs its forward", Run: benchGradOpenFWI},
+	}
 }
 
 // timeRuns calls fn once to warm up, then repeat times, and returns the
 // median wall time in seconds.
-func timeRuns(ctx context.Context, env *cli.Env, name string, repeat int, fn func() error) (float64, error) {
-	prog := cli.NewProgress(env, repeat+1, name)
+func timeRuns(ctx context.Context, o *Options, name string, repeat int, fn func() error) (float64, error) {
+	prog := o.Bar.Bar(repeat+1, name)
 	defer prog.Finish()
 	if err := fn(); err != nil {
 		return 0, err
@@ -52,48 +51,21 @@ func timeRuns(ctx context.Context, env *cli.Env, name string, repeat int, fn fun
 	return (ts[repeat/2-1] + ts[repeat/2]) / 2, nil
 }
 
-func benchThreads(o *benchOptions) int {
-	if o.Threads > 0 {
-		return o.Threads
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
-func benchRepeat(o *benchOptions, def int) int {
-	if o.Repeat > 0 {
-		return o.Repeat
-	}
-	return def
-}
-
 // openfwiBenchModel reads sample 0 of FlatVel_A/model/model1.npy under root.
 func openfwiBenchModel(root string) ([]float32, error) {
-	path := filepath.Join(root, "FlatVel_A", "model", "model1.npy")
-	f, err := npy.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	defer f.Close()
-	if sh := f.Shape(); len(sh) != 4 || sh[1] != 1 || sh[2] != 70 || sh[3] != 70 {
-		return nil, fmt.Errorf("--data: %s has shape %v, want [N,1,70,70]", path, sh)
-	}
-	v := make([]float32, wave.OpenFWIModel)
-	if err := f.ReadSamplesFloat32(v, 0, 1); err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	return v, nil
+	return openfwi.ReadMap(filepath.Join(root, "FlatVel_A", "model", "model1.npy"), 0)
 }
 
 const openfwiCells = 310 * 310 * 1000 * 5
 
-func benchWaveOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+func benchWaveOpenFWI(ctx context.Context, o *Options) (map[string]any, error) {
 	v, err := openfwiBenchModel(o.Data)
 	if err != nil {
 		return nil, err
 	}
-	nw := benchThreads(o)
+	nw := o.threads()
 	dst := make([]float32, wave.OpenFWISample)
-	sec, err := timeRuns(ctx, env, "wave-openfwi", benchRepeat(o, 10), func() error {
+	sec, err := timeRuns(ctx, o, "wave-openfwi", o.reps(10), func() error {
 		return wave.OpenFWIForward(ctx, v, dst, nw)
 	})
 	if err != nil {
@@ -103,7 +75,7 @@ func benchWaveOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 		"kernel": wave.KernelName()}, nil
 }
 
-func benchWaveLarge(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+func benchWaveLarge(ctx context.Context, o *Options) (map[string]any, error) {
 	const nx, nz, h, nb, nt, nshots = 512, 256, 12.5, 40, 2000, 16
 	v := make([]float32, nz*nx)
 	vmax := 0.0
@@ -125,7 +97,7 @@ func benchWaveLarge(ctx context.Context, env *cli.Env, o *benchOptions) (map[str
 		x := int(math.Round((float64(i) + 0.5) * nx / nshots))
 		shots[i] = wave.Shot{Source: wave.Point{Z: 1, X: x}, Receivers: rec}
 	}
-	nw := benchThreads(o)
+	nw := o.threads()
 	sim, err := wave.NewSimulator(wave.Grid{Nz: nz, Nx: nx, H: h}, shots, wave.Ricker(nt, 15, dt, 0),
 		wave.Options{Order: 8, Boundary: wave.Devito, NB: nb, Dt: dt, Nt: nt, Workers: nw})
 	if err != nil {
@@ -135,7 +107,7 @@ func benchWaveLarge(ctx context.Context, env *cli.Env, o *benchOptions) (map[str
 		return nil, fmt.Errorf("wave-large: setup needs substeps (%+v, %v)", in, err)
 	}
 	dst := make([]float32, sim.DataLen(nshots))
-	sec, err := timeRuns(ctx, env, "wave-large", benchRepeat(o, 3), func() error { return sim.Forward(ctx, v, dst) })
+	sec, err := timeRuns(ctx, o, "wave-large", o.reps(3), func() error { return sim.Forward(ctx, v, dst) })
 	if err != nil {
 		return nil, err
 	}
@@ -180,12 +152,12 @@ func gaussSmooth(v []float32, nz, nx int, sigma float64) []float32 {
 	return out
 }
 
-func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
+func benchGradOpenFWI(ctx context.Context, o *Options) (map[string]any, error) {
 	v, err := openfwiBenchModel(o.Data)
 	if err != nil {
 		return nil, err
 	}
-	nw := benchThreads(o)
+	nw := o.threads()
 	sim, err := wave.NewOpenFWI(nw)
 	if err != nil {
 		return nil, err
@@ -195,9 +167,9 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 		return nil, err
 	}
 	v0 := gaussSmooth(v, 70, 70, 5)
-	rep := benchRepeat(o, 5)
+	rep := o.reps(5)
 	syn := make([]float32, wave.OpenFWISample)
-	fwd, err := timeRuns(ctx, env, "forward", rep, func() error { return sim.Forward(ctx, v0, syn) })
+	fwd, err := timeRuns(ctx, o, "forward", rep, func() error { return sim.Forward(ctx, v0, syn) })
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +208,7 @@ func benchGradOpenFWI(ctx context.Context, env *cli.Env, o *benchOptions) (map[s
 		g := make([]float32, wave.OpenFWIModel)
 		var misfit float64
 		resetPeakRSS()
-		sec, err := timeRuns(ctx, env, c.name, rep, func() error {
+		sec, err := timeRuns(ctx, o, c.name, rep, func() error {
 			var err error
 			misfit, err = s.Gradient(ctx, v0, obs, nil, g)
 			return err

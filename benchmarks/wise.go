@@ -1,4 +1,4 @@
-package main
+package benchmarks
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"runtime"
 
 	"genfwi/autograd"
-	"genfwi/internal/cli"
 	"genfwi/models/flow"
 	"genfwi/nn"
 	"genfwi/tensor"
@@ -20,17 +19,13 @@ import (
 // one 8-sample posterior draw (one gather, summary in eval mode, inverse
 // flow).
 
-func init() {
-	registerBench(&benchCase{Name: "wise-cpu", Short: "WISE cpu preset: train step (batch 8) and 8-sample posterior draw", Run: benchWise})
+func wiseBenchCases() []*Case {
+	return []*Case{{Name: "wise-cpu", Short: "WISE cpu preset: train step (batch 8) and 8-sample posterior draw", Run: benchWise}}
 }
 
-func benchWise(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]any, error) {
-	tensor.SetThreads(o.Threads)
-	defer tensor.SetThreads(0)
-	reps := o.Repeat
-	if reps <= 0 {
-		reps = 7
-	}
+func benchWise(ctx context.Context, o *Options) (map[string]any, error) {
+	defer o.useThreads()()
+	reps := o.reps(7)
 	const warm, batch = 2, 8
 	cfg, err := flow.NetworkPreset("cpu")
 	if err != nil {
@@ -46,7 +41,7 @@ func benchWise(ctx context.Context, env *cli.Env, o *benchOptions) (map[string]a
 	nh := cfg.Summary.InChannels
 	opt := nn.NewAdam()
 	tp := autograd.NewTape()
-	bar := cli.NewProgress(env, 2*(warm+reps), "wise-cpu")
+	bar := o.Bar.Bar(2*(warm+reps), "wise-cpu")
 	defer bar.Finish()
 	var loss float64
 	var stepErr error
