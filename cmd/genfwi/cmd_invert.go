@@ -38,7 +38,7 @@ type inferOptions struct {
 
 func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 	if !denoise {
-		fs.StringVar(&o.Method, "method", "wavediffusion", "inversion method: wavediffusion (one-in-two-out autoencoder, optionally refined by the diffusion) or invnet/upfwi (a trained InversionNet, genfwi train invnet|upfwi)")
+		fs.StringVar(&o.Method, "method", "wavediffusion", "inversion method: wavediffusion (one-in-two-out autoencoder, optionally refined by the diffusion) or invnet/velocitygan/upfwi (a trained InversionNet generator, genfwi train invnet|upfwi)")
 		fs.StringVar(&o.Noise, "noise", "0", "standard deviation of Gaussian noise added to the normalised seismic before inversion (0 = clean)")
 	} else {
 		fs.StringVar(&o.Noise, "noise", "0.02,0.05,0.1", "comma list of noise standard deviations (normalised units) to sweep")
@@ -63,7 +63,7 @@ func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 func invertCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "invert",
-		UsageLine: "invert --method wavediffusion|invnet|upfwi --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
+		UsageLine: "invert --method wavediffusion|invnet|velocitygan|upfwi --model DIR --data SEIS.npy --out DIR [--true VEL.npy] [--noise 0.05] [--json]",
 		Short:     "invert seismic data to velocity with the one-in-two-out WaveDiffusion model or an InversionNet",
 		Long: `Invert maps seismic data to velocity (and reconstructed seismic) with the
 one-in-two-out autoencoder of WaveDiffusion (paper §4.6): normalise (OpenFWI
@@ -75,8 +75,10 @@ de-normalise. With --diffusion the latent is first refined by partial diffusion
 DIR/invert.json; with --true, MAE/RMSE/SSIM on the OpenFWI normalised scale
 (and in m/s).
 
---method invnet (or upfwi, the same network trained without labels) runs a
-trained InversionNet (genfwi train invnet|upfwi) instead:
+--method invnet (or velocitygan, the same network trained against a WGAN-GP
+critic, or upfwi, trained without labels) runs a trained InversionNet
+(genfwi train invnet|upfwi) instead; the method must match how the model was
+trained:
 normalise with the model's constants, add --noise, decimate in time as it was
 trained, predict; same outputs without seismic.npy, and the same metrics.
 
@@ -94,8 +96,8 @@ Example:
 				if len(args) != 0 {
 					return cli.Usagef("invert takes no arguments, got %q", args)
 				}
-				if o.Method != "wavediffusion" && o.Method != "invnet" && o.Method != "upfwi" {
-					return cli.Usagef("--method must be wavediffusion, invnet or upfwi (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
+				if o.Method != "wavediffusion" && o.Method != "invnet" && o.Method != "velocitygan" && o.Method != "upfwi" {
+					return cli.Usagef("--method must be wavediffusion, invnet, velocitygan or upfwi (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
 				}
 				sig, err := parseNoise(o.Noise)
 				if err != nil {
@@ -104,7 +106,7 @@ Example:
 				if len(sig) != 1 {
 					return cli.Usagef("--noise takes one value for invert (use genfwi denoise to sweep)")
 				}
-				if o.Method == "invnet" || o.Method == "upfwi" {
+				if o.Method != "wavediffusion" {
 					return runInvertInvnet(ctx, env, o, sig[0])
 				}
 				return runInfer(ctx, env, o, sig, false)

@@ -9,15 +9,15 @@ import (
 	"genfwi/models/invnet"
 )
 
-// runInvertInvnet is "genfwi invert --method invnet": the same inputs,
-// outputs and metrics as --method wavediffusion, from a trained
-// InversionNet.
+// runInvertInvnet is "genfwi invert --method invnet|velocitygan|upfwi": the
+// same inputs, outputs and metrics as --method wavediffusion, from a trained
+// InversionNet generator.
 func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma float64) error {
 	if o.Model == "" || o.Data == "" || o.Out == "" {
 		return cli.Usagef("--model, --data and --out are required")
 	}
 	if o.Diffusion != "" {
-		return cli.Usagef("--diffusion refines WaveDiffusion latents; it does not apply to --method invnet")
+		return cli.Usagef("--diffusion refines WaveDiffusion latents; it does not apply to --method %s", o.Method)
 	}
 	modelArg := fileArg{"--model", ""}
 	if p, err := invnet.ModelPath(o.Model); err == nil {
@@ -41,9 +41,12 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
-	method := "invnet"
-	if m.Config.Train.Method == "upfwi" {
-		method = "upfwi"
+	method := m.Config.Train.Method
+	if method == "" {
+		method = "invnet"
+	}
+	if method != o.Method {
+		return cli.Usagef("--method %s, but --model %s was trained as %s (use --method %s)", o.Method, o.Model, method, method)
 	}
 	summary := map[string]any{"method": method, "model": o.Model, "config": m.Config.Name, "params": m.Net.NumParams(),
 		"trained_on": m.Data, "step": m.Step, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi)}

@@ -72,10 +72,37 @@ func TestTrainInvertInvnet(t *testing.T) {
 		{[]string{"train", "invnet", "--config", cfg, "--data", ds, "--out", run, "--val", "1.5"}, 2, "fraction"},
 		{[]string{"invert", "--method", "invnet", "--model", ds, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", inv}, 1, "not an InversionNet run directory"},
 		{[]string{"invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--out", inv}, 1, "shape"},
+		{[]string{"invert", "--method", "velocitygan", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", filepath.Join(dir, "inv-gan")}, 2, "was trained as invnet"},
 	} {
 		code, _, stderr := cliRun(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {
 			t.Errorf("genfwi %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
 		}
+	}
+
+	// VelocityGAN from the command line: the same tiny generator trained
+	// against a narrow critic, inverted with --method velocitygan.
+	gcfg := filepath.Join(dir, "tiny-gan.json")
+	if err := os.WriteFile(gcfg, []byte(`{"name":"tiny-gan","network":{"dims":[2,2,4,4,8],"sample_temporal":20,"time_strides":[1,1,1,1]},
+ "train":{"method":"velocitygan","gan":{"critic_dims":[2,2,3,3],"n_critic":2,"lambda_gp":10,"lambda_adv":1,"beta1":0,"beta2":0.9},
+ "epochs":1,"batch_size":4,"lr":0.001,"weight_decay":0.0001,"lambda_l1":100,"lambda_l2":100,"input_noise":0,
+ "val_fraction":0.2,"val_maps":0,"checkpoint_every":0,"seed":1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	grun := filepath.Join(dir, "gan")
+	if code, _ := runCLI(t, "train", "invnet", "--config", gcfg, "--data", filepath.Join(ds, "CurveVel_A"), "--out", grun, "--json"); code != 0 {
+		t.Fatalf("train invnet (velocitygan): exit %d", code)
+	}
+	code, out = runCLI(t, "invert", "--method", "velocitygan", "--model", grun, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"),
+		"--true", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--samples", "0:3", "--out", filepath.Join(dir, "inv-gan2"), "--json")
+	if code != 0 {
+		t.Fatalf("invert --method velocitygan: exit %d", code)
+	}
+	var gres struct {
+		Method string `json:"method"`
+	}
+	lastJSON(t, out, &gres)
+	if gres.Method != "velocitygan" {
+		t.Errorf("invert reports method %q, want velocitygan", gres.Method)
 	}
 }

@@ -60,7 +60,11 @@ func trainInvnetCommand() *cli.Command {
 does (docs/baselines.md): AdamW (lr 1e-4, weight decay 1e-4 in the paper
 preset), loss λ1·L1 + λ2·MSE on the normalised velocity, shuffled epochs,
 seismic normalised with OpenFWI's log-min-max transform and, in the cpu
-preset, decimated 4× in time (OpenFWI's --sample_temporal).
+preset, decimated 4× in time (OpenFWI's --sample_temporal). A config with
+train.method "velocitygan" (presets velocitygan-cpu, velocitygan-paper)
+trains VelocityGAN: the same generator against a WGAN-GP critic with the
+exact gradient penalty (critic in every checkpoint; invert with --method
+velocitygan).
 
 --data is a comma list of sources, each a directory holding velocity.npy and
 seismic.npy ("genfwi sample" output), an OpenFWI dataset directory
@@ -84,7 +88,8 @@ Examples:
   genfwi train invnet --config configs/invnet-cpu.json --data data/openfwi-train/CurveVel_A --out runs/invnet-full
   genfwi train invnet --config configs/invnet-cpu.json --data out/gen,data/openfwi-train/CurveVel_A:50 \
       --norm curvevel-a --val data/openfwi-val/CurveVel_A --out runs/invnet-gen1
-  genfwi train invnet --config cpu --data out/gen --norm curvevel-a --epochs 1 --out runs/try --json`,
+  genfwi train invnet --config cpu --data out/gen --norm curvevel-a --epochs 1 --out runs/try --json
+  genfwi train invnet --config velocitygan-cpu --data data/openfwi-train/CurveVel_A --out runs/velocitygan`,
 		Flags: invnetFlags(false)}
 }
 
@@ -93,7 +98,7 @@ Examples:
 func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
 	return func(fs *pflag.FlagSet) cli.RunFunc {
 		o := &trainInvnetOptions{UPFWIOnly: upfwiOnly}
-		o.add(fs, "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json) or a preset name (cpu, paper)",
+		o.add(fs, "InversionNet config: a JSON file (configs/invnet-cpu.json, configs/invnet-paper.json, configs/invnet-velocitygan-cpu.json) or a preset name ("+strings.Join(invnet.PresetNames(), ", ")+")",
 			"training pairs: comma list of DIR or DIR:N (see above)",
 			"validation: a source list like --data, or a fraction in (0,1) of --data held out (default: the config's val_fraction)",
 			"seed of weights, batch order and noise")
