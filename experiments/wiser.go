@@ -8,9 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"genfwi/cig"
+	"genfwi/figures"
+	"genfwi/fwi"
 	"genfwi/internal/atomicfile"
 	"genfwi/npy"
 	"genfwi/wise"
@@ -49,6 +52,38 @@ type WISEROptions struct {
 	OnIter func(it *wiser.Iter)
 	// Log, if set, reports the steps.
 	Log func(msg string)
+	// Image adds the imaging step (the WISER paper's uncertainty-aware
+	// imaging): reverse-time migrations of the observation with the WISE
+	// and WISER conditional means and with every WISER sample (image mean
+	// and standard deviation), in image.npy and image.png.
+	Image bool
+	// Baseline adds plain FWI (L-BFGS from the 1d-special background, the
+	// WISER bands' cut-offs) on the same number of PDE solves as WISER, in
+	// fwi_baseline.npy and fwi_baseline.png.
+	Baseline bool
+}
+
+// ImageSummary describes the imaging step in wiser.json.
+type ImageSummary struct {
+	// Solves counts its PDE solves; Seconds its time.
+	Solves  int64   `json:"pde_solves"`
+	Seconds float64 `json:"seconds"`
+	// MeanStdRatio is the mean image standard deviation over the mean
+	// |image| below the mute (how uncertain the image is, relative).
+	MeanStdRatio float64 `json:"mean_std_over_mean_abs"`
+}
+
+// BaselineSummary describes the plain-FWI comparison in wiser.json.
+type BaselineSummary struct {
+	Solves  int64    `json:"pde_solves"`
+	Iters   int      `json:"iterations"`
+	Seconds float64  `json:"seconds"`
+	Misfit  float64  `json:"misfit"`
+	SSIM    *float64 `json:"ssim,omitempty"`
+	RMSE    *float64 `json:"rmse,omitempty"`
+	MAE     *float64 `json:"mae,omitempty"`
+	RMSEms  *float64 `json:"rmse_ms,omitempty"`
+	MAEms   *float64 `json:"mae_ms,omitempty"`
 }
 
 // WISERSummary is wiser.json.
@@ -70,6 +105,9 @@ type WISERSummary struct {
 	HistRows         []int        `json:"histogram_rows"`
 	W1WISE           []float64    `json:"w1_wise_ms"`
 	W1WISER          []float64    `json:"w1_wiser_ms"`
+	// Image and Baseline are present when requested.
+	Image    *ImageSummary    `json:"image,omitempty"`
+	Baseline *BaselineSummary `json:"fwi_baseline,omitempty"`
 }
 
 // WISER simulates the observation of o.Truth, computes its gather, runs
@@ -176,6 +214,16 @@ func WISER(ctx context.Context, o WISEROptions) (*WISERSummary, error) {
 		sum.W1WISE = append(sum.W1WISE, w0)
 		sum.W1WISER = append(sum.W1WISER, w1)
 	}
+	if runErr == nil && o.Image {
+		if sum.Image, err = wiserImages(ctx, o, survey, obs, res); err != nil {
+			return nil, err
+		}
+	}
+	if runErr == nil && o.Baseline {
+		if sum.Baseline, err = wiserBaseline(ctx, o, survey, obs, sum.PDESolves); err != nil {
+			return nil, err
+		}
+	}
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return nil, err
@@ -184,6 +232,110 @@ func WISER(ctx context.Context, o WISEROptions) (*WISERSummary, error) {
 		return nil, err
 	}
 	return sum, runErr
+}
+
+// imageMuteRows is the top mute of the images: the rows down to the
+// sources and receivers (10 m deep) and one more, then a 5-row taper
+// (JUDI's judiTopmute(n, wb, 5)).
+func imageMuteRows(sc cig.SurveyConfig) int {
+	return int(math.Round(math.Max(sc.SourceDepth, sc.ReceiverDepth)/sc.H)) + 2
+}
+
+// wiserImages migrates the observation with the WISE and WISER conditional
+// means and with every WISER sample, and writes image.npy ([4, 1, nz, nx]:
+// WISE CM image, WISER CM image, mean and standard deviation over the
+// samples) and image.png (the three images on one symmetric scale, the
+// standard deviation on its own).
+func wiserImages(ctx context.Context, o WISEROptions, survey *cig.Survey, obs *cig.Obs, res *wiser.Result) (*ImageSummary, error) {
+	if o.Log != nil {
+		o.Log("imaging: RTM with the WISE and WISER conditional means and the WISER samples")
+	}
+	t0 := time.Now()
+	sc := survey.Config()
+	pix := sc.Nz * sc.Nx
+	vs := [][]float32{res.Initial.CM, res.Posterior.CM}
+	for i := 0; i < res.Posterior.N; i++ {
+		vs = append(vs, res.Posterior.Samples[i*pix:(i+1)*pix])
+	}
+	clamped := make([][]float32, len(vs))
+	for i, v := range vs {
+		clamped[i] = make([]float32, pix)
+		for j, x := range v {
+			clamped[i][j] = float32(math.Min(math.Max(float64(x), o.Config.VMin), o.Config.VMax))
+		}
+	}
+	mute := imageMuteRows(sc)
+	cms, err := wiser.Migrate(ctx, wiser.ImageOptions{Survey: survey, Obs: obs, MuteRows: mute, TaperRows: 5, Workers: runtime.GOMAXPROCS(0)}, clamped[:2])
+	if err != nil {
+		return nil, err
+	}
+	post, err := wiser.Migrate(ctx, wiser.ImageOptions{Survey: survey, Obs: obs, MuteRows: mute, TaperRows: 5, Workers: runtime.GOMAXPROCS(0)}, clamped[2:])
+	if err != nil {
+		return nil, err
+	}
+	all := make([]float32, 0, 4*pix)
+	all = append(append(append(append(all, cms.Images[0]...), cms.Images[1]...), post.Mean...), post.Std...)
+	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "image.npy"), npy.Float32, []int{4, 1, sc.Nz, sc.Nx}, all); err != nil {
+		return nil, err
+	}
+	clip := figures.Percentile(all[:3*pix], 99)
+	img := func(title string, d []float32, sc2 figures.ColorScale) figures.Panel {
+		r := figures.VelocityRaster(d, sc.Nz, sc.Nx, sc.H, sc.H)
+		return figures.Panel{Title: title, Raster: r, Scale: sc2}
+	}
+	sym := figures.ColorScale{Min: -clip, Max: clip, Label: "image amplitude (relative)", Map: figures.Diverging()}
+	std := figures.ColorScale{Label: "image std (relative)"}
+	panels := []figures.Panel{img("RTM, WISE CM velocity", cms.Images[0], sym), img("RTM, WISER CM velocity", cms.Images[1], sym),
+		img("mean RTM over WISER samples", post.Mean, sym), img("std of RTM over WISER samples", post.Std, std)}
+	if err := figures.Grid(filepath.Join(o.Out, "image.png"), "Imaging with the posterior velocities", panels, 2); err != nil {
+		return nil, err
+	}
+	var sabs, sstd float64
+	for p := mute * sc.Nx; p < pix; p++ {
+		sabs += math.Abs(float64(post.Mean[p]))
+		sstd += float64(post.Std[p])
+	}
+	return &ImageSummary{Solves: cms.Solves + post.Solves, Seconds: time.Since(t0).Seconds(), MeanStdRatio: sstd / math.Max(sabs, 1e-30)}, nil
+}
+
+// wiserBaseline runs plain FWI on WISER's solve budget and writes
+// fwi_baseline.npy and fwi_baseline.png (truth, 1d-special start, FWI result
+// on one velocity scale).
+func wiserBaseline(ctx context.Context, o WISEROptions, survey *cig.Survey, obs *cig.Obs, solves int64) (*BaselineSummary, error) {
+	if o.Log != nil {
+		o.Log(fmt.Sprintf("plain FWI (L-BFGS) on the same budget: %d PDE solves", solves))
+	}
+	var bands []float64
+	for _, b := range o.Config.Bands {
+		bands = append(bands, b.Hz)
+	}
+	bl, err := wiser.FWIBaseline(ctx, wiser.BaselineOptions{Survey: survey, Obs: obs, Truth: o.Truth, Solves: max(solves, 1),
+		Config: fwi.Config{Method: fwi.LBFGS, Bands: bands, Bounds: fwi.Bounds{Min: o.Config.VMin, Max: o.Config.VMax}}})
+	if err != nil {
+		return nil, err
+	}
+	sc := survey.Config()
+	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "fwi_baseline.npy"), npy.Float32, []int{1, 1, sc.Nz, sc.Nx}, bl.Model); err != nil {
+		return nil, err
+	}
+	vs := figures.VelocityScale(o.Config.VMin, o.Config.VMax)
+	panel := func(title string, v []float32) figures.Panel {
+		return figures.Panel{Title: title, Raster: figures.VelocityRaster(v, sc.Nz, sc.Nx, sc.H, sc.H), Scale: vs}
+	}
+	panels := []figures.Panel{panel("1d-special start", obs.Background),
+		panel(fmt.Sprintf("L-BFGS FWI, %d PDE solves", bl.Solves), bl.Model)}
+	if o.Truth != nil {
+		panels = append([]figures.Panel{panel("true velocity", o.Truth)}, panels...)
+	}
+	if err := figures.Grid(filepath.Join(o.Out, "fwi_baseline.png"), "Plain FWI on WISER's budget", panels, len(panels)); err != nil {
+		return nil, err
+	}
+	out := &BaselineSummary{Solves: bl.Solves, Iters: bl.Iters, Seconds: bl.Seconds, Misfit: bl.Misfit}
+	if o.Truth != nil {
+		out.SSIM, out.RMSE, out.MAE = finiteOrNil(bl.SSIM), finiteOrNil(bl.RMSE), finiteOrNil(bl.MAE)
+		out.RMSEms, out.MAEms = finiteOrNil(bl.RMSEms), finiteOrNil(bl.MAEms)
+	}
+	return out, nil
 }
 
 func finiteOrNil(x float64) *float64 {

@@ -32,7 +32,7 @@ Example:
 			var model, data, out string
 			var n, samples int
 			var seed uint64
-			var asJSON bool
+			var asJSON, trainMode bool
 			fs.StringVar(&model, "model", "", "trained WISE run directory or .safetensors (required)")
 			fs.StringVar(&data, "data", "", "test CIG data set directory (genfwi cig build) (required)")
 			fs.IntVar(&n, "n", 100, "test pairs (evenly spaced; 0 = all)")
@@ -40,6 +40,7 @@ Example:
 			fs.Uint64Var(&seed, "seed", 1, "seed of the latent draws")
 			fs.StringVar(&out, "out", "", "output directory (calibration.csv, calibration.png) (required)")
 			fs.BoolVar(&asJSON, "json", false, "print one JSON summary object as the last stdout line")
+			fs.BoolVar(&trainMode, "summary-train-mode", false, "sample with the summary network in training mode (dropout mask per sample, as WISE.jl; default eval mode)")
 			return func(ctx context.Context, env *cli.Env, args []string) error {
 				if len(args) != 0 {
 					return cli.Usagef("eval calibration takes no arguments, got %q", args)
@@ -60,6 +61,7 @@ Example:
 				if err != nil {
 					return fmt.Errorf("--model: %w", err)
 				}
+				m.Config.Posterior.SummaryTrainMode = trainMode
 				res, err := experiments.Calibration(ctx, experiments.CalibrationOptions{Model: m, Data: data, N: n, Samples: samples, Seed: seed,
 					Out: out, Bar: progressBars(env), Note: func(msg string) { fmt.Fprintln(env.Stderr, msg) }})
 				if err != nil {

@@ -37,6 +37,9 @@ type posteriorOptions struct {
 	SNR       float64
 	SNRSet    bool
 	FWIOnly   bool
+	Image     bool
+	Baseline  bool
+	TrainMode bool
 	Outer     int
 	Inner     int
 	Particles int
@@ -98,6 +101,9 @@ Examples:
 			fs.Float64Var(&o.Perturb, "perturb", 0, "wiser: out-of-distribution sinusoidal perturbation of the true map, amplitude in km/s (WISER: 0.2)")
 			fs.Float64Var(&o.SNR, "snr", 0, "wiser: noise of the simulated observation in dB (default: the model's survey; 0 dB allowed)")
 			fs.BoolVar(&o.FWIOnly, "fwi-only", false, "wiser: the particles' FWI steps without the latent correction (baseline)")
+			fs.BoolVar(&o.Image, "image", false, "wiser: also migrate the data with the WISE and WISER conditional means and every WISER sample (image.npy, image.png: RTM, image mean and std)")
+			fs.BoolVar(&o.Baseline, "fwi-baseline", false, "wiser: also run plain L-BFGS FWI from the 1d-special background on WISER's PDE-solve budget (fwi_baseline.npy/png)")
+			fs.BoolVar(&o.TrainMode, "summary-train-mode", false, "sample with the summary network in training mode (dropout mask per sample, as WISE.jl; default eval mode)")
 			fs.IntVar(&o.Outer, "outer", 0, "wiser: outer iterations (0 = the config's)")
 			fs.IntVar(&o.Inner, "inner", -1, "wiser: inner Adam steps per outer iteration (-1 = the config's)")
 			fs.IntVar(&o.Particles, "particles", 0, "wiser: particles M (0 = the config's)")
@@ -121,6 +127,12 @@ Examples:
 					return cli.Usagef("posterior takes no arguments, got %q", args)
 				}
 				o.SNRSet = fs.Changed("snr")
+				if o.Method == "wiser" && o.TrainMode {
+					return cli.Usagef("--summary-train-mode applies to --method wise (WISER summarises the gather once, in eval mode)")
+				}
+				if o.Method != "wiser" && (o.Image || o.Baseline) {
+					return cli.Usagef("--image and --fwi-baseline apply to --method wiser")
+				}
 				if o.Method == "wiser" {
 					return runWISER(ctx, env, o)
 				}
@@ -185,6 +197,7 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
+	m.Config.Posterior.SummaryTrainMode = o.TrainMode
 	inf := m.Data
 	po := experiments.PosteriorOptions{Model: m, Name: src, Index: o.Index, N: o.N, Seed: o.Seed, ObsSeed: uint64(o.Index), Out: o.Out,
 		Figures: wise.FigureOptions{TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ},

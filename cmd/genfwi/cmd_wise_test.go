@@ -146,7 +146,7 @@ func TestWiseCommands(t *testing.T) {
 	// perturbed out of distribution), the WISE posterior refined.
 	wdir := filepath.Join(dir, "wiser")
 	code, out, errs = cliRun("posterior", "--method", "wiser", "--model", run, "--cig", data, "--index", "3", "--outer", "3", "--inner", "2",
-		"--particles", "2", "--perturb", "0.2", "--snr", "0", "--out", wdir, "--json")
+		"--particles", "2", "--perturb", "0.2", "--snr", "0", "--image", "--fwi-baseline", "--out", wdir, "--json")
 	if code != 0 {
 		t.Fatalf("posterior --method wiser: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -158,8 +158,17 @@ func TestWiseCommands(t *testing.T) {
 	if w := ws["w1_wiser_ms"].([]any); len(w) != 2 {
 		t.Errorf("wiser JSON W1: %v", w)
 	}
+	// Imaging: the two CMs and the two samples, one forward and one adjoint
+	// for each of the 2 shots; the baseline spends at least WISER's 12 solves.
+	if im, ok := ws["image"].(map[string]any); !ok || im["pde_solves"].(float64) != 4*2*2 {
+		t.Errorf("wiser JSON image: %v", ws["image"])
+	}
+	if bl, ok := ws["fwi_baseline"].(map[string]any); !ok || bl["pde_solves"].(float64) < 12 || bl["ssim"] == nil {
+		t.Errorf("wiser JSON fwi_baseline: %v", ws["fwi_baseline"])
+	}
 	for _, f := range []string{"samples.npy", "cm.npy", "particles.npy", "history.csv", "wiser.json", "curves_misfit.png", "curves_inner.png",
-		"curves_ssim.png", "posterior_maps.png", "wise_initial/cm.npy", "wise_initial/posterior_maps.png"} {
+		"curves_ssim.png", "posterior_maps.png", "wise_initial/cm.npy", "wise_initial/posterior_maps.png",
+		"image.npy", "image.png", "fwi_baseline.npy", "fwi_baseline.png"} {
 		if _, err := os.Stat(filepath.Join(wdir, f)); err != nil {
 			t.Error(err)
 		}
@@ -173,7 +182,7 @@ func TestWiseCommands(t *testing.T) {
 	}
 
 	calib := filepath.Join(dir, "calib")
-	code, out, errs = cliRun("eval", "calibration", "--model", run, "--data", data, "--n", "4", "--samples", "8", "--out", calib, "--json")
+	code, out, errs = cliRun("eval", "calibration", "--model", run, "--data", data, "--n", "4", "--samples", "8", "--summary-train-mode", "--out", calib, "--json")
 	if code != 0 {
 		t.Fatalf("eval calibration: exit %d\n%s\n%s", code, out, errs)
 	}

@@ -85,7 +85,8 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	}
 	fo := wise.FigureOptions{TraceZ: o.TraceZ, TraceX: o.TraceX, HistZ: histZ}
 	wo := experiments.WISEROptions{Model: m, Config: *cfg, Truth: truth, Name: src, Index: o.Index, PerturbKms: o.Perturb,
-		ObsSeed: uint64(o.Index), Figures: fo, Out: o.Out, Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) }}
+		ObsSeed: uint64(o.Index), Figures: fo, Out: o.Out, Log: func(msg string) { fmt.Fprintln(env.Stderr, msg) },
+		Image: o.Image, Baseline: o.Baseline}
 	if o.ObsSeed >= 0 {
 		wo.ObsSeed = uint64(o.ObsSeed)
 	}
@@ -115,6 +116,12 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 			fmt.Fprintf(env.Stdout, "CM SSIM %.4f → %.4f, RMSE %.4f → %.4f (OpenFWI scale); W1 at rows %v: %.0f,%.0f → %.0f,%.0f m/s\n",
 				sum.WISE.OpenFWI.SSIM, sum.WISER.OpenFWI.SSIM, sum.WISE.OpenFWI.RMSE, sum.WISER.OpenFWI.RMSE, sum.HistRows,
 				sum.W1WISE[0], sum.W1WISE[1], sum.W1WISER[0], sum.W1WISER[1])
+		}
+		if b := sum.Baseline; b != nil && b.SSIM != nil {
+			fmt.Fprintf(env.Stdout, "plain FWI on %d PDE solves: SSIM %.4f, RMSE %.4f, misfit %.4g\n", b.Solves, *b.SSIM, *b.RMSE, b.Misfit)
+		}
+		if im := sum.Image; im != nil {
+			fmt.Fprintf(env.Stdout, "imaging: %d PDE solves, mean image std / mean |image| %.3f\n", im.Solves, im.MeanStdRatio)
 		}
 	}
 	return runErr
