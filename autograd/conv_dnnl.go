@@ -149,6 +149,14 @@ typedef struct {
 	int dry;
 } gf_scr;
 
+// gf_bind points a at the caller's array user (laid out as gf_user_md's
+// which) and at the layout pd wants for the argument queried by q.
+static dnnl_status_t gf_bind(gf_arg *a, const_dnnl_primitive_desc_t pd, dnnl_query_t q, const gf_conv *g, int which, void *user) {
+	a->want = dnnl_primitive_desc_query_md(pd, q, 0);
+	a->user = user;
+	return gf_user_md(g, which, &a->user_md);
+}
+
 // gf_arg_in prepares an input: the user array itself when the layouts
 // agree, else a reordered copy in scratch slot.
 static dnnl_status_t gf_arg_in(dnnl_stream_t stm, gf_arg *a, gf_scr *s, int slot) {
@@ -206,12 +214,9 @@ static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, floa
 	GF_CK(dnnl_primitive_desc_create(&pd, &d, NULL, gf_engine, NULL));
 	GF_CK(dnnl_primitive_create(&p, pd));
 	GF_CK(dnnl_stream_create(&stm, gf_engine, dnnl_stream_default_flags));
-	ax.want = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0); ax.user = x;
-	aw.want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0); aw.user = w;
-	ay.want = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0); ay.user = y;
-	GF_CK(gf_user_md(g, 0, &ax.user_md));
-	GF_CK(gf_user_md(g, 2, &aw.user_md));
-	GF_CK(gf_user_md(g, 1, &ay.user_md));
+	GF_CK(gf_bind(&ax, pd, dnnl_query_src_md, g, 0, x));
+	GF_CK(gf_bind(&aw, pd, dnnl_query_weights_md, g, 2, w));
+	GF_CK(gf_bind(&ay, pd, dnnl_query_dst_md, g, 1, y));
 	GF_CK(gf_arg_in(stm, &ax, scr, 0));
 	GF_CK(gf_arg_in(stm, &aw, scr, 1));
 	int direct_out = dnnl_memory_desc_equal(ay.want, &ay.user_md);
@@ -265,30 +270,24 @@ static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, fl
 		GF_CK(gf_desc(g, 1, &d, &src, &wei, NULL, &dst));
 		GF_CK(dnnl_primitive_desc_create(&dpd, &d, NULL, gf_engine, fpd));
 		GF_CK(dnnl_primitive_create(&dp, dpd));
-		dgy.want = dnnl_primitive_desc_query_md(dpd, dnnl_query_diff_dst_md, 0); dgy.user = gy;
-		dw.want = dnnl_primitive_desc_query_md(dpd, dnnl_query_weights_md, 0); dw.user = w;
-		dgx.want = dnnl_primitive_desc_query_md(dpd, dnnl_query_diff_src_md, 0); dgx.user = gx;
-		GF_CK(gf_user_md(g, 1, &dgy.user_md));
-		GF_CK(gf_user_md(g, 2, &dw.user_md));
-		GF_CK(gf_user_md(g, 0, &dgx.user_md));
+		GF_CK(gf_bind(&dgy, dpd, dnnl_query_diff_dst_md, g, 1, gy));
+		GF_CK(gf_bind(&dw, dpd, dnnl_query_weights_md, g, 2, w));
+		GF_CK(gf_bind(&dgx, dpd, dnnl_query_diff_src_md, g, 0, gx));
 		GF_CK(gf_arg_in(stm, &dgy, scr, 0));
 		GF_CK(gf_arg_in(stm, &dw, scr, 1));
 		GF_CK(gf_arg_out(&dgx, scr, 2));
 		if (!scr->dry) {
-		dnnl_exec_arg_t a[3] = {{DNNL_ARG_DIFF_DST, dgy.mem}, {DNNL_ARG_WEIGHTS, dw.mem}, {DNNL_ARG_DIFF_SRC, dgx.mem}};
-		GF_CK(dnnl_primitive_execute(dp, stm, 3, a));
+			dnnl_exec_arg_t a[3] = {{DNNL_ARG_DIFF_DST, dgy.mem}, {DNNL_ARG_WEIGHTS, dw.mem}, {DNNL_ARG_DIFF_SRC, dgx.mem}};
+			GF_CK(dnnl_primitive_execute(dp, stm, 3, a));
 		}
 	}
 	if (gw || gb) {
 		GF_CK(gf_desc(g, 2, &d, &src, &wei, &bia, &dst));
 		GF_CK(dnnl_primitive_desc_create(&wpd, &d, NULL, gf_engine, fpd));
 		GF_CK(dnnl_primitive_create(&wp, wpd));
-		wx.want = dnnl_primitive_desc_query_md(wpd, dnnl_query_src_md, 0); wx.user = x;
-		wgy.want = dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_dst_md, 0); wgy.user = gy;
-		wgw.want = dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0); wgw.user = gw;
-		GF_CK(gf_user_md(g, 0, &wx.user_md));
-		GF_CK(gf_user_md(g, 1, &wgy.user_md));
-		GF_CK(gf_user_md(g, 2, &wgw.user_md));
+		GF_CK(gf_bind(&wx, wpd, dnnl_query_src_md, g, 0, x));
+		GF_CK(gf_bind(&wgy, wpd, dnnl_query_diff_dst_md, g, 1, gy));
+		GF_CK(gf_bind(&wgw, wpd, dnnl_query_diff_weights_md, g, 2, gw));
 		GF_CK(gf_arg_in(stm, &wx, scr, 3));
 		GF_CK(gf_arg_in(stm, &wgy, scr, 4));
 		GF_CK(gf_arg_out(&wgw, scr, 5));

@@ -15,7 +15,13 @@ import (
 // trainedTiny trains the tiny configuration for two epochs and loads it.
 func trainedTiny(t *testing.T) (*Model, *MemPairs) {
 	t.Helper()
-	cfg := tinyConfig()
+	return trainedTinyWith(t, tinyConfig())
+}
+
+// trainedTinyWith trains cfg for 2 epochs on 16 synthetic pairs and loads
+// the result; it also returns 3 other pairs.
+func trainedTinyWith(t *testing.T, cfg *Config) (*Model, *MemPairs) {
+	t.Helper()
 	cfg.Train.Epochs = 2
 	cfg.Train.ValMaps = 0
 	out := t.TempDir()
@@ -204,17 +210,8 @@ func TestQuantile(t *testing.T) {
 func TestSummaryTrainMode(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Network.Summary.Depth = 3 // dropout sits on the up-blocks below the top level
-	cfg.Train.Epochs = 2
-	cfg.Train.ValMaps = 0
-	out := t.TempDir()
-	if _, err := Train(context.Background(), TrainOptions{Config: cfg, Train: synthPairs(16, 1), Out: out}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadModel(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := synthPairs(1, 7).Gather[0]
+	m, test := trainedTinyWith(t, cfg)
+	g := test.Gather[0]
 	ctx := context.Background()
 	eval, err := m.Sample(ctx, g, 8, 3)
 	if err != nil {
