@@ -2,6 +2,7 @@ package wave
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -288,7 +289,7 @@ func TestStreamedTapeKernel(t *testing.T) {
 // schedules, with and without checkpointing, and for odd and even step
 // counts (an odd count leaves a single step at the end of each sweep).
 func TestStreamedGradientMatches(t *testing.T) {
-	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
+	t.Parallel()
 	ctx := context.Background()
 	for _, periodic := range []bool{false, true} {
 		c := smallCases[0]
@@ -317,7 +318,7 @@ func TestStreamedGradientMatches(t *testing.T) {
 						dObs[i] = float32(rng.NormFloat64() * 1e-3)
 					}
 					g1, g2 := make([]float32, n), make([]float32, n)
-					streamMin, useCone, useFuse = math.MaxInt64, false, false
+					s.tune = tuning{streamMin: math.MaxInt64, cone: false, fuse: false}
 					j1, err := s.Gradient(ctx, v, dObs, nil, g1)
 					if err != nil {
 						t.Fatal(err)
@@ -336,7 +337,7 @@ func TestStreamedGradientMatches(t *testing.T) {
 						cone, fuse bool
 					}{{0, false, false}, {math.MaxInt64, true, false}, {0, true, false}, {math.MaxInt64, false, true},
 						{math.MaxInt64, true, true}, {0, true, true}} {
-						streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+						s.tune = tuning{streamMin: v2.stream, cone: v2.cone, fuse: v2.fuse}
 						j2, err := s.Gradient(ctx, v, dObs, nil, g2)
 						if err != nil {
 							t.Fatal(err)
@@ -356,20 +357,59 @@ func TestStreamedGradientMatches(t *testing.T) {
 	}
 }
 
-// TestPhaseStop: a worker that reads the stop request late (after worker 0
-// already asked to stop at the next barrier) must not stop one phase early.
-func TestPhaseStop(t *testing.T) {
-	var p phaseStop
-	if p.requested() || p.stopped(3) {
+// TestBarrierStop: a stop requested in generation g is honoured after the
+// barrier of g by every worker, and a worker that reads it late (after the
+// request was made) does not stop one generation early.
+func TestBarrierStop(t *testing.T) {
+	t.Parallel()
+	b := newBarrier(2)
+	p := &party{b: b, gen: 4}
+	if b.stopped(3) || b.stopped(4) {
 		t.Fatal("stop before any request")
 	}
-	p.request(4)
-	p.request(7) // the first request wins
-	if p.stopped(3) {
-		t.Fatal("a late reader of phase 3 stops although the request is for phase 4")
+	p.stop(context.Canceled)
+	p.gen = 7
+	p.stop(errors.New("later")) // the first request wins
+	if b.stopped(3) {
+		t.Fatal("a late reader of generation 3 stops although the request is for generation 4")
 	}
-	if !p.stopped(4) || !p.stopped(5) || !p.requested() {
-		t.Fatal("request for phase 4 not seen at phase 4")
+	if !b.stopped(4) || !b.stopped(5) {
+		t.Fatal("request for generation 4 not seen at generation 4")
+	}
+	if err := b.err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cause %v, want context.Canceled", err)
+	}
+}
+
+// TestBarrierMisuse: when one worker waits more often than the others, the
+// crew stops with an error instead of leaving the extra waiter spinning, and
+// a crew that waits equally often passes.
+func TestBarrierMisuse(t *testing.T) {
+	t.Parallel()
+	c := &coef[float32]{hw: 2, nzp: 40}
+	for _, extra := range []int{0, 1, 3} {
+		done := make(chan error)
+		go func() {
+			done <- crew(context.Background(), c, 3, func(ln *lane[float32]) {
+				n := 50
+				if ln.w == 1 {
+					n += extra
+				}
+				for range n {
+					if !ln.sync() {
+						return
+					}
+				}
+			})
+		}()
+		select {
+		case err := <-done:
+			if (err != nil) != (extra != 0) {
+				t.Fatalf("worker 1 waits %d extra times: error %v", extra, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("worker 1 waits %d extra times: the crew hangs", extra)
+		}
 	}
 }
 
@@ -423,7 +463,7 @@ func TestTapeBF16(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
 	}
-	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	for _, nshot := range []int{2, 3} {
@@ -456,7 +496,6 @@ func TestTapeBF16(t *testing.T) {
 				dObs[i] = float32(drng.NormFloat64() * 1e-3)
 			}
 			ge, g16 := make([]float32, n), make([]float32, n)
-			streamMin, useCone, useFuse = 32<<20, true, true
 			je, err := exact.Gradient(ctx, v, dObs, nil, ge)
 			if err != nil {
 				t.Fatal(err)
@@ -486,7 +525,7 @@ func TestTapeBF16(t *testing.T) {
 				stream     int64
 				cone, fuse bool
 			}{{math.MaxInt64, false, false}, {0, true, false}, {math.MaxInt64, true, true}, {0, false, true}} {
-				streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+				s16.tune = tuning{streamMin: v2.stream, cone: v2.cone, fuse: v2.fuse}
 				g2 := make([]float32, n)
 				if _, err := s16.Gradient(ctx, v, dObs, nil, g2); err != nil {
 					t.Fatal(err)

@@ -555,7 +555,7 @@ func TestBalancedForwardMatches(t *testing.T) {
 		if err := r.forward(ctx, list, a); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.forwardBalanced(ctx, list, b, c.workers); err != nil {
+		if err := r.forwardBands(ctx, list, b, c.workers); err != nil {
 			t.Fatal(err)
 		}
 		// The production schedule: the shots that divide among the workers
