@@ -34,6 +34,7 @@ type sweep[T float] struct {
 	z     cone
 	img   *images[T] // where the adjoint images go (nil: forward only)
 	gb    float64    // Σ_n λ^n_s f^{n−1} = ∂J/∂B_s
+	keep  []T        // without a tape: where each step stores w^n (nil: nowhere)
 }
 
 // newSweep returns a sweep with its fields taken from the simulator's cache.
@@ -174,11 +175,11 @@ func (s *sweep[T]) sourceGrad(l []T, n, z0, z1 int) {
 
 // wbuf returns where forward step n stores w^n: the tape's slot in the first
 // pass (replay < 0) or in the replay of the segment starting at step replay,
-// nil when the step is not stored.
+// keep without a tape, nil when the step is not stored.
 func (s *sweep[T]) wbuf(n, replay int) []T {
 	switch {
 	case s.tp == nil:
-		return nil
+		return s.keep
 	case replay >= 0:
 		return s.tp.ws[n-replay]
 	}
