@@ -91,6 +91,7 @@ func misfit64(t *testing.T, s *Simulator, v, dObs []float64, shots []int) float6
 // TestGradientFiniteDifference checks ∂J/∂v from the discrete adjoint against
 // central differences of J along random smooth directions (float64).
 func TestGradientFiniteDifference(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,6 +147,7 @@ func nil2all(s *Simulator) []int { l, _ := s.shotList(nil); return l }
 // TestCheckpointMatchesFullStorage: recomputing segments from checkpoints
 // must give exactly the gradient of full storage.
 func TestCheckpointMatchesFullStorage(t *testing.T) {
+	t.Parallel()
 	c := smallCases[0]
 	c.nt = 77
 	full := c.sim(t)
@@ -183,6 +185,7 @@ func TestCheckpointMatchesFullStorage(t *testing.T) {
 // schedule runs Gradient and the extended Born adjoint; it must agree with
 // the one-worker shot schedule (float64, rounding only).
 func TestBalancedBackpropMatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -250,6 +253,7 @@ func TestBalancedBackpropMatches(t *testing.T) {
 // same step and the same stored Laplacian bit for bit as the regular kernel,
 // and writes zeros in the halo columns of the rows it stores (never data).
 func TestStreamedTapeKernel(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, order := range []int{2, 4, 8} {
 		r, field := kernelFixture(t, 23, 37, 20, order, rng)
@@ -417,6 +421,7 @@ func TestBarrierMisuse(t *testing.T) {
 // workers) at varying moments; every call must return (a worker that stopped
 // one phase early used to leave the other spinning at a barrier forever).
 func TestCancelBalancedGradient(t *testing.T) {
+	t.Parallel()
 	c := smallCases[0]
 	c.nt = 400
 	shots := []Shot{
@@ -460,10 +465,10 @@ func TestCancelBalancedGradient(t *testing.T) {
 // and checkpointing, streamed, cones, fused pairs) gives the same bfloat16
 // gradient bit for bit, as they do for the float32 tape.
 func TestTapeBF16(t *testing.T) {
+	t.Parallel()
 	if !haveAVX512 {
 		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
 	}
-	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	for _, nshot := range []int{2, 3} {
@@ -544,6 +549,7 @@ func TestTapeBF16(t *testing.T) {
 // nearest even) in the layout tape.at decodes: every interior value read back
 // equals the float32 Laplacian of the same step rounded in Go.
 func TestTapeBF16Values(t *testing.T) {
+	t.Parallel()
 	if !haveAVX512 {
 		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
 	}
@@ -584,6 +590,7 @@ func TestTapeBF16Values(t *testing.T) {
 // GradientMisfit hook gives Gradient's misfit and gradient bit for bit, and a
 // scaled misfit scales both.
 func TestGradientMisfitMatchesGradient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	s := c.sim(t)

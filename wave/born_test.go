@@ -36,6 +36,7 @@ func randn(rng *rand.Rand, n int) []float64 {
 // TestBornDotProduct: ⟨J δv, δd⟩ = ⟨δv, Jᵀ δd⟩ in float64 for every small
 // case, for Born and for the extended Born operator.
 func TestBornDotProduct(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -73,6 +74,7 @@ func TestBornDotProduct(t *testing.T) {
 
 // TestBornIsLinearisation: J δv matches central differences of Forward.
 func TestBornIsLinearisation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	s, v, rng := bornSetup(t, c)
@@ -112,6 +114,7 @@ func TestBornIsLinearisation(t *testing.T) {
 // TestZeroOffsetGatherIsRTM: the h = 0 gather of ExtendedBornAdjoint equals
 // BornAdjoint (float32 public API).
 func TestZeroOffsetGatherIsRTM(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	s, v64, rng := bornSetup(t, c)

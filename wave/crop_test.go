@@ -11,6 +11,7 @@ import (
 // cropped operator equals the full one on perturbations that vanish on the
 // edge cells (whose edge replication is all the absorbing layer gets).
 func TestCropImagesDotProduct(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		if c.nb == 0 {
@@ -75,6 +76,7 @@ func TestCropImagesDotProduct(t *testing.T) {
 // compiled in) agrees with the float64 reference, cropped and not, and the
 // cropped zero-offset gather equals the cropped BornAdjoint.
 func TestCropImagesFloat32(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[1]
 	for _, crop := range []bool{false, true} {
