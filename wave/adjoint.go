@@ -222,9 +222,22 @@ func (im *offsetImage[T]) flush() {
 // cells, Options.CropImages in the Born adjoints). dst is [Nz][Nx] and is
 // accumulated into.
 func (r *run[T]) foldPadded(dst []float64, gp []T, withA bool) {
+	r.eachPadded(r.crop, func(i, j, m int) {
+		f := 2 / r.vp[j]
+		if withA {
+			f *= float64(r.c.A[i])
+		}
+		dst[m] += float64(gp[i]) * f
+	})
+}
+
+// eachPadded calls fn for every cell of the padded grid (only the model
+// cells with crop) with its halo-layout index i, its padded-grid index j
+// and the index m of the model cell whose value the edge replication
+// copies there.
+func (r *run[T]) eachPadded(crop bool, fn func(i, j, m int)) {
 	g := r.s.grid
 	c := &r.c
-	crop := r.crop
 	for z := 0; z < c.nzp; z++ {
 		mz := min(max(z-r.nb, 0), g.Nz-1)
 		if crop && mz != z-r.nb {
@@ -235,12 +248,7 @@ func (r *run[T]) foldPadded(dst []float64, gp []T, withA bool) {
 			if crop && mx != x-r.nb {
 				continue
 			}
-			i := r.idx(z, x)
-			f := 2 / r.vp[z*c.nxp+x]
-			if withA {
-				f *= float64(c.A[i])
-			}
-			dst[mz*g.Nx+mx] += float64(gp[i]) * f
+			fn(r.idx(z, x), z*c.nxp+x, mz*g.Nx+mx)
 		}
 	}
 }

@@ -11,17 +11,7 @@ import (
 // (MiB), non-temporal stores, zero cones and fused two-step kernels
 // (tuning), after one warm-up call (buffers cached).
 func BenchmarkGradientVariants(b *testing.B) {
-	v := make([]float32, OpenFWIModel)
-	for i := range v {
-		v[i] = 1500 + float32(i/70)*40
-	}
-	obs := make([]float32, OpenFWISample)
-	if err := OpenFWIForward(context.Background(), v, obs, 0); err != nil {
-		b.Fatal(err)
-	}
-	for i := range v {
-		v[i] += 50
-	}
+	v, obs := layeredOpenFWI(b)
 	fs, err := NewOpenFWI(0)
 	if err != nil {
 		b.Fatal(err)

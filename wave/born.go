@@ -105,24 +105,10 @@ func addShifted[T float](c *coef[T], q, dA, w []T, h int) {
 // and scales it by 2A/v, giving δA in the halo layout.
 // With Options.CropImages the layer gets zero instead.
 func (r *run[T]) padScaled(dv []float64) []T {
-	g := r.s.grid
-	c := &r.c
 	out := make([]T, r.fields)
-	crop := r.s.opts.CropImages
-	for z := 0; z < c.nzp; z++ {
-		mz := min(max(z-r.nb, 0), g.Nz-1)
-		if crop && mz != z-r.nb {
-			continue
-		}
-		for x := 0; x < c.nxp; x++ {
-			mx := min(max(x-r.nb, 0), g.Nx-1)
-			if crop && mx != x-r.nb {
-				continue
-			}
-			i := r.idx(z, x)
-			out[i] = T(2 * float64(c.A[i]) / r.vp[z*c.nxp+x] * dv[mz*g.Nx+mx])
-		}
-	}
+	r.eachPadded(r.s.opts.CropImages, func(i, j, m int) {
+		out[i] = T(2 * float64(r.c.A[i]) / r.vp[j] * dv[m])
+	})
 	return out
 }
 

@@ -252,13 +252,7 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	}
 	// padded velocity (edge replication) and damping
 	r.vp = make([]float64, c.nzp*c.nxp)
-	for z := 0; z < c.nzp; z++ {
-		mz := min(max(z-nb, 0), g.Nz-1)
-		for x := 0; x < c.nxp; x++ {
-			mx := min(max(x-nb, 0), g.Nx-1)
-			r.vp[z*c.nxp+x] = v[mz*g.Nx+mx]
-		}
-	}
+	r.eachPadded(false, func(_, j, m int) { r.vp[j] = v[m] })
 	vref := s.opts.DampVelocity
 	if vref == 0 {
 		vref = vmin
