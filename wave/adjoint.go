@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 )
 
 // Adjoint state. With p^0 = p^{-1} = 0 the forward scheme is, for internal
@@ -41,15 +40,10 @@ type tape[T float] struct {
 	ws               [][]T // ws[i] = w^{last+i}, or of the segment being replayed
 	ck               [][2][]T
 	// stream: write ws with non-temporal stores (stepTape). Set when the
-	// segments of all shots in flight together exceed streamMin, i.e. when a
-	// stored Laplacian has left the caches by the time the adjoint reads it.
+	// segments of all shots in flight together exceed tuning.streamMin,
+	// i.e. when a stored Laplacian has left the caches by the time the
+	// adjoint reads it.
 	stream bool
-	// Rows known to be zero (see wRows). cone enables it; hw and top, bot
-	// (the interior rows, halo layout) come from the coefficients and zs is
-	// the source row of the shot being recorded.
-	cone             bool
-	hw, top, bot, zs int
-	rlo, rhi         int // receiver rows of that shot (min, max)
 	// t16: the fields of ws hold bfloat16 values (coef.tape16), two per
 	// slot; read them with at.
 	t16 bool
@@ -66,185 +60,6 @@ func (t *tape[T]) at(w []T, ix int) T {
 	}
 	return T(math.Float32frombits(u << 16))
 }
-
-// begin readies the tape for recording a shot with source cell src and
-// receiver cells rec (halo layout); cone enables the zero-row skipping, which
-// only the zero-offset image may use (the shifted images of offsetImage read
-// every row of w).
-func (t *tape[T]) begin(c *coef[T], src int, rec []int, cone bool) {
-	// On a periodic grid the field leaves the cone across the edges.
-	t.cone = cone && useCone && !c.wrap
-	t.hw, t.top, t.bot = c.hw, c.hw, c.hw+c.nzp
-	t.zs = src / c.stride
-	t.rlo, t.rhi = 1<<30, -1<<30 // no receivers: μ is zero everywhere
-	for _, ix := range rec {
-		t.rlo, t.rhi = min(t.rlo, ix/c.stride), max(t.rhi, ix/c.stride)
-	}
-}
-
-// The wavefields start at rest and the stencil reaches hw rows per step, so
-// the forward field p^n is exactly zero (bit for bit, in any arithmetic)
-// outside rows zs ± hw(n−1) and w^n = (c0+L)p^n outside zs ± hw·n; likewise
-// μ^n is zero outside the receiver rows ± hw(N−n). The gradient's tape
-// neither computes nor stores the rows where w^n is zero, and the backward
-// sweep neither computes μ^n where it is zero nor reads w^{n−1} where either
-// factor of the imaging product is. For OpenFWI (source and receivers at
-// row 121 of 310) this removes about 4 % of the stencil work of each sweep
-// and 8 % of the tape traffic, without changing any result.
-
-// coneRows clips rows [lo−r, hi+r] to the band [z0, z1) and the interior.
-func (t *tape[T]) coneRows(lo, hi, r, z0, z1 int) (int, int) {
-	return max(lo-r, z0, t.top), min(hi+r+1, z1, t.bot)
-}
-
-// wRows returns the rows [a, b) of band [z0, z1) where w^n (and p^{n+1}
-// before the source term) can be nonzero, or the whole band.
-func (t *tape[T]) wRows(n, z0, z1 int) (int, int) {
-	if !t.cone {
-		return z0, z1
-	}
-	return t.coneRows(t.zs, t.zs, t.hw*n, z0, z1)
-}
-
-// muRows returns the rows [a, b) of band [z0, z1) where μ^n can be nonzero.
-func (t *tape[T]) muRows(n, z0, z1 int) (int, int) {
-	if !t.cone {
-		return z0, z1
-	}
-	return t.coneRows(t.rlo, t.rhi, t.hw*(t.N-n), z0, z1)
-}
-
-// wHas reports whether w^n can be nonzero in row z.
-func (t *tape[T]) wHas(n, z int) bool {
-	a, b := t.wRows(n, z, z+1)
-	return a < b
-}
-
-// Paired imaging: the product of an even backward step n, μ^n w^{n−1}, is
-// deferred to step n−1, whose kernel reads μ^n (its centre field) anyway and
-// adds μ^n w^{n−1} + μ^{n−1} w^{n−2} in one pass, so the image is read and
-// written once per two steps. Checkpoint segments start at even steps (newTape
-// keeps L even), so a pair never straddles two segments and the pairing,
-// hence every rounding, depends on n only: full storage and checkpointing stay
-// equal bit for bit. Only a final odd step N (odd Nt·k) images alone.
-
-// deferImage reports whether backward step n leaves its imaging product to
-// step n−1 (see paired imaging).
-func deferImage(n int) bool { return n%2 == 0 }
-
-// pairedWith returns, for backward step n of the segment ending at m1, the
-// stored Laplacian w^n that step n images together with its own w^{n−1} (ws
-// is the segment's tape starting at step m0), or nil if step n images alone.
-func pairedWith[T float](ws [][]T, n, m0, m1 int) []T {
-	if n%2 == 1 && n+1 <= m1 {
-		return ws[n-m0]
-	}
-	return nil
-}
-
-// adjStep runs backward step n on band [z0, z1): μ^n on muRows, fused with
-// the imaging condition on the rows where the products can be nonzero:
-// plain += μ^n w^{n−1} (wpair nil) or plain += μ^{n+1} w^n + μ^n w^{n−1}
-// (wpair = w^n, paired imaging; μ^{n+1} is l1). plain nil: no image (also
-// for a step that defers its product).
-func (t *tape[T]) adjStep(c *coef[T], l0, l1, wprev, wpair, plain []T, n, z0, z1 int) {
-	a, b := t.muRows(n, z0, z1)
-	if a >= b {
-		return
-	}
-	// w^n is nonzero on a superset of the rows of w^{n−1}, and μ^{n+1} on a
-	// subset of those of μ^n.
-	wn := n - 1
-	if wpair != nil {
-		wn = n
-	}
-	wa, wb := t.wRows(wn, a, b)
-	if plain == nil || wa >= wb {
-		stepForward(c, l0, l1, nil, a, b)
-		return
-	}
-	if a < wa {
-		stepForward(c, l0, l1, nil, a, wa)
-	}
-	if wpair != nil {
-		stepImage2(c, l0, l1, wpair, wprev, plain, wa, wb)
-	} else {
-		stepImage(c, l0, l1, wprev, plain, wa, wb)
-	}
-	if wb < b {
-		stepForward(c, l0, l1, nil, wb, b)
-	}
-}
-
-// step runs forward step n on rows [z0, z1), storing w^n in ws (nil: not
-// stored), restricted to wRows.
-func (t *tape[T]) step(c *coef[T], p0, p1, ws []T, n, z0, z1 int) {
-	a, b := t.wRows(n, z0, z1)
-	if a < b {
-		stepTape(c, p0, p1, ws, a, b, t.stream)
-	}
-	t.clearAround(c, ws, n, a, b, z0, z1)
-}
-
-// step2 runs forward steps n and n+1 on rows [z0, z1) in one pass (fused
-// C kernel), storing w^n in ws1 and w^{n+1} in ws2 (nil: not stored),
-// restricted to wRows, with the source term fsrc of step n added at src in
-// between. Values equal two calls of step.
-func (t *tape[T]) step2(c *coef[T], p0, p1, ws1, ws2 []T, n, z0, z1, src int, fsrc T) {
-	a1, b1 := t.wRows(n, z0, z1)
-	a2, b2 := t.wRows(n+1, z0, z1)
-	fusedForward(c, p0, p1, a1, b1, ws1, src, fsrc, a2, b2, ws2, t.stream)
-	t.clearAround(c, ws1, n, a1, b1, z0, z1)
-	t.clearAround(c, ws2, n+1, a2, b2, z0, z1)
-}
-
-// clearAround zeroes the rows of the stored w^n (ws, nil: none) that lie in
-// wRows(n+1) but outside the rows [a, b) just stored. Paired imaging reads
-// w^n on the rows of w^{n+1} (adjStep), and the slab holds stale values
-// outside the rows written (at most hw rows on each side).
-func (t *tape[T]) clearAround(c *coef[T], ws []T, n, a, b, z0, z1 int) {
-	if ws == nil || !t.cone {
-		return
-	}
-	a1, b1 := t.wRows(n+1, z0, z1)
-	if a >= b {
-		a, b = a1, a1
-	}
-	s := c.stride
-	if t.t16 {
-		s /= 2 // bfloat16 rows: half a row of float32 slots (the stride is even)
-	}
-	if a1 < a {
-		clear(ws[a1*s : a*s])
-	}
-	if b < b1 {
-		clear(ws[b*s : b1*s])
-	}
-}
-
-// streamMin is the tape size (bytes, all shots in flight) above which the
-// Laplacians are streamed past the caches: the 32 MiB L3 of the machine the
-// kernels were tuned on, so that smaller segments (checkpointing with a small
-// budget) stay cache-resident between the recompute and the backward sweep.
-// Measured on OpenFWI (docs/wave.md): a 21.7 MB segment (32 MiB budget, one
-// shot in flight) took 256 ms per gradient with regular stores and 297 ms
-// streamed; the 394 MB full tape 274 ms streamed and 289 ms regular.
-//
-// streamMin, groupShots and useCone are variables, not constants,
-// only so that tests can compare the variants bit for bit and benchmarks can
-// time them; nothing else changes them.
-var streamMin int64 = 32 << 20
-
-// groupShots is how many shots the row-band schedule of backprop keeps in
-// flight at once (see there).
-var groupShots = 1
-
-// splitShots: in backprop, run the shots that divide evenly among the
-// workers shot-parallel and only the remainder on row bands.
-var splitShots = false
-
-// useCone: skip the rows where the fields are exactly zero (tape.wRows).
-var useCone = true
 
 // newTape sizes a tape for N steps of fields of n values within budget bytes:
 // everything if it fits, else the longest segment L with
@@ -282,7 +97,7 @@ func newTape[T float](s *Simulator, N, n int, budget int64, inflight int, t16 bo
 	if L < 1 {
 		L = 1
 	}
-	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > streamMin, cone: useCone, t16: t16}
+	t := &tape[T]{N: N, L: L, nseg: (N + L - 1) / L, stream: int64(L)*fb*int64(inflight) > s.tune.streamMin, t16: t16}
 	t.last = (t.nseg - 1) * L
 	// One slab for the L stored fields: one allocation, one stream through
 	// memory. (Advising huge pages for it was measured and dropped: with
@@ -311,15 +126,6 @@ func (t *tape[T]) release(s *Simulator) {
 	putBuf(s, t.slab)
 	for _, ck := range t.ck {
 		putBuf(s, ck[0], ck[1])
-	}
-}
-
-// checkpoint is called before internal step n with p1 = p^n, p0 = p^{n−1}.
-func (t *tape[T]) checkpoint(n int, p1, p0 []T) {
-	if n%t.L == 0 && n < t.last {
-		ck := t.ck[n/t.L]
-		copy(ck[0], p1)
-		copy(ck[1], p0)
 	}
 }
 
@@ -353,9 +159,8 @@ type offsetImage[T float] struct {
 	maxh               int     // max |h|
 }
 
-func (im *offsetImage[T]) add(mu, w []T) { im.addRows(mu, w, im.zlo, im.zhi) }
-
-// addRows is add restricted to rows z0..z1−1 (halo layout). λ is formed once
+// addRows adds the correlations of μ (λ = μ/A) and w on rows z0..z1−1
+// (halo layout) of the image region. λ is formed once
 // per cell; every product λ(x+h)·w(x−h) is added to its own cell's sum in
 // time order as before (C: possibly as a fused multiply-add).
 func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
@@ -411,128 +216,28 @@ func (im *offsetImage[T]) flush() {
 	}
 }
 
-// adjointShot runs the backward sweep of shot si (in μ = A∘λ) after
-// forwardShot filled tp, injecting res ([Nt][nrec]) at the receivers. It
-// accumulates Σ μ^n w^{n−1} into plain (if non-nil) and the shifted
-// correlations into off (if non-nil), and returns Σ_n λ^n_s f^{n−1} (the
-// source-amplitude sensitivity ∂J/∂B_s).
-func (r *run[T]) adjointShot(ctx context.Context, si int, tp *tape[T], res []T, l0, l1, p0, p1 []T, plain []T, off *offsetImage[T]) (float64, error) {
-	clear(l0)
-	clear(l1)
-	c := &r.c
-	src, b, rec, nrec := r.src[si], r.bsrc[si], r.rec[si], len(r.rec[si])
-	z0, z1 := c.hw, c.hw+c.nzp
-	A := c.A
-	invAs := 1 / float64(A[src])
-	var gb float64
-	// Fused pairs of backward steps (bwd2) for the C float32 kernels (the
-	// shifted images correlate both steps' μ after the pair, in the same
-	// order). The injections go in ascending cell order.
-	fuse := canFuse[T]()
-	var injIdx []int32
-	var injVal []T
-	recOrder := make([]int, nrec)
-	for i := range recOrder {
-		recOrder[i] = i
-	}
-	sort.SliceStable(recOrder, func(a, b int) bool { return rec[recOrder[a]] < rec[recOrder[b]] })
-	for seg := tp.nseg - 1; seg >= 0; seg-- {
-		m0 := seg * tp.L
-		m1 := min(m0+tp.L, tp.N)
-		if seg != tp.nseg-1 {
-			copy(p1, tp.ck[seg][0])
-			copy(p0, tp.ck[seg][1])
-			for n := m0; n < m1; n++ {
-				if fuse && n+1 < m1 {
-					tp.step2(c, p0, p1, tp.ws[n-m0], tp.ws[n+1-m0], n, z0, z1, src, b*r.f[n])
-					p1[src] += b * r.f[n+1]
-					n++ // p^{n+1} is in p0 and p^{n+2} in p1: the roles stay
-					continue
-				}
-				tp.step(c, p0, p1, tp.ws[n-m0], n, z0, z1)
-				p0[src] += b * r.f[n]
-				p0, p1 = p1, p0
-			}
-		}
-		for n := m1; n > m0; n-- {
-			if n%ctxEvery == 0 || (fuse && n%ctxEvery == 1) {
-				if err := ctx.Err(); err != nil {
-					return 0, err
-				}
-			}
-			if fuse && deferImage(n) {
-				// Steps n and n−1 in one pass (bwd2); same values as below.
-				m := n - 1
-				a1, b1 := tp.muRows(n, z0, z1)
-				a2, b2 := tp.muRows(m, z0, z1)
-				ia, ib := tp.wRows(m, a2, b2)
-				injIdx, injVal = injIdx[:0], injVal[:0]
-				if n%r.k == 0 {
-					j := n/r.k - 1
-					rr := res[j*nrec : (j+1)*nrec]
-					for _, i := range recOrder {
-						injIdx = append(injIdx, int32(rec[i]))
-						injVal = append(injVal, A[rec[i]]*rr[i])
-					}
-				}
-				fusedBackward(c, l0, l1, a1, b1, injIdx, injVal, a2, b2, tp.ws[m-m0], tp.ws[m-1-m0], plain, ia, ib)
-				gb += float64(l0[src]) * invAs * float64(r.f[n-1])
-				if m%r.k == 0 {
-					j := m/r.k - 1
-					rr := res[j*nrec : (j+1)*nrec]
-					w2 := tp.ws[m-1-m0]
-					for i, ix := range rec {
-						val := A[ix] * rr[i]
-						l1[ix] += val
-						if plain != nil && tp.wHas(m-1, ix/c.stride) {
-							plain[ix] += val * tp.at(w2, ix)
-						}
-					}
-				}
-				gb += float64(l1[src]) * invAs * float64(r.f[m-1])
-				if off != nil {
-					off.add(l0, tp.ws[m-m0])
-					off.add(l1, tp.ws[m-1-m0])
-				}
-				n-- // μ^{n−1} is in l1 and μ^n in l0: the roles stay
-				continue
-			}
-			wprev := tp.ws[n-1-m0]
-			img := plain
-			if deferImage(n) {
-				img = nil
-			}
-			tp.adjStep(c, l0, l1, wprev, pairedWith(tp.ws, n, m0, m1), img, n, z0, z1)
-			if n%r.k == 0 {
-				j := n/r.k - 1
-				rr := res[j*nrec : (j+1)*nrec]
-				for i, ix := range rec {
-					val := A[ix] * rr[i]
-					l0[ix] += val
-					if img != nil && tp.wHas(n-1, ix/c.stride) {
-						plain[ix] += val * tp.at(wprev, ix)
-					}
-				}
-			}
-			if off != nil {
-				off.add(l0, wprev)
-			}
-			gb += float64(l0[src]) * invAs * float64(r.f[n-1])
-			l0, l1 = l1, l0
-		}
-	}
-	return gb, nil
-}
-
 // foldPadded maps a padded-grid field gp (halo layout) scaled by 2/v (a plain
 // μ image) or by 2A/v (a λ image, withA) onto the model grid, summing the
 // cells the edge replication ties to each model cell (r.crop: only the model
 // cells, Options.CropImages in the Born adjoints). dst is [Nz][Nx] and is
 // accumulated into.
 func (r *run[T]) foldPadded(dst []float64, gp []T, withA bool) {
+	r.eachPadded(r.crop, func(i, j, m int) {
+		f := 2 / r.vp[j]
+		if withA {
+			f *= float64(r.c.A[i])
+		}
+		dst[m] += float64(gp[i]) * f
+	})
+}
+
+// eachPadded calls fn for every cell of the padded grid (only the model
+// cells with crop) with its halo-layout index i, its padded-grid index j
+// and the index m of the model cell whose value the edge replication
+// copies there.
+func (r *run[T]) eachPadded(crop bool, fn func(i, j, m int)) {
 	g := r.s.grid
 	c := &r.c
-	crop := r.crop
 	for z := 0; z < c.nzp; z++ {
 		mz := min(max(z-r.nb, 0), g.Nz-1)
 		if crop && mz != z-r.nb {
@@ -543,12 +248,7 @@ func (r *run[T]) foldPadded(dst []float64, gp []T, withA bool) {
 			if crop && mx != x-r.nb {
 				continue
 			}
-			i := r.idx(z, x)
-			f := 2 / r.vp[z*c.nxp+x]
-			if withA {
-				f *= float64(c.A[i])
-			}
-			dst[mz*g.Nx+mx] += float64(gp[i]) * f
+			fn(r.idx(z, x), z*c.nxp+x, mz*g.Nx+mx)
 		}
 	}
 }
@@ -560,158 +260,95 @@ func (r *run[T]) sourceTerm(dst []float64, si int, gb float64) {
 	dst[sh.Z*r.s.grid.Nx+sh.X] += gb * 2 * float64(r.bsrc[si]) / v
 }
 
-// backprop is the shared driver of Gradient and the (extended) Born adjoint.
-// For each listed shot it runs the forward with a tape, forms the residual
-// (resid(pos, dsyn) fills it in place from the synthetic data and returns the
-// misfit contribution), back-propagates it and folds the correlation into
-// dst[k] (one model-grid image per offset; offsets nil = plain gradient).
-func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid func(pos int, d []T) float64, dst [][]float64) (float64, error) {
-	s := r.s
-	per := s.opts.Nt * s.nrec
-	nimg := 1
-	if offsets != nil {
-		nimg = len(offsets)
+// imageSpec is how backprop's images are laid out: h0 is the index of the
+// zero offset in dst (the plain gradient when offsets is nil; −1: none) and
+// shifted, shiftIdx the other offsets and their indices; invA is 1/A for
+// the shifted correlations.
+type imageSpec[T float] struct {
+	n                 int // images
+	h0                int
+	shifted, shiftIdx []int
+	invA              []T
+}
+
+func (r *run[T]) newImageSpec(offsets []int) imageSpec[T] {
+	if offsets == nil {
+		return imageSpec[T]{n: 1, h0: 0}
 	}
-	type work struct {
-		p0, p1, l0, l1, d []T
-		tp                *tape[T]
-		g                 [][]T
-		gsrc              []float64 // model-grid source terms (zero-offset image)
-		misfit            float64
-	}
-	// h0 is the image index of the zero offset (the plain gradient when
-	// offsets is nil); shifted lists the other offsets and their indices.
-	h0 := 0
-	var shifted, shiftIdx []int
-	if offsets != nil {
-		h0 = -1
-		for k, h := range offsets {
-			if h == 0 {
-				h0 = k
-			} else {
-				shifted = append(shifted, h)
-				shiftIdx = append(shiftIdx, k)
-			}
+	sp := imageSpec[T]{n: len(offsets), h0: -1}
+	for k, h := range offsets {
+		if h == 0 {
+			sp.h0 = k
+		} else {
+			sp.shifted = append(sp.shifted, h)
+			sp.shiftIdx = append(sp.shiftIdx, k)
 		}
 	}
-	gShift := func(g [][]T) [][]T {
-		out := make([][]T, len(shiftIdx))
-		for i, k := range shiftIdx {
-			out[i] = g[k]
-		}
-		return out
-	}
-	var invA []T
-	if len(shifted) > 0 {
-		invA = make([]T, r.fields)
+	if len(sp.shifted) > 0 {
+		sp.invA = make([]T, r.fields)
 		for i, a := range r.c.A {
 			if a != 0 {
-				invA[i] = 1 / a
+				sp.invA[i] = 1 / a
 			}
 		}
 	}
-	// shotPar runs the listed shots in parallel, one shot per worker at a
-	// time, each worker with its own tape and images (fused C kernels).
-	shotPar := func(list []int, resid func(pos int, d []T) float64) (float64, error) {
-		nw := s.workers(len(list))
-		ws := make([]*work, nw)
-		defer func() {
-			for _, wk := range ws {
-				if wk != nil {
-					putBuf(s, wk.p0, wk.p1, wk.l0, wk.l1)
-					putBuf(s, wk.g...)
-					wk.tp.release(s)
-				}
-			}
-		}()
-		err := forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
-			wk := ws[w]
-			if wk == nil {
-				wk = &work{p0: getBuf[T](s, r.fields), p1: getBuf[T](s, r.fields), l0: getBuf[T](s, r.fields), l1: getBuf[T](s, r.fields),
-					d: make([]T, per), tp: newTape[T](s, r.N, r.fields, s.opts.budget(false), nw, r.c.tape16), gsrc: make([]float64, s.grid.Cells())}
-				wk.g = make([][]T, nimg)
-				for i := range wk.g {
-					wk.g[i] = getBuf[T](s, r.fields)
-					clear(wk.g[i])
-				}
-				ws[w] = wk
-			}
-			si := list[pos]
-			wk.tp.begin(&r.c, r.src[si], r.rec[si], len(shifted) == 0)
-			if err := r.forwardShot(ctx, si, wk.p0, wk.p1, wk.d, wk.tp); err != nil {
-				return err
-			}
-			wk.misfit += resid(pos, wk.d)
-			var plain []T
-			var off *offsetImage[T]
-			if h0 >= 0 {
-				plain = wk.g[h0]
-			}
-			if len(shifted) > 0 {
-				off = r.newOffsetImage(invA, shifted, gShift(wk.g))
-			}
-			gb, err := r.adjointShot(ctx, si, wk.tp, wk.d, wk.l0, wk.l1, wk.p0, wk.p1, plain, off)
-			if err != nil {
-				return err
-			}
-			if off != nil {
-				off.flush()
-			}
-			r.sourceTerm(wk.gsrc, si, gb)
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		var misfit float64
-		for _, wk := range ws {
-			if wk == nil {
-				continue
-			}
-			misfit += wk.misfit
-			for k := range dst {
-				r.foldPadded(dst[k], wk.g[k], k != h0)
-			}
-			if h0 >= 0 {
-				for i, x := range wk.gsrc {
-					dst[h0][i] += x
-				}
-			}
-		}
-		return misfit, nil
-	}
-	if W := r.s.rawWorkers(); W > 1 && len(list)%W != 0 && len(list) < 4*W {
-		var misfit float64
-		if q := len(list) / W * W; q > 0 && splitShots {
-			// The shots that divide evenly among the workers run in
-			// parallel (no barriers; each worker sweeps whole shots with the
-			// fused kernels), the remainder on row bands below.
-			m, err := shotPar(list[:q], resid)
-			if err != nil {
-				return 0, err
-			}
-			misfit += m
-			all := resid
-			list, resid = list[q:], func(pos int, d []T) float64 { return all(q+pos, d) }
-		}
-		// Row bands over all workers, groupShots shots in flight at a time:
-		// every shot's tape is written once and read once whatever the
-		// grouping, so running the shots one after the other keeps the cores
-		// as busy while holding one tape instead of len(list) (OpenFWI with
-		// full storage: 394 MB instead of 1.97 GB).
-		for g0 := 0; g0 < len(list); g0 += groupShots {
-			g1 := min(g0+groupShots, len(list))
-			m, err := r.backpropBalanced(ctx, list[g0:g1], nimg, h0, shifted, shiftIdx, invA,
-				func(pos int, d []T) float64 { return resid(g0+pos, d) }, dst, min(W, (g1-g0)*r.c.nzp))
-			if err != nil {
-				return 0, err
-			}
-			misfit += m
-		}
-		return misfit, nil
-	}
-	return shotPar(list, resid)
+	return sp
 }
+
+// images accumulates the adjoint images of the shots one sweep runs, on
+// the padded grid: the zero-offset image (Σ μ w, plain), the shifted-offset
+// correlations, the source terms (model grid) and the misfit.
+type images[T float] struct {
+	r      *run[T]
+	spec   imageSpec[T]
+	g      [][]T // one padded image per offset, in dst order
+	plain  []T   // g[h0], or nil
+	off    *offsetImage[T]
+	gsrc   []float64
+	misfit float64
+}
+
+func (r *run[T]) newImages(spec imageSpec[T]) *images[T] {
+	im := &images[T]{r: r, spec: spec, g: make([][]T, spec.n), gsrc: make([]float64, r.s.grid.Cells())}
+	for k := range im.g {
+		im.g[k] = getBuf[T](r.s, r.fields)
+		clear(im.g[k])
+	}
+	if spec.h0 >= 0 {
+		im.plain = im.g[spec.h0]
+	}
+	if len(spec.shifted) > 0 {
+		gs := make([][]T, len(spec.shiftIdx))
+		for i, k := range spec.shiftIdx {
+			gs[i] = im.g[k]
+		}
+		im.off = r.newOffsetImage(spec.invA, spec.shifted, gs)
+	}
+	return im
+}
+
+// endShot adds the shot's shifted correlations and source term.
+func (im *images[T]) endShot(s *sweep[T]) {
+	if im.off != nil {
+		im.off.flush()
+	}
+	im.r.sourceTerm(im.gsrc, s.si, s.gb)
+}
+
+// fold adds the images to dst on the model grid.
+func (im *images[T]) fold(dst [][]float64) {
+	h0 := im.spec.h0
+	for k := range dst {
+		im.r.foldPadded(dst[k], im.g[k], k != h0)
+	}
+	if h0 >= 0 {
+		for i, x := range im.gsrc {
+			dst[h0][i] += x
+		}
+	}
+}
+
+func (im *images[T]) release(s *Simulator) { putBuf(s, im.g...) }
 
 // gradient computes J and ∂J/∂v (model grid, float64) for observed data dObs
 // laid out for all shots; only the listed shots enter J.

@@ -2,6 +2,7 @@ package wave
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -90,6 +91,7 @@ func misfit64(t *testing.T, s *Simulator, v, dObs []float64, shots []int) float6
 // TestGradientFiniteDifference checks ∂J/∂v from the discrete adjoint against
 // central differences of J along random smooth directions (float64).
 func TestGradientFiniteDifference(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -145,6 +147,7 @@ func nil2all(s *Simulator) []int { l, _ := s.shotList(nil); return l }
 // TestCheckpointMatchesFullStorage: recomputing segments from checkpoints
 // must give exactly the gradient of full storage.
 func TestCheckpointMatchesFullStorage(t *testing.T) {
+	t.Parallel()
 	c := smallCases[0]
 	c.nt = 77
 	full := c.sim(t)
@@ -182,6 +185,7 @@ func TestCheckpointMatchesFullStorage(t *testing.T) {
 // schedule runs Gradient and the extended Born adjoint; it must agree with
 // the one-worker shot schedule (float64, rounding only).
 func TestBalancedBackpropMatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -249,6 +253,7 @@ func TestBalancedBackpropMatches(t *testing.T) {
 // same step and the same stored Laplacian bit for bit as the regular kernel,
 // and writes zeros in the halo columns of the rows it stores (never data).
 func TestStreamedTapeKernel(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, order := range []int{2, 4, 8} {
 		r, field := kernelFixture(t, 23, 37, 20, order, rng)
@@ -288,7 +293,7 @@ func TestStreamedTapeKernel(t *testing.T) {
 // schedules, with and without checkpointing, and for odd and even step
 // counts (an odd count leaves a single step at the end of each sweep).
 func TestStreamedGradientMatches(t *testing.T) {
-	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
+	t.Parallel()
 	ctx := context.Background()
 	for _, periodic := range []bool{false, true} {
 		c := smallCases[0]
@@ -317,7 +322,7 @@ func TestStreamedGradientMatches(t *testing.T) {
 						dObs[i] = float32(rng.NormFloat64() * 1e-3)
 					}
 					g1, g2 := make([]float32, n), make([]float32, n)
-					streamMin, useCone, useFuse = math.MaxInt64, false, false
+					s.tune = tuning{streamMin: math.MaxInt64, cone: false, fuse: false}
 					j1, err := s.Gradient(ctx, v, dObs, nil, g1)
 					if err != nil {
 						t.Fatal(err)
@@ -336,7 +341,7 @@ func TestStreamedGradientMatches(t *testing.T) {
 						cone, fuse bool
 					}{{0, false, false}, {math.MaxInt64, true, false}, {0, true, false}, {math.MaxInt64, false, true},
 						{math.MaxInt64, true, true}, {0, true, true}} {
-						streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+						s.tune = tuning{streamMin: v2.stream, cone: v2.cone, fuse: v2.fuse}
 						j2, err := s.Gradient(ctx, v, dObs, nil, g2)
 						if err != nil {
 							t.Fatal(err)
@@ -356,20 +361,59 @@ func TestStreamedGradientMatches(t *testing.T) {
 	}
 }
 
-// TestPhaseStop: a worker that reads the stop request late (after worker 0
-// already asked to stop at the next barrier) must not stop one phase early.
-func TestPhaseStop(t *testing.T) {
-	var p phaseStop
-	if p.requested() || p.stopped(3) {
+// TestBarrierStop: a stop requested in generation g is honoured after the
+// barrier of g by every worker, and a worker that reads it late (after the
+// request was made) does not stop one generation early.
+func TestBarrierStop(t *testing.T) {
+	t.Parallel()
+	b := newBarrier(2)
+	p := &party{b: b, gen: 4}
+	if b.stopped(3) || b.stopped(4) {
 		t.Fatal("stop before any request")
 	}
-	p.request(4)
-	p.request(7) // the first request wins
-	if p.stopped(3) {
-		t.Fatal("a late reader of phase 3 stops although the request is for phase 4")
+	p.stop(context.Canceled)
+	p.gen = 7
+	p.stop(errors.New("later")) // the first request wins
+	if b.stopped(3) {
+		t.Fatal("a late reader of generation 3 stops although the request is for generation 4")
 	}
-	if !p.stopped(4) || !p.stopped(5) || !p.requested() {
-		t.Fatal("request for phase 4 not seen at phase 4")
+	if !b.stopped(4) || !b.stopped(5) {
+		t.Fatal("request for generation 4 not seen at generation 4")
+	}
+	if err := b.err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cause %v, want context.Canceled", err)
+	}
+}
+
+// TestBarrierMisuse: when one worker waits more often than the others, the
+// crew stops with an error instead of leaving the extra waiter spinning, and
+// a crew that waits equally often passes.
+func TestBarrierMisuse(t *testing.T) {
+	t.Parallel()
+	c := &coef[float32]{hw: 2, nzp: 40}
+	for _, extra := range []int{0, 1, 3} {
+		done := make(chan error)
+		go func() {
+			done <- crew(context.Background(), c, 3, func(ln *lane[float32]) {
+				n := 50
+				if ln.w == 1 {
+					n += extra
+				}
+				for range n {
+					if !ln.sync() {
+						return
+					}
+				}
+			})
+		}()
+		select {
+		case err := <-done:
+			if (err != nil) != (extra != 0) {
+				t.Fatalf("worker 1 waits %d extra times: error %v", extra, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("worker 1 waits %d extra times: the crew hangs", extra)
+		}
 	}
 }
 
@@ -377,6 +421,7 @@ func TestPhaseStop(t *testing.T) {
 // workers) at varying moments; every call must return (a worker that stopped
 // one phase early used to leave the other spinning at a barrier forever).
 func TestCancelBalancedGradient(t *testing.T) {
+	t.Parallel()
 	c := smallCases[0]
 	c.nt = 400
 	shots := []Shot{
@@ -420,10 +465,10 @@ func TestCancelBalancedGradient(t *testing.T) {
 // and checkpointing, streamed, cones, fused pairs) gives the same bfloat16
 // gradient bit for bit, as they do for the float32 tape.
 func TestTapeBF16(t *testing.T) {
+	t.Parallel()
 	if !haveAVX512 {
 		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
 	}
-	defer func(m int64, cone, fuse bool) { streamMin, useCone, useFuse = m, cone, fuse }(streamMin, useCone, useFuse)
 	ctx := context.Background()
 	c := smallCases[0]
 	for _, nshot := range []int{2, 3} {
@@ -456,7 +501,6 @@ func TestTapeBF16(t *testing.T) {
 				dObs[i] = float32(drng.NormFloat64() * 1e-3)
 			}
 			ge, g16 := make([]float32, n), make([]float32, n)
-			streamMin, useCone, useFuse = 32<<20, true, true
 			je, err := exact.Gradient(ctx, v, dObs, nil, ge)
 			if err != nil {
 				t.Fatal(err)
@@ -486,7 +530,7 @@ func TestTapeBF16(t *testing.T) {
 				stream     int64
 				cone, fuse bool
 			}{{math.MaxInt64, false, false}, {0, true, false}, {math.MaxInt64, true, true}, {0, false, true}} {
-				streamMin, useCone, useFuse = v2.stream, v2.cone, v2.fuse
+				s16.tune = tuning{streamMin: v2.stream, cone: v2.cone, fuse: v2.fuse}
 				g2 := make([]float32, n)
 				if _, err := s16.Gradient(ctx, v, dObs, nil, g2); err != nil {
 					t.Fatal(err)
@@ -505,6 +549,7 @@ func TestTapeBF16(t *testing.T) {
 // nearest even) in the layout tape.at decodes: every interior value read back
 // equals the float32 Laplacian of the same step rounded in Go.
 func TestTapeBF16Values(t *testing.T) {
+	t.Parallel()
 	if !haveAVX512 {
 		t.Skip("the bfloat16 tape needs the AVX-512 kernels")
 	}
@@ -545,6 +590,7 @@ func TestTapeBF16Values(t *testing.T) {
 // GradientMisfit hook gives Gradient's misfit and gradient bit for bit, and a
 // scaled misfit scales both.
 func TestGradientMisfitMatchesGradient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	s := c.sim(t)
@@ -599,6 +645,52 @@ func TestGradientMisfitMatchesGradient(t *testing.T) {
 		for i := range g1 {
 			if math.Abs(float64(g3[i]-2*g1[i])) > 1e-5*math.Abs(float64(g1[i]))+1e-30 {
 				t.Fatalf("shots %v cell %d: scaled gradient %g, want %g", shots, i, g3[i], 2*g1[i])
+			}
+		}
+	}
+}
+
+// TestRowBandsMatchOneWorker: the row-band gradient (3 shots on 2 workers)
+// sums the same products in the same order as one worker running the shots
+// one after the other, so the float32 gradients agree bit for bit, on a
+// rigid and on a periodic grid.
+func TestRowBandsMatchOneWorker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, c := range []smallCase{smallCases[0], smallCases[5]} {
+		grads := make([][]float32, 2)
+		misfits := make([]float64, 2)
+		for i, workers := range []int{1, 2} {
+			shots := []Shot{
+				{Source: Point{1, 1}, Receivers: []Point{{1, 0}, {1, c.nx / 2}, {c.nz - 2, c.nx - 1}}},
+				{Source: Point{c.nz / 2, c.nx - 2}, Receivers: []Point{{0, 0}, {2, c.nx / 3}, {c.nz - 1, 1}}},
+				{Source: Point{c.nz - 1, 2}, Receivers: []Point{{3, 3}, {c.nz - 1, c.nx - 1}, {0, c.nx - 1}}},
+			}
+			s, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, Ricker(c.nt, 30, c.dt, 0.03),
+				Options{Order: c.order, NB: c.nb, Dt: c.dt, Nt: c.nt, DampVelocity: 2000, Workers: workers, Periodic: c.periodic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(15, 16))
+			v := make([]float32, c.nz*c.nx)
+			for k := range v {
+				v[k] = float32(2500 + 200*rng.Float64())
+			}
+			dObs := make([]float32, s.DataLen(3))
+			for k := range dObs {
+				dObs[k] = float32(rng.NormFloat64() * 1e-3)
+			}
+			grads[i] = make([]float32, len(v))
+			if misfits[i], err = s.Gradient(ctx, v, dObs, nil, grads[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if misfits[0] != misfits[1] {
+			t.Fatalf("%s: misfit %g with one worker, %g on row bands", c.name, misfits[0], misfits[1])
+		}
+		for k := range grads[0] {
+			if grads[0][k] != grads[1][k] {
+				t.Fatalf("%s: cell %d: %g with one worker, %g on row bands", c.name, k, grads[0][k], grads[1][k])
 			}
 		}
 	}

@@ -8,22 +8,10 @@ import (
 
 // BenchmarkGradientVariants times Gradient on the OpenFWI geometry (a layered
 // model, 5 shots, all cores) for the tape variants of adjoint.go: memory budget
-// (MiB), shots in flight in the row-band schedule, non-temporal stores, zero
-// cones, shot-parallel split of the shots that divide among the workers
-// (splitShots) and fused two-step kernels (useFuse), after one warm-up call
-// (buffers cached).
+// (MiB), non-temporal stores, zero cones and fused two-step kernels
+// (tuning), after one warm-up call (buffers cached).
 func BenchmarkGradientVariants(b *testing.B) {
-	v := make([]float32, OpenFWIModel)
-	for i := range v {
-		v[i] = 1500 + float32(i/70)*40
-	}
-	obs := make([]float32, OpenFWISample)
-	if err := OpenFWIForward(context.Background(), v, obs, 0); err != nil {
-		b.Fatal(err)
-	}
-	for i := range v {
-		v[i] += 50
-	}
+	v, obs := layeredOpenFWI(b)
 	fs, err := NewOpenFWI(0)
 	if err != nil {
 		b.Fatal(err)
@@ -37,27 +25,21 @@ func BenchmarkGradientVariants(b *testing.B) {
 		}
 	})
 	type cfg struct {
-		mb     int64
-		grp    int
-		stream bool
-		cone   bool
-		split  bool
-		fuse   bool
+		mb                 int64
+		stream, cone, fuse bool
 	}
-	cfgs := []cfg{{512, 1, true, true, false, false}, {512, 1, true, true, false, true},
-		{32, 1, false, true, false, false}, {32, 1, false, true, false, true}, {512, 1, true, true, true, true}}
+	cfgs := []cfg{{512, true, true, false}, {512, true, true, true}, {32, false, true, false}, {32, false, true, true}}
 	for _, c := range cfgs {
-		b.Run(fmt.Sprintf("b%d-g%d-stream%v-cone%v-split%v-fuse%v", c.mb, c.grp, c.stream, c.cone, c.split, c.fuse), func(b *testing.B) {
-			groupShots, useCone, splitShots, useFuse = c.grp, c.cone, c.split, c.fuse
-			streamMin = 1 << 62
-			if c.stream {
-				streamMin = 32 << 20
-			}
+		b.Run(fmt.Sprintf("b%d-stream%v-cone%v-fuse%v", c.mb, c.stream, c.cone, c.fuse), func(b *testing.B) {
 			o := OpenFWIOptions(0)
 			o.MemoryBudget = c.mb << 20
 			s, err := NewSimulator(Grid{Nz: 70, Nx: 70, H: 10}, OpenFWIGeometry(), RickerOpenFWI(OpenFWINt, 15, 1e-3), o)
 			if err != nil {
 				b.Fatal(err)
+			}
+			s.tune = tuning{streamMin: 1 << 62, cone: c.cone, fuse: c.fuse}
+			if c.stream {
+				s.tune.streamMin = 32 << 20
 			}
 			g := make([]float32, OpenFWIModel)
 			if _, err := s.Gradient(context.Background(), v, obs, nil, g); err != nil { // warm buffers
@@ -73,7 +55,6 @@ func BenchmarkGradientVariants(b *testing.B) {
 			s.FreeBuffers()
 		})
 	}
-	groupShots, useCone, streamMin, splitShots, useFuse = 1, true, 32<<20, false, true
 }
 
 // BenchmarkGradientSweeps times the sweeps of one OpenFWI shot's gradient on
@@ -90,15 +71,7 @@ func BenchmarkGradientSweeps(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := newRun[float32](s, toF64(v))
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	p0, p1 := getBuf[float32](s, r.fields), getBuf[float32](s, r.fields)
-	l0, l1 := getBuf[float32](s, r.fields), getBuf[float32](s, r.fields)
-	g := getBuf[float32](s, r.fields)
-	d := make([]float32, OpenFWISample/OpenFWIShots)
 	const shot = 2
 	run := func(name string, f func()) {
 		b.Run(name, func(b *testing.B) {
@@ -109,17 +82,39 @@ func BenchmarkGradientSweeps(b *testing.B) {
 			}
 		})
 	}
-	defer func() { useFuse = true }()
 	for _, fuse := range []bool{false, true} {
-		useFuse = fuse
-		run(fmt.Sprintf("forward-fuse%v", fuse), func() { r.forwardShot(ctx, shot, p0, p1, d, nil) })
+		s.tune.fuse = fuse
+		r, err := newRun[float32](s, toF64(v))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln := newLane(ctx, &r.c, 0, 1, nil)
+		fw := r.newSweep(nil, nil)
+		d := make([]float32, OpenFWISample/OpenFWIShots)
+		run(fmt.Sprintf("forward-fuse%v", fuse), func() { fw.start(shot, d); fw.forwardPass(ln) })
+		fw.release()
 		for _, mb := range []int64{512, 32} {
-			tp := newTape[float32](s, r.N, r.fields, mb<<20, 1, false)
-			tp.begin(&r.c, r.src[shot], r.rec[shot], true)
-			run(fmt.Sprintf("tape-b%d-fuse%v", mb, fuse), func() { r.forwardShot(ctx, shot, p0, p1, d, tp) })
-			run(fmt.Sprintf("adjoint-b%d-fuse%v", mb, fuse), func() { r.adjointShot(ctx, shot, tp, d, l0, l1, p0, p1, g, nil) })
-			run(fmt.Sprintf("adjoint-noimage-b%d-fuse%v", mb, fuse), func() { r.adjointShot(ctx, shot, tp, d, l0, l1, p0, p1, nil, nil) })
-			tp.release(s)
+			for _, image := range []bool{true, false} {
+				tp := newTape[float32](s, r.N, r.fields, mb<<20, 1, false)
+				im := r.newImages(r.newImageSpec(nil))
+				if !image {
+					im.plain = nil
+				}
+				sw := r.newSweep(tp, im)
+				sw.start(shot, nil)
+				if image {
+					run(fmt.Sprintf("tape-b%d-fuse%v", mb, fuse), func() { sw.start(shot, nil); sw.forwardPass(ln) })
+				} else {
+					sw.forwardPass(ln)
+				}
+				name := fmt.Sprintf("adjoint-b%d-fuse%v", mb, fuse)
+				if !image {
+					name = fmt.Sprintf("adjoint-noimage-b%d-fuse%v", mb, fuse)
+				}
+				run(name, func() { clear(sw.M[0]); clear(sw.M[1]); sw.backwardPass(ln) })
+				sw.release()
+				im.release(s)
+			}
 		}
 	}
 }

@@ -57,17 +57,7 @@ func BenchmarkOpenFWIForward(b *testing.B) {
 // BenchmarkGradientOpenFWI times Gradient on the OpenFWI geometry for several
 // memory budgets (full storage vs checkpointing with cache-sized segments).
 func BenchmarkGradientOpenFWI(b *testing.B) {
-	v := make([]float32, OpenFWIModel)
-	for i := range v {
-		v[i] = 1500 + float32(i/70)*40
-	}
-	obs := make([]float32, OpenFWISample)
-	if err := OpenFWIForward(context.Background(), v, obs, 0); err != nil {
-		b.Fatal(err)
-	}
-	for i := range v {
-		v[i] += 50
-	}
+	v, obs := layeredOpenFWI(b)
 	for _, mb := range []int64{512, 64, 24, 12} {
 		b.Run(fmt.Sprintf("budget%dMiB", mb), func(b *testing.B) {
 			o := OpenFWIOptions(0)
@@ -84,4 +74,22 @@ func BenchmarkGradientOpenFWI(b *testing.B) {
 			}
 		})
 	}
+}
+
+// layeredOpenFWI returns a layered OpenFWI map (1550–4310 m/s) and the data
+// of the same map 50 m/s slower: a gradient problem for the benchmarks.
+func layeredOpenFWI(b *testing.B) (v, obs []float32) {
+	b.Helper()
+	v = make([]float32, OpenFWIModel)
+	for i := range v {
+		v[i] = 1500 + float32(i/70)*40
+	}
+	obs = make([]float32, OpenFWISample)
+	if err := OpenFWIForward(context.Background(), v, obs, 0); err != nil {
+		b.Fatal(err)
+	}
+	for i := range v {
+		v[i] += 50
+	}
+	return v, obs
 }

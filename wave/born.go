@@ -26,8 +26,18 @@ func (r *run[T]) born(ctx context.Context, list []int, offsets []int, dA [][]T, 
 	s := r.s
 	nw := s.workers(len(list))
 	per := s.opts.Nt * s.nrec
-	type work struct{ p0, p1, q0, q1, w []T }
-	ws := make([]*work, nw)
+	// Per worker: the background sweep p (keeping w^n for the scattering
+	// sources) and the scattered sweep δp, whose source term is δB f^n.
+	type work struct{ bg, sc *sweep[T] }
+	ws := make([]work, nw)
+	defer func() {
+		for _, wk := range ws {
+			if wk.bg != nil {
+				wk.bg.release()
+				wk.sc.release()
+			}
+		}
+	}()
 	c := &r.c
 	z0, z1 := c.hw, c.hw+c.nzp
 	h0 := -1
@@ -37,53 +47,41 @@ func (r *run[T]) born(ctx context.Context, list []int, offsets []int, dA [][]T, 
 		}
 	}
 	return forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
-		wk := ws[w]
-		if wk == nil {
-			wk = &work{make([]T, r.fields), make([]T, r.fields), make([]T, r.fields), make([]T, r.fields), make([]T, r.fields)}
-			ws[w] = wk
+		wk := &ws[w]
+		if wk.bg == nil {
+			wk.bg, wk.sc = r.newSweep(nil, nil), r.newSweep(nil, nil)
+			wk.bg.keep = make([]T, r.fields)
+			wk.bg.d = make([]T, per)
 		}
-		p0, p1, q0, q1 := wk.p0, wk.p1, wk.q0, wk.q1
-		clear(p0)
-		clear(p1)
-		clear(q0)
-		clear(q1)
+		bg, sc := wk.bg, wk.sc
 		si := list[pos]
-		src, b, rec := r.src[si], r.bsrc[si], r.rec[si]
-		var dB T
+		bg.start(si, nil)
+		sc.start(si, dst[pos*per:(pos+1)*per])
+		sc.b = 0
 		if h0 >= 0 {
 			sh := s.shots[si].Source
 			v := r.vp[(sh.Z+r.nb)*c.nxp+sh.X+r.nb]
-			dB = T(2 * float64(b) / v * dvSrc[sh.Z*s.grid.Nx+sh.X])
+			sc.b = T(2 * float64(bg.b) / v * dvSrc[sh.Z*s.grid.Nx+sh.X])
 		}
-		out := dst[pos*per : (pos+1)*per]
-		nrec := len(rec)
 		for n := 0; n < r.N; n++ {
 			if n%ctxEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			stepForward(c, p0, p1, wk.w, z0, z1)
-			p0[src] += b * r.f[n]
-			stepForward(c, q0, q1, nil, z0, z1)
+			bg.fwdStep(n, z0, z1, -1)
+			q0, q1 := sc.F[(n+1)%2], sc.F[n%2]
+			sc.stepRows(q0, q1, nil, n, z0, z1)
 			for k, h := range offsets {
-				addShifted(c, q0, dA[k], wk.w, h)
+				addShifted(c, q0, dA[k], bg.keep, h)
 			}
 			if c.wrap {
 				// the secondary sources reach the edge columns, whose
 				// halo copies the step already made
 				wrapColsAny(c, q0, z0, z1)
 			}
-			q0[src] += dB * r.f[n]
-			if (n+1)%r.k == 0 {
-				j := (n+1)/r.k - 1
-				o := out[j*nrec : (j+1)*nrec]
-				for i, ix := range rec {
-					o[i] = q0[ix]
-				}
-			}
-			p0, p1 = p1, p0
-			q0, q1 = q1, q0
+			sc.inject(q0, n, z0, z1)
+			sc.record(q0, n, z0, z1)
 		}
 		return nil
 	})
@@ -107,24 +105,10 @@ func addShifted[T float](c *coef[T], q, dA, w []T, h int) {
 // and scales it by 2A/v, giving δA in the halo layout.
 // With Options.CropImages the layer gets zero instead.
 func (r *run[T]) padScaled(dv []float64) []T {
-	g := r.s.grid
-	c := &r.c
 	out := make([]T, r.fields)
-	crop := r.s.opts.CropImages
-	for z := 0; z < c.nzp; z++ {
-		mz := min(max(z-r.nb, 0), g.Nz-1)
-		if crop && mz != z-r.nb {
-			continue
-		}
-		for x := 0; x < c.nxp; x++ {
-			mx := min(max(x-r.nb, 0), g.Nx-1)
-			if crop && mx != x-r.nb {
-				continue
-			}
-			i := r.idx(z, x)
-			out[i] = T(2 * float64(c.A[i]) / r.vp[z*c.nxp+x] * dv[mz*g.Nx+mx])
-		}
-	}
+	r.eachPadded(r.s.opts.CropImages, func(i, j, m int) {
+		out[i] = T(2 * float64(r.c.A[i]) / r.vp[j] * dv[m])
+	})
 	return out
 }
 

@@ -33,39 +33,49 @@ func randn(rng *rand.Rand, n int) []float64 {
 	return x
 }
 
+// checkBornDot draws a random perturbation per offset and random data and
+// checks ⟨J δv, δd⟩ = ⟨δv, Jᵀ δd⟩ for the extended Born operator of s (the
+// plain one for offsets {0}); it returns δv, δd and J δv.
+func checkBornDot(t *testing.T, s *Simulator, v []float64, rng *rand.Rand, offsets []int) (dv [][]float64, dd, jdv []float64) {
+	t.Helper()
+	ctx := context.Background()
+	n := s.grid.Cells()
+	dv = make([][]float64, len(offsets))
+	for k := range dv {
+		dv[k] = randn(rng, n)
+	}
+	dd = randn(rng, s.DataLen(s.NumShots()))
+	jdv = make([]float64, len(dd))
+	if err := bornT(ctx, s, v, offsets, dv, jdv); err != nil {
+		t.Fatal(err)
+	}
+	img := make([][]float64, len(offsets))
+	for k := range img {
+		img[k] = make([]float64, n)
+	}
+	if err := bornAdjointT(ctx, s, v, dd, nil, offsets, img); err != nil {
+		t.Fatal(err)
+	}
+	lhs := dot(jdv, dd)
+	var rhs float64
+	for k := range img {
+		rhs += dot(dv[k], img[k])
+	}
+	if math.Abs(lhs-rhs) > 1e-12*math.Abs(lhs) || lhs == 0 {
+		t.Errorf("offsets %v: <J dv, dd> = %.16g, <dv, J' dd> = %.16g, rel. diff %.2g", offsets, lhs, rhs, math.Abs(lhs-rhs)/math.Abs(lhs))
+	}
+	return dv, dd, jdv
+}
+
 // TestBornDotProduct: ⟨J δv, δd⟩ = ⟨δv, Jᵀ δd⟩ in float64 for every small
 // case, for Born and for the extended Born operator.
 func TestBornDotProduct(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
 	for _, c := range smallCases {
 		t.Run(c.name, func(t *testing.T) {
 			s, v, rng := bornSetup(t, c)
-			n := c.nz * c.nx
 			for _, offsets := range [][]int{{0}, {-2, 0, 1, 3}, {-1, 2}} {
-				dv := make([][]float64, len(offsets))
-				for k := range dv {
-					dv[k] = randn(rng, n)
-				}
-				dd := randn(rng, s.DataLen(s.NumShots()))
-				jdv := make([]float64, len(dd))
-				if err := bornT(ctx, s, v, offsets, dv, jdv); err != nil {
-					t.Fatal(err)
-				}
-				img := make([][]float64, len(offsets))
-				for k := range img {
-					img[k] = make([]float64, n)
-				}
-				if err := bornAdjointT(ctx, s, v, dd, nil, offsets, img); err != nil {
-					t.Fatal(err)
-				}
-				lhs := dot(jdv, dd)
-				var rhs float64
-				for k := range img {
-					rhs += dot(dv[k], img[k])
-				}
-				if math.Abs(lhs-rhs) > 1e-12*math.Abs(lhs) || lhs == 0 {
-					t.Errorf("offsets %v: <J dv, dd> = %.16g, <dv, J' dd> = %.16g, rel. diff %.2g", offsets, lhs, rhs, math.Abs(lhs-rhs)/math.Abs(lhs))
-				}
+				checkBornDot(t, s, v, rng, offsets)
 			}
 		})
 	}
@@ -73,6 +83,7 @@ func TestBornDotProduct(t *testing.T) {
 
 // TestBornIsLinearisation: J δv matches central differences of Forward.
 func TestBornIsLinearisation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	s, v, rng := bornSetup(t, c)
@@ -112,6 +123,7 @@ func TestBornIsLinearisation(t *testing.T) {
 // TestZeroOffsetGatherIsRTM: the h = 0 gather of ExtendedBornAdjoint equals
 // BornAdjoint (float32 public API).
 func TestZeroOffsetGatherIsRTM(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[0]
 	s, v64, rng := bornSetup(t, c)

@@ -11,6 +11,7 @@ import (
 // cropped operator equals the full one on perturbations that vanish on the
 // edge cells (whose edge replication is all the absorbing layer gets).
 func TestCropImagesDotProduct(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range smallCases {
 		if c.nb == 0 {
@@ -20,32 +21,8 @@ func TestCropImagesDotProduct(t *testing.T) {
 			full, v, rng := bornSetup(t, c)
 			s := c.sim(t)
 			s.opts.CropImages = true
-			n := c.nz * c.nx
 			for _, offsets := range [][]int{{0}, {-2, 0, 1, 3}, {-1, 2}} {
-				dv := make([][]float64, len(offsets))
-				for k := range dv {
-					dv[k] = randn(rng, n)
-				}
-				dd := randn(rng, s.DataLen(s.NumShots()))
-				jdv := make([]float64, len(dd))
-				if err := bornT(ctx, s, v, offsets, dv, jdv); err != nil {
-					t.Fatal(err)
-				}
-				img := make([][]float64, len(offsets))
-				for k := range img {
-					img[k] = make([]float64, n)
-				}
-				if err := bornAdjointT(ctx, s, v, dd, nil, offsets, img); err != nil {
-					t.Fatal(err)
-				}
-				lhs := dot(jdv, dd)
-				var rhs float64
-				for k := range img {
-					rhs += dot(dv[k], img[k])
-				}
-				if math.Abs(lhs-rhs) > 1e-12*math.Abs(lhs) || lhs == 0 {
-					t.Errorf("offsets %v: <J dv, dd> = %.16g, <dv, J' dd> = %.16g, rel. diff %.2g", offsets, lhs, rhs, math.Abs(lhs-rhs)/math.Abs(lhs))
-				}
+				dv, dd, jdv := checkBornDot(t, s, v, rng, offsets)
 				// zero edge cells: cropped and full Born agree
 				for k := range dv {
 					for i := range dv[k] {
@@ -75,6 +52,7 @@ func TestCropImagesDotProduct(t *testing.T) {
 // compiled in) agrees with the float64 reference, cropped and not, and the
 // cropped zero-offset gather equals the cropped BornAdjoint.
 func TestCropImagesFloat32(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := smallCases[1]
 	for _, crop := range []bool{false, true} {

@@ -19,7 +19,8 @@
 // Models are [Nz][Nx] row-major (index iz*Nx + ix, z slowest, row 0 = surface),
 // velocities in m/s, cells square with size H (m). The model is extended by NB
 // edge-replicated cells on every side; the stencil sees zeros beyond that
-// padded grid. Data are [shot][time][receiver] float32 (the OpenFWI layout).
+// padded grid, or with Options.Periodic (the OpenFWI preset) the opposite
+// edge of it. Data are [shot][time][receiver] float32 (the OpenFWI layout).
 // All units are SI: m, s, m/s, Hz.
 //
 // # Boundaries
@@ -42,11 +43,22 @@
 // the scheme above (see adjoint.go), so they match finite differences to
 // rounding. The forward Laplacians are stored per step within
 // Options.MemoryBudget; beyond it, checkpoints are kept and segments
-// recomputed. Shots run in parallel on Options.Workers goroutines.
+// recomputed.
+//
+// # Sweeps and schedules
+//
+// What one time step does (stencil, source term, receivers, tape, and in
+// the adjoint the residual, the imaging products and the source-strength
+// gradient) is written once, as the methods of the per-shot sweep type
+// (sweep.go), each over a band of rows. Who runs which rows when is the
+// schedules' business (schedule.go): shots in parallel on Options.Workers
+// goroutines, or, when the shots do not divide evenly among the workers,
+// one shot at a time with every step split into row bands, the workers
+// meeting at a barrier that checks its own use.
 //
 // # Kernels
 //
-// The float32 stencils are in C (kernel.c, -O3 -march=native) when cgo is
+// The float32 stencils are in C (kernel_impl.h, -O3 -march=native) when cgo is
 // available; the generic Go kernels (kernel.go, float32 and float64) are used
 // otherwise or with the build tag purego, and always for float64. The slow
 // float64 reference propagator in wave/internal/ref is used by tests only.

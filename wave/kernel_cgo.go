@@ -35,7 +35,7 @@ func fptr(s []float32) *C.float {
 	return (*C.float)(unsafe.Pointer(&s[0]))
 }
 
-// fwdRowsC is fwdRows in C (kernel.c).
+// fwdRowsC is fwdRows in C (kernel_impl.h).
 func fwdRowsC(c *coef[float32], p0, p1, ws []float32, z0, z1 int) {
 	cc := cCoef(c)
 	C.wave_fwd_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), fptr(ws), C.int(z0), C.int(z1))

@@ -198,3 +198,27 @@ func (o Options) budget(rowBands bool) int64 {
 	}
 	return 512 << 20
 }
+
+// tuning selects between variants of the engine that compute the same
+// values by different routes (the tests compare them bit for bit, the
+// benchmarks time them). It is part of the Simulator, not of Options:
+// nothing but speed depends on it.
+type tuning struct {
+	// fuse runs pairs of steps in one pass over the rows (the fused C
+	// float32 kernels; ignored elsewhere).
+	fuse bool
+	// cone skips the rows where the fields are exactly zero (sweep.go).
+	cone bool
+	// streamMin is the tape size (bytes, all shots in flight) above which
+	// the Laplacians are streamed past the caches: the 32 MiB L3 of the
+	// machine the kernels were tuned on, so that smaller segments
+	// (checkpointing with a small budget) stay cache-resident between the
+	// recompute and the backward sweep. Measured on OpenFWI (docs/wave.md):
+	// a 21.7 MB segment (32 MiB budget, one shot in flight) took 256 ms per
+	// gradient with regular stores and 297 ms streamed; the 394 MB full
+	// tape 274 ms streamed and 289 ms regular.
+	streamMin int64
+}
+
+// defaultTuning is what production runs: every variant that pays.
+func defaultTuning() tuning { return tuning{fuse: true, cone: true, streamMin: 32 << 20} }

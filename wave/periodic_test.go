@@ -26,6 +26,7 @@ func layeredMap(vels ...float32) []float32 {
 // ref.FWM) to 1e-4 of the peak over the whole record, on a fast map (where
 // the wrap shows at late times on the edge receivers) and a slow one.
 func TestOpenFWIMatchesFWM(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("two float32 reference runs on 310×310 × 1000 steps, ~10 s")
 	}

@@ -28,6 +28,7 @@ type Simulator struct {
 	fpeak   float64 // peak frequency of the wavelet's amplitude spectrum (Hz)
 	warn    sync.Once
 	bufs    bufCache
+	tune    tuning
 }
 
 // NewSimulator validates its inputs and returns a Simulator. wavelet is the
@@ -50,7 +51,7 @@ func NewSimulator(g Grid, shots []Shot, wavelet []float64, opts Options) (*Simul
 			return nil, fmt.Errorf("wave: wavelet sample %d is %v", i, w)
 		}
 	}
-	s := &Simulator{grid: g, opts: opts, order: opts.order(), wavelet: append([]float64(nil), wavelet...)}
+	s := &Simulator{grid: g, opts: opts, order: opts.order(), wavelet: append([]float64(nil), wavelet...), tune: defaultTuning()}
 	in := func(p Point) bool { return p.Z >= 0 && p.Z < g.Nz && p.X >= 0 && p.X < g.Nx }
 	for i, sh := range shots {
 		if !in(sh.Source) {
@@ -214,6 +215,8 @@ type run[T float] struct {
 	rec    [][]int   // per shot: receiver cells
 	fields int       // len of one field
 	crop   bool      // Born adjoints with Options.CropImages: image the model cells only
+	fuse   bool      // run pairs of steps fused (tuning.fuse, float32 C kernels)
+	cone   bool      // skip the rows known to be zero (tuning.cone)
 }
 
 func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
@@ -226,7 +229,9 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	if len(in.Warnings) > 0 {
 		s.warn.Do(func() { slog.Warn(in.Warnings[0]) })
 	}
-	r := &run[T]{s: s, nb: s.opts.NB, k: in.Substeps, dtf: in.DtInternal}
+	var zero T
+	r := &run[T]{s: s, nb: s.opts.NB, k: in.Substeps, dtf: in.DtInternal, cone: s.tune.cone,
+		fuse: s.tune.fuse && haveCKernel && sizeOf(zero) == 4}
 	r.N = s.opts.Nt * r.k
 	nb := r.nb
 	c := &r.c
@@ -247,13 +252,7 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 	}
 	// padded velocity (edge replication) and damping
 	r.vp = make([]float64, c.nzp*c.nxp)
-	for z := 0; z < c.nzp; z++ {
-		mz := min(max(z-nb, 0), g.Nz-1)
-		for x := 0; x < c.nxp; x++ {
-			mx := min(max(x-nb, 0), g.Nx-1)
-			r.vp[z*c.nxp+x] = v[mz*g.Nx+mx]
-		}
-	}
+	r.eachPadded(false, func(_, j, m int) { r.vp[j] = v[m] })
 	vref := s.opts.DampVelocity
 	if vref == 0 {
 		vref = vmin
@@ -321,101 +320,6 @@ func newRun[T float](s *Simulator, v []float64) (*run[T], error) {
 // idx maps a padded-grid cell (z, x) to the halo layout.
 func (r *run[T]) idx(z, x int) int { return (z+r.c.hw)*r.c.stride + x + r.c.hw }
 
-// forEach runs fn for every shot in list on nw workers. Worker w takes the
-// positions w, w+nw, w+2nw, ... (a static assignment, so per-worker sums and
-// thus results are deterministic). The first error stops the others.
-func forEach(ctx context.Context, nw int, list []int, fn func(ctx context.Context, worker, pos int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, nw)
-	var wg sync.WaitGroup
-	for w := 0; w < nw; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for pos := w; pos < len(list); pos += nw {
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
-				}
-				if err := fn(ctx, w, pos); err != nil {
-					errs[w] = err
-					cancel()
-					return
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	var first error
-	for _, err := range errs {
-		if err != nil && (first == nil || first == context.Canceled) {
-			first = err
-		}
-	}
-	return first
-}
-
-// ctxEvery is how many internal steps run between context checks.
-const ctxEvery = 64
-
-// forwardShot propagates shot si from rest, writing its data (Nt·nrec, layout
-// [time][receiver]) to out. p0 and p1 are scratch fields; tp, if non-nil,
-// receives checkpoints and stored Laplacians for the adjoint.
-func (r *run[T]) forwardShot(ctx context.Context, si int, p0, p1 []T, out []T, tp *tape[T]) error {
-	clear(p0)
-	clear(p1)
-	c := &r.c
-	src, b, rec, nrec := r.src[si], r.bsrc[si], r.rec[si], len(r.rec[si])
-	z0, z1 := c.hw, c.hw+c.nzp
-	// Pairs of steps run fused (one pass over the rows, same values) with
-	// the C float32 kernels; checkpoints fall on even steps (newTape).
-	fuse := canFuse[T]()
-	record := func(n int, p []T) {
-		if (n+1)%r.k == 0 {
-			j := (n+1)/r.k - 1
-			o := out[j*nrec : (j+1)*nrec]
-			for i, ix := range rec {
-				o[i] = p[ix]
-			}
-		}
-	}
-	for n := 0; n < r.N; n++ {
-		if n%ctxEvery == 0 || (fuse && n%ctxEvery == 1) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if fuse && n%2 == 0 && n+1 < r.N {
-			if tp != nil {
-				tp.checkpoint(n, p1, p0)
-				tp.step2(c, p0, p1, tp.wbuf(n), tp.wbuf(n+1), n, z0, z1, src, b*r.f[n])
-			} else {
-				fusedForward(c, p0, p1, z0, z1, nil, src, b*r.f[n], z0, z1, nil, false)
-			}
-			p1[src] += b * r.f[n+1]
-			record(n, p0)
-			record(n+1, p1)
-			n++ // p^{n+1} is in p0 and p^{n+2} in p1: the roles stay
-			continue
-		}
-		var ws []T
-		if tp != nil {
-			tp.checkpoint(n, p1, p0)
-			ws = tp.wbuf(n)
-		}
-		if tp != nil {
-			tp.step(c, p0, p1, ws, n, z0, z1)
-		} else {
-			stepForward(c, p0, p1, ws, z0, z1)
-		}
-		p0[src] += b * r.f[n]
-		record(n, p0)
-		p0, p1 = p1, p0
-	}
-	return checkFinite(out, []int{si}, nrec)
-}
-
 // checkFinite reports the first NaN or Inf in data laid out
 // [len(list)][Nt][nrec] for the shots in list.
 func checkFinite[T float](data []T, list []int, nrec int) error {
@@ -430,24 +334,6 @@ func checkFinite[T float](data []T, list []int, nrec int) error {
 		}
 	}
 	return nil
-}
-
-// forward runs the listed shots of model v into dst ([len(list)][Nt][nrec]).
-func (r *run[T]) forward(ctx context.Context, list []int, dst []T) error {
-	nw := r.s.workers(len(list))
-	per := r.s.opts.Nt * r.s.nrec
-	bufs := make([][2][]T, nw)
-	defer func() {
-		for _, b := range bufs {
-			putBuf(r.s, b[0], b[1])
-		}
-	}()
-	return forEach(ctx, nw, list, func(ctx context.Context, w, pos int) error {
-		if bufs[w][0] == nil {
-			bufs[w] = [2][]T{getBuf[T](r.s, r.fields), getBuf[T](r.s, r.fields)}
-		}
-		return r.forwardShot(ctx, list[pos], bufs[w][0], bufs[w][1], dst[pos*per:(pos+1)*per], nil)
-	})
 }
 
 func toF64(v []float32) []float64 {

@@ -1,7 +1,5 @@
 package wave
 
-import "context"
-
 // stepForward dispatches one forward step over rows z0..z1−1 to the fastest
 // kernel for T (the C kernel for float32 when built with cgo).
 func stepForward[T float](c *coef[T], p0, p1, ws []T, z0, z1 int) {
@@ -44,17 +42,6 @@ func stepImage2[T float](c *coef[T], p0, p1, wa, wb, g []T, z0, z1 int) {
 		return
 	}
 	fwdImg2Rows(c, p0, p1, wa, wb, g, z0, z1)
-}
-
-// useFuse enables the fused two-step kernels (a variable only so that tests
-// can compare fused and single steps bit for bit).
-var useFuse = true
-
-// canFuse reports whether the fused two-step C kernels serve T.
-func canFuse[T float]() bool {
-	var z T
-	_, ok := any(z).(float32)
-	return ok && haveCKernel && useFuse
 }
 
 // wrapInner restricts the second step [a2, b2) of a fused pair on a
@@ -118,29 +105,6 @@ func fusedForward[T float](c *coef[T], p0, p1 []T, a1, b1 int, ws1 []T, src int,
 			stepTape(c, p1, p0, ws2, e[0], e[1], stream)
 		}
 	}
-}
-
-// forwardFast is the production forward: shots in parallel; when they do
-// not divide evenly among the workers (5 OpenFWI shots on 2 cores), the
-// shots that do run in parallel and only the remainder with every step split
-// into bands of rows (balance.go). Measured on OpenFWI, 2 cores, AVX-512
-// kernels: 4 shots in parallel 37.9 ms + 1 banded 9.3 ms = 47.2 ms, against
-// 55.1 ms for all 5 banded (5 shots in flight overflow the L2 caches and the
-// banded kernels have no fused pairs).
-func (r *run[T]) forwardFast(ctx context.Context, list []int, dst []T) error {
-	nw := r.s.rawWorkers()
-	if nw <= 1 || len(list)%nw == 0 || len(list) >= 4*nw {
-		return r.forward(ctx, list, dst)
-	}
-	q := len(list) / nw * nw
-	per := r.s.opts.Nt * r.s.nrec
-	if q > 0 {
-		if err := r.forward(ctx, list[:q], dst[:q*per]); err != nil {
-			return err
-		}
-	}
-	rest := list[q:]
-	return r.forwardBalanced(ctx, rest, dst[q*per:], min(nw, len(rest)*r.c.nzp))
 }
 
 // BF16TapeSupported reports whether Options.TapeBF16 takes effect in this

@@ -38,6 +38,7 @@ func rows2D(v []float64, nz, nx int) [][]float64 {
 // TestMatchesReference: the fast paths (generic float64, and the float32
 // production path, C or Go) agree with the slow reference propagator.
 func TestMatchesReference(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	const nz, nx, nb, nt = 24, 31, 12, 220
 	v := layered(nz, nx, 5)
@@ -116,6 +117,7 @@ func kernelFixture(t *testing.T, nz, nx, nb, order int, rng *rand.Rand) (*run[fl
 }
 
 func TestGoKernelMatchesC(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, order := range []int{2, 4, 8} {
 		r, field := kernelFixture(t, 13, 17, 6, order, rng)
@@ -211,6 +213,7 @@ func greenErrors(t *testing.T, order int) float64 {
 // order-8 space error. The wave needs 0.8 s to come back from the rigid model
 // edge 80 cells away, after the 0.42 s window.
 func TestAnalyticGreen(t *testing.T) {
+	t.Parallel()
 	bounds := map[int]float64{2: 0.3, 4: 0.03, 8: 0.005}
 	prev := math.Inf(1)
 	for _, order := range []int{2, 4, 8} {
@@ -230,6 +233,7 @@ func TestAnalyticGreen(t *testing.T) {
 // damping gives the same trace (the scheme is symmetric after weighting by
 // 1/A, and the injection (v dt)²·(h/(v dt))² = h² is uniform).
 func TestReciprocity(t *testing.T) {
+	t.Parallel()
 	const nz, nx, nt = 30, 40, 300
 	v := layered(nz, nx, 9)
 	v32 := make([]float32, len(v))
@@ -292,6 +296,7 @@ func reflection(t *testing.T, b Boundary, nb, order int) float64 {
 // TestBoundaryReflection: reflections from the absorbing layers stay below
 // 1 % of the direct arrival (numbers in docs/wave.md).
 func TestBoundaryReflection(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("400×400 reference grid, ~10 s")
 	}
@@ -308,6 +313,7 @@ func TestBoundaryReflection(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	g := Grid{Nz: 4, Nx: 5, H: 10}
 	good := Options{NB: 2, Dt: 1e-3, Nt: 10}
 	w := make([]float64, 10)
@@ -378,6 +384,7 @@ func TestBadInput(t *testing.T) {
 // TestEdgeCases runs the one-line variants: no shots, no receivers, a single
 // cell, odd nt, dt above the CFL limit (substeps), and two chained calls.
 func TestEdgeCases(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	run := func(g Grid, shots []Shot, o Options) []float32 {
 		t.Helper()
@@ -433,6 +440,7 @@ func TestEdgeCases(t *testing.T) {
 }
 
 func TestWavelets(t *testing.T) {
+	t.Parallel()
 	w := RickerOpenFWI(1000, 15, 1e-3)
 	if w[73] != 1 || w[72] >= 1 || w[74] >= 1 || w[147] != 0 || w[146] == 0 {
 		t.Errorf("OpenFWI Ricker: w[72..74] = %v, w[146] = %g, w[147] = %g", w[72:75], w[146], w[147])
@@ -482,6 +490,7 @@ func TestWavelets(t *testing.T) {
 // TestOpenFWIMatchesReference runs the OpenFWI preset on a real FlatVel-A map
 // (first 250 steps) against the reference propagator.
 func TestOpenFWIMatchesReference(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("reference propagator on 310×310, ~10 s")
 	}
@@ -531,6 +540,7 @@ func TestOpenFWIMatchesReference(t *testing.T) {
 // TestBalancedForwardMatches: the row-band schedule gives the shot-parallel
 // result bit for bit, for several shot and worker counts.
 func TestBalancedForwardMatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	g := Grid{Nz: 17, Nx: 23, H: 10}
 	v := layered(g.Nz, g.Nx, 4)
@@ -555,7 +565,7 @@ func TestBalancedForwardMatches(t *testing.T) {
 		if err := r.forward(ctx, list, a); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.forwardBalanced(ctx, list, b, c.workers); err != nil {
+		if err := r.forwardBands(ctx, list, b, c.workers); err != nil {
 			t.Fatal(err)
 		}
 		// The production schedule: the shots that divide among the workers
@@ -580,6 +590,7 @@ func TestBalancedForwardMatches(t *testing.T) {
 
 // TestCancel: a cancelled context stops Forward (both schedules) and Gradient.
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	g := Grid{Nz: 10, Nx: 10, H: 10}
@@ -610,6 +621,7 @@ func TestCancel(t *testing.T) {
 // own transpose (⟨W a, b⟩ = ⟨a, W b⟩), passes a slow sinusoid and stops a
 // fast one.
 func TestSymmetricLowPass(t *testing.T) {
+	t.Parallel()
 	const n, dt = 700, 1e-3
 	rng := rand.New(rand.NewPCG(9, 9))
 	a, b := make([]float64, n), make([]float64, n)
