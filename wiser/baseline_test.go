@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"genfwi/cig"
 	"genfwi/fwi"
 	"genfwi/metrics"
 )
@@ -16,12 +15,8 @@ import (
 // lower both the data misfit and the model error of the start.
 func TestFWIBaselineSpendsItsBudget(t *testing.T) {
 	const n = 32
-	sc := cig.SurveyConfig{Nz: n, Nx: n, H: 10, Shots: 4, SourceDepth: 10, Receivers: n, ReceiverDepth: 10,
-		T: 0.5, Dt: 0.001, Freq: 15, HighPass: 3, HighPassOrder: 5, Order: 4, NB: 20, Offsets: []int{0}}
-	sv, err := cig.NewSurvey(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sv := smallSurvey(t, n)
+	sc := sv.Config()
 	truth, start := make([]float32, n*n), make([]float32, n*n)
 	for z := 0; z < n; z++ {
 		for x := 0; x < n; x++ {

@@ -8,6 +8,19 @@ import (
 	"genfwi/cig"
 )
 
+// smallSurvey is a noise-free n×n survey at 10 m: 4 shots, n receivers,
+// 0.5 s, 4th order, 20-cell damping layer.
+func smallSurvey(t *testing.T, n int) *cig.Survey {
+	t.Helper()
+	sc := cig.SurveyConfig{Nz: n, Nx: n, H: 10, Shots: 4, SourceDepth: 10, Receivers: n, ReceiverDepth: 10,
+		T: 0.5, Dt: 0.001, Freq: 15, HighPass: 3, HighPassOrder: 5, Order: 4, NB: 20, Offsets: []int{0}}
+	sv, err := cig.NewSurvey(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sv
+}
+
 // TestMigrateImagesTheReflector migrates noise-free data of a two-layer
 // model (2000 m/s over 2600 m/s from row 20) with the upper layer's
 // velocity everywhere: the residual is the reflection the model lacks, and
@@ -15,12 +28,7 @@ import (
 // rows above it, and the spread over identical models is zero.
 func TestMigrateImagesTheReflector(t *testing.T) {
 	const n, iface = 32, 20
-	sc := cig.SurveyConfig{Nz: n, Nx: n, H: 10, Shots: 4, SourceDepth: 10, Receivers: n, ReceiverDepth: 10,
-		T: 0.5, Dt: 0.001, Freq: 15, HighPass: 3, HighPassOrder: 5, Order: 4, NB: 20, Offsets: []int{0}}
-	sv, err := cig.NewSurvey(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sv := smallSurvey(t, n)
 	truth, mig := make([]float32, n*n), make([]float32, n*n)
 	for z := 0; z < n; z++ {
 		for x := 0; x < n; x++ {
