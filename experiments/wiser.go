@@ -284,7 +284,9 @@ func wiserImages(ctx context.Context, o WISEROptions, survey *cig.Survey, obs *c
 		return figures.Panel{Title: title, Raster: r, Scale: sc2}
 	}
 	sym := figures.ColorScale{Min: -clip, Max: clip, Label: "image amplitude (relative)", Map: figures.Diverging()}
-	std := figures.ColorScale{Label: "image std (relative)"}
+	// The outermost columns and the last row carry edge artefacts of the
+	// migration; the 99th percentile keeps them from setting the scale.
+	std := figures.ColorScale{Min: 0, Max: figures.Percentile(post.Std, 99), Label: "image std (relative)"}
 	panels := []figures.Panel{img("RTM, WISE CM velocity", cms.Images[0], sym), img("RTM, WISER CM velocity", cms.Images[1], sym),
 		img("mean RTM over WISER samples", post.Mean, sym), img("std of RTM over WISER samples", post.Std, std)}
 	if err := figures.Grid(filepath.Join(o.Out, "image.png"), "Imaging with the posterior velocities", panels, 2); err != nil {
