@@ -130,7 +130,7 @@ type GANConfig struct {
 
 // paperGAN is OpenFWI's VelocityGAN setting.
 func paperGAN() *GANConfig {
-	return &GANConfig{CriticDims: PaperCriticDims, NCritic: 5, LambdaGP: 10, LambdaAdv: 1, Beta1: 0, Beta2: 0.9}
+	return &GANConfig{CriticDims: PaperCriticDims(), NCritic: 5, LambdaGP: 10, LambdaAdv: 1, Beta1: 0, Beta2: 0.9}
 }
 
 // validate checks the adversarial settings.

@@ -27,8 +27,8 @@ type Critic struct {
 	blocks []*block
 }
 
-// PaperCriticDims are the widths of OpenFWI's Discriminator.
-var PaperCriticDims = [4]int{32, 64, 128, 256}
+// PaperCriticDims returns the widths of OpenFWI's Discriminator.
+func PaperCriticDims() [4]int { return [4]int{32, 64, 128, 256} }
 
 // CriticSize is the side of the velocity maps the critic scores.
 const CriticSize = 70

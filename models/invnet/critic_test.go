@@ -14,7 +14,7 @@ import (
 // of OpenFWI's Discriminator (1 180 003, computed with torch.nn layers of
 // the same definition) and its output shape.
 func TestCriticParams(t *testing.T) {
-	c, err := NewCritic(PaperCriticDims, rand.New(rand.NewPCG(1, 1)))
+	c, err := NewCritic(PaperCriticDims(), rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
