@@ -36,6 +36,14 @@ type Config struct {
 	// Tau is the FWI step on squared slowness (s²/km²) along the
 	// max-normalised, depth-weighted gradient.
 	Tau float64 `json:"tau"`
+	// Coupling is the weight τ/γ² of the particle–sample term of WISER's
+	// Algorithm 1, line 25: each FWI step also moves particle i by
+	// −Coupling·(x_i − G⁻¹(h_φ(z_i); y)) towards its current network
+	// sample (velocity, before the bounds). 0 (WISER.jl's code and the
+	// presets) leaves the particles to the data alone; values in (0, 1]
+	// make the particles follow the learned posterior as the paper writes
+	// the algorithm (γ finite).
+	Coupling float64 `json:"coupling,omitempty"`
 	// VMin and VMax bound the particles (m/s).
 	VMin float64 `json:"vmin"`
 	VMax float64 `json:"vmax"`
@@ -129,6 +137,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("wiser: shots_per_particle must be >= 1, got %d", c.ShotsPerParticle)
 	case c.Lambda < 0 || math.IsNaN(c.Lambda):
 		return fmt.Errorf("wiser: lambda must be >= 0, got %g", c.Lambda)
+	case !(c.Coupling >= 0 && c.Coupling <= 1):
+		return fmt.Errorf("wiser: coupling must be in [0, 1], got %g", c.Coupling)
 	case c.MisfitEvery < 0:
 		return fmt.Errorf("wiser: misfit_every must be >= 0, got %d", c.MisfitEvery)
 	case c.FilterOrder < 1 || c.FilterOrder > 20:

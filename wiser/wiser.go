@@ -205,6 +205,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return out
 	}
 	res.Particles = particles()
+	// cur holds the current network samples G⁻¹(h_φ(Z_i); y) (m/s), the
+	// targets of the coupling term; vOld the particles before a step.
+	cur := res.Initial.Samples
+	vOld := make([][]float32, M)
+	if cfg.Coupling > 0 {
+		for i := range vOld {
+			vOld[i] = make([]float32, pix)
+		}
+	}
 
 	// The FWI objective of the observation: the survey's physics with the
 	// damping reference fixed (the minimum of the initial conditional mean)
@@ -283,6 +292,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				shots[i] = allShots(sc.Shots)
 			}
 		}
+		if cfg.Coupling > 0 {
+			for i := range v {
+				copy(vOld[i], v[i])
+			}
+		}
 		before := ob.Solves()
 		js, err := evalSlowness(ctx, ob, v, shots, grads, workers)
 		if err != nil {
@@ -304,6 +318,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				step := cfg.Tau * float64(g[j]) / gmax * depth[j/nx]
 				m[i][j] = math.Min(math.Max(m[i][j]-step, mLo), mHi)
 				v[i][j] = float32(1000 / math.Sqrt(m[i][j]))
+			}
+		}
+		if cfg.Coupling > 0 {
+			// Algorithm 1, line 25: the gradient of the particle–sample
+			// term, taken at the particle before this step, moves the
+			// particle towards its network sample.
+			for i := range m {
+				for j := range m[i] {
+					d := cfg.Coupling * float64(vOld[i][j]-cur[i*pix+j])
+					vk := math.Min(math.Max(float64(v[i][j])-d, cfg.VMin), cfg.VMax)
+					v[i][j] = float32(vk)
+					m[i][j] = 1e6 / (vk * vk)
+				}
 			}
 		}
 		// (2) latent correction: Adam on φ
@@ -370,6 +397,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				return res, err
 			}
 			post = toPosterior(xs.Data)
+			cur = post.Samples
 			it.LatentNorm = l
 			var sq float64
 			for i, x := range xs.Data {

@@ -217,3 +217,37 @@ func TestW1AndPerturb(t *testing.T) {
 		}
 	}
 }
+
+// TestCouplingPullsParticlesToSamples: the particle–sample term of
+// Algorithm 1, line 25, keeps the FWI particles near their network samples
+// (here, without the inner loop, the WISE samples), the more so the larger
+// the weight; weight 0 is the uncoupled run.
+func TestCouplingPullsParticlesToSamples(t *testing.T) {
+	m, sv, obs, g, truth := tinySetup(t)
+	dist := func(coupling float64) float64 {
+		c := tinyConfig(0)
+		c.Coupling = coupling
+		res, err := Run(context.Background(), Options{Model: m, Config: c, Survey: sv, Obs: obs, Gather: g, Truth: truth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sq float64
+		for i, v := range res.Particles {
+			d := float64(v - res.Initial.Samples[i])
+			sq += d * d
+		}
+		return math.Sqrt(sq / float64(len(res.Particles)))
+	}
+	d0, dHalf, d1 := dist(0), dist(0.5), dist(1)
+	t.Logf("RMS particle − sample after 4 steps: coupling 0: %.2f m/s, 0.5: %.2f, 1: %.2f", d0, dHalf, d1)
+	if !(d0 > 0) || !(dHalf < 0.8*d0) || !(d1 < 0.8*dHalf) {
+		t.Errorf("coupling does not pull the particles to the samples: %.3g, %.3g, %.3g m/s for 0, 0.5, 1", d0, dHalf, d1)
+	}
+	c := tinyConfig(0)
+	for _, bad := range []float64{-0.1, 1.5, math.NaN()} {
+		c.Coupling = bad
+		if c.Validate() == nil {
+			t.Errorf("coupling %g accepted", bad)
+		}
+	}
+}

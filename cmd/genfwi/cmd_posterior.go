@@ -42,6 +42,7 @@ type posteriorOptions struct {
 	TrainMode bool
 	Outer     int
 	Inner     int
+	Coupling  float64
 	Particles int
 }
 
@@ -106,6 +107,7 @@ Examples:
 			fs.BoolVar(&o.TrainMode, "summary-train-mode", false, "sample with the summary network in training mode (dropout mask per sample, as WISE.jl; default eval mode)")
 			fs.IntVar(&o.Outer, "outer", 0, "wiser: outer iterations (0 = the config's)")
 			fs.IntVar(&o.Inner, "inner", -1, "wiser: inner Adam steps per outer iteration (-1 = the config's)")
+			fs.Float64Var(&o.Coupling, "coupling", -1, "wiser: weight τ/γ² of the particle–sample term of WISER's Algorithm 1 in [0, 1] (-1 = the config's, 0 = WISER.jl's code)")
 			fs.IntVar(&o.Particles, "particles", 0, "wiser: particles M (0 = the config's)")
 			fs.StringVar(&o.Model, "model", "", "trained WISE run directory or .safetensors (required)")
 			fs.StringVar(&o.Data, "data", "", "observation: a CIG data set directory (as --cig) or a velocity .npy file (as --vel)")

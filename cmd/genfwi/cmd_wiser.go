@@ -23,6 +23,9 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if o.Index < 0 || o.Outer < 0 || o.Particles < 0 || o.Inner < -1 {
 		return cli.Usagef("--index, --outer, --particles must be >= 0 and --inner >= -1")
 	}
+	if o.Coupling != -1 && !(o.Coupling >= 0 && o.Coupling <= 1) {
+		return cli.Usagef("--coupling must be in [0, 1] (or -1 for the config's), got %g", o.Coupling)
+	}
 	if math.IsNaN(o.Perturb) || math.IsInf(o.Perturb, 0) || (o.SNRSet && (math.IsNaN(o.SNR) || math.IsInf(o.SNR, 0))) {
 		return cli.Usagef("--perturb and --snr must be finite numbers")
 	}
@@ -38,6 +41,9 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 		}
 		if o.Particles > 0 {
 			c.Particles = o.Particles
+		}
+		if o.Coupling >= 0 {
+			c.Coupling = o.Coupling
 		}
 	})
 	if err != nil {
