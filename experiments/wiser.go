@@ -105,6 +105,12 @@ type WISERSummary struct {
 	HistRows         []int        `json:"histogram_rows"`
 	W1WISE           []float64    `json:"w1_wise_ms"`
 	W1WISER          []float64    `json:"w1_wiser_ms"`
+	// CoverageWISE and CoverageWISER are the fractions of true pixels
+	// inside the pointwise central credible intervals of the two
+	// posteriors at wise.HeadlineLevels (keys "50", "80", ...), with a
+	// truth only.
+	CoverageWISE  map[string]float64 `json:"coverage_wise,omitempty"`
+	CoverageWISER map[string]float64 `json:"coverage_wiser,omitempty"`
 	// Image and Baseline are present when requested.
 	Image    *ImageSummary    `json:"image,omitempty"`
 	Baseline *BaselineSummary `json:"fwi_baseline,omitempty"`
@@ -213,6 +219,14 @@ func WISER(ctx context.Context, o WISEROptions) (*WISERSummary, error) {
 		}
 		sum.W1WISE = append(sum.W1WISE, w0)
 		sum.W1WISER = append(sum.W1WISER, w1)
+	}
+	if o.Truth != nil && res.Posterior.N >= 2 {
+		if sum.CoverageWISE, err = coverage(res.Initial, o.Truth); err != nil {
+			return nil, err
+		}
+		if sum.CoverageWISER, err = coverage(res.Posterior, o.Truth); err != nil {
+			return nil, err
+		}
 	}
 	if runErr == nil && o.Image {
 		if sum.Image, err = wiserImages(ctx, o, survey, obs, res); err != nil {
@@ -345,4 +359,22 @@ func finiteOrNil(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// coverage returns the coverage of p's pointwise central credible intervals
+// at wise.HeadlineLevels for one true map, keyed by the level in percent.
+func coverage(p *wise.Posterior, truth []float32) (map[string]float64, error) {
+	c, err := wise.NewCalibration(wise.HeadlineLevels)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Add(p, truth); err != nil {
+		return nil, err
+	}
+	r := c.Result()
+	out := make(map[string]float64, len(r.Levels))
+	for k, l := range r.Levels {
+		out[fmt.Sprintf("%.0f", 100*l)] = r.Coverage[k]
+	}
+	return out, nil
 }

@@ -158,6 +158,16 @@ func TestWiseCommands(t *testing.T) {
 	if w := ws["w1_wiser_ms"].([]any); len(w) != 2 {
 		t.Errorf("wiser JSON W1: %v", w)
 	}
+	for _, k := range []string{"coverage_wise", "coverage_wiser"} {
+		c, ok := ws[k].(map[string]any)
+		if !ok || len(c) != 4 {
+			t.Errorf("wiser JSON %s: %v", k, ws[k])
+			continue
+		}
+		if lo, hi := c["50"].(float64), c["95"].(float64); !(lo >= 0 && lo <= hi && hi <= 1) {
+			t.Errorf("wiser JSON %s: coverage 50 %% = %g, 95 %% = %g", k, lo, hi)
+		}
+	}
 	// Imaging: the two CMs and the two samples, one forward and one adjoint
 	// for each of the 2 shots; the baseline spends at least WISER's 12 solves.
 	if im, ok := ws["image"].(map[string]any); !ok || im["pde_solves"].(float64) != 4*2*2 {
