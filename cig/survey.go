@@ -44,6 +44,9 @@ type SurveyConfig struct {
 	Order        int     `json:"order"`
 	NB           int     `json:"nb"`
 	DampVelocity float64 `json:"damp_velocity"`
+	// CropGradient crops FWI gradients to the model grid as JUDI does
+	// (wave.Options.CropGradient); false keeps the exact gradient.
+	CropGradient bool `json:"crop_gradient,omitempty"`
 	// SNRdB is the signal-to-noise ratio of the band-limited noise added to
 	// the observed data; 0 means noise-free.
 	SNRdB float64 `json:"snr_db"`
@@ -170,7 +173,8 @@ func row(depth, h float64) int { return int(math.Round(depth / h)) }
 
 func (c SurveyConfig) waveOptions() wave.Options {
 	return wave.Options{Order: c.Order, Boundary: wave.Devito, NB: c.NB, Dt: c.Dt, Nt: c.Nt(),
-		DampVelocity: c.DampVelocity, Workers: c.Workers, MemoryBudget: c.MemoryBudget, CropImages: true}
+		DampVelocity: c.DampVelocity, Workers: c.Workers, MemoryBudget: c.MemoryBudget, CropImages: true,
+		CropGradient: c.CropGradient}
 }
 
 // Survey is the WISE acquisition on a fixed grid (WISE.jl, JUDI conventions): jittered

@@ -367,6 +367,7 @@ func gradient[T float](ctx context.Context, s *Simulator, v []float64, dObs []T,
 	if err != nil {
 		return 0, err
 	}
+	r.crop = s.opts.CropGradient
 	// A bfloat16 tape (Options.TapeBF16) only with the AVX-512 float32
 	// kernels, which are the only ones that read and write it.
 	var zero T

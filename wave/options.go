@@ -140,6 +140,14 @@ type Options struct {
 	// correlations then run on the model cells only, about (NB-padded
 	// area)/(model area) times fewer products. Gradient is unaffected.
 	CropImages bool
+	// CropGradient makes Gradient (and GradientMisfit) return the
+	// correlations on the model cells only, without folding the absorbing
+	// layer onto the edge cells: JUDI's default (its gradients are cropped
+	// to the physical domain), which WISER's particle updates inherit. It is
+	// then not the exact gradient of the edge-replicated model: the edge
+	// rows and columns miss the layer's share, which with depth weighting
+	// otherwise dominates the deepest row.
+	CropGradient bool
 }
 
 // Validate checks every field once and returns an error naming the field, the

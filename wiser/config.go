@@ -44,6 +44,11 @@ type Config struct {
 	// make the particles follow the learned posterior as the paper writes
 	// the algorithm (γ finite).
 	Coupling float64 `json:"coupling,omitempty"`
+	// CropGradient crops the particles' FWI gradients to the model grid
+	// as JUDI does for WISER.jl (wave.Options.CropGradient; all presets);
+	// false uses the exact gradient, whose edge rows and columns carry the
+	// absorbing layer's share and, depth-weighted, dominate the bottom row.
+	CropGradient bool `json:"crop_gradient"`
 	// VMin and VMax bound the particles (m/s).
 	VMin float64 `json:"vmin"`
 	VMax float64 `json:"vmax"`
@@ -75,7 +80,7 @@ func Preset(name string) (*Config, error) {
 	base := Config{
 		Particles: 16, Outer: 160, Inner: 128, LR: 4e-3, ClipNorm: 3,
 		MisfitWeight: 1e13, Lambda: 0, Tau: 5e-5, VMin: 1500, VMax: 4500,
-		ShotsPerParticle: 1, FilterOrder: 4,
+		ShotsPerParticle: 1, FilterOrder: 4, CropGradient: true,
 		Bands:       []Band{{50, 4}, {80, 6}, {120, 10}, {160, 0}},
 		MisfitEvery: 20, Seed: 123,
 	}

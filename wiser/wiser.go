@@ -222,6 +222,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	fsc := sc
 	fsc.DampVelocity = math.Min(math.Max(float64(minOf(res.Initial.CM)), cfg.VMin), cfg.VMax)
 	fsc.Workers = 1
+	fsc.CropGradient = cfg.CropGradient
 	fsurv, err := cig.NewSurvey(fsc)
 	if err != nil {
 		return nil, err
