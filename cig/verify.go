@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"genfwi/npy"
@@ -71,7 +72,7 @@ func Verify(dir string) (*VerifyReport, error) {
 				bad("%s: %v", c.rel, err)
 				continue
 			}
-			if !equalInts(shape, c.shape) {
+			if !slices.Equal(shape, c.shape) {
 				bad("%s: shape %v, want %v", c.rel, shape, c.shape)
 			}
 			lo, hi, amax, nonFinite := float32(math.Inf(1)), float32(math.Inf(-1)), float32(0), 0
