@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -284,7 +283,7 @@ func planBuild(cfg BuildConfig) (config, error) {
 		}
 		ns := fh.Header().Samples()
 		fh.Close()
-		sum, err := fileSHA256(p)
+		sum, err := openfwi.FileSHA256(p)
 		if err != nil {
 			return c, err
 		}
@@ -373,7 +372,7 @@ func fileDone(out string, f Entry, cid string, recheck bool) (bool, error) {
 			return false, nil
 		}
 		if recheck {
-			if s, err := fileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
+			if s, err := openfwi.FileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
 				return false, nil
 			}
 		}
@@ -475,7 +474,7 @@ func buildFile(ctx context.Context, cfg BuildConfig, conf config, sv *Survey, ci
 		sum  *string
 		size *int64
 	}{{velPath, &e.VelSHA256, &e.VelBytes}, {cigPath, &e.CIGSHA256, &e.CIGBytes}} {
-		s, err := fileSHA256(p.path)
+		s, err := openfwi.FileSHA256(p.path)
 		if err != nil {
 			return err
 		}
@@ -513,19 +512,6 @@ func minMax(v []float32) (lo, hi float32) {
 		lo, hi = min(lo, x), max(hi, x)
 	}
 	return lo, hi
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeJSON writes v as indented JSON to path atomically.

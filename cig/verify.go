@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"genfwi/npy"
+	"genfwi/openfwi"
 )
 
 // VerifyReport is the result of Verify.
@@ -64,7 +65,7 @@ func Verify(dir string) (*VerifyReport, error) {
 			if st.Size() != c.size {
 				bad("%s: %d bytes, manifest says %d", c.rel, st.Size(), c.size)
 			}
-			if s, err := fileSHA256(p); err != nil || s != c.sum {
+			if s, err := openfwi.FileSHA256(p); err != nil || s != c.sum {
 				bad("%s: SHA-256 %s differs from the manifest's %s (%v)", c.rel, s, c.sum, err)
 			}
 			v, shape, err := npy.ReadFileFloat32(p)
