@@ -207,14 +207,9 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
 			return
 		}
-		var dx []float32
-		if needX {
-			dx = gradOf(x).Data
-		}
+		dx := gradData(x, needX)
 		cols := make([][]float32, nw)
 		dcols := make([][]float32, nw)
-		dW := make([][]float32, nw)
-		dB := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needW && !direct {
 				cols[i] = tp.scratch(K * P)
@@ -222,15 +217,8 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 			if needX && !direct {
 				dcols[i] = tp.scratch(K * P)
 			}
-			if needW {
-				dW[i] = tp.scratch(F * K)
-				clear(dW[i])
-			}
-			if needB {
-				dB[i] = tp.scratch(F)
-				clear(dB[i])
-			}
 		}
+		dW, dB := newPartialGrads(tp, nw, F*K, needW), newPartialGrads(tp, nw, F, needB)
 		tensor.Parallel(N, func(wk, n int) {
 			gn := gd[n*F*P : (n+1)*F*P]
 			xn := xd[n*C*H*W : (n+1)*C*H*W]
@@ -257,14 +245,10 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 				}
 			}
 		})
-		if needW {
-			addInto(gradOf(w).Data, dW...)
-		}
-		if needB {
-			addInto(gradOf(b).Data, dB...)
-		}
+		sumPartialGrads(tp, w, dW)
+		sumPartialGrads(tp, b, dB)
 		for i := 0; i < nw; i++ {
-			tp.release(cols[i], dcols[i], dW[i], dB[i])
+			tp.release(cols[i], dcols[i])
 		}
 	})
 }
@@ -328,26 +312,14 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
 			return
 		}
-		var dx []float32
-		if needX {
-			dx = gradOf(x).Data
-		}
+		dx := gradData(x, needX)
 		cols := make([][]float32, nw)
-		dW := make([][]float32, nw)
-		dB := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needX || needW {
 				cols[i] = tp.scratch(FK * P)
 			}
-			if needW {
-				dW[i] = tp.scratch(C * FK)
-				clear(dW[i])
-			}
-			if needB {
-				dB[i] = tp.scratch(F)
-				clear(dB[i])
-			}
 		}
+		dW, dB := newPartialGrads(tp, nw, C*FK, needW), newPartialGrads(tp, nw, F, needB)
 		tensor.Parallel(N, func(wk, n int) {
 			gn := gd[n*F*OH*OW : (n+1)*F*OH*OW]
 			if needB {
@@ -365,16 +337,34 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 				tensor.Gemm(false, true, C, FK, P, 1, xd[n*C*P:(n+1)*C*P], P, col, P, 1, dW[wk], FK)
 			}
 		})
-		if needW {
-			addInto(gradOf(w).Data, dW...)
-		}
-		if needB {
-			addInto(gradOf(b).Data, dB...)
-		}
-		for i := 0; i < nw; i++ {
-			tp.release(cols[i], dW[i], dB[i])
-		}
+		sumPartialGrads(tp, w, dW)
+		sumPartialGrads(tp, b, dB)
+		tp.release(cols...)
 	})
+}
+
+// newPartialGrads returns nw zeroed scratch buffers of n values, one per
+// worker, when need is set (else nw nil ones): the workers of a convolution's
+// backward pass accumulate their samples' weight or bias gradients in their
+// own buffer, summed by sumPartialGrads after the parallel loop.
+func newPartialGrads(tp *Tape, nw, n int, need bool) [][]float32 {
+	bufs := make([][]float32, nw)
+	if need {
+		for i := range bufs {
+			bufs[i] = tp.scratch(n)
+			clear(bufs[i])
+		}
+	}
+	return bufs
+}
+
+// sumPartialGrads adds the partial gradients to v's gradient (if there are
+// any) and releases them.
+func sumPartialGrads(tp *Tape, v *Var, parts [][]float32) {
+	if len(parts) > 0 && parts[0] != nil {
+		addInto(gradOf(v).Data, parts...)
+	}
+	tp.release(parts...)
 }
 
 // gradData returns v's gradient storage when need is set, else nil.

@@ -67,6 +67,17 @@ func AvgPool2d(x *Var, kernel, stride [2]int) *Var {
 	})
 }
 
+// resizeOut checks the arguments of a resize op (x is (N, C, H, W), the
+// output size positive) and returns the (N, C, OH, OW) output, the input's H
+// and W and the number N·C of planes; op names the caller in the panic.
+func resizeOut(x *Var, OH, OW int, op string) (out *Var, H, W, planes int) {
+	xs := x.Value.Shape
+	if len(xs) != 4 || OH <= 0 || OW <= 0 {
+		panic(fmt.Sprintf("autograd: %s: input %v to %d×%d", op, xs, OH, OW))
+	}
+	return newOut(false, []int{xs[0], xs[1], OH, OW}, x), xs[2], xs[3], xs[0] * xs[1]
+}
+
 // nearestIndex returns PyTorch's legacy "nearest" source index
 // floor(dst·in/out), clamped to in-1.
 func nearestIndex(dst, in, out int) int {
@@ -78,12 +89,7 @@ func nearestIndex(dst, in, out int) int {
 // sampling, source index floor(dst·H/OH) like PyTorch's mode="nearest". An
 // integer upscale ×2 is up(x) in the reference models.
 func ResizeNearest(x *Var, OH, OW int) *Var {
-	xs := x.Value.Shape
-	if len(xs) != 4 || OH <= 0 || OW <= 0 {
-		panic(fmt.Sprintf("autograd: ResizeNearest: input %v to %d×%d", xs, OH, OW))
-	}
-	H, W := xs[2], xs[3]
-	planes := xs[0] * xs[1]
+	out, H, W, planes := resizeOut(x, OH, OW, "ResizeNearest")
 	ih, iw := make([]int, OH), make([]int, OW)
 	for i := range ih {
 		ih[i] = nearestIndex(i, H, OH)
@@ -91,7 +97,6 @@ func ResizeNearest(x *Var, OH, OW int) *Var {
 	for j := range iw {
 		iw[j] = nearestIndex(j, W, OW)
 	}
-	out := newOut(false, []int{xs[0], xs[1], OH, OW}, x)
 	xd, od := x.Value.Data, out.Value.Data
 	tensor.ParallelRange(planes, 1, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -139,15 +144,9 @@ func linearTaps(in, out int) (i0, i1 []int, lam []float32) {
 // ResizeBilinear resizes x (N, C, H, W) to (N, C, OH, OW) by bilinear
 // interpolation with align_corners=False (PyTorch's default).
 func ResizeBilinear(x *Var, OH, OW int) *Var {
-	xs := x.Value.Shape
-	if len(xs) != 4 || OH <= 0 || OW <= 0 {
-		panic(fmt.Sprintf("autograd: ResizeBilinear: input %v to %d×%d", xs, OH, OW))
-	}
-	H, W := xs[2], xs[3]
-	planes := xs[0] * xs[1]
+	out, H, W, planes := resizeOut(x, OH, OW, "ResizeBilinear")
 	h0, h1, lh := linearTaps(H, OH)
 	w0, w1, lw := linearTaps(W, OW)
-	out := newOut(false, []int{xs[0], xs[1], OH, OW}, x)
 	xd, od := x.Value.Data, out.Value.Data
 	tensor.ParallelRange(planes, 1, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
