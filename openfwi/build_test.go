@@ -215,12 +215,7 @@ func TestVerifyDetectsCorruption(t *testing.T) {
 }
 
 func TestRealSourceSplits(t *testing.T) {
-	dir := needReal(t, "FlatVel_A")
-	d, _ := Lookup("flatvel-a")
-	c, err := OpenCollection(dir, d, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, c := realCollection(t, "FlatVel_A", "flatvel-a")
 	src, err := NewRealSource(c, Train, 500, 0, 0)
 	if err != nil {
 		t.Fatal(err)
