@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
+	"genfwi/internal/filebuild"
 	"genfwi/npy"
 	"genfwi/openfwi"
 )
@@ -98,12 +98,8 @@ func Verify(dir string) (*VerifyReport, error) {
 		r.Files++
 		r.Pairs += e.Samples
 	}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".partial-") {
-			rel, _ := filepath.Rel(dir, p)
-			bad("%s: partial file left by an interrupted or running build", rel)
-		}
-		return nil
-	})
+	for _, rel := range filebuild.Partials(dir) {
+		bad("%s: partial file left by an interrupted or running build", rel)
+	}
 	return r, nil
 }
