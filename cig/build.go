@@ -160,46 +160,29 @@ func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := filebuild.Open(cfg.Out, cid, conf, writeJSON); err != nil {
-		return nil, err
-	}
-	res := &BuildResult{}
-	todo, skipped, total, err := filebuild.Pending(conf.Files, cfg.Shard, cfg.Shards,
-		func(f Entry) int { return f.ID }, func(f Entry) int { return f.Samples },
-		func(f Entry) (bool, error) { return fileDone(cfg.Out, f, cid, cfg.Recheck) })
-	if err != nil {
-		return nil, err
-	}
-	res.Skipped = skipped
-	if cfg.OnStart != nil {
-		cfg.OnStart(total)
-	}
 	threads := max(1, runtime.GOMAXPROCS(0)/cfg.Workers)
 	scfg := sv.Config()
 	scfg.Workers = threads
 	sv, _ = NewSurvey(scfg)
-	start := time.Now()
-	for _, f := range todo {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		if err := buildFile(ctx, cfg, conf, sv, cid, f); err != nil {
-			return res, err
-		}
-		res.Built = append(res.Built, f.ID)
-		res.Pairs += f.Samples
-		// merge after every file, so that MaxY appears as soon as it can
-		if _, err := WriteManifest(cfg.Out); err != nil {
-			return res, err
-		}
+	job := filebuild.Job[Entry, Entry]{Out: cfg.Out, ConfigID: cid, Config: conf, Files: conf.Files,
+		Shard: cfg.Shard, Shards: cfg.Shards, Recheck: cfg.Recheck, OnStart: cfg.OnStart}
+	job.WriteJSON = writeJSON
+	job.ID, job.Samples = func(f Entry) int { return f.ID }, func(f Entry) int { return f.Samples }
+	job.Outputs = func(e *Entry) []filebuild.File {
+		return []filebuild.File{{Path: e.Vel, Size: e.VelBytes, SHA256: e.VelSHA256}, {Path: e.CIG, Size: e.CIGBytes, SHA256: e.CIGSHA256}}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	m, err := WriteManifest(cfg.Out)
-	if err != nil {
-		return res, err
+	job.Build = func(ctx context.Context, f Entry) error { return buildFile(ctx, cfg, conf, sv, cid, f) }
+	// Merge after every file, so that MaxY appears as soon as it can.
+	job.AfterEach = func() error { _, err := WriteManifest(cfg.Out); return err }
+	jr, err := job.Run(ctx)
+	if jr == nil {
+		return nil, err
 	}
-	res.Manifest = m
-	return res, nil
+	res := &BuildResult{Built: jr.Built, Skipped: jr.Skipped, Pairs: jr.Samples, Seconds: jr.Seconds}
+	if err == nil {
+		res.Manifest, err = WriteManifest(cfg.Out)
+	}
+	return res, err
 }
 
 // planBuild resolves the inputs, the split and the output files.
@@ -300,17 +283,6 @@ func sameSurvey(a, b SurveyConfig) bool {
 func PairSeed(dataset string, n, i int, seed uint64) uint64 {
 	s := sha256.Sum256([]byte("genfwi/cig/v1\x00" + dataset + "\x00" + strconv.Itoa(n) + "\x00" + strconv.Itoa(i) + "\x00" + strconv.FormatUint(seed, 10)))
 	return binary.LittleEndian.Uint64(s[:8])
-}
-
-// fileDone reports whether f has a valid entry of this configuration and both
-// files exist with the recorded sizes (and hashes, if recheck).
-func fileDone(out string, f Entry, cid string, recheck bool) (bool, error) {
-	var e Entry
-	if ok, err := filebuild.ReadEntry(out, f.ID, cid, &e); !ok || err != nil {
-		return false, err
-	}
-	return filebuild.Intact(out, []filebuild.File{{Path: e.Vel, Size: e.VelBytes, SHA256: e.VelSHA256},
-		{Path: e.CIG, Size: e.CIGBytes, SHA256: e.CIGSHA256}}, recheck), nil
 }
 
 // buildFile writes one velocity/gather file pair and its entry.

@@ -136,32 +136,22 @@ func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := filebuild.Open(cfg.Out, cid, conf, func(path string, v any) error { return writeJSONAtomic(path, v, "") }); err != nil {
+	job := filebuild.Job[OutFile, Entry]{Out: cfg.Out, ConfigID: cid, Config: conf, Files: conf.Files,
+		Shard: cfg.Shard, Shards: cfg.Shards, Recheck: cfg.Recheck, OnStart: cfg.OnStart}
+	job.WriteJSON = func(path string, v any) error { return writeJSONAtomic(path, v, "") }
+	job.ID, job.Samples = func(f OutFile) int { return f.ID }, func(f OutFile) int { return f.Samples }
+	job.Outputs = func(e *Entry) []filebuild.File {
+		return []filebuild.File{{Path: e.Model, Size: e.ModelBytes, SHA256: e.ModelSHA256}, {Path: e.Data, Size: e.DataBytes, SHA256: e.DataSHA256}}
+	}
+	job.Build = func(ctx context.Context, f OutFile) error { return buildFile(ctx, cfg, cid, f) }
+	jr, err := job.Run(ctx)
+	if jr == nil {
 		return nil, err
 	}
-	res := &BuildResult{}
-	todo, skipped, total, err := filebuild.Pending(conf.Files, cfg.Shard, cfg.Shards,
-		func(f OutFile) int { return f.ID }, func(f OutFile) int { return f.Samples },
-		func(f OutFile) (bool, error) { return fileDone(cfg.Out, f, cid, cfg.Recheck) })
+	res := &BuildResult{Built: jr.Built, Skipped: jr.Skipped, Samples: jr.Samples, Seconds: jr.Seconds}
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	res.Skipped = skipped
-	if cfg.OnStart != nil {
-		cfg.OnStart(total)
-	}
-	start := time.Now()
-	for _, f := range todo {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		if err := buildFile(ctx, cfg, cid, f); err != nil {
-			return res, err
-		}
-		res.Built = append(res.Built, f.ID)
-		res.Samples += f.Samples
-	}
-	res.Seconds = time.Since(start).Seconds()
 	m, err := WriteManifest(cfg.Out)
 	if err != nil {
 		return res, err
@@ -176,17 +166,6 @@ func configID(cfg BuildConfig) (string, config, error) {
 		Simulator: cfg.SimulatorName, Files: cfg.Source.Files()}
 	id, err := filebuild.ConfigID(c)
 	return id, c, err
-}
-
-// fileDone reports whether file f has a valid entry of this configuration
-// and both files exist with the recorded sizes (and hashes, if recheck).
-func fileDone(out string, f OutFile, cid string, recheck bool) (bool, error) {
-	var e Entry
-	if ok, err := filebuild.ReadEntry(out, f.ID, cid, &e); !ok || err != nil {
-		return false, err
-	}
-	return filebuild.Intact(out, []filebuild.File{{Path: e.Model, Size: e.ModelBytes, SHA256: e.ModelSHA256},
-		{Path: e.Data, Size: e.DataBytes, SHA256: e.DataSHA256}}, recheck), nil
 }
 
 // buildFile writes one model/data pair and its entry.

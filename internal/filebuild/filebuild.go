@@ -12,6 +12,7 @@
 package filebuild
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // EntryDir is the directory of a build's configuration and entries.
@@ -44,11 +46,11 @@ func ConfigID(conf any) (string, error) {
 	return hex.EncodeToString(s[:]), nil
 }
 
-// Open prepares the build directory out for a build of configuration conf
+// openDir prepares the build directory out for a build of configuration conf
 // with ID cid: it creates out/.manifest.d and writes config.json (as
 // {"config_id": cid, "config": conf}, through write) unless it exists, and
 // refuses a directory that holds a build of another configuration.
-func Open(out, cid string, conf any, write func(path string, v any) error) error {
+func openDir(out, cid string, conf any, write func(path string, v any) error) error {
 	if err := os.MkdirAll(filepath.Join(out, EntryDir), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
@@ -75,11 +77,94 @@ func Shards(shard, shards int) (int, error) {
 	return shards, nil
 }
 
-// Pending returns the output groups of shard shard (of shards, by ID modulo
+// Job is one shard's run of a build whose output groups are of type F and
+// whose entries are of type E.
+type Job[F, E any] struct {
+	// Out is the build directory, ConfigID the ID of Config (see ConfigID),
+	// WriteJSON how config.json is written (atomically).
+	Out, ConfigID string
+	Config        any
+	WriteJSON     func(path string, v any) error
+	// Files are the output groups of every shard; ID and Samples describe
+	// one.
+	Files       []F
+	ID, Samples func(F) int
+	// Outputs lists the files an entry certifies. A group is built when it
+	// has an entry of ConfigID whose files are intact (see Intact; Recheck
+	// compares checksums too).
+	Outputs func(e *E) []File
+	Recheck bool
+	// Shard and Shards select the groups of this run (see Shards).
+	Shard, Shards int
+	// OnStart, if set, is called with the number of samples to build.
+	OnStart func(total int)
+	// Build writes one group and its entry.
+	Build func(ctx context.Context, f F) error
+	// AfterEach, if set, is called after each group built (cig merges its
+	// manifest then, so that MaxY appears as soon as it can).
+	AfterEach func() error
+}
+
+// JobResult is what Job.Run did.
+type JobResult struct {
+	// Built and Skipped are the IDs of the groups built now and of those
+	// found done; Samples counts the samples built now.
+	Built, Skipped []int
+	Samples        int
+	// Seconds is the wall time of the building.
+	Seconds float64
+}
+
+// Run opens the build directory (openDir), builds the shard's pending groups
+// (pending) in order and returns what it did, also when a group fails or
+// ctx is cancelled (then with that error).
+func (j *Job[F, E]) Run(ctx context.Context) (*JobResult, error) {
+	if err := openDir(j.Out, j.ConfigID, j.Config, j.WriteJSON); err != nil {
+		return nil, err
+	}
+	todo, skipped, total, err := pending(j.Files, j.Shard, j.Shards, j.ID, j.Samples, j.done)
+	if err != nil {
+		return nil, err
+	}
+	res := &JobResult{Skipped: skipped}
+	if j.OnStart != nil {
+		j.OnStart(total)
+	}
+	start := time.Now()
+	for _, f := range todo {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := j.Build(ctx, f); err != nil {
+			return res, err
+		}
+		res.Built = append(res.Built, j.ID(f))
+		res.Samples += j.Samples(f)
+		if j.AfterEach != nil {
+			if err := j.AfterEach(); err != nil {
+				return res, err
+			}
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// done reports whether group f is built: whether it has an entry of the
+// job's configuration whose files are intact.
+func (j *Job[F, E]) done(f F) (bool, error) {
+	var e E
+	if ok, err := ReadEntry(j.Out, j.ID(f), j.ConfigID, &e); !ok || err != nil {
+		return false, err
+	}
+	return Intact(j.Out, j.Outputs(&e), j.Recheck), nil
+}
+
+// pending returns the output groups of shard shard (of shards, by ID modulo
 // shards) still to build, the IDs of those done is skipped and the number
 // of samples the pending ones hold; id and samples describe a group, done
 // says whether it is built (see ReadEntry and Intact).
-func Pending[F any](files []F, shard, shards int, id, samples func(F) int, done func(F) (bool, error)) (todo []F, skipped []int, total int, err error) {
+func pending[F any](files []F, shard, shards int, id, samples func(F) int, done func(F) (bool, error)) (todo []F, skipped []int, total int, err error) {
 	for _, f := range files {
 		if id(f)%shards != shard {
 			continue

@@ -28,13 +28,13 @@ func TestBuildBookkeeping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Open(out, cid, conf, writeJSON); err != nil {
+	if err := openDir(out, cid, conf, writeJSON); err != nil {
 		t.Fatal(err)
 	}
-	if err := Open(out, cid, conf, writeJSON); err != nil {
+	if err := openDir(out, cid, conf, writeJSON); err != nil {
 		t.Fatalf("reopening with the same configuration: %v", err)
 	}
-	if err := Open(out, "other", conf, writeJSON); err == nil || !strings.Contains(err.Error(), "different configuration") {
+	if err := openDir(out, "other", conf, writeJSON); err == nil || !strings.Contains(err.Error(), "different configuration") {
 		t.Fatalf("reopening with another configuration: %v", err)
 	}
 
@@ -65,7 +65,7 @@ func TestBuildBookkeeping(t *testing.T) {
 		}
 		return Intact(out, []File{e.File}, true), nil
 	}
-	todo, skipped, total, err := Pending([]int{0, 1, 2, 3}, 1, 2, func(id int) int { return id }, func(int) int { return 10 }, done)
+	todo, skipped, total, err := pending([]int{0, 1, 2, 3}, 1, 2, func(id int) int { return id }, func(int) int { return 10 }, done)
 	if err != nil || !slices.Equal(todo, []int{3}) || !slices.Equal(skipped, []int{1}) || total != 10 {
 		t.Fatalf("shard 1/2: todo %v, skipped %v, total %d, %v", todo, skipped, total, err)
 	}
