@@ -63,42 +63,50 @@ func outSize(n, pad0, pad1, k, s, d int) int { return (n+pad0+pad1-d*(k-1)-1)/s 
 // holds img[c, oh·SH-PT+ki·DH, ow·SW-PL+kj·DW], or 0 in the padding. It is
 // the pure-Go version of im2col (the reference for the C kernel).
 func (g *convGeom) im2colGo(col, img []float32) {
+	g.colRows(col, img, func(row, plane []float32, ki, iw0 int) {
+		lo, hi := 0, g.OW // valid ow range when SW == 1
+		if g.SW == 1 {
+			lo, hi = max(0, -iw0), min(g.OW, g.W-iw0)
+			hi = max(hi, lo)
+		}
+		for oh := 0; oh < g.OH; oh++ {
+			dst := row[oh*g.OW : (oh+1)*g.OW]
+			ih := oh*g.SH - g.PT + ki*g.DH
+			if ih < 0 || ih >= g.H {
+				clear(dst)
+				continue
+			}
+			src := plane[ih*g.W : (ih+1)*g.W]
+			if g.SW == 1 {
+				clear(dst[:lo])
+				copy(dst[lo:hi], src[lo+iw0:hi+iw0])
+				clear(dst[hi:])
+				continue
+			}
+			for ow := range dst {
+				if iw := ow*g.SW + iw0; iw >= 0 && iw < g.W {
+					dst[ow] = src[iw]
+				} else {
+					dst[ow] = 0
+				}
+			}
+		}
+	})
+}
+
+// colRows calls f for every row (c, ki, kj) of the column matrix col
+// (C·KH·KW, OH·OW), in order, with the row, the plane of channel c of img and
+// the kernel offsets ki and iw0 = kj·DW − PL: the loop nest that im2colGo
+// and col2imGo share.
+func (g *convGeom) colRows(col, img []float32, f func(row, plane []float32, ki, iw0 int)) {
 	P := g.OH * g.OW
 	r := 0
 	for c := 0; c < g.C; c++ {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for ki := 0; ki < g.KH; ki++ {
 			for kj := 0; kj < g.KW; kj++ {
-				row := col[r*P : (r+1)*P]
+				f(col[r*P:(r+1)*P], plane, ki, kj*g.DW-g.PL)
 				r++
-				iw0 := kj*g.DW - g.PL
-				lo, hi := 0, g.OW // valid ow range when SW == 1
-				if g.SW == 1 {
-					lo, hi = max(0, -iw0), min(g.OW, g.W-iw0)
-					hi = max(hi, lo)
-				}
-				for oh := 0; oh < g.OH; oh++ {
-					dst := row[oh*g.OW : (oh+1)*g.OW]
-					ih := oh*g.SH - g.PT + ki*g.DH
-					if ih < 0 || ih >= g.H {
-						clear(dst)
-						continue
-					}
-					src := plane[ih*g.W : (ih+1)*g.W]
-					if g.SW == 1 {
-						clear(dst[:lo])
-						copy(dst[lo:hi], src[lo+iw0:hi+iw0])
-						clear(dst[hi:])
-						continue
-					}
-					for ow := range dst {
-						if iw := ow*g.SW + iw0; iw >= 0 && iw < g.W {
-							dst[ow] = src[iw]
-						} else {
-							dst[ow] = 0
-						}
-					}
-				}
 			}
 		}
 	}
@@ -107,41 +115,31 @@ func (g *convGeom) im2colGo(col, img []float32) {
 // col2imGo is the transpose of im2colGo: it ADDS every column entry back
 // into the image pixel it was read from; padding entries are dropped.
 func (g *convGeom) col2imGo(img, col []float32) {
-	P := g.OH * g.OW
-	r := 0
-	for c := 0; c < g.C; c++ {
-		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
-		for ki := 0; ki < g.KH; ki++ {
-			for kj := 0; kj < g.KW; kj++ {
-				row := col[r*P : (r+1)*P]
-				r++
-				iw0 := kj*g.DW - g.PL
-				for oh := 0; oh < g.OH; oh++ {
-					ih := oh*g.SH - g.PT + ki*g.DH
-					if ih < 0 || ih >= g.H {
-						continue
+	g.colRows(col, img, func(row, plane []float32, ki, iw0 int) {
+		for oh := 0; oh < g.OH; oh++ {
+			ih := oh*g.SH - g.PT + ki*g.DH
+			if ih < 0 || ih >= g.H {
+				continue
+			}
+			src := row[oh*g.OW : (oh+1)*g.OW]
+			dst := plane[ih*g.W : (ih+1)*g.W]
+			if g.SW == 1 {
+				lo, hi := max(0, -iw0), min(g.OW, g.W-iw0)
+				if lo < hi {
+					d, s := dst[lo+iw0:hi+iw0], src[lo:hi]
+					for i, v := range s {
+						d[i] += v
 					}
-					src := row[oh*g.OW : (oh+1)*g.OW]
-					dst := plane[ih*g.W : (ih+1)*g.W]
-					if g.SW == 1 {
-						lo, hi := max(0, -iw0), min(g.OW, g.W-iw0)
-						if lo < hi {
-							d, s := dst[lo+iw0:hi+iw0], src[lo:hi]
-							for i, v := range s {
-								d[i] += v
-							}
-						}
-						continue
-					}
-					for ow, v := range src {
-						if iw := ow*g.SW + iw0; iw >= 0 && iw < g.W {
-							dst[iw] += v
-						}
-					}
+				}
+				continue
+			}
+			for ow, v := range src {
+				if iw := ow*g.SW + iw0; iw >= 0 && iw < g.W {
+					dst[iw] += v
 				}
 			}
 		}
-	}
+	})
 }
 
 // Conv2d returns the 2-D cross-correlation of x (N, C, H, W) with w
@@ -207,14 +205,9 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
 			return
 		}
-		var dx []float32
-		if needX {
-			dx = gradOf(x).Data
-		}
+		dx := gradData(x, needX)
 		cols := make([][]float32, nw)
 		dcols := make([][]float32, nw)
-		dW := make([][]float32, nw)
-		dB := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needW && !direct {
 				cols[i] = tp.scratch(K * P)
@@ -222,15 +215,8 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 			if needX && !direct {
 				dcols[i] = tp.scratch(K * P)
 			}
-			if needW {
-				dW[i] = tp.scratch(F * K)
-				clear(dW[i])
-			}
-			if needB {
-				dB[i] = tp.scratch(F)
-				clear(dB[i])
-			}
 		}
+		dW, dB := newPartialGrads(tp, nw, F*K, needW), newPartialGrads(tp, nw, F, needB)
 		tensor.Parallel(N, func(wk, n int) {
 			gn := gd[n*F*P : (n+1)*F*P]
 			xn := xd[n*C*H*W : (n+1)*C*H*W]
@@ -257,14 +243,10 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 				}
 			}
 		})
-		if needW {
-			addInto(gradOf(w).Data, dW...)
-		}
-		if needB {
-			addInto(gradOf(b).Data, dB...)
-		}
+		sumPartialGrads(tp, w, dW)
+		sumPartialGrads(tp, b, dB)
 		for i := 0; i < nw; i++ {
-			tp.release(cols[i], dcols[i], dW[i], dB[i])
+			tp.release(cols[i], dcols[i])
 		}
 	})
 }
@@ -328,26 +310,14 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
 			return
 		}
-		var dx []float32
-		if needX {
-			dx = gradOf(x).Data
-		}
+		dx := gradData(x, needX)
 		cols := make([][]float32, nw)
-		dW := make([][]float32, nw)
-		dB := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needX || needW {
 				cols[i] = tp.scratch(FK * P)
 			}
-			if needW {
-				dW[i] = tp.scratch(C * FK)
-				clear(dW[i])
-			}
-			if needB {
-				dB[i] = tp.scratch(F)
-				clear(dB[i])
-			}
 		}
+		dW, dB := newPartialGrads(tp, nw, C*FK, needW), newPartialGrads(tp, nw, F, needB)
 		tensor.Parallel(N, func(wk, n int) {
 			gn := gd[n*F*OH*OW : (n+1)*F*OH*OW]
 			if needB {
@@ -365,16 +335,34 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 				tensor.Gemm(false, true, C, FK, P, 1, xd[n*C*P:(n+1)*C*P], P, col, P, 1, dW[wk], FK)
 			}
 		})
-		if needW {
-			addInto(gradOf(w).Data, dW...)
-		}
-		if needB {
-			addInto(gradOf(b).Data, dB...)
-		}
-		for i := 0; i < nw; i++ {
-			tp.release(cols[i], dW[i], dB[i])
-		}
+		sumPartialGrads(tp, w, dW)
+		sumPartialGrads(tp, b, dB)
+		tp.release(cols...)
 	})
+}
+
+// newPartialGrads returns nw zeroed scratch buffers of n values, one per
+// worker, when need is set (else nw nil ones): the workers of a convolution's
+// backward pass accumulate their samples' weight or bias gradients in their
+// own buffer, summed by sumPartialGrads after the parallel loop.
+func newPartialGrads(tp *Tape, nw, n int, need bool) [][]float32 {
+	bufs := make([][]float32, nw)
+	if need {
+		for i := range bufs {
+			bufs[i] = tp.scratch(n)
+			clear(bufs[i])
+		}
+	}
+	return bufs
+}
+
+// sumPartialGrads adds the partial gradients to v's gradient (if there are
+// any) and releases them.
+func sumPartialGrads(tp *Tape, v *Var, parts [][]float32) {
+	if len(parts) > 0 && parts[0] != nil {
+		addInto(gradOf(v).Data, parts...)
+	}
+	tp.release(parts...)
 }
 
 // gradData returns v's gradient storage when need is set, else nil.

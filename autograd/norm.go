@@ -171,16 +171,7 @@ func affineNorm(x, gamma, beta *Var, op string, R, M, C, inner int, eps float64,
 	mean, rstd := stats[:R], stats[R:]
 	normRows(out.Value.Data, x.Value.Data, mean, rstd, R, M, eps, gd, bd, chOff, inner)
 	return record(out, op, []*Var{x, gamma, beta}, func(g *tensor.Tensor) {
-		var dx, dg, db []float32
-		if x.requires {
-			dx = gradOf(x).Data
-		}
-		if gamma != nil && gamma.requires {
-			dg = gradOf(gamma).Data
-		}
-		if beta != nil && beta.requires {
-			db = gradOf(beta).Data
-		}
+		dx, dg, db := gradData(x, x.requires), gradData(gamma, gamma != nil && gamma.requires), gradData(beta, beta != nil && beta.requires)
 		normRowsBackward(dx, g.Data, x.Value.Data, mean, rstd, R, M, gd, dg, db, chOff, inner)
 	})
 }
@@ -260,16 +251,7 @@ func BatchNorm2d(x *Var, gamma, beta *Var, st *BNStats, training bool, eps float
 	})
 	return record(out, "BatchNorm2d", []*Var{x, gamma, beta}, func(g *tensor.Tensor) {
 		gd := g.Data
-		var dx, dg, db []float32
-		if x.requires {
-			dx = gradOf(x).Data
-		}
-		if gamma != nil && gamma.requires {
-			dg = gradOf(gamma).Data
-		}
-		if beta != nil && beta.requires {
-			db = gradOf(beta).Data
-		}
+		dx, dg, db := gradData(x, x.requires), gradData(gamma, gamma != nil && gamma.requires), gradData(beta, beta != nil && beta.requires)
 		tensor.ParallelRange(C, 1, func(lo, hi int) {
 			for c := lo; c < hi; c++ {
 				mu, rs := mean[c], rstd[c]

@@ -29,42 +29,58 @@ func AvgPool2d(x *Var, kernel, stride [2]int) *Var {
 	out := newOut(false, []int{xs[0], xs[1], OH, OW}, x)
 	xd, od := x.Value.Data, out.Value.Data
 	inv := 1 / float32(KH*KW)
-	tensor.ParallelRange(planes, 1, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			src, dst := xd[p*H*W:(p+1)*H*W], od[p*OH*OW:(p+1)*OH*OW]
-			for oh := 0; oh < OH; oh++ {
-				for ow := 0; ow < OW; ow++ {
-					var s float32
-					for i := 0; i < KH; i++ {
-						row := src[(oh*SH+i)*W+ow*SW:]
-						for j := 0; j < KW; j++ {
-							s += row[j]
-						}
+	eachPlane(planes, xd, H*W, od, OH*OW, func(src, dst []float32) {
+		for oh := 0; oh < OH; oh++ {
+			for ow := 0; ow < OW; ow++ {
+				var s float32
+				for i := 0; i < KH; i++ {
+					row := src[(oh*SH+i)*W+ow*SW:]
+					for j := 0; j < KW; j++ {
+						s += row[j]
 					}
-					dst[oh*OW+ow] = s * inv
 				}
+				dst[oh*OW+ow] = s * inv
 			}
 		}
 	})
 	return record(out, "AvgPool2d", []*Var{x}, func(g *tensor.Tensor) {
 		dx := gradOf(x).Data
-		tensor.ParallelRange(planes, 1, func(lo, hi int) {
-			for p := lo; p < hi; p++ {
-				dst, src := dx[p*H*W:(p+1)*H*W], g.Data[p*OH*OW:(p+1)*OH*OW]
-				for oh := 0; oh < OH; oh++ {
-					for ow := 0; ow < OW; ow++ {
-						v := src[oh*OW+ow] * inv
-						for i := 0; i < KH; i++ {
-							row := dst[(oh*SH+i)*W+ow*SW:]
-							for j := 0; j < KW; j++ {
-								row[j] += v
-							}
+		eachPlane(planes, g.Data, OH*OW, dx, H*W, func(src, dst []float32) {
+			for oh := 0; oh < OH; oh++ {
+				for ow := 0; ow < OW; ow++ {
+					v := src[oh*OW+ow] * inv
+					for i := 0; i < KH; i++ {
+						row := dst[(oh*SH+i)*W+ow*SW:]
+						for j := 0; j < KW; j++ {
+							row[j] += v
 						}
 					}
 				}
 			}
 		})
 	})
+}
+
+// eachPlane calls f(src, dst) for every one of planes pairs of planes, in
+// parallel: src the p-th run of srcLen values of src, dst the p-th run of
+// dstLen values of dst. The pooling and resize ops work plane by plane.
+func eachPlane(planes int, src []float32, srcLen int, dst []float32, dstLen int, f func(src, dst []float32)) {
+	tensor.ParallelRange(planes, 1, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			f(src[p*srcLen:(p+1)*srcLen], dst[p*dstLen:(p+1)*dstLen])
+		}
+	})
+}
+
+// resizeOut checks the arguments of a resize op (x is (N, C, H, W), the
+// output size positive) and returns the (N, C, OH, OW) output, the input's H
+// and W and the number N·C of planes; op names the caller in the panic.
+func resizeOut(x *Var, OH, OW int, op string) (out *Var, H, W, planes int) {
+	xs := x.Value.Shape
+	if len(xs) != 4 || OH <= 0 || OW <= 0 {
+		panic(fmt.Sprintf("autograd: %s: input %v to %d×%d", op, xs, OH, OW))
+	}
+	return newOut(false, []int{xs[0], xs[1], OH, OW}, x), xs[2], xs[3], xs[0] * xs[1]
 }
 
 // nearestIndex returns PyTorch's legacy "nearest" source index
@@ -78,12 +94,7 @@ func nearestIndex(dst, in, out int) int {
 // sampling, source index floor(dst·H/OH) like PyTorch's mode="nearest". An
 // integer upscale ×2 is up(x) in the reference models.
 func ResizeNearest(x *Var, OH, OW int) *Var {
-	xs := x.Value.Shape
-	if len(xs) != 4 || OH <= 0 || OW <= 0 {
-		panic(fmt.Sprintf("autograd: ResizeNearest: input %v to %d×%d", xs, OH, OW))
-	}
-	H, W := xs[2], xs[3]
-	planes := xs[0] * xs[1]
+	out, H, W, planes := resizeOut(x, OH, OW, "ResizeNearest")
 	ih, iw := make([]int, OH), make([]int, OW)
 	for i := range ih {
 		ih[i] = nearestIndex(i, H, OH)
@@ -91,29 +102,22 @@ func ResizeNearest(x *Var, OH, OW int) *Var {
 	for j := range iw {
 		iw[j] = nearestIndex(j, W, OW)
 	}
-	out := newOut(false, []int{xs[0], xs[1], OH, OW}, x)
 	xd, od := x.Value.Data, out.Value.Data
-	tensor.ParallelRange(planes, 1, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			src, dst := xd[p*H*W:(p+1)*H*W], od[p*OH*OW:(p+1)*OH*OW]
-			for oh, h := range ih {
-				srow, drow := src[h*W:(h+1)*W], dst[oh*OW:(oh+1)*OW]
-				for ow, w := range iw {
-					drow[ow] = srow[w]
-				}
+	eachPlane(planes, xd, H*W, od, OH*OW, func(src, dst []float32) {
+		for oh, h := range ih {
+			srow, drow := src[h*W:(h+1)*W], dst[oh*OW:(oh+1)*OW]
+			for ow, w := range iw {
+				drow[ow] = srow[w]
 			}
 		}
 	})
 	return record(out, "ResizeNearest", []*Var{x}, func(g *tensor.Tensor) {
 		dx := gradOf(x).Data
-		tensor.ParallelRange(planes, 1, func(lo, hi int) {
-			for p := lo; p < hi; p++ {
-				dst, src := dx[p*H*W:(p+1)*H*W], g.Data[p*OH*OW:(p+1)*OH*OW]
-				for oh, h := range ih {
-					srow, drow := src[oh*OW:(oh+1)*OW], dst[h*W:(h+1)*W]
-					for ow, w := range iw {
-						drow[w] += srow[ow]
-					}
+		eachPlane(planes, g.Data, OH*OW, dx, H*W, func(src, dst []float32) {
+			for oh, h := range ih {
+				srow, drow := src[oh*OW:(oh+1)*OW], dst[h*W:(h+1)*W]
+				for ow, w := range iw {
+					drow[w] += srow[ow]
 				}
 			}
 		})
@@ -139,44 +143,32 @@ func linearTaps(in, out int) (i0, i1 []int, lam []float32) {
 // ResizeBilinear resizes x (N, C, H, W) to (N, C, OH, OW) by bilinear
 // interpolation with align_corners=False (PyTorch's default).
 func ResizeBilinear(x *Var, OH, OW int) *Var {
-	xs := x.Value.Shape
-	if len(xs) != 4 || OH <= 0 || OW <= 0 {
-		panic(fmt.Sprintf("autograd: ResizeBilinear: input %v to %d×%d", xs, OH, OW))
-	}
-	H, W := xs[2], xs[3]
-	planes := xs[0] * xs[1]
+	out, H, W, planes := resizeOut(x, OH, OW, "ResizeBilinear")
 	h0, h1, lh := linearTaps(H, OH)
 	w0, w1, lw := linearTaps(W, OW)
-	out := newOut(false, []int{xs[0], xs[1], OH, OW}, x)
 	xd, od := x.Value.Data, out.Value.Data
-	tensor.ParallelRange(planes, 1, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			src, dst := xd[p*H*W:(p+1)*H*W], od[p*OH*OW:(p+1)*OH*OW]
-			for oh := 0; oh < OH; oh++ {
-				r0, r1, a := src[h0[oh]*W:], src[h1[oh]*W:], lh[oh]
-				for ow := 0; ow < OW; ow++ {
-					b := lw[ow]
-					top := r0[w0[ow]]*(1-b) + r0[w1[ow]]*b
-					bot := r1[w0[ow]]*(1-b) + r1[w1[ow]]*b
-					dst[oh*OW+ow] = top*(1-a) + bot*a
-				}
+	eachPlane(planes, xd, H*W, od, OH*OW, func(src, dst []float32) {
+		for oh := 0; oh < OH; oh++ {
+			r0, r1, a := src[h0[oh]*W:], src[h1[oh]*W:], lh[oh]
+			for ow := 0; ow < OW; ow++ {
+				b := lw[ow]
+				top := r0[w0[ow]]*(1-b) + r0[w1[ow]]*b
+				bot := r1[w0[ow]]*(1-b) + r1[w1[ow]]*b
+				dst[oh*OW+ow] = top*(1-a) + bot*a
 			}
 		}
 	})
 	return record(out, "ResizeBilinear", []*Var{x}, func(g *tensor.Tensor) {
 		dx := gradOf(x).Data
-		tensor.ParallelRange(planes, 1, func(lo, hi int) {
-			for p := lo; p < hi; p++ {
-				dst, src := dx[p*H*W:(p+1)*H*W], g.Data[p*OH*OW:(p+1)*OH*OW]
-				for oh := 0; oh < OH; oh++ {
-					r0, r1, a := dst[h0[oh]*W:], dst[h1[oh]*W:], lh[oh]
-					for ow := 0; ow < OW; ow++ {
-						v, b := src[oh*OW+ow], lw[ow]
-						r0[w0[ow]] += v * (1 - a) * (1 - b)
-						r0[w1[ow]] += v * (1 - a) * b
-						r1[w0[ow]] += v * a * (1 - b)
-						r1[w1[ow]] += v * a * b
-					}
+		eachPlane(planes, g.Data, OH*OW, dx, H*W, func(src, dst []float32) {
+			for oh := 0; oh < OH; oh++ {
+				r0, r1, a := dst[h0[oh]*W:], dst[h1[oh]*W:], lh[oh]
+				for ow := 0; ow < OW; ow++ {
+					v, b := src[oh*OW+ow], lw[ow]
+					r0[w0[ow]] += v * (1 - a) * (1 - b)
+					r0[w1[ow]] += v * (1 - a) * b
+					r1[w0[ow]] += v * a * (1 - b)
+					r1[w1[ow]] += v * a * b
 				}
 			}
 		})

@@ -7,36 +7,48 @@ import (
 	"genfwi/tensor"
 )
 
-// Softmax returns exp(x_i - max x)/Σ_j exp(x_j - max x) along the last axis.
-// Backward: dx = y ⊙ (dy - Σ dy⊙y).
-func Softmax(x *Var) *Var {
+// mapRows is the forward pass shared by Softmax and LogSoftmax: it calls
+// f(row, y, max(row)) for every row of x's last axis (length D, R rows), in
+// parallel, with y the row's place in a new output of x's shape. op names
+// the caller in the panic for a scalar input.
+func mapRows(x *Var, op string, f func(row, y []float32, m float32)) (out *Var, D, R int) {
 	xs := x.Value.Shape
 	if len(xs) == 0 {
-		panic("autograd: Softmax: scalar input")
+		panic("autograd: " + op + ": scalar input")
 	}
-	D := xs[len(xs)-1]
-	R := len(x.Value.Data) / D
-	out := newOut(false, xs, x)
+	D = xs[len(xs)-1]
+	R = len(x.Value.Data) / D
+	out = newOut(false, xs, x)
 	xd, yd := x.Value.Data, out.Value.Data
 	tensor.ParallelRange(R, 64, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			row, y := xd[r*D:(r+1)*D], yd[r*D:(r+1)*D]
+			row := xd[r*D : (r+1)*D]
 			m := float32(math.Inf(-1))
 			for _, v := range row {
 				m = max(m, v)
 			}
-			var s float64
-			for j, v := range row {
-				e := exp32(v - m)
-				y[j] = e
-				s += float64(e)
-			}
-			inv := float32(1 / s)
-			for j := range y {
-				y[j] *= inv
-			}
+			f(row, yd[r*D:(r+1)*D], m)
 		}
 	})
+	return out, D, R
+}
+
+// Softmax returns exp(x_i - max x)/Σ_j exp(x_j - max x) along the last axis.
+// Backward: dx = y ⊙ (dy - Σ dy⊙y).
+func Softmax(x *Var) *Var {
+	out, D, R := mapRows(x, "Softmax", func(row, y []float32, m float32) {
+		var s float64
+		for j, v := range row {
+			e := exp32(v - m)
+			y[j] = e
+			s += float64(e)
+		}
+		inv := float32(1 / s)
+		for j := range y {
+			y[j] *= inv
+		}
+	})
+	yd := out.Value.Data
 	return record(out, "Softmax", []*Var{x}, func(g *tensor.Tensor) {
 		dx := gradOf(x).Data
 		tensor.ParallelRange(R, 64, func(lo, hi int) {
@@ -59,28 +71,17 @@ func Softmax(x *Var) *Var {
 // LogSoftmax returns x - max x - log Σ exp(x - max x) along the last axis.
 // Backward: dx = dy - softmax(x)·Σ dy.
 func LogSoftmax(x *Var) *Var {
-	xs := x.Value.Shape
-	D := xs[len(xs)-1]
-	R := len(x.Value.Data) / D
-	out := newOut(false, xs, x)
-	xd, yd := x.Value.Data, out.Value.Data
-	tensor.ParallelRange(R, 64, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row, y := xd[r*D:(r+1)*D], yd[r*D:(r+1)*D]
-			m := float32(math.Inf(-1))
-			for _, v := range row {
-				m = max(m, v)
-			}
-			var s float64
-			for _, v := range row {
-				s += float64(exp32(v - m))
-			}
-			lse := m + float32(math.Log(s))
-			for j, v := range row {
-				y[j] = v - lse
-			}
+	out, D, R := mapRows(x, "LogSoftmax", func(row, y []float32, m float32) {
+		var s float64
+		for _, v := range row {
+			s += float64(exp32(v - m))
+		}
+		lse := m + float32(math.Log(s))
+		for j, v := range row {
+			y[j] = v - lse
 		}
 	})
+	yd := out.Value.Data
 	return record(out, "LogSoftmax", []*Var{x}, func(g *tensor.Tensor) {
 		dx := gradOf(x).Data
 		for r := 0; r < R; r++ {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"genfwi/fwi"
 	"genfwi/metrics"
 	"genfwi/openfwi"
 	"genfwi/wave"
@@ -119,16 +120,7 @@ func benchWaveLarge(ctx context.Context, o *Options) (map[string]any, error) {
 // edge clamping.
 func gaussSmooth(v []float32, nz, nx int, sigma float64) []float32 {
 	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var s float64
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		s += k[i]
-	}
-	for i := range k {
-		k[i] /= s
-	}
+	k := fwi.GaussianKernelWidth(sigma, r)
 	tmp := make([]float64, nz*nx)
 	for z := 0; z < nz; z++ {
 		for x := 0; x < nx; x++ {

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,6 +19,7 @@ import (
 	"time"
 
 	"genfwi/internal/atomicfile"
+	"genfwi/internal/filebuild"
 	"genfwi/internal/flock"
 	"genfwi/npy"
 	"genfwi/openfwi"
@@ -125,12 +123,6 @@ type config struct {
 	Files    []Entry      `json:"files"`
 }
 
-const entryDir = ".manifest.d"
-
-func entryPath(out string, id int) string {
-	return filepath.Join(out, entryDir, fmt.Sprintf("file%05d.json", id))
-}
-
 // Build writes the shard's files of a CIG data set: for every input file, the
 // velocity maps resized to the survey grid (vel{N}.npy, (n, 1, Nz, Nx)) and
 // their depth-weighted gathers (cig{N}.npy, (n, offsets, Nz, Nx)), then a
@@ -145,15 +137,11 @@ func entryPath(out string, id int) string {
 //
 // Build returns ctx.Err() when cancelled, after removing its partial files.
 func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
-	if cfg.Shards <= 0 {
-		cfg.Shards = 1
+	var err error
+	if cfg.Shards, err = filebuild.Shards(cfg.Shard, cfg.Shards); err != nil {
+		return nil, err
 	}
-	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
-		return nil, fmt.Errorf("shard %d/%d: want 0 <= shard < %d", cfg.Shard, cfg.Shards, cfg.Shards)
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1
-	}
+	cfg.Workers = max(cfg.Workers, 1)
 	if cfg.Limit < 0 {
 		return nil, fmt.Errorf("limit must be >= 0 (0 = all maps), got %d", cfg.Limit)
 	}
@@ -168,73 +156,33 @@ func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	cid, err := hashJSON(conf)
+	cid, err := filebuild.ConfigID(conf)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Join(cfg.Out, entryDir), 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", cfg.Out, err)
-	}
-	cpath := filepath.Join(cfg.Out, entryDir, "config.json")
-	if b, err := os.ReadFile(cpath); err == nil {
-		var old struct {
-			ID string `json:"config_id"`
-		}
-		if json.Unmarshal(b, &old) == nil && old.ID != cid {
-			return nil, fmt.Errorf("%s holds a build with a different configuration (config %.12s…, now %.12s…): use a new --out directory or the original settings", cfg.Out, old.ID, cid)
-		}
-	} else if err := writeJSON(cpath, map[string]any{"config_id": cid, "config": conf}); err != nil {
-		return nil, err
-	}
-	res := &BuildResult{}
-	var todo []Entry
-	for _, f := range conf.Files {
-		if f.ID%cfg.Shards != cfg.Shard {
-			continue
-		}
-		ok, err := fileDone(cfg.Out, f, cid, cfg.Recheck)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			res.Skipped = append(res.Skipped, f.ID)
-		} else {
-			todo = append(todo, f)
-		}
-	}
-	total := 0
-	for _, f := range todo {
-		total += f.Samples
-	}
-	if cfg.OnStart != nil {
-		cfg.OnStart(total)
 	}
 	threads := max(1, runtime.GOMAXPROCS(0)/cfg.Workers)
 	scfg := sv.Config()
 	scfg.Workers = threads
 	sv, _ = NewSurvey(scfg)
-	start := time.Now()
-	for _, f := range todo {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		if err := buildFile(ctx, cfg, conf, sv, cid, f); err != nil {
-			return res, err
-		}
-		res.Built = append(res.Built, f.ID)
-		res.Pairs += f.Samples
-		// merge after every file, so that MaxY appears as soon as it can
-		if _, err := WriteManifest(cfg.Out); err != nil {
-			return res, err
-		}
+	job := filebuild.Job[Entry, Entry]{Out: cfg.Out, ConfigID: cid, Config: conf, Files: conf.Files,
+		Shard: cfg.Shard, Shards: cfg.Shards, Recheck: cfg.Recheck, OnStart: cfg.OnStart}
+	job.WriteJSON = writeJSON
+	job.ID, job.Samples = func(f Entry) int { return f.ID }, func(f Entry) int { return f.Samples }
+	job.Outputs = func(e *Entry) []filebuild.File {
+		return []filebuild.File{{Path: e.Vel, Size: e.VelBytes, SHA256: e.VelSHA256}, {Path: e.CIG, Size: e.CIGBytes, SHA256: e.CIGSHA256}}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	m, err := WriteManifest(cfg.Out)
-	if err != nil {
-		return res, err
+	job.Build = func(ctx context.Context, f Entry) error { return buildFile(ctx, cfg, conf, sv, cid, f) }
+	// Merge after every file, so that MaxY appears as soon as it can.
+	job.AfterEach = func() error { _, err := WriteManifest(cfg.Out); return err }
+	jr, err := job.Run(ctx)
+	if jr == nil {
+		return nil, err
 	}
-	res.Manifest = m
-	return res, nil
+	res := &BuildResult{Built: jr.Built, Skipped: jr.Skipped, Pairs: jr.Samples, Seconds: jr.Seconds}
+	if err == nil {
+		res.Manifest, err = WriteManifest(cfg.Out)
+	}
+	return res, err
 }
 
 // planBuild resolves the inputs, the split and the output files.
@@ -284,7 +232,7 @@ func planBuild(cfg BuildConfig) (config, error) {
 		}
 		ns := fh.Header().Samples()
 		fh.Close()
-		sum, err := fileSHA256(p)
+		sum, err := openfwi.FileSHA256(p)
 		if err != nil {
 			return c, err
 		}
@@ -331,65 +279,17 @@ func sameSurvey(a, b SurveyConfig) bool {
 	return string(ja) == string(jb)
 }
 
-func hashJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encoding build configuration: %w", err)
-	}
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:]), nil
-}
-
 // PairSeed returns the seed of pair i of input file n (SeedRule).
 func PairSeed(dataset string, n, i int, seed uint64) uint64 {
 	s := sha256.Sum256([]byte("genfwi/cig/v1\x00" + dataset + "\x00" + strconv.Itoa(n) + "\x00" + strconv.Itoa(i) + "\x00" + strconv.FormatUint(seed, 10)))
 	return binary.LittleEndian.Uint64(s[:8])
 }
 
-// fileDone reports whether f has a valid entry of this configuration and both
-// files exist with the recorded sizes (and hashes, if recheck).
-func fileDone(out string, f Entry, cid string, recheck bool) (bool, error) {
-	b, err := os.ReadFile(entryPath(out, f.ID))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var e Entry
-	if err := json.Unmarshal(b, &e); err != nil {
-		return false, nil // a corrupt entry means the file is rebuilt
-	}
-	if e.ConfigID != cid {
-		return false, fmt.Errorf("%s was built with a different configuration (config %.12s…, now %.12s…): use a new --out directory or the original settings", out, e.ConfigID, cid)
-	}
-	for _, p := range []struct {
-		rel  string
-		size int64
-		sum  string
-	}{{e.Vel, e.VelBytes, e.VelSHA256}, {e.CIG, e.CIGBytes, e.CIGSHA256}} {
-		st, err := os.Stat(filepath.Join(out, p.rel))
-		if err != nil || st.Size() != p.size {
-			return false, nil
-		}
-		if recheck {
-			if s, err := fileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
-				return false, nil
-			}
-		}
-	}
-	return true, nil
-}
-
 // buildFile writes one velocity/gather file pair and its entry.
 func buildFile(ctx context.Context, cfg BuildConfig, conf config, sv *Survey, cid string, f Entry) error {
 	t0 := time.Now()
 	for _, rel := range []string{f.Vel, f.CIG} {
-		dir, base := filepath.Split(filepath.Join(cfg.Out, rel))
-		old, _ := filepath.Glob(filepath.Join(dir, "."+base+".partial-*"))
-		for _, p := range old {
-			os.Remove(p)
-		}
+		filebuild.RemovePartials(filepath.Join(cfg.Out, rel))
 	}
 	sc := sv.Config()
 	n := sc.Nz * sc.Nx
@@ -470,24 +370,15 @@ func buildFile(ctx context.Context, cfg BuildConfig, conf config, sv *Survey, ci
 	}
 	e.VelMin, e.VelMax = minMax(vel)
 	e.ConfigID, e.Version = cid, cfg.Version
-	for _, p := range []struct {
-		path string
-		sum  *string
-		size *int64
-	}{{velPath, &e.VelSHA256, &e.VelBytes}, {cigPath, &e.CIGSHA256, &e.CIGBytes}} {
-		s, err := fileSHA256(p.path)
-		if err != nil {
-			return err
-		}
-		st, err := os.Stat(p.path)
-		if err != nil {
-			return err
-		}
-		*p.sum, *p.size = s, st.Size()
+	if e.VelSHA256, e.VelBytes, err = filebuild.Describe(velPath); err != nil {
+		return err
+	}
+	if e.CIGSHA256, e.CIGBytes, err = filebuild.Describe(cigPath); err != nil {
+		return err
 	}
 	e.Seconds = time.Since(t0).Seconds()
 	e.Finished = time.Now().UTC().Format(time.RFC3339)
-	return writeJSON(entryPath(cfg.Out, f.ID), e)
+	return writeJSON(filebuild.EntryPath(cfg.Out, f.ID), e)
 }
 
 // readMaps reads the first n 70×70 maps of an OpenFWI velocity file.
@@ -515,19 +406,6 @@ func minMax(v []float32) (lo, hi float32) {
 	return lo, hi
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // writeJSON writes v as indented JSON to path atomically.
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -551,11 +429,11 @@ type maxYState struct {
 // runs under the exclusive lock dir/.manifest.d/lock (internal/flock), as
 // openfwi.WriteManifest does.
 func WriteManifest(dir string) (*Manifest, error) {
-	cpath := filepath.Join(dir, entryDir, "config.json")
+	cpath := filepath.Join(dir, filebuild.EntryDir, "config.json")
 	if _, err := os.Stat(cpath); err != nil {
 		return nil, fmt.Errorf("%s is not a CIG data set build (no %s): %w", dir, cpath, err)
 	}
-	unlock, err := flock.Lock(filepath.Join(dir, entryDir, "lock"))
+	unlock, err := flock.Lock(filepath.Join(dir, filebuild.EntryDir, "lock"))
 	if err != nil {
 		return nil, err
 	}
@@ -584,18 +462,10 @@ func WriteManifest(dir string) (*Manifest, error) {
 	}
 	for _, f := range c.Files {
 		m.Planned += f.Samples
-		b, err := os.ReadFile(entryPath(dir, f.ID))
-		if err != nil {
-			continue
-		}
-		var e Entry
-		if json.Unmarshal(b, &e) != nil || e.ConfigID != wrap.ID {
-			continue
-		}
-		m.Entries = append(m.Entries, e)
-		if m.Version == "" || strings.Compare(e.Version, m.Version) > 0 {
-			m.Version = e.Version
-		}
+	}
+	m.Entries = filebuild.ReadEntries[Entry](dir, wrap.ID, c.Files, func(f Entry) int { return f.ID })
+	for _, e := range m.Entries {
+		m.Version = max(m.Version, e.Version) // the newest genfwi that wrote a file
 	}
 	sort.Slice(m.Entries, func(a, b int) bool { return m.Entries[a].ID < m.Entries[b].ID })
 	for _, e := range m.Entries {
@@ -626,7 +496,7 @@ func WriteManifest(dir string) (*Manifest, error) {
 // trainMaxY returns the MaxY of a training set: from maxy.json, or computed
 // now if the entries cover the first min(300, planned) pairs; nil if not yet.
 func trainMaxY(dir, cid string, c config, entries []Entry) (*maxYState, error) {
-	p := filepath.Join(dir, entryDir, "maxy.json")
+	p := filepath.Join(dir, filebuild.EntryDir, "maxy.json")
 	if b, err := os.ReadFile(p); err == nil {
 		var st maxYState
 		if json.Unmarshal(b, &st) == nil && st.ConfigID == cid && st.MaxY > 0 {

@@ -53,7 +53,7 @@ func fileSums(t *testing.T, dir string, names ...string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, n := range names {
-		s, err := fileSHA256(filepath.Join(dir, n))
+		s, err := openfwi.FileSHA256(filepath.Join(dir, n))
 		if err != nil {
 			t.Fatal(err)
 		}

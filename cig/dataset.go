@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"genfwi/npy"
@@ -203,23 +204,11 @@ func openChecked(path string, size int64, shape []int) (*npy.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: dtype %v, want <f4", path, h.DType)
 	}
-	if !equalInts(h.Shape, shape) {
+	if !slices.Equal(h.Shape, shape) {
 		f.Close()
 		return nil, fmt.Errorf("%s: shape %v, want %v", path, h.Shape, shape)
 	}
 	return f, nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Meta returns the data set description (a copy).

@@ -53,6 +53,29 @@ func newSmall(t *testing.T) (*Survey, []float32) {
 	return s, layered(c.Nz, c.Nx)
 }
 
+// observeSmall is newSmall's survey with the observation of its layered
+// model for noise seed seed.
+func observeSmall(t *testing.T, seed uint64) (*Survey, *Obs) {
+	t.Helper()
+	s, v := newSmall(t)
+	obs, err := s.Observe(context.Background(), v, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, obs
+}
+
+// rawGather returns the gather of obs with the survey's own background and
+// maxY 1.
+func rawGather(t *testing.T, s *Survey, obs *Obs) []float32 {
+	t.Helper()
+	g := make([]float32, s.GatherLen())
+	if err := s.Gather(context.Background(), obs, nil, 1, g); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func dot32(a, b []float32) float64 {
 	s := 0.0
 	for i := range a {
@@ -66,22 +89,15 @@ func dot32(a, b []float32) float64 {
 // ⟨Gather(d), y⟩ = ⟨d, J S W y⟩ (WISE geometry, small grid, float32).
 func TestGatherAdjoint(t *testing.T) {
 	ctx := context.Background()
-	s, v := newSmall(t)
+	s, obs := observeSmall(t, 3)
 	c := s.Config()
-	obs, err := s.Observe(ctx, v, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	d := make([]float32, s.DataLen())
 	for i := range d {
 		d[i] = float32(rng.NormFloat64())
 	}
 	obs.Data = d
-	g := make([]float32, s.GatherLen())
-	if err := s.Gather(ctx, obs, nil, 1, g); err != nil {
-		t.Fatal(err)
-	}
+	g := rawGather(t, s, obs)
 	y := make([]float32, s.GatherLen())
 	for i := range y {
 		y[i] = float32(rng.NormFloat64())
@@ -113,16 +129,9 @@ func TestGatherAdjoint(t *testing.T) {
 // (BornAdjoint) times the slowness scaling and depth weight.
 func TestZeroOffsetIsRTM(t *testing.T) {
 	ctx := context.Background()
-	s, v := newSmall(t)
+	s, obs := observeSmall(t, 5)
 	c := s.Config()
-	obs, err := s.Observe(ctx, v, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := make([]float32, s.GatherLen())
-	if err := s.Gather(ctx, obs, nil, 1, g); err != nil {
-		t.Fatal(err)
-	}
+	g := rawGather(t, s, obs)
 	sim, _ := s.Simulator(obs)
 	n := c.Nz * c.Nx
 	rtm := make([]float32, n)
@@ -313,10 +322,7 @@ func TestGatherWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := make([]float32, s.GatherLen())
-		if err := s.Gather(ctx, o, nil, 1, g); err != nil {
-			t.Fatal(err)
-		}
+		g := rawGather(t, s, o)
 		if ref == nil {
 			ref = g
 			continue

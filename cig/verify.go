@@ -5,9 +5,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 
+	"genfwi/internal/filebuild"
 	"genfwi/npy"
+	"genfwi/openfwi"
 )
 
 // VerifyReport is the result of Verify.
@@ -63,7 +65,7 @@ func Verify(dir string) (*VerifyReport, error) {
 			if st.Size() != c.size {
 				bad("%s: %d bytes, manifest says %d", c.rel, st.Size(), c.size)
 			}
-			if s, err := fileSHA256(p); err != nil || s != c.sum {
+			if s, err := openfwi.FileSHA256(p); err != nil || s != c.sum {
 				bad("%s: SHA-256 %s differs from the manifest's %s (%v)", c.rel, s, c.sum, err)
 			}
 			v, shape, err := npy.ReadFileFloat32(p)
@@ -71,7 +73,7 @@ func Verify(dir string) (*VerifyReport, error) {
 				bad("%s: %v", c.rel, err)
 				continue
 			}
-			if !equalInts(shape, c.shape) {
+			if !slices.Equal(shape, c.shape) {
 				bad("%s: shape %v, want %v", c.rel, shape, c.shape)
 			}
 			lo, hi, amax, nonFinite := float32(math.Inf(1)), float32(math.Inf(-1)), float32(0), 0
@@ -96,12 +98,8 @@ func Verify(dir string) (*VerifyReport, error) {
 		r.Files++
 		r.Pairs += e.Samples
 	}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".partial-") {
-			rel, _ := filepath.Rel(dir, p)
-			bad("%s: partial file left by an interrupted or running build", rel)
-		}
-		return nil
-	})
+	for _, rel := range filebuild.Partials(dir) {
+		bad("%s: partial file left by an interrupted or running build", rel)
+	}
 	return r, nil
 }

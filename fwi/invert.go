@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gonum.org/v1/gonum/optimize"
@@ -372,7 +373,7 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 		evalErr error
 	)
 	eval := func(z []float64) {
-		if cacheZ != nil && equal(cacheZ, z) {
+		if cacheZ != nil && slices.Equal(cacheZ, z) {
 			return
 		}
 		if evalErr != nil {
@@ -416,7 +417,7 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 			return nil
 		}
 		gn := math.NaN()
-		if cacheZ != nil && equal(cacheZ, loc.X) {
+		if cacheZ != nil && slices.Equal(cacheZ, loc.X) {
 			gn = norm2(cacheGV)
 		}
 		if first {
@@ -465,18 +466,6 @@ func runLBFGS(ctx context.Context, obj *Objective, st *State, cfg Config, rec fu
 func startRecorded(st *State) bool {
 	n := len(st.History)
 	return n > 0 && st.History[n-1].Band == st.Band && st.History[n-1].Iter == 0
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // recorderFunc adapts a function to optimize.Recorder.

@@ -10,10 +10,16 @@ import (
 // ImageFiltering's KernelFactors.gaussian used by WISE). It allocates. It
 // panics if sigma <= 0.
 func GaussianKernel(sigma float64) []float64 {
-	if !(sigma > 0) {
-		panic("fwi: Gaussian sigma must be positive")
+	return GaussianKernelWidth(sigma, 2*int(math.Ceil(sigma)))
+}
+
+// GaussianKernelWidth is GaussianKernel with the half-width h chosen by the
+// caller (length 2h+1), for smoothers that follow another convention (e.g.
+// h = ⌈3σ⌉). It panics if sigma <= 0 or h < 0.
+func GaussianKernelWidth(sigma float64, h int) []float64 {
+	if !(sigma > 0) || h < 0 {
+		panic("fwi: Gaussian sigma must be positive and the half-width non-negative")
 	}
-	h := 2 * int(math.Ceil(sigma))
 	g := make([]float64, 2*h+1)
 	s := 0.0
 	for k := range g {
@@ -32,60 +38,50 @@ func GaussianKernel(sigma float64) []float64 {
 // edge replication outside the field ("replicate" border). dst may alias src.
 // It allocates one nz·nx scratch plane. It panics on a length mismatch.
 func Smooth(dst, src []float64, nz, nx int, sigma float64) {
-	if len(dst) != nz*nx || len(src) != nz*nx {
-		panic(errLength)
-	}
-	g := GaussianKernel(sigma)
-	h := len(g) / 2
-	tmp := make([]float64, nz*nx)
-	for iz := 0; iz < nz; iz++ {
-		row := src[iz*nx : (iz+1)*nx]
-		for ix := 0; ix < nx; ix++ {
-			s := 0.0
-			for k, w := range g {
-				s += w * row[min(max(ix+k-h, 0), nx-1)]
-			}
-			tmp[iz*nx+ix] = s
-		}
-	}
-	for iz := 0; iz < nz; iz++ {
-		for ix := 0; ix < nx; ix++ {
-			s := 0.0
-			for k, w := range g {
-				s += w * tmp[min(max(iz+k-h, 0), nz-1)*nx+ix]
-			}
-			dst[iz*nx+ix] = s
-		}
-	}
+	smooth(dst, src, nz, nx, sigma, false)
 }
 
 // SmoothZero is Smooth with zeros outside the field instead of edge
 // replication. Its matrix is symmetric, so it can serve as a preconditioner
 // and as a change of variables whose adjoint is itself. dst may alias src.
 func SmoothZero(dst, src []float64, nz, nx int, sigma float64) {
+	smooth(dst, src, nz, nx, sigma, true)
+}
+
+// smooth is Smooth (zero false) or SmoothZero (zero true): a pass along the
+// rows into a scratch plane, then one along the columns into dst, so that dst
+// may alias src.
+func smooth(dst, src []float64, nz, nx int, sigma float64, zero bool) {
 	if len(dst) != nz*nx || len(src) != nz*nx {
 		panic(errLength)
 	}
 	g := GaussianKernel(sigma)
-	h := len(g) / 2
 	tmp := make([]float64, nz*nx)
-	for iz := 0; iz < nz; iz++ {
-		row := src[iz*nx : (iz+1)*nx]
-		for ix := 0; ix < nx; ix++ {
+	convolveLines(tmp, src, g, nz, nx, nx, 1, zero)
+	convolveLines(dst, tmp, g, nx, 1, nz, nx, zero)
+}
+
+// convolveLines convolves lines of a row-major field with the centred kernel
+// g: line l starts at l·lineStride and holds n values step apart (rows: step
+// 1, lineStride nx; columns: step nx, lineStride 1). Outside the line, values
+// are zero (zero) or repeat the edge value. The taps are summed in kernel
+// order, as the two smoothers always have.
+func convolveLines(dst, src, g []float64, lines, lineStride, n, step int, zero bool) {
+	h := len(g) / 2
+	for l := 0; l < lines; l++ {
+		line := src[l*lineStride:]
+		for i := 0; i < n; i++ {
 			s := 0.0
-			for k := max(0, h-ix); k < len(g) && ix+k-h < nx; k++ {
-				s += g[k] * row[ix+k-h]
+			if zero {
+				for k := max(0, h-i); k < len(g) && i+k-h < n; k++ {
+					s += g[k] * line[(i+k-h)*step]
+				}
+			} else {
+				for k, w := range g {
+					s += w * line[min(max(i+k-h, 0), n-1)*step]
+				}
 			}
-			tmp[iz*nx+ix] = s
-		}
-	}
-	for iz := 0; iz < nz; iz++ {
-		for ix := 0; ix < nx; ix++ {
-			s := 0.0
-			for k := max(0, h-iz); k < len(g) && iz+k-h < nz; k++ {
-				s += g[k] * tmp[(iz+k-h)*nx+ix]
-			}
-			dst[iz*nx+ix] = s
+			dst[l*lineStride+i*step] = s
 		}
 	}
 }

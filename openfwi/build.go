@@ -2,20 +2,17 @@ package openfwi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"genfwi/internal/filebuild"
 	"genfwi/internal/flock"
 	"genfwi/npy"
 )
@@ -116,8 +113,6 @@ type BuildResult struct {
 	Complete bool
 }
 
-const entryDir = ".manifest.d"
-
 // Build writes the shard's files of an OpenFWI-layout dataset: for every
 // output file, the model file (n, 1, 70, 70) and the data file (n, 5, 1000,
 // 70), float32, simulated with cfg.Simulate, then a manifest entry. Each file
@@ -129,15 +124,11 @@ const entryDir = ".manifest.d"
 //
 // Build returns ctx.Err() when cancelled, after removing its partial files.
 func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
-	if cfg.Shards <= 0 {
-		cfg.Shards = 1
+	var err error
+	if cfg.Shards, err = filebuild.Shards(cfg.Shard, cfg.Shards); err != nil {
+		return nil, err
 	}
-	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
-		return nil, fmt.Errorf("shard %d/%d: want 0 <= shard < %d", cfg.Shard, cfg.Shards, cfg.Shards)
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1
-	}
+	cfg.Workers = max(cfg.Workers, 1)
 	if cfg.Simulate == nil || cfg.Source == nil {
 		panic("openfwi: Build needs a Source and a Simulate function")
 	}
@@ -145,55 +136,22 @@ func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.Out, entryDir), 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", cfg.Out, err)
+	job := filebuild.Job[OutFile, Entry]{Out: cfg.Out, ConfigID: cid, Config: conf, Files: conf.Files,
+		Shard: cfg.Shard, Shards: cfg.Shards, Recheck: cfg.Recheck, OnStart: cfg.OnStart}
+	job.WriteJSON = func(path string, v any) error { return writeJSONAtomic(path, v, "") }
+	job.ID, job.Samples = func(f OutFile) int { return f.ID }, func(f OutFile) int { return f.Samples }
+	job.Outputs = func(e *Entry) []filebuild.File {
+		return []filebuild.File{{Path: e.Model, Size: e.ModelBytes, SHA256: e.ModelSHA256}, {Path: e.Data, Size: e.DataBytes, SHA256: e.DataSHA256}}
 	}
-	cpath := filepath.Join(cfg.Out, entryDir, "config.json")
-	if b, err := os.ReadFile(cpath); err == nil {
-		var old struct {
-			ID string `json:"config_id"`
-		}
-		if json.Unmarshal(b, &old) == nil && old.ID != cid {
-			return nil, fmt.Errorf("%s holds a build with a different configuration (config %.12s…, now %.12s…): use a new output directory or the original settings", cfg.Out, old.ID, cid)
-		}
-	} else if err := writeJSONAtomic(cpath, conf, cid); err != nil {
+	job.Build = func(ctx context.Context, f OutFile) error { return buildFile(ctx, cfg, cid, f) }
+	jr, err := job.Run(ctx)
+	if jr == nil {
 		return nil, err
 	}
-	res := &BuildResult{}
-	var todo []OutFile
-	for _, f := range conf.Files {
-		if f.ID%cfg.Shards != cfg.Shard {
-			continue
-		}
-		ok, err := fileDone(cfg.Out, f, cid, cfg.Recheck)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			res.Skipped = append(res.Skipped, f.ID)
-		} else {
-			todo = append(todo, f)
-		}
+	res := &BuildResult{Built: jr.Built, Skipped: jr.Skipped, Samples: jr.Samples, Seconds: jr.Seconds}
+	if err != nil {
+		return res, err
 	}
-	total := 0
-	for _, f := range todo {
-		total += f.Samples
-	}
-	if cfg.OnStart != nil {
-		cfg.OnStart(total)
-	}
-	start := time.Now()
-	for _, f := range todo {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		if err := buildFile(ctx, cfg, cid, f); err != nil {
-			return res, err
-		}
-		res.Built = append(res.Built, f.ID)
-		res.Samples += f.Samples
-	}
-	res.Seconds = time.Since(start).Seconds()
 	m, err := WriteManifest(cfg.Out)
 	if err != nil {
 		return res, err
@@ -206,52 +164,8 @@ func Build(ctx context.Context, cfg BuildConfig) (*BuildResult, error) {
 func configID(cfg BuildConfig) (string, config, error) {
 	c := config{Format: ManifestFormat, Dataset: cfg.Dataset.Name, Source: cfg.Source.Info(),
 		Simulator: cfg.SimulatorName, Files: cfg.Source.Files()}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", c, fmt.Errorf("encoding build configuration: %w", err)
-	}
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:]), c, nil
-}
-
-func entryPath(out string, id int) string {
-	return filepath.Join(out, entryDir, fmt.Sprintf("file%05d.json", id))
-}
-
-// fileDone reports whether file f has a valid entry of this configuration
-// and both files exist with the recorded sizes (and hashes, if recheck).
-func fileDone(out string, f OutFile, cid string, recheck bool) (bool, error) {
-	b, err := os.ReadFile(entryPath(out, f.ID))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var e Entry
-	if err := json.Unmarshal(b, &e); err != nil {
-		return false, nil // a corrupt entry means the file is rebuilt
-	}
-	if e.ConfigID != cid {
-		return false, fmt.Errorf("%s was built with a different configuration (config %s…, now %s…): use a new --out directory or the original settings",
-			out, e.ConfigID[:min(12, len(e.ConfigID))], cid[:12])
-	}
-	for _, p := range []struct {
-		rel  string
-		size int64
-		sum  string
-	}{{e.Model, e.ModelBytes, e.ModelSHA256}, {e.Data, e.DataBytes, e.DataSHA256}} {
-		st, err := os.Stat(filepath.Join(out, p.rel))
-		if err != nil || st.Size() != p.size {
-			return false, nil
-		}
-		if recheck {
-			if s, err := FileSHA256(filepath.Join(out, p.rel)); err != nil || s != p.sum {
-				return false, nil
-			}
-		}
-	}
-	return true, nil
+	id, err := filebuild.ConfigID(c)
+	return id, c, err
 }
 
 // buildFile writes one model/data pair and its entry.
@@ -260,11 +174,9 @@ func buildFile(ctx context.Context, cfg BuildConfig, cid string, f OutFile) erro
 	// Remove temporaries of an earlier, killed attempt at this file (and
 	// only this file: other shards may be writing theirs).
 	for _, rel := range []string{f.Model, f.Data} {
-		dir, base := filepath.Split(filepath.Join(cfg.Out, rel))
-		old, _ := filepath.Glob(filepath.Join(dir, "."+base+".partial-*"))
-		for _, p := range old {
-			os.Remove(p)
-		}
+		path := filepath.Join(cfg.Out, rel)
+		filebuild.RemovePartials(path)
+		dir, _ := filepath.Split(path)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", dir, err)
 		}
@@ -307,23 +219,14 @@ func buildFile(ctx context.Context, cfg BuildConfig, cid string, f OutFile) erro
 	}
 	e := Entry{OutFile: f, ConfigID: cid, ModelMin: mlo, ModelMax: mhi, DataMin: dlo, DataMax: dhi,
 		Version: cfg.Version, Finished: time.Now().UTC().Format(time.RFC3339)}
-	for _, p := range []struct {
-		path string
-		sum  *string
-		size *int64
-	}{{modelPath, &e.ModelSHA256, &e.ModelBytes}, {dataPath, &e.DataSHA256, &e.DataBytes}} {
-		s, err := FileSHA256(p.path)
-		if err != nil {
-			return err
-		}
-		st, err := os.Stat(p.path)
-		if err != nil {
-			return err
-		}
-		*p.sum, *p.size = s, st.Size()
+	if e.ModelSHA256, e.ModelBytes, err = filebuild.Describe(modelPath); err != nil {
+		return err
+	}
+	if e.DataSHA256, e.DataBytes, err = filebuild.Describe(dataPath); err != nil {
+		return err
 	}
 	e.Seconds = time.Since(t0).Seconds()
-	return writeJSONAtomic(entryPath(cfg.Out, f.ID), e, "")
+	return writeJSONAtomic(filebuild.EntryPath(cfg.Out, f.ID), e, "")
 }
 
 // simulateAll simulates every sample of f on cfg.Workers goroutines and
@@ -464,10 +367,10 @@ func ReadManifest(dir string) (*Manifest, error) {
 // lock is flock(2) on Unix (released by the kernel if the holder is
 // killed; on NFS it needs a server with lock support, as NFSv4 has).
 func WriteManifest(dir string) (*Manifest, error) {
-	if _, err := os.Stat(filepath.Join(dir, entryDir)); err != nil {
-		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, entryDir, err)
+	if _, err := os.Stat(filepath.Join(dir, filebuild.EntryDir)); err != nil {
+		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, filebuild.EntryDir, err)
 	}
-	unlock, err := flock.Lock(filepath.Join(dir, entryDir, "lock"))
+	unlock, err := flock.Lock(filepath.Join(dir, filebuild.EntryDir, "lock"))
 	if err != nil {
 		return nil, err
 	}
@@ -477,16 +380,16 @@ func WriteManifest(dir string) (*Manifest, error) {
 
 // writeManifestLocked is WriteManifest's merge; the caller holds the lock.
 func writeManifestLocked(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, entryDir, "config.json"))
+	b, err := os.ReadFile(filepath.Join(dir, filebuild.EntryDir, "config.json"))
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, entryDir, err)
+		return nil, fmt.Errorf("%s is not a genfwi dataset build (no %s/config.json): %w", dir, filebuild.EntryDir, err)
 	}
 	var wrap struct {
 		ID     string `json:"config_id"`
 		Config config `json:"config"`
 	}
 	if err := json.Unmarshal(b, &wrap); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, entryDir, "config.json"), err)
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, filebuild.EntryDir, "config.json"), err)
 	}
 	c := wrap.Config
 	d, err := Lookup(c.Dataset)
@@ -498,18 +401,10 @@ func writeManifestLocked(dir string) (*Manifest, error) {
 		ModelShape: []int{1, NZ, NX}, DataShape: []int{Shots, NT, Receivers}, FilesPlanned: len(c.Files)}
 	for _, f := range c.Files {
 		m.SamplesPlanned += f.Samples
-		b, err := os.ReadFile(entryPath(dir, f.ID))
-		if err != nil {
-			continue
-		}
-		var e Entry
-		if json.Unmarshal(b, &e) != nil || e.ConfigID != wrap.ID {
-			continue
-		}
-		m.Files = append(m.Files, e)
-		if m.Version == "" || strings.Compare(e.Version, m.Version) > 0 {
-			m.Version = e.Version
-		}
+	}
+	m.Files = filebuild.ReadEntries[Entry](dir, wrap.ID, c.Files, func(f OutFile) int { return f.ID })
+	for _, e := range m.Files {
+		m.Version = max(m.Version, e.Version) // the newest genfwi that wrote a file
 	}
 	slices.SortFunc(m.Files, func(a, b Entry) int { return a.ID - b.ID })
 	m.Complete = len(m.Files) == m.FilesPlanned

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"genfwi/internal/filebuild"
 )
 
 // fakeSim is a cheap deterministic stand-in for the wave engine: every value
@@ -169,7 +171,7 @@ func TestBuildRecoversFromKill(t *testing.T) {
 	if _, err := Build(context.Background(), genConfig(t, dir, 2, 3)); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(entryPath(dir, 1))
+	os.Remove(filebuild.EntryPath(dir, 1))
 	junk := filepath.Join(dir, "data", ".data2.npy.partial-123")
 	os.WriteFile(junk, []byte("half a file"), 0o644)
 	os.WriteFile(filepath.Join(dir, "data", "data2.npy"), []byte("garbage"), 0o644)
@@ -215,12 +217,7 @@ func TestVerifyDetectsCorruption(t *testing.T) {
 }
 
 func TestRealSourceSplits(t *testing.T) {
-	dir := needReal(t, "FlatVel_A")
-	d, _ := Lookup("flatvel-a")
-	c, err := OpenCollection(dir, d, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, c := realCollection(t, "FlatVel_A", "flatvel-a")
 	src, err := NewRealSource(c, Train, 500, 0, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,23 @@ func needReal(t testing.TB, ds string) string {
 	return dir
 }
 
+// realCollection opens the shipped real maps of the dataset name in directory
+// ds of the real root (skipping the test without them) and returns the
+// directory and the collection.
+func realCollection(t testing.TB, ds, name string) (string, *Collection) {
+	t.Helper()
+	dir := needReal(t, ds)
+	d, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenCollection(dir, d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, c
+}
+
 func TestLookup(t *testing.T) {
 	for _, name := range []string{"flatvel-a", "FlatVel_A", "FlatVel-A", "FLATVEL_A"} {
 		d, err := Lookup(name)
@@ -69,12 +86,7 @@ func TestOfficialSplits(t *testing.T) {
 }
 
 func TestRealCollectionSplit(t *testing.T) {
-	dir := needReal(t, "FlatVel_A")
-	d, _ := Lookup("flatvel-a")
-	c, err := OpenCollection(dir, d, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := realCollection(t, "FlatVel_A", "flatvel-a")
 	if c.Layout != Subset {
 		t.Fatalf("layout %v, want subset", c.Layout)
 	}
@@ -93,11 +105,7 @@ func TestRealCollectionSplit(t *testing.T) {
 		}
 	}
 	// The shipped FlatFault_A maps are test files only: no training data.
-	fd, _ := Lookup("flatfault-a")
-	fc, err := OpenCollection(needReal(t, "FlatFault_A"), fd, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, fc := realCollection(t, "FlatFault_A", "flatfault-a")
 	if len(fc.Train()) != 0 || len(fc.Test()) != 2 {
 		t.Errorf("FlatFault_A: %d train / %d test, want 0 / 2", len(fc.Train()), len(fc.Test()))
 	}

@@ -1,13 +1,10 @@
 package openfwi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 
+	"genfwi/internal/filebuild"
 	"genfwi/openfwi/gen"
 )
 
@@ -250,15 +247,4 @@ func (s *GenSource) Models(f OutFile, dst []float32) error {
 
 // FileSHA256 returns the hex SHA-256 of the file at path, the checksum the
 // dataset manifests record.
-func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func FileSHA256(path string) (string, error) { return filebuild.SHA256(path) }

@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
+	"genfwi/internal/filebuild"
 	"genfwi/npy"
 )
 
@@ -107,13 +107,9 @@ func Verify(dir string, onBytes func(n int64)) (*VerifyReport, error) {
 		r.Samples += e.Samples
 	}
 	// Leftover temporaries mean a build is running or was killed.
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".partial-") {
-			rel, _ := filepath.Rel(dir, p)
-			bad("%s: partial file left by an interrupted or running build", rel)
-		}
-		return nil
-	})
+	for _, rel := range filebuild.Partials(dir) {
+		bad("%s: partial file left by an interrupted or running build", rel)
+	}
 	return r, nil
 }
 

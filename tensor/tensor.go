@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Tensor is a contiguous row-major float32 array.
@@ -110,17 +111,7 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 }
 
 // SameShape reports whether a and b have identical shapes.
-func SameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func SameShape(a, b []int) bool { return slices.Equal(a, b) }
 
 // Randn returns a tensor of independent N(0, std²) samples drawn from rng.
 // It allocates.

@@ -415,9 +415,7 @@ func (s *Simulator) GradientMisfit(ctx context.Context, v []float32, shots []int
 	if err != nil {
 		return 0, err
 	}
-	for i, x := range g {
-		grad[i] = float32(x)
-	}
+	to32(grad, g)
 	return j, nil
 }
 
@@ -433,9 +431,7 @@ func (s *Simulator) Gradient(ctx context.Context, v, dObs []float32, shots []int
 	if err != nil {
 		return 0, err
 	}
-	for i, x := range g {
-		grad[i] = float32(x)
-	}
+	to32(grad, g)
 	return j, nil
 }
 

@@ -212,28 +212,28 @@ func TestSummaryTrainMode(t *testing.T) {
 	cfg.Network.Summary.Depth = 3 // dropout sits on the up-blocks below the top level
 	m, test := trainedTinyWith(t, cfg)
 	g := test.Gather[0]
-	ctx := context.Background()
-	eval, err := m.Sample(ctx, g, 8, 3)
-	if err != nil {
-		t.Fatal(err)
+	// sample draws the same 8 samples (seed 3) in the current mode.
+	sample := func() *Posterior {
+		t.Helper()
+		p, err := m.Sample(context.Background(), g, 8, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	var before []float32
-	for _, b := range m.Net.Summary.Buffers() {
-		before = append(before, b.T.Data...)
+	// stats copies the summary network's running statistics.
+	stats := func() []float32 {
+		var s []float32
+		for _, b := range m.Net.Summary.Buffers() {
+			s = append(s, b.T.Data...)
+		}
+		return s
 	}
+	eval := sample()
+	before := stats()
 	m.Config.Posterior.SummaryTrainMode = true
-	a, err := m.Sample(ctx, g, 8, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := m.Sample(ctx, g, 8, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var after []float32
-	for _, b := range m.Net.Summary.Buffers() {
-		after = append(after, b.T.Data...)
-	}
+	a, b := sample(), sample()
+	after := stats()
 	for i := range before {
 		if before[i] != after[i] {
 			t.Fatalf("running statistic %d changed: %v → %v", i, before[i], after[i])

@@ -78,14 +78,7 @@ func Migrate(ctx context.Context, o ImageOptions, vs [][]float32) (*Images, erro
 	}
 	// One damping reference for every model: the images are then computed
 	// with the same boundary and their spread is the velocity's alone.
-	fsc := sc
-	fsc.DampVelocity = vmin
-	fsc.Workers = 1
-	surv, err := cig.NewSurvey(fsc)
-	if err != nil {
-		return nil, err
-	}
-	sim, err := surv.Simulator(o.Obs)
+	sim, err := fixedDampSimulator(sc, vmin, o.Obs)
 	if err != nil {
 		return nil, err
 	}

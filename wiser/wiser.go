@@ -220,14 +220,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// (clamped to the bounds) so that the gradient is exact, one simulator
 	// worker per particle.
 	fsc := sc
-	fsc.DampVelocity = math.Min(math.Max(float64(minOf(res.Initial.CM)), cfg.VMin), cfg.VMax)
-	fsc.Workers = 1
 	fsc.CropGradient = cfg.CropGradient
-	fsurv, err := cig.NewSurvey(fsc)
-	if err != nil {
-		return nil, err
-	}
-	sim, err := fsurv.Simulator(o.Obs)
+	sim, err := fixedDampSimulator(fsc, math.Min(math.Max(float64(minOf(res.Initial.CM)), cfg.VMin), cfg.VMax), o.Obs)
 	if err != nil {
 		return nil, err
 	}
@@ -470,3 +464,17 @@ func rms(v []float32) float64 {
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// fixedDampSimulator returns a one-worker simulator of obs on the survey sc
+// with the damping reference velocity fixed at vDamp instead of following
+// the model, so that the FWI gradients on it are exact (the callers run one
+// simulator per particle or model in parallel).
+func fixedDampSimulator(sc cig.SurveyConfig, vDamp float64, obs *cig.Obs) (*wave.Simulator, error) {
+	sc.DampVelocity = vDamp
+	sc.Workers = 1
+	surv, err := cig.NewSurvey(sc)
+	if err != nil {
+		return nil, err
+	}
+	return surv.Simulator(obs)
+}

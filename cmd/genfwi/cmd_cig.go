@@ -65,17 +65,14 @@ reports whether the data set is complete.
 Example:
   genfwi cig manifest runs/cig-curvevel-train`,
 				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 1 {
-							return cli.Usagef("cig manifest takes one data set directory, got %d arguments", len(args))
-						}
-						m, err := cig.WriteManifest(args[0])
+					return cli.OneArg("cig manifest", "data set directory", func(ctx context.Context, env *cli.Env, dir string) error {
+						m, err := cig.WriteManifest(dir)
 						if err != nil {
 							return err
 						}
-						fmt.Fprintf(env.Stdout, "%s: %d of %d pairs, max_y %g, complete %v\n", args[0], m.Count, m.Planned, m.MaxY, m.Complete)
+						fmt.Fprintf(env.Stdout, "%s: %d of %d pairs, max_y %g, complete %v\n", dir, m.Count, m.Planned, m.MaxY, m.Complete)
 						return nil
-					}
+					})
 				},
 			},
 			{
@@ -90,11 +87,8 @@ Example:
   genfwi cig verify runs/cig-curvevel-train --json`,
 				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 					jsonOut := fs.Bool("json", false, "print the report as one JSON object on the last stdout line")
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 1 {
-							return cli.Usagef("cig verify takes one data set directory, got %d arguments", len(args))
-						}
-						r, err := cig.Verify(args[0])
+					return cli.OneArg("cig verify", "data set directory", func(ctx context.Context, env *cli.Env, dir string) error {
+						r, err := cig.Verify(dir)
 						if err != nil {
 							return err
 						}
@@ -103,16 +97,16 @@ Example:
 								return err
 							}
 						} else {
-							fmt.Fprintf(env.Stdout, "%s: %d files, %d pairs, complete %v, %d problems\n", args[0], r.Files, r.Pairs, r.Complete, len(r.Problems))
+							fmt.Fprintf(env.Stdout, "%s: %d files, %d pairs, complete %v, %d problems\n", dir, r.Files, r.Pairs, r.Complete, len(r.Problems))
 							for _, p := range r.Problems {
 								fmt.Fprintf(env.Stdout, "  %s\n", p)
 							}
 						}
 						if len(r.Problems) > 0 {
-							return fmt.Errorf("%s: %d problems found", args[0], len(r.Problems))
+							return fmt.Errorf("%s: %d problems found", dir, len(r.Problems))
 						}
 						return nil
-					}
+					})
 				},
 			},
 		},

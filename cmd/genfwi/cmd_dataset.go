@@ -83,12 +83,9 @@ Example:
 					fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "root of the real OpenFWI maps")
 					fs.IntVar(&o.N, "n", 3, "maps per kind (real, generated) and family")
 					fs.IntVar(&o.File, "file", 0, "generator file id to draw maps from")
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 0 {
-							return cli.Usagef("dataset gallery takes no arguments, got %q", args)
-						}
+					return cli.NoArgs("dataset gallery", func(ctx context.Context, env *cli.Env) error {
 						return runDatasetGallery(env, o)
-					}
+					})
 				},
 			},
 			{
@@ -101,17 +98,14 @@ sharded runs) and reports whether the dataset is complete.
 Example:
   genfwi dataset manifest data/gen/FlatFault_A`,
 				Flags: func(fs *pflag.FlagSet) cli.RunFunc {
-					return func(ctx context.Context, env *cli.Env, args []string) error {
-						if len(args) != 1 {
-							return cli.Usagef("dataset manifest takes one dataset directory, got %d arguments", len(args))
-						}
-						m, err := openfwi.WriteManifest(args[0])
+					return cli.OneArg("dataset manifest", "dataset directory", func(ctx context.Context, env *cli.Env, dir string) error {
+						m, err := openfwi.WriteManifest(dir)
 						if err != nil {
 							return err
 						}
-						fmt.Fprintf(env.Stdout, "%s: %d of %d files, complete %v\n", args[0], len(m.Files), m.FilesPlanned, m.Complete)
+						fmt.Fprintf(env.Stdout, "%s: %d of %d files, complete %v\n", dir, len(m.Files), m.FilesPlanned, m.Complete)
 						return nil
-					}
+					})
 				},
 			},
 			datasetMapsCommand(),

@@ -43,10 +43,7 @@ Example:
 			files := fs.Int("files", 12, "files per dataset")
 			perFile := fs.Int("per-file", openfwi.FileSize, "maps per file")
 			jsonOut := fs.Bool("json", false, "print one JSON object as the last stdout line")
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("dataset maps takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("dataset maps", func(ctx context.Context, env *cli.Env) error {
 				if *out == "" {
 					return cli.Usagef("--out is required")
 				}
@@ -77,7 +74,7 @@ Example:
 				}
 				_, err = fmt.Fprintln(env.Stdout, c.Root)
 				return err
-			}
+			})
 		},
 	}
 }

@@ -31,16 +31,13 @@ Example:
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &inferOptions{}
 			o.addFlags(fs, true)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("denoise takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("denoise", func(ctx context.Context, env *cli.Env) error {
 				sig, err := parseNoise(o.Noise)
 				if err != nil {
 					return err
 				}
 				return runInfer(ctx, env, o, sig, true)
-			}
+			})
 		},
 	}
 }

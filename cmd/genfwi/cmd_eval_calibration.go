@@ -41,10 +41,7 @@ Example:
 			fs.StringVar(&out, "out", "", "output directory (calibration.csv, calibration.png) (required)")
 			fs.BoolVar(&asJSON, "json", false, "print one JSON summary object as the last stdout line")
 			fs.BoolVar(&trainMode, "summary-train-mode", false, "sample with the summary network in training mode (dropout mask per sample, as WISE.jl; default eval mode)")
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("eval calibration takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("eval calibration", func(ctx context.Context, env *cli.Env) error {
 				if model == "" || data == "" || out == "" {
 					return cli.Usagef("eval calibration needs --model, --data and --out")
 				}
@@ -79,6 +76,6 @@ Example:
 				fmt.Fprintf(env.Stdout, "conditional means: SSIM %.4f, RMSE %.4f, MAE %.4f (OpenFWI scale; RMSE %.1f m/s), mean std %.1f m/s\n",
 					r.CM.SSIM, r.CM.RMSE, r.CM.MAE, r.CMms.RMSE, r.MeanStd)
 				return nil
-			}
+			})
 		}}
 }

@@ -27,12 +27,9 @@ Example:
 			fs.StringVar(&o.Mode, "mode", "pretrained", "pretrained (committed weights) or short (trained briefly by the demo)")
 			fs.Float64Var(&o.Seconds, "seconds", 0, "wall time of the demo, s")
 			fs.StringVar(&o.ShortStages, "short-stages", "", "stages the demo trained briefly although the others were loaded (e.g. diffusion-one-in)")
-			return func(_ context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("eval report takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("eval report", func(_ context.Context, env *cli.Env) error {
 				return runEvalReport(env, o)
-			}
+			})
 		},
 	}
 }

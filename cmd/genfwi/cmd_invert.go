@@ -92,10 +92,7 @@ Example:
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &inferOptions{}
 			o.addFlags(fs, false)
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("invert takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("invert", func(ctx context.Context, env *cli.Env) error {
 				if o.Method != "wavediffusion" && o.Method != "invnet" && o.Method != "velocitygan" && o.Method != "upfwi" {
 					return cli.Usagef("--method must be wavediffusion, invnet, velocitygan or upfwi (physics-based FWI is \"genfwi fwi\"), got %q", o.Method)
 				}
@@ -110,7 +107,7 @@ Example:
 					return runInvertInvnet(ctx, env, o, sig[0])
 				}
 				return runInfer(ctx, env, o, sig, false)
-			}
+			})
 		},
 	}
 }

@@ -124,10 +124,7 @@ Examples:
 			fs.IntVar(&o.TraceX, "trace-x", -1, "column of the vertical trace (cells, -1 = middle)")
 			fs.StringVar(&o.HistZ, "hist-z", "", "two rows (cells) of the value histograms, e.g. 16,48 (default: ¼ and ¾ of the depth)")
 			fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("posterior takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("posterior", func(ctx context.Context, env *cli.Env) error {
 				o.SNRSet = fs.Changed("snr")
 				if o.Method == "wiser" && o.TrainMode {
 					return cli.Usagef("--summary-train-mode applies to --method wise (WISER summarises the gather once, in eval mode)")
@@ -139,7 +136,7 @@ Examples:
 					return runWISER(ctx, env, o)
 				}
 				return runPosterior(ctx, env, o)
-			}
+			})
 		},
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -305,14 +306,8 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 	case "fd-proxy":
 		sum, err = wavediff.TrainProxy(ctx, wavediff.ProxyConfig{Steps: o.Steps, Batch: o.Batch, LR: o.LR, Seed: o.Seed}, pairs, to)
 	}
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return cli.WriteJSON(env.Stdout, sum)
-	}
-	fmt.Fprintf(env.Stdout, "%s: %d steps (from %d) in %.1f s (%.3f s/step, %.2f epochs), final loss %.5g → %s\n",
-		sum.Kind, sum.Steps, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.Epochs, sum.FinalLoss, o.Out)
-	return nil
+	return bar.report(err, o.JSON, sum, func(w io.Writer) {
+		fmt.Fprintf(w, "%s: %d steps (from %d) in %.1f s (%.3f s/step, %.2f epochs), final loss %.5g → %s\n",
+			sum.Kind, sum.Steps, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.Epochs, sum.FinalLoss, o.Out)
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -109,12 +110,9 @@ func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
 		fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
 		fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
 		fs.IntVar(&o.Workers, "workers", 0, "UPFWI: wave simulators running in parallel over the batch (0 = GOMAXPROCS)")
-		return func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) != 0 {
-				return cli.Usagef("train takes no arguments, got %q", args)
-			}
+		return cli.NoArgs("train", func(ctx context.Context, env *cli.Env) error {
 			return runTrainInvnet(ctx, env, o)
-		}
+		})
 	}
 }
 
@@ -131,9 +129,7 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	}
 	cfg, err := jsonconfig.Configure(o.Config, "invnet", invnet.Preset, func(c *invnet.Config) {
 		t := &c.Train
-		if o.Epochs > 0 {
-			t.Epochs = o.Epochs
-		}
+		o.override(&t.Epochs, &t.CheckpointEvery, &t.Seed, &t.ValFraction, frac)
 		if o.Steps >= 0 {
 			t.Steps = o.Steps
 		}
@@ -149,17 +145,8 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 		if o.InputNoise >= 0 {
 			t.InputNoise = o.InputNoise
 		}
-		if o.CheckpointEvery >= 0 {
-			t.CheckpointEvery = o.CheckpointEvery
-		}
-		if o.Seed >= 0 {
-			t.Seed = uint64(o.Seed)
-		}
 		if o.Norm != "" {
 			t.Norm = splitList(o.Norm)
-		}
-		if frac > 0 {
-			t.ValFraction = frac
 		}
 	})
 	if err != nil {
@@ -210,18 +197,12 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 		OnStep: func(s invnet.StepInfo) {
 			bar.step(title, s.Start, s.Step, s.Steps, fmt.Sprintf("invnet epoch %d/%d loss %.4f", s.Epoch, s.Epochs, s.Loss))
 		}})
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return cli.WriteJSON(env.Stdout, sum)
-	}
-	fmt.Fprintf(env.Stdout, "invnet: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
-		sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
-	if sum.Val != nil {
-		fmt.Fprintf(env.Stdout, "; validation MAE %.4f RMSE %.4f SSIM %.4f (%.1f m/s MAE)", sum.Val.MAE, sum.Val.RMSE, sum.Val.SSIM, sum.Val.MAEms)
-	}
-	fmt.Fprintf(env.Stdout, " → %s\n", o.Out)
-	return nil
+	return bar.report(err, o.JSON, sum, func(w io.Writer) {
+		fmt.Fprintf(w, "invnet: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
+			sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
+		if sum.Val != nil {
+			fmt.Fprintf(w, "; validation MAE %.4f RMSE %.4f SSIM %.4f (%.1f m/s MAE)", sum.Val.MAE, sum.Val.RMSE, sum.Val.SSIM, sum.Val.MAEms)
+		}
+		fmt.Fprintf(w, " → %s\n", o.Out)
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/pflag"
 
@@ -60,12 +61,9 @@ Examples:
 			fs.BoolVar(&o.RTMOnly, "rtm-only", false, "train on the zero-offset image repeated over the offsets (WISE's RTM-only ablation)")
 			fs.IntVar(&o.ValSamples, "val-samples", -1, "posterior samples per validation map (-1 = the config's)")
 			fs.IntVar(&o.ValMaps, "val-maps", -1, "validation maps per epoch (-1 = the config's)")
-			return func(ctx context.Context, env *cli.Env, args []string) error {
-				if len(args) != 0 {
-					return cli.Usagef("train wise takes no arguments, got %q", args)
-				}
+			return cli.NoArgs("train wise", func(ctx context.Context, env *cli.Env) error {
 				return runTrainWise(ctx, env, o)
-			}
+			})
 		}}
 }
 
@@ -81,25 +79,15 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 		return err
 	}
 	cfg, err := jsonconfig.Configure(o.Config, "wise", wise.Preset, func(c *wise.Config) {
-		if o.Epochs > 0 {
-			c.Train.Epochs = o.Epochs
-		}
-		if o.CheckpointEvery >= 0 {
-			c.Train.CheckpointEvery = o.CheckpointEvery
-		}
-		if o.Seed >= 0 {
-			c.Train.Seed = uint64(o.Seed)
-		}
+		t := &c.Train
+		o.override(&t.Epochs, &t.CheckpointEvery, &t.Seed, &t.ValFraction, frac)
 		if o.ValSamples >= 0 {
-			c.Train.ValSamples = o.ValSamples
+			t.ValSamples = o.ValSamples
 		}
 		if o.ValMaps >= 0 {
-			c.Train.ValMaps = o.ValMaps
+			t.ValMaps = o.ValMaps
 		}
-		if frac > 0 {
-			c.Train.ValFraction = frac
-		}
-		c.Train.RTMOnly = c.Train.RTMOnly || o.RTMOnly
+		t.RTMOnly = t.RTMOnly || o.RTMOnly
 	})
 	if err != nil {
 		return cli.Usagef("--config: %v", err)
@@ -139,18 +127,12 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 		OnStep: func(s wise.StepInfo) {
 			bar.step(title, s.Start, s.Step, s.Steps, fmt.Sprintf("wise epoch %d/%d loss %.4f σ %.3g", s.Epoch, s.Epochs, s.Loss, s.Sigma))
 		}})
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return cli.WriteJSON(env.Stdout, sum)
-	}
-	fmt.Fprintf(env.Stdout, "wise: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
-		sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
-	if sum.Val != nil {
-		fmt.Fprintf(env.Stdout, "; validation SSIM %.4f RMSE %.4f (%.1f m/s)", sum.Val.SSIM, sum.Val.RMSE, sum.Val.RMSEms)
-	}
-	fmt.Fprintf(env.Stdout, " → %s\n", o.Out)
-	return nil
+	return bar.report(err, o.JSON, sum, func(w io.Writer) {
+		fmt.Fprintf(w, "wise: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
+			sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
+		if sum.Val != nil {
+			fmt.Fprintf(w, "; validation SSIM %.4f RMSE %.4f (%.1f m/s)", sum.Val.SSIM, sum.Val.RMSE, sum.Val.RMSEms)
+		}
+		fmt.Fprintf(w, " → %s\n", o.Out)
+	})
 }

@@ -53,11 +53,8 @@ func optionsFlags[O any, P interface {
 	return func(fs *pflag.FlagSet) cli.RunFunc {
 		o := P(new(O))
 		o.addFlags(fs)
-		return func(ctx context.Context, env *cli.Env, args []string) error {
-			if len(args) != 0 {
-				return cli.Usagef("%s takes no arguments, got %q", name, args)
-			}
+		return cli.NoArgs(name, func(ctx context.Context, env *cli.Env) error {
 			return run(ctx, env, o)
-		}
+		})
 	}
 }

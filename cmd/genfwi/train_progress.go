@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
@@ -40,6 +41,21 @@ func (p *trainProgress) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// report ends a training command: it ends the bar, then returns the run's
+// error, or writes its summary sum as one JSON line (asJSON) or, through
+// text, as text to stdout.
+func (p *trainProgress) report(err error, asJSON bool, sum any, text func(w io.Writer)) error {
+	p.finish()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return cli.WriteJSON(p.env.Stdout, sum)
+	}
+	text(p.env.Stdout)
+	return nil
 }
 
 // valFlag parses a --val of "train wise" or "train invnet": a fraction in
@@ -91,6 +107,25 @@ func (r *runFlags) add(fs *pflag.FlagSet, config, data, val, seed string) {
 	fs.IntVar(&r.CheckpointEvery, "checkpoint-every", -1, "checkpoint period in steps (-1 = the config's; epoch ends always checkpoint)")
 	fs.Int64Var(&r.Seed, "seed", -1, seed+" (-1 = the config's)")
 	fs.BoolVar(&r.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
+}
+
+// override sets the config's training settings that the shared flags give:
+// --epochs (when > 0), --checkpoint-every and --seed (when >= 0) and the
+// held-out fraction frac of --val (when > 0, see valFlag); flags left at
+// their defaults keep the config's values.
+func (r *runFlags) override(epochs, checkpointEvery *int, seed *uint64, valFraction *float64, frac float64) {
+	if r.Epochs > 0 {
+		*epochs = r.Epochs
+	}
+	if r.CheckpointEvery >= 0 {
+		*checkpointEvery = r.CheckpointEvery
+	}
+	if r.Seed >= 0 {
+		*seed = uint64(r.Seed)
+	}
+	if frac > 0 {
+		*valFraction = frac
+	}
 }
 
 // check refuses a run without --config, --data or --out (cmd names the

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -147,5 +148,35 @@ func TestRootFlagSuggestion(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := p.Run(context.Background(), []string{"--versio"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `did you mean "--version"?`) {
 		t.Errorf("--versio: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestNoArgsAndOneArg(t *testing.T) {
+	ctx, env := context.Background(), &Env{Stdout: io.Discard, Stderr: io.Discard}
+	ran := ""
+	none := NoArgs("dataset maps", func(context.Context, *Env) error { ran = "none"; return nil })
+	one := OneArg("cig verify", "data set directory", func(_ context.Context, _ *Env, arg string) error { ran = arg; return nil })
+	for _, c := range []struct {
+		run  RunFunc
+		args []string
+		err  string // "" = runs
+		ran  string
+	}{
+		{none, nil, "", "none"},
+		{none, []string{"x"}, `dataset maps takes no arguments, got ["x"]`, ""},
+		{one, []string{"dir"}, "", "dir"},
+		{one, nil, "cig verify takes one data set directory, got 0 arguments", ""},
+		{one, []string{"a", "b"}, "cig verify takes one data set directory, got 2 arguments", ""},
+	} {
+		ran = ""
+		err := c.run(ctx, env, c.args)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%q: %v", c.args, err)
+		case c.err != "" && (err == nil || err.Error() != c.err || !IsUsage(err)):
+			t.Errorf("%q: error %v, want usage error %q", c.args, err, c.err)
+		case ran != c.ran:
+			t.Errorf("%q: ran %q, want %q", c.args, ran, c.ran)
+		}
 	}
 }

@@ -56,6 +56,30 @@ type Env struct {
 	Quiet bool
 }
 
+// NoArgs is the RunFunc of a leaf that takes no positional arguments: it
+// refuses any with a usage error naming the command (name, e.g. "dataset
+// maps") and otherwise calls run.
+func NoArgs(name string, run func(ctx context.Context, env *Env) error) RunFunc {
+	return func(ctx context.Context, env *Env, args []string) error {
+		if len(args) != 0 {
+			return Usagef("%s takes no arguments, got %q", name, args)
+		}
+		return run(ctx, env)
+	}
+}
+
+// OneArg is the RunFunc of a leaf that takes exactly one positional
+// argument, described by what (e.g. "data set directory") in the usage
+// error that names the command (name) otherwise; run gets the argument.
+func OneArg(name, what string, run func(ctx context.Context, env *Env, arg string) error) RunFunc {
+	return func(ctx context.Context, env *Env, args []string) error {
+		if len(args) != 1 {
+			return Usagef("%s takes one %s, got %d arguments", name, what, len(args))
+		}
+		return run(ctx, env, args[0])
+	}
+}
+
 // UsageError marks an error caused by a bad command line; main exits with 2.
 type UsageError struct{ Msg string }
 
