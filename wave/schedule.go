@@ -36,6 +36,8 @@ type lane[T float] struct {
 	// scratch of residualAt
 	idx []int32
 	val []T
+	// the worker's queued shifted correlations (offsetImage.add)
+	cq corrQueue[T]
 }
 
 func newLane[T float](ctx context.Context, c *coef[T], w, nw int, p *party) *lane[T] {
@@ -362,6 +364,15 @@ func (s *sweep[T]) backwardPass(ln *lane[T]) bool {
 				return false
 			}
 		}
+		// The replay of the previous segment overwrites the queued w.
+		if s.img.off != nil {
+			s.img.off.drain(&ln.cq)
+		}
+	}
+	// Every worker's correlations are in the slab before the lead adds
+	// it to the images (endShot).
+	if s.img.off != nil && ln.p != nil {
+		return ln.sync()
 	}
 	return true
 }
