@@ -497,7 +497,8 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 	newSweep := func(bands bool, inflight int) *sweep[T] {
 		im := r.newImages(spec)
 		accs = append(accs, im)
-		tp := newTape[T](s, r.N, r.fields, s.opts.budget(bands), inflight, r.c.tape16)
+		t0, t1 := r.tapeRows()
+		tp := newTapeRows[T](s, r.N, r.fields, r.c.stride, t0, t1, s.opts.budget(bands), inflight, r.c.tape16)
 		sw := r.newSweep(tp, im)
 		sws = append(sws, sw)
 		return sw

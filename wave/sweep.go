@@ -31,9 +31,9 @@ type sweep[T float] struct {
 	F, M  [2][]T  // forward and adjoint fields by step parity
 	d     []T     // [Nt][nrec]: the recorded data, then the residual
 	tp    *tape[T]
-	// tz0, tz1: the rows of the tape the adjoint reads: the image rows
-	// with Options.CropImages (the Born adjoints discard the rest), else
-	// all. The forward stores w only there.
+	// tz0, tz1: the rows of the tape the adjoint reads (tapeRows). The
+	// forward stores w only there, and a tape's fields alias each other
+	// outside them (newTapeRows).
 	tz0, tz1 int
 	z        cone
 	img      *images[T] // where the adjoint images go (nil: forward only)
@@ -94,10 +94,19 @@ func (s *sweep[T]) start(si int, d []T) {
 	s.gb = 0
 	on := r.cone && s.tp != nil && !c.wrap && (s.img == nil || s.img.off == nil)
 	s.z = newCone(c, r.N, s.src, s.rec, on)
-	s.tz0, s.tz1 = c.hw, c.hw+c.nzp
+	s.tz0, s.tz1 = r.tapeRows()
+}
+
+// tapeRows returns the rows [t0, t1) of the stored Laplacians that the
+// adjoint reads: with Options.CropImages the model rows (the Born adjoints
+// discard the images elsewhere, and the shifted correlations are
+// horizontal), else every row, halo included (the tape's layout is then
+// that of a field).
+func (r *run[T]) tapeRows() (int, int) {
 	if r.crop && !r.s.tune.tapeAll {
-		s.tz0, s.tz1 = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nz
+		return r.c.hw + r.nb, r.c.hw + r.nb + r.s.grid.Nz
 	}
+	return 0, r.c.rows
 }
 
 // kept clips rows [a, b) to the rows the tape keeps.
