@@ -68,11 +68,24 @@ func (t *tape[T]) at(w []T, ix int) T {
 // t16: store the Laplacians as bfloat16 (coef.tape16; n even), half the
 // bytes per stored step.
 func newTape[T float](s *Simulator, N, n int, budget int64, inflight int, t16 bool) *tape[T] {
+	return newTapeRows[T](s, N, n, n, 0, 1, budget, inflight, t16)
+}
+
+// newTapeRows is newTape for fields of n values in rows of stride values
+// of which the adjoint reads only rows [t0, t1) (sweep.tz0): only those rows
+// are stored. Consecutive stored fields then overlap: field i is the slice
+// starting (t1−t0)·stride values after field i−1, so that its rows
+// [t0, t1) keep their halo-layout indices and follow the previous field's
+// kept rows without a gap, and its other rows alias other steps' rows. The
+// sweep therefore writes and reads only the kept rows (stepKept, kept).
+// For a cropped OpenFWI-size gather (64 of 152 rows) this is 41 instead of
+// 97 MB per shot, which Go must clear when it allocates a fresh slab.
+func newTapeRows[T float](s *Simulator, N, n, stride, t0, t1 int, budget int64, inflight int, t16 bool) *tape[T] {
 	var zero T
-	fb := int64(n) * int64(sizeOf(zero))
-	fl := n // slots of T per stored field
+	span, end := (t1-t0)*stride, t1*stride // per field: values kept, end of the kept rows
+	fb := int64(span) * int64(sizeOf(zero))
 	if t16 {
-		fb, fl = int64(n)*2, n/2
+		fb, span, end = int64(span)*2, span/2, end/2
 	}
 	cap := int(budget / fb)
 	L := N
@@ -102,10 +115,10 @@ func newTape[T float](s *Simulator, N, n int, budget int64, inflight int, t16 bo
 	// One slab for the L stored fields: one allocation, one stream through
 	// memory. (Advising huge pages for it was measured and dropped: with
 	// THP defrag "madvise" some calls stalled for seconds; docs/wave.md.)
-	t.slab = getBuf[T](s, L*fl)
+	t.slab = getBuf[T](s, (L-1)*span+end)
 	t.ws = make([][]T, L)
 	for i := range t.ws {
-		t.ws[i] = t.slab[i*fl : (i+1)*fl : (i+1)*fl]
+		t.ws[i] = t.slab[i*span : i*span+end : i*span+end]
 	}
 	t.ck = make([][2][]T, t.nseg-1)
 	for i := range t.ck {
@@ -141,9 +154,11 @@ func (t *tape[T]) wbuf(n int) []T {
 // offset h ≠ 0 cells) for every offset, on the image region (the padded grid,
 // or the model cells with Options.CropImages; newOffsetImage); products whose
 // shifted cells leave the padded grid are skipped. The correlations of one
-// shot accumulate in slab (one contiguous field per offset, so that one C
-// call runs all offsets row by row while the λ and w rows stay in L1) and
-// flush adds them to g.
+// shot accumulate in slab and flush adds them to g. The slab holds only the
+// image region, row by row and within a row offset by offset (at
+// sbase + k·kst + z·zst + x for offset k, halo-layout row z and column x),
+// so that one pass over the rows streams through it: one C call runs all
+// offsets row by row while the λ and w rows stay in L1.
 type offsetImage[T float] struct {
 	c       *coef[T]
 	invA    []T // 1/A on the padded grid, 0 in the halo
@@ -152,11 +167,109 @@ type offsetImage[T float] struct {
 	// lam is scratch for λ (halo layout): each call fills the rows it
 	// images, so concurrent calls on disjoint rows do not interfere.
 	lam                []T
-	slab               []T // len(offsets) fields of this shot's correlations
-	fields             int
+	slab               []T // this shot's correlations (layout above)
+	kst, zst, sbase    int
+	fields             int     // values per field (halo layout)
 	offs, x0s, x1s     []int32 // per offset: h and its column range
 	zlo, zhi, xlo, xhi int     // image region, halo-layout rows and columns
 	maxh               int     // max |h|
+	// block is how many backward steps add share one pass over the slab
+	// (tuning.corrBlock; 0: addRows step by step, the reference order).
+	// ring holds their λ fields (block fields, halo layout; each worker
+	// fills and reads only its own rows).
+	block int
+	ring  []T
+}
+
+// corrQueue is one worker's backward steps whose shifted correlations are
+// still to be added (offsetImage.add): the rows they cover and, per step in
+// the order of the steps, its λ (a field of the ring) and w^{n−1} (a field
+// of the tape, valid until the segment's end).
+type corrQueue[T float] struct {
+	z0, z1   int
+	lams, ws [][]T
+	ptrs     []uintptr // scratch of corrBlockC
+}
+
+// add queues the correlations of μ (λ = μ/A) and w on rows z0..z1−1 (halo
+// layout) of the image region and adds the queued ones when block steps
+// are queued: the slab is then read and written once per block instead of
+// once per step, the shot's dominant cost in the 21-offset gathers
+// (docs/wave.md). Every product is still added to its cell's sum in step
+// order, so the sums equal addRows's bit for bit. The caller drains q
+// before the fields queued are overwritten (the end of a tape segment).
+func (im *offsetImage[T]) add(q *corrQueue[T], mu, w []T, z0, z1 int) {
+	if im.block == 0 {
+		im.addRows(mu, w, z0, z1)
+		return
+	}
+	z0, z1 = max(z0, im.zlo), min(z1, im.zhi)
+	if z0 >= z1 {
+		return
+	}
+	if len(q.ws) > 0 && (q.z0 != z0 || q.z1 != z1) {
+		im.drain(q)
+	}
+	q.z0, q.z1 = z0, z1
+	j := len(q.ws)
+	lam := im.ring[j*im.fields : (j+1)*im.fields : (j+1)*im.fields]
+	c := im.c
+	a, b := max(im.xlo-im.maxh, c.hw), min(im.xhi+im.maxh, c.hw+c.nxp)
+	if l32, ok := any(lam).([]float32); ok && haveCKernel {
+		lamRowsC(l32, any(mu).([]float32), any(im.invA).([]float32), a, b, c.stride, z0, z1)
+	} else {
+		for z := z0; z < z1; z++ {
+			row := z * c.stride
+			l, m, ia := lam[row+a:row+b], mu[row+a:row+b], im.invA[row+a:row+b]
+			for x := range l {
+				l[x] = m[x] * ia[x]
+			}
+		}
+	}
+	q.lams = append(q.lams, lam)
+	q.ws = append(q.ws, w)
+	if len(q.ws) == im.block {
+		im.drain(q)
+	}
+}
+
+// drain adds the correlations of the steps in q to the slab and empties q.
+func (im *offsetImage[T]) drain(q *corrQueue[T]) {
+	nt := len(q.ws)
+	if nt == 0 {
+		return
+	}
+	c := im.c
+	if s32, ok := any(im.slab).([]float32); ok && haveCKernel {
+		if len(q.ptrs) < 2*nt {
+			q.ptrs = make([]uintptr, 2*im.block)
+		}
+		corrBlockC(s32, im.kst, im.zst, im.sbase, im.offs, im.x0s, im.x1s, any(q.lams).([][]float32), any(q.ws).([][]float32),
+			q.ptrs, c.stride, q.z0, q.z1)
+	} else {
+		for z := q.z0; z < q.z1; z++ {
+			row := z * c.stride
+			for k, h := range im.offs {
+				x0, x1 := int(im.x0s[k]), int(im.x1s[k])
+				if x0 >= x1 {
+					continue
+				}
+				base := im.sbase + k*im.kst + z*im.zst
+				gr := im.slab[base+x0 : base+x1]
+				lo, wo := row+x0+int(h), row+x0-int(h)
+				for x := range gr {
+					acc := gr[x]
+					for t := range nt {
+						acc += q.lams[t][lo+x] * q.ws[t][wo+x]
+					}
+					gr[x] = acc
+				}
+			}
+		}
+	}
+	clear(q.lams)
+	clear(q.ws)
+	q.lams, q.ws = q.lams[:0], q.ws[:0]
 }
 
 // addRows adds the correlations of μ (λ = μ/A) and w on rows z0..z1−1
@@ -171,7 +284,7 @@ func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
 	c := im.c
 	a, b := max(im.xlo-im.maxh, c.hw), min(im.xhi+im.maxh, c.hw+c.nxp)
 	if s32, ok := any(im.slab).([]float32); ok && haveCKernel {
-		corrRowsC(s32, im.fields, im.offs, im.x0s, im.x1s, any(im.lam).([]float32), any(mu).([]float32),
+		corrRowsC(s32, im.kst, im.zst, im.sbase, im.offs, im.x0s, im.x1s, any(im.lam).([]float32), any(mu).([]float32),
 			any(im.invA).([]float32), a, b, any(w).([]float32), c.stride, z0, z1)
 		return
 	}
@@ -189,7 +302,7 @@ func (im *offsetImage[T]) addRows(mu, w []T, z0, z1 int) {
 			if x0 >= x1 {
 				continue
 			}
-			base := k*im.fields + row
+			base := im.sbase + k*im.kst + z*im.zst
 			gr := im.slab[base+x0 : base+x1]
 			lr := im.lam[row+x0+int(h) : row+x1+int(h)]
 			wr := w[row+x0-int(h) : row+x1-int(h)]
@@ -206,7 +319,8 @@ func (im *offsetImage[T]) flush() {
 	for k, g := range im.g {
 		for z := im.zlo; z < im.zhi; z++ {
 			row := z * c.stride
-			sr := im.slab[k*im.fields+row+im.xlo : k*im.fields+row+im.xhi]
+			base := im.sbase + k*im.kst + z*im.zst
+			sr := im.slab[base+im.xlo : base+im.xhi]
 			gr := g[row+im.xlo : row+im.xhi]
 			for x, v := range sr {
 				gr[x] += v
@@ -348,7 +462,12 @@ func (im *images[T]) fold(dst [][]float64) {
 	}
 }
 
-func (im *images[T]) release(s *Simulator) { putBuf(s, im.g...) }
+func (im *images[T]) release(s *Simulator) {
+	putBuf(s, im.g...)
+	if im.off != nil {
+		putBuf(s, im.off.slab, im.off.ring)
+	}
+}
 
 // gradient computes J and ∂J/∂v (model grid, float64) for observed data dObs
 // laid out for all shots; only the listed shots enter J.

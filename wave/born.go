@@ -124,7 +124,18 @@ func (r *run[T]) newOffsetImage(invA []T, offsets []int, g [][]T) *offsetImage[T
 		im.xlo, im.xhi = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nx
 	}
 	im.fields = r.fields
-	im.slab = make([]T, len(offsets)*r.fields)
+	// Slab rows of whole vectors, so that each row of each offset starts on
+	// a cache line when the slab does.
+	im.kst = (im.xhi - im.xlo + 15) &^ 15
+	im.zst = len(offsets) * im.kst
+	im.sbase = -im.zlo*im.zst - im.xlo
+	// From the simulator's cache (fresh pages cost a fault each): the slab
+	// starts at zero, the ring is written before it is read.
+	im.slab = getBuf[T](r.s, (im.zhi-im.zlo)*im.zst)
+	clear(im.slab)
+	if im.block = r.s.tune.corrBlock; im.block > 0 {
+		im.ring = getBuf[T](r.s, im.block*r.fields)
+	}
 	for _, h := range offsets {
 		ah := max(h, -h)
 		im.maxh = max(im.maxh, ah)

@@ -37,5 +37,5 @@ static void wave_bwd2_rows(const wave_coef *c, const float *A, const float *Q,
 static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
                            float *p0, float *p1, int a1, int b1, float *ws1,
                            ptrdiff_t src, float fsrc, int a2, int b2, float *ws2,
-                           int stream);
+                           int stream, int ta, int tb);
 #endif

@@ -73,14 +73,14 @@ func bwd2RowsC(c *coef[float32], l0, l1 []float32, a1, b1 int, idx []int32, val 
 }
 
 // fwd2RowsC runs two fused forward steps (kernel_impl.h wave_fwd2_rows).
-func fwd2RowsC(c *coef[float32], p0, p1 []float32, a1, b1 int, ws1 []float32, src int, fsrc float32, a2, b2 int, ws2 []float32, stream bool) {
+func fwd2RowsC(c *coef[float32], p0, p1 []float32, a1, b1 int, ws1 []float32, src int, fsrc float32, a2, b2 int, ws2 []float32, stream bool, ta, tb int) {
 	cc := cCoef(c)
 	st := C.int(0)
 	if stream {
 		st = 1
 	}
 	C.wave_fwd2_rows(&cc, fptr(c.A), fptr(c.Q), fptr(p0), fptr(p1), C.int(a1), C.int(b1), fptr(ws1),
-		C.ptrdiff_t(src), C.float(fsrc), C.int(a2), C.int(b2), fptr(ws2), st)
+		C.ptrdiff_t(src), C.float(fsrc), C.int(a2), C.int(b2), fptr(ws2), st, C.int(ta), C.int(tb))
 }
 
 // wrapColsC fills the halo columns of rows [z0, z1) of p from the opposite

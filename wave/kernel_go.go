@@ -21,7 +21,7 @@ func fwdImg2RowsC(c *coef[float32], p0, p1, wa, wb, g []float32, z0, z1 int) {
 func bwd2RowsC(c *coef[float32], l0, l1 []float32, a1, b1 int, idx []int32, val []float32, a2, b2 int, wa, wb, g []float32, ia, ib int) {
 	panic("wave: no C kernel")
 }
-func fwd2RowsC(c *coef[float32], p0, p1 []float32, a1, b1 int, ws1 []float32, src int, fsrc float32, a2, b2 int, ws2 []float32, stream bool) {
+func fwd2RowsC(c *coef[float32], p0, p1 []float32, a1, b1 int, ws1 []float32, src int, fsrc float32, a2, b2 int, ws2 []float32, stream bool, ta, tb int) {
 	panic("wave: no C kernel")
 }
 func wrapColsC(c *coef[float32], p []float32, z0, z1 int) { panic("wave: no C kernel") }

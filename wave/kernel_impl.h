@@ -628,11 +628,12 @@ static inline void fwd_row_w(const wave_coef *c, float *o, const float *pc,
 // < 0: none), then step n+1 on rows [a2, b2) (p1 ← p^{n+2}; w^{n+1} to ws2 if
 // non-NULL), hw rows behind. stream: write ws1, ws2 with non-temporal stores
 // (rows no wider than NT_MAX_STRIDE). Values equal the single-step kernels'
-// bit for bit. Rows of p0 outside [a1, b1) must already hold p^{n+1}.
+// bit for bit. Rows of p0 outside [a1, b1) must already hold p^{n+1}. w is
+// stored only on rows [ta, tb) (the rows the adjoint images).
 static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
                            float *p0, float *p1, int a1, int b1, float *ws1,
                            ptrdiff_t src, float fsrc, int a2, int b2, float *ws2,
-                           int stream) {
+                           int stream, int ta, int tb) {
 	const ptrdiff_t s = c->stride;
 	const int hw = c->hw;
 	float tmp1[NT_MAX_STRIDE], tmp2[NT_MAX_STRIDE];
@@ -656,7 +657,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 	for (int z = zlo; z < zhi; z++) {
 		if (z >= a1 && z < b1) {
 			const ptrdiff_t b = (ptrdiff_t)z * s + hw;
-			if (ws1)
+			if (ws1 && z >= ta && z < tb)
 				fwd_row_w(c, p0 + b, p1 + b, A + b, Q + b, tape_ptr(c, ws1, b), t1);
 			else
 				fwd_row(c, p0 + b, p1 + b, A + b, Q + b);
@@ -668,7 +669,7 @@ static void wave_fwd2_rows(const wave_coef *c, const float *A, const float *Q,
 		const int y = z - hw;
 		if (y >= a2 && y < b2) {
 			const ptrdiff_t b = (ptrdiff_t)y * s + hw;
-			if (ws2)
+			if (ws2 && y >= ta && y < tb)
 				fwd_row_w(c, p1 + b, p0 + b, A + b, Q + b, tape_ptr(c, ws2, b), t2);
 			else
 				fwd_row(c, p1 + b, p0 + b, A + b, Q + b);

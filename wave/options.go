@@ -226,7 +226,16 @@ type tuning struct {
 	// gradient with regular stores and 297 ms streamed; the 394 MB full
 	// tape 274 ms streamed and 289 ms regular.
 	streamMin int64
+	// corrBlock is how many backward steps share one pass of the shifted
+	// correlations over the per-offset images (offsetImage.add); 0 adds
+	// them step by step (the reference order; same sums bit for bit).
+	corrBlock int
+	// tapeAll stores every row of the tape also when the adjoint images
+	// only the model rows (Options.CropImages; sweep.tz0): the reference.
+	tapeAll bool
 }
 
 // defaultTuning is what production runs: every variant that pays.
-func defaultTuning() tuning { return tuning{fuse: true, cone: true, streamMin: 32 << 20} }
+func defaultTuning() tuning {
+	return tuning{fuse: true, cone: true, streamMin: 32 << 20, corrBlock: 8}
+}

@@ -36,6 +36,8 @@ type lane[T float] struct {
 	// scratch of residualAt
 	idx []int32
 	val []T
+	// the worker's queued shifted correlations (offsetImage.add)
+	cq corrQueue[T]
 }
 
 func newLane[T float](ctx context.Context, c *coef[T], w, nw int, p *party) *lane[T] {
@@ -362,6 +364,15 @@ func (s *sweep[T]) backwardPass(ln *lane[T]) bool {
 				return false
 			}
 		}
+		// The replay of the previous segment overwrites the queued w.
+		if s.img.off != nil {
+			s.img.off.drain(&ln.cq)
+		}
+	}
+	// Every worker's correlations are in the slab before the lead adds
+	// it to the images (endShot).
+	if s.img.off != nil && ln.p != nil {
+		return ln.sync()
 	}
 	return true
 }
@@ -486,7 +497,8 @@ func (r *run[T]) backprop(ctx context.Context, list []int, offsets []int, resid 
 	newSweep := func(bands bool, inflight int) *sweep[T] {
 		im := r.newImages(spec)
 		accs = append(accs, im)
-		tp := newTape[T](s, r.N, r.fields, s.opts.budget(bands), inflight, r.c.tape16)
+		t0, t1 := r.tapeRows()
+		tp := newTapeRows[T](s, r.N, r.fields, r.c.stride, t0, t1, s.opts.budget(bands), inflight, r.c.tape16)
 		sw := r.newSweep(tp, im)
 		sws = append(sws, sw)
 		return sw

@@ -24,6 +24,27 @@ func stepTape[T float](c *coef[T], p0, p1, ws []T, z0, z1 int, stream bool) {
 	stepForward(c, p0, p1, ws, z0, z1)
 }
 
+// stepKept is stepTape storing w only on the rows of [a, b) inside [t0, t1)
+// (the rows the adjoint images; the others are never read). The rows are
+// independent within a step, so the split changes no value.
+func stepKept[T float](c *coef[T], p0, p1, ws []T, a, b, t0, t1 int, stream bool) {
+	ka, kb := max(a, t0), min(b, t1)
+	switch {
+	case ws == nil || (ka == a && kb == b):
+		stepTape(c, p0, p1, ws, a, b, stream)
+	case ka >= kb:
+		stepTape(c, p0, p1, nil, a, b, stream)
+	default:
+		if a < ka {
+			stepTape(c, p0, p1, nil, a, ka, stream)
+		}
+		stepTape(c, p0, p1, ws, ka, kb, stream)
+		if kb < b {
+			stepTape(c, p0, p1, nil, kb, b, stream)
+		}
+	}
+}
+
 // stepImage dispatches fwdImgRows.
 func stepImage[T float](c *coef[T], p0, p1, wi, g []T, z0, z1 int) {
 	wrapRows(c, p1, z0, z1)
@@ -85,10 +106,11 @@ func fusedBackward[T float](c *coef[T], l0, l1 []T, a1, b1 int, idx []int32, val
 	}
 }
 
-// fusedForward dispatches fwd2RowsC (float32 with the C kernels only). On a
-// periodic grid the second step's first and last hw interior rows run as
-// single steps after the pass (wrapInner); same values.
-func fusedForward[T float](c *coef[T], p0, p1 []T, a1, b1 int, ws1 []T, src int, fsrc T, a2, b2 int, ws2 []T, stream bool) {
+// fusedForward dispatches fwd2RowsC (float32 with the C kernels only),
+// storing w only on rows [t0, t1). On a periodic grid the second step's
+// first and last hw interior rows run as single steps after the pass
+// (wrapInner); same values.
+func fusedForward[T float](c *coef[T], p0, p1 []T, a1, b1 int, ws1 []T, src int, fsrc T, a2, b2 int, ws2 []T, stream bool, t0, t1 int) {
 	var w1, w2 []float32
 	if ws1 != nil {
 		w1 = any(ws1).([]float32)
@@ -99,10 +121,10 @@ func fusedForward[T float](c *coef[T], p0, p1 []T, a1, b1 int, ws1 []T, src int,
 	wrapRows(c, p1, a1, b1)
 	lo, hi, edges := wrapInner(c, a2, b2)
 	fwd2RowsC(any(c).(*coef[float32]), any(p0).([]float32), any(p1).([]float32), a1, b1, w1, src, any(fsrc).(float32),
-		lo, hi, w2, stream)
+		lo, hi, w2, stream, t0, t1)
 	for _, e := range edges {
 		if e[0] < e[1] {
-			stepTape(c, p1, p0, ws2, e[0], e[1], stream)
+			stepKept(c, p1, p0, ws2, e[0], e[1], t0, t1, stream)
 		}
 	}
 }

@@ -31,10 +31,14 @@ type sweep[T float] struct {
 	F, M  [2][]T  // forward and adjoint fields by step parity
 	d     []T     // [Nt][nrec]: the recorded data, then the residual
 	tp    *tape[T]
-	z     cone
-	img   *images[T] // where the adjoint images go (nil: forward only)
-	gb    float64    // Σ_n λ^n_s f^{n−1} = ∂J/∂B_s
-	keep  []T        // without a tape: where each step stores w^n (nil: nowhere)
+	// tz0, tz1: the rows of the tape the adjoint reads (tapeRows). The
+	// forward stores w only there, and a tape's fields alias each other
+	// outside them (newTapeRows).
+	tz0, tz1 int
+	z        cone
+	img      *images[T] // where the adjoint images go (nil: forward only)
+	gb       float64    // Σ_n λ^n_s f^{n−1} = ∂J/∂B_s
+	keep     []T        // without a tape: where each step stores w^n (nil: nowhere)
 }
 
 // newSweep returns a sweep with its fields taken from the simulator's cache.
@@ -90,7 +94,23 @@ func (s *sweep[T]) start(si int, d []T) {
 	s.gb = 0
 	on := r.cone && s.tp != nil && !c.wrap && (s.img == nil || s.img.off == nil)
 	s.z = newCone(c, r.N, s.src, s.rec, on)
+	s.tz0, s.tz1 = r.tapeRows()
 }
+
+// tapeRows returns the rows [t0, t1) of the stored Laplacians that the
+// adjoint reads: with Options.CropImages the model rows (the Born adjoints
+// discard the images elsewhere, and the shifted correlations are
+// horizontal), else every row, halo included (the tape's layout is then
+// that of a field).
+func (r *run[T]) tapeRows() (int, int) {
+	if r.crop && !r.s.tune.tapeAll {
+		return r.c.hw + r.nb, r.c.hw + r.nb + r.s.grid.Nz
+	}
+	return 0, r.c.rows
+}
+
+// kept clips rows [a, b) to the rows the tape keeps.
+func (s *sweep[T]) kept(a, b int) (int, int) { return max(a, s.tz0), min(b, s.tz1) }
 
 // in reports whether cell ix lies in rows [z0, z1).
 func (s *sweep[T]) in(ix, z0, z1 int) bool {
@@ -159,7 +179,7 @@ func (s *sweep[T]) injectResidual(ln *lane[T], l, img, wprev []T, n, z0, z1 int)
 	idx, val := s.residualAt(ln, n, z0, z1)
 	for i, ix := range idx {
 		l[ix] += val[i]
-		if img != nil && s.z.wHas(n-1, int(ix)/s.r.c.stride) {
+		if row := int(ix) / s.r.c.stride; img != nil && s.z.wHas(n-1, row) && row >= s.tz0 && row < s.tz1 {
 			img[ix] += val[i] * s.tp.at(wprev, int(ix))
 		}
 	}
@@ -193,20 +213,22 @@ func (s *sweep[T]) stream() bool { return s.tp != nil && s.tp.stream }
 func (s *sweep[T]) stepRows(p0, p1, ws []T, n, z0, z1 int) {
 	a, b := s.z.wRows(n, z0, z1)
 	if a < b {
-		stepTape(&s.r.c, p0, p1, ws, a, b, s.stream())
+		stepKept(&s.r.c, p0, p1, ws, a, b, s.tz0, s.tz1, s.stream())
 	}
 	s.clearAround(ws, n, a, b, z0, z1)
 }
 
 // clearAround zeroes the rows of the stored w^n (ws, nil: none) that lie in
-// wRows(n+1) but outside the rows [a, b) just stored. Paired imaging reads
-// w^n on the rows of w^{n+1} (adjRows), and the slab holds stale values
-// outside the rows written (at most hw rows on each side).
+// wRows(n+1) but outside the rows [a, b) just stored, both within the kept
+// rows. Paired imaging reads w^n on the rows of w^{n+1} (adjRows), and the
+// slab holds stale values outside the rows written (at most hw rows on each
+// side).
 func (s *sweep[T]) clearAround(ws []T, n, a, b, z0, z1 int) {
 	if ws == nil || !s.z.on {
 		return
 	}
-	a1, b1 := s.z.wRows(n+1, z0, z1)
+	a, b = s.kept(a, b)
+	a1, b1 := s.kept(s.z.wRows(n+1, z0, z1))
 	if a >= b {
 		a, b = a1, a1
 	}
@@ -243,7 +265,7 @@ func (s *sweep[T]) fwdPair(n, z0, z1, lo, hi, replay int) {
 	a1, b1 := s.z.wRows(n, z0, z1)
 	a2, b2 := s.z.wRows(n+1, lo, hi)
 	src, f := s.sourceAt(n, z0, z1)
-	fusedForward(&s.r.c, p0, p1, a1, b1, ws1, src, f, a2, b2, ws2, s.stream())
+	fusedForward(&s.r.c, p0, p1, a1, b1, ws1, src, f, a2, b2, ws2, s.stream(), s.tz0, s.tz1)
 	s.clearAround(ws1, n, a1, b1, z0, z1)
 	s.clearAround(ws2, n+1, a2, b2, lo, hi)
 }
@@ -288,7 +310,7 @@ func (s *sweep[T]) adjRows(l0, l1, wprev, wpair, img []T, n, z0, z1 int) {
 	if wpair != nil {
 		wn = n
 	}
-	wa, wb := s.z.wRows(wn, a, b)
+	wa, wb := s.kept(s.z.wRows(wn, a, b))
 	if img == nil || wa >= wb {
 		stepForward(c, l0, l1, nil, a, b)
 		return
@@ -336,7 +358,7 @@ func (s *sweep[T]) adjStep(ln *lane[T], n, m0, m1, z0, z1 int) {
 	s.adjRows(l0, l1, wprev, wpair, img, n, z0, z1)
 	s.injectResidual(ln, l0, img, wprev, n, z0, z1)
 	if s.img.off != nil {
-		s.img.off.addRows(l0, wprev, z0, z1)
+		s.img.off.add(&ln.cq, l0, wprev, z0, z1)
 	}
 	s.sourceGrad(l0, n, z0, z1)
 }
@@ -350,7 +372,7 @@ func (s *sweep[T]) bwdPair(ln *lane[T], n, m0, z0, z1, lo, hi int) {
 	l0, l1 := s.M[n%2], s.M[(n+1)%2]
 	a1, b1 := s.z.muRows(n, z0, z1)
 	a2, b2 := s.z.muRows(m, lo, hi)
-	ia, ib := s.z.wRows(m, a2, b2)
+	ia, ib := s.kept(s.z.wRows(m, a2, b2))
 	idx, val := s.residualAt(ln, n, z0, z1)
 	fusedBackward(&s.r.c, l0, l1, a1, b1, idx, val, a2, b2, s.tp.ws[m-m0], s.tp.ws[m-1-m0], s.img.plain, ia, ib)
 	s.sourceGrad(l0, n, z0, z1)
@@ -372,8 +394,8 @@ func (s *sweep[T]) bwdPairEdges(ln *lane[T], n, m0, z0, z1, lo, hi int) {
 	s.injectResidual(ln, l1, plain, wb, m, z0, z1)
 	s.sourceGrad(l1, m, z0, z1)
 	if s.img.off != nil {
-		s.img.off.addRows(l0, wa, z0, z1)
-		s.img.off.addRows(l1, wb, z0, z1)
+		s.img.off.add(&ln.cq, l0, wa, z0, z1)
+		s.img.off.add(&ln.cq, l1, wb, z0, z1)
 	}
 }
 
