@@ -289,7 +289,14 @@ static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, fl
 		GF_CK(gf_bind(&wgy, wpd, dnnl_query_diff_dst_md, g, 1, gy));
 		GF_CK(gf_bind(&wgw, wpd, dnnl_query_diff_weights_md, g, 2, gw));
 		GF_CK(gf_arg_in(stm, &wx, scr, 3));
-		GF_CK(gf_arg_in(stm, &wgy, scr, 4));
+		if (gx && dnnl_memory_desc_equal(wgy.want, dgy.want)) {
+			// Both primitives want the output gradient in the same
+			// layout: reuse the backward-data copy instead of
+			// reordering gy a second time.
+			if (!scr->dry) GF_CK(dnnl_memory_create(&wgy.mem, wgy.want, gf_engine, dgy.buf ? dgy.buf : gy));
+		} else {
+			GF_CK(gf_arg_in(stm, &wgy, scr, 4));
+		}
 		GF_CK(gf_arg_out(&wgw, scr, 5));
 		if (scr->dry) goto done;
 		gbtmp = calloc(g->f, sizeof(float));

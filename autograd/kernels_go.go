@@ -23,6 +23,15 @@ func siluBackKernel(dx, dy, s, y []float32) {
 // sigmoidKernel writes s = σ(x).
 func sigmoidKernel(s, x []float32) { sigmoidSlice(s, x) }
 
+// kernelPaths lists the kernels' code paths: the Go loops only.
+func kernelPaths() []int { return []int{0} }
+
+// siluKernelPath is siluKernel (one path only).
+func siluKernelPath(y, s, x []float32, _ int) { siluKernel(y, s, x) }
+
+// sigmoidKernelPath is sigmoidKernel (one path only).
+func sigmoidKernelPath(s, x []float32, _ int) { sigmoidKernel(s, x) }
+
 func leakyReLUKernel(y, x []float32, slope float32) {
 	for i, v := range x {
 		if v > 0 {

@@ -40,6 +40,7 @@ type Glow struct {
 	Levels [][]Step
 	// Arena holds every parameter (weights and gradients) contiguously.
 	Arena *nn.Arena
+	tapes tapePool // Sample's inference tapes
 }
 
 // New builds a network with random weights drawn from rng (Glorot-uniform
@@ -299,10 +300,11 @@ func NLL(z, logdet *autograd.Var) *autograd.Var {
 
 // Sample returns G⁻¹(z; c) for latent draws z (N, C, H, W) and the raw
 // condition c (nil for an unconditional network) without recording
-// gradients. The result is a new tensor owned by the caller.
+// gradients. The result is a new tensor owned by the caller; the
+// activations live on a tape that later calls reuse.
 func (g *Glow) Sample(z, c *tensor.Tensor) (*tensor.Tensor, error) {
-	tp := autograd.NewTape()
-	tp.NoGrad = true
+	tp := g.tapes.get()
+	defer g.tapes.put(tp)
 	var cv *autograd.Var
 	if c != nil {
 		cv = tp.Const(c)

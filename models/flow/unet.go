@@ -153,6 +153,7 @@ type UNet struct {
 	out      *nn.Conv2d
 	// Arena holds the parameters (weights and gradients) contiguously.
 	Arena *nn.Arena
+	tapes tapePool // Summarize's inference tapes
 }
 
 // NewUNet builds the summary network with weights drawn from rng, in eval
@@ -285,10 +286,11 @@ func (u *UNet) Forward(x *autograd.Var, rng *rand.Rand) (*autograd.Var, error) {
 }
 
 // Summarize runs the network in its current mode on a batch without
-// recording gradients and returns a new tensor (the condition of the flow).
+// recording gradients and returns a new tensor (the condition of the flow);
+// the activations live on a tape that later calls reuse.
 func (u *UNet) Summarize(x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	tp := autograd.NewTape()
-	tp.NoGrad = true
+	tp := u.tapes.get()
+	defer u.tapes.put(tp)
 	y, err := u.Forward(tp.Const(x), rng)
 	if err != nil {
 		return nil, err

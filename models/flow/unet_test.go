@@ -183,4 +183,20 @@ func TestNetwork(t *testing.T) {
 	if d := maxAbsDiff(s1.Data, s2.Data); d != 0 {
 		t.Errorf("reloaded network samples differ by %g", d)
 	}
+	// Sample and Summarize reuse pooled tapes: repeated calls, with calls
+	// of other shapes in between, must return the same samples.
+	got := make([]*tensor.Tensor, 4)
+	for i := range got {
+		if i%2 == 1 {
+			if _, err := n.Sample(tensor.Randn(rand.New(rand.NewPCG(9, 9)), 1, 3, 1, 16, 16), yy, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got[i], _ = n.Sample(zz, yy, nil)
+	}
+	for i, g := range got {
+		if g == nil || maxAbsDiff(g.Data, s1.Data) != 0 {
+			t.Fatalf("sample call %d with a reused tape differs from the first", i)
+		}
+	}
 }
