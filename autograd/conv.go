@@ -202,7 +202,10 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
+		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+		needX = needX && !didX
+		needW, needB = needW && !didW, needB && !didW
+		if !needX && !needW && !needB {
 			return
 		}
 		dx := gradData(x, needX)
@@ -307,7 +310,10 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		if dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB)) {
+		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+		needX = needX && !didX
+		needW, needB = needW && !didW, needB && !didW
+		if !needX && !needW && !needB {
 			return
 		}
 		dx := gradData(x, needX)

@@ -86,6 +86,13 @@ func TestConvBackendMatchesReference(t *testing.T) {
 		{"7x1-s21-invnet", false, []int{2, 5, 40, 7}, []int{32, 5, 7, 1}, Conv2dOpts{Stride: [2]int{2, 1}, Pad: [4]int{3, 3, 0, 0}}},
 		{"3x1-s21-invnet", false, []int{2, 32, 20, 7}, []int{64, 32, 3, 1}, Conv2dOpts{Stride: [2]int{2, 1}, Pad: [4]int{1, 1, 0, 0}}},
 		{"4x4-s2-unet-down", false, []int{2, 32, 8, 8}, []int{32, 32, 4, 4}, Conv2dOpts{Stride: [2]int{2, 2}, Pad: PadAll(1)}},
+		// oneDNN's pass plans (newDNNLConv): all three passes; output
+		// channels < 4 (all three); forward and input gradient only
+		// (channels not multiples of 16); forward only (< 8 inputs).
+		{"3x3-all-passes", false, []int{2, 16, 24, 24}, []int{32, 16, 3, 3}, Conv2dOpts{Pad: PadAll(1)}},
+		{"3x3-out1", false, []int{2, 32, 24, 24}, []int{1, 32, 3, 3}, Conv2dOpts{Pad: PadAll(1)}},
+		{"3x3-flow-20ch", false, []int{2, 20, 8, 8}, []int{32, 20, 3, 3}, Conv2dOpts{Pad: PadAll(1)}},
+		{"3x3-6ch", false, []int{2, 6, 8, 8}, []int{32, 6, 3, 3}, Conv2dOpts{Pad: PadAll(1)}},
 		{"1x1-flow", false, []int{3, 8, 6, 6}, []int{8, 8, 1, 1}, Conv2dOpts{}},
 		{"dilated-asym", false, []int{1, 3, 9, 8}, []int{4, 3, 3, 2}, Conv2dOpts{Pad: [4]int{2, 1, 1, 0}, Dilation: [2]int{2, 3}}},
 		{"convT-2x2-s2", true, []int{2, 64, 4, 4}, []int{64, 32, 2, 2}, Conv2dOpts{Stride: [2]int{2, 2}}},

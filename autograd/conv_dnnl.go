@@ -390,25 +390,55 @@ func ptr(s []float32) *C.float {
 }
 
 // dnnlConv is one (transposed) convolution over a whole batch handed to
-// oneDNN.
-type dnnlConv struct{ g C.gf_conv }
+// oneDNN, for the passes fwd (forward), data (input gradient) and weights
+// (weight and bias gradients); the engine's own kernels run the others.
+type dnnlConv struct {
+	g                  C.gf_conv
+	fwd, data, weights bool
+}
 
-// newDNNLConv describes the operation (see dnnlGeom for the arguments), or
-// returns nil for the shapes the engine's own kernels run faster: 1×1
-// convolutions (one GEMM without im2col; oneDNN's 1×1 weight gradient was
-// 2–10× slower on the flow's Householder and residual-block layers) and
-// layers with fewer than 8 input or 4 output channels (oneDNN pads the
-// channels to blocks of 16; measured on the shapes of nn-refae, wise-cpu
-// and InversionNet, docs/tensor.md).
+// newDNNLConv describes the operation (see dnnlGeom for the arguments) and
+// picks the passes oneDNN runs faster than im2col + OpenBLAS, or returns
+// nil when there are none. Measured per layer on a 2-core AVX-512 Xeon, on
+// the convolution shapes of nn-refae, wise-cpu and InversionNet (25th
+// percentile of 15 alternating runs per pass):
+//
+//   - 1×1 convolutions: never (one GEMM without im2col was 1.5–10× faster
+//     in every pass; oneDNN's 1×1 weight gradient was up to 100× slower).
+//   - forward: at least 4 input channels (oneDNN 1.2–2.7× faster, including
+//     InversionNet's 5-channel first layer and 1-channel output layers; the
+//     1-channel input layer of nn-refae was 1.4× slower).
+//   - input gradient: at least 8 input channels (4 and 6 channels were
+//     1.3–2× slower in oneDNN, 8 and more 1.1–2× faster).
+//   - weight gradient: input and output channels multiples of 16 (or fewer
+//     than 4 outputs) and at least 1024 output pixels over the batch. The
+//     flow's small coupling layers (20, 21 or 72 inputs; 4 or 8 outputs;
+//     32→16 on 8×8) were 1.3–4× slower in oneDNN, which pads channels to
+//     blocks of 16 and reduces the weight gradient over few pixels.
+//
+// Transposed convolutions run every pass in oneDNN unless they are 1×1 or
+// have fewer than 8 input or 4 output channels (the earlier rule, measured
+// on the same networks).
 func newDNNLConv(transposed bool, n int, g *convGeom, cin, f int, o Conv2dOpts) *dnnlConv {
-	in, out := g.C, f
-	if transposed {
-		in, out = cin, g.C
-	}
-	if g.KH*g.KW == 1 || in < 8 || out < 4 {
+	if g.KH*g.KW == 1 {
 		return nil
 	}
-	return &dnnlConv{g: dnnlGeom(transposed, n, g, cin, f, o)}
+	d := &dnnlConv{g: dnnlGeom(transposed, n, g, cin, f, o)}
+	if transposed {
+		if cin < 8 || g.C < 4 {
+			return nil
+		}
+		d.fwd, d.data, d.weights = true, true, true
+		return d
+	}
+	px := n * g.OH * g.OW
+	d.fwd = g.C >= 4
+	d.data = g.C >= 8
+	d.weights = g.C >= 8 && px >= 1024 && (g.C%16 == 0 && f%16 == 0 || f < 4)
+	if !d.fwd && !d.data && !d.weights {
+		return nil
+	}
+	return d
 }
 
 // scratch takes from tp's pool a buffer for every slot a dry run sized.
@@ -425,7 +455,7 @@ func scratch(tp *Tape, sizes *[6]C.size_t) (bufs [6][]float32) {
 // pool, and reports false when oneDNN does not run it (the caller then uses
 // its own kernels).
 func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
-	if d == nil {
+	if d == nil || !d.fwd {
 		return false
 	}
 	var sizes [6]C.size_t
@@ -437,19 +467,32 @@ func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
 	return C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y), ptr(s[0]), ptr(s[1]), ptr(s[2]), nil) == 0
 }
 
-// backward adds the input, weight and bias gradients (nil slices are
-// skipped), with scratch from tp's pool, and reports false, having added
-// nothing, when oneDNN does not run it.
-func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) bool {
+// backward adds the input gradient (pass data) and the weight and bias
+// gradients (pass weights) for the passes oneDNN runs; nil slices are
+// skipped. It reports which of the two it added; on failure it adds
+// nothing and reports neither, and the caller computes the rest.
+func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, didW bool) {
 	if d == nil {
-		return false
+		return false, false
+	}
+	if !d.data {
+		gx = nil
+	}
+	if !d.weights {
+		gw, gb = nil, nil
+	}
+	if gx == nil && gw == nil && gb == nil {
+		return false, false
 	}
 	var sizes [6]C.size_t
 	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), nil, nil, nil, nil, nil, nil, &sizes[0]) != 0 {
-		return false
+		return false, false
 	}
 	s := scratch(tp, &sizes)
 	defer tp.release(s[:]...)
-	return C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb),
-		ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), ptr(s[4]), ptr(s[5]), nil) == 0
+	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb),
+		ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), ptr(s[4]), ptr(s[5]), nil) != 0 {
+		return false, false
+	}
+	return gx != nil, gw != nil || gb != nil
 }

@@ -271,3 +271,37 @@ func TestBroadcastValues(t *testing.T) {
 		}
 	}
 }
+
+// TestResizeNearestMatchesNaive checks ResizeNearest's forward values and
+// input gradient against the index definition y[oh,ow] = x[⌊oh·H/OH⌋,
+// ⌊ow·W/OW⌋] and its adjoint, for the exact-2× fast path, repeated rows
+// (3× in height only) and general shapes.
+func TestResizeNearestMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range [][4]int{{5, 6, 10, 12}, {5, 6, 15, 12}, {5, 6, 5, 12}, {5, 6, 10, 6}, {4, 5, 7, 3}, {3, 3, 9, 9}} {
+		H, W, OH, OW := s[0], s[1], s[2], s[3]
+		tp := NewTape()
+		x := tp.Input(tensor.Randn(rng, 1, 2, 3, H, W))
+		y := ResizeNearest(x, OH, OW)
+		g := tensor.Randn(rng, 1, 2, 3, OH, OW)
+		BackwardWith(y, g)
+		dx := make([]float32, len(x.Value.Data))
+		for p := 0; p < 6; p++ {
+			for oh := 0; oh < OH; oh++ {
+				for ow := 0; ow < OW; ow++ {
+					src := p*H*W + (oh*H/OH)*W + ow*W/OW
+					dst := p*OH*OW + oh*OW + ow
+					if y.Value.Data[dst] != x.Value.Data[src] {
+						t.Fatalf("%v: y[%d] = %g, want x[%d] = %g", s, dst, y.Value.Data[dst], src, x.Value.Data[src])
+					}
+					dx[src] += g.Data[dst]
+				}
+			}
+		}
+		for i, v := range dx {
+			if d := math.Abs(float64(x.Grad.Data[i] - v)); d > 1e-6 {
+				t.Fatalf("%v: dx[%d] = %g, want %g", s, i, x.Grad.Data[i], v)
+			}
+		}
+	}
+}

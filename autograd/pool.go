@@ -103,9 +103,27 @@ func ResizeNearest(x *Var, OH, OW int) *Var {
 		iw[j] = nearestIndex(j, W, OW)
 	}
 	xd, od := x.Value.Data, out.Value.Data
+	// Exact 2× upsampling in width (the decoders' case) has a fixed
+	// pattern: writing pairs avoids the per-element index gather, and an
+	// output row that repeats the previous one's source row is a copy.
+	// Measured on nn-refae's two upsamplings: forward 2–4× faster than the
+	// general loop, backward 1.3×.
+	double := OW == 2*W
 	eachPlane(planes, xd, H*W, od, OH*OW, func(src, dst []float32) {
 		for oh, h := range ih {
-			srow, drow := src[h*W:(h+1)*W], dst[oh*OW:(oh+1)*OW]
+			drow := dst[oh*OW : (oh+1)*OW]
+			if oh > 0 && ih[oh-1] == h {
+				copy(drow, dst[(oh-1)*OW:oh*OW])
+				continue
+			}
+			srow := src[h*W : (h+1)*W]
+			if double {
+				for w, v := range srow {
+					d := drow[2*w : 2*w+2 : 2*w+2]
+					d[0], d[1] = v, v
+				}
+				continue
+			}
 			for ow, w := range iw {
 				drow[ow] = srow[w]
 			}
@@ -116,6 +134,13 @@ func ResizeNearest(x *Var, OH, OW int) *Var {
 		eachPlane(planes, g.Data, OH*OW, dx, H*W, func(src, dst []float32) {
 			for oh, h := range ih {
 				srow, drow := src[oh*OW:(oh+1)*OW], dst[h*W:(h+1)*W]
+				if double {
+					for w := range drow {
+						s := srow[2*w : 2*w+2 : 2*w+2]
+						drow[w] += s[0] + s[1]
+					}
+					continue
+				}
 				for ow, w := range iw {
 					drow[w] += srow[ow]
 				}
