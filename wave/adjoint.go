@@ -164,8 +164,9 @@ type offsetImage[T float] struct {
 	invA    []T // 1/A on the padded grid, 0 in the halo
 	offsets []int
 	g       [][]T
-	// lam is scratch for λ (halo layout): each call fills the rows it
-	// images, so concurrent calls on disjoint rows do not interfere.
+	// lam is addRows's scratch for λ (halo layout): each call fills the
+	// rows it images, so concurrent calls on disjoint rows do not
+	// interfere.
 	lam                []T
 	slab               []T // this shot's correlations (layout above)
 	kst, zst, sbase    int

@@ -117,7 +117,7 @@ func (r *run[T]) padScaled(dv []float64) []T {
 // grid, or on the model cells only with Options.CropImages.
 func (r *run[T]) newOffsetImage(invA []T, offsets []int, g [][]T) *offsetImage[T] {
 	c := &r.c
-	im := &offsetImage[T]{c: c, invA: invA, offsets: offsets, g: g, lam: make([]T, r.fields),
+	im := &offsetImage[T]{c: c, invA: invA, offsets: offsets, g: g,
 		zlo: c.hw, zhi: c.hw + c.nzp, xlo: c.hw, xhi: c.hw + c.nxp}
 	if r.s.opts.CropImages {
 		im.zlo, im.zhi = c.hw+r.nb, c.hw+r.nb+r.s.grid.Nz
@@ -135,6 +135,8 @@ func (r *run[T]) newOffsetImage(invA []T, offsets []int, g [][]T) *offsetImage[T
 	clear(im.slab)
 	if im.block = r.s.tune.corrBlock; im.block > 0 {
 		im.ring = getBuf[T](r.s, im.block*r.fields)
+	} else {
+		im.lam = make([]T, r.fields)
 	}
 	for _, h := range offsets {
 		ah := max(h, -h)
