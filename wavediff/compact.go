@@ -1,7 +1,6 @@
 package wavediff
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"genfwi/internal/atomicfile"
 	"genfwi/nn"
 	"genfwi/tensor"
 )
@@ -94,28 +94,16 @@ func CompactCheckpoint(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	binary.Write(w, binary.LittleEndian, uint64(len(hb)))
-	w.Write(hb)
-	for _, t := range ts {
-		h := make([]uint16, len(t.T.Data))
-		encodeHalf(h, t.T.Data)
-		writeU16(w, h)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", dst, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), dst)
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		binary.Write(w, binary.LittleEndian, uint64(len(hb)))
+		w.Write(hb)
+		for _, t := range ts {
+			h := make([]uint16, len(t.T.Data))
+			encodeHalf(h, t.T.Data)
+			writeU16(w, h)
+		}
+		return nil // a write error shows at the flush
+	})
 }
 
 // checkpointInfo reports whether path stores F16 tensors and its metadata.

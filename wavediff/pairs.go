@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"genfwi/internal/atomicfile"
 	"genfwi/openfwi"
 	"genfwi/wave"
 )
@@ -288,7 +289,7 @@ type pairsHeader struct {
 // little-endian header length, a JSON header (shapes, normalisation, key,
 // CRC-32 of the payload, origins), then the float16 velocities and seismic
 // samples, little-endian.
-func WritePairs(path string, p *Pairs) (err error) {
+func WritePairs(path string, p *Pairs) error {
 	crc := crc32.NewIEEE()
 	writeU16(crc, p.Vel)
 	writeU16(crc, p.Seis)
@@ -301,32 +302,14 @@ func WritePairs(path string, p *Pairs) (err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing pairs %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(f, 1<<20)
-	w.WriteString(pairsMagic)
-	binary.Write(w, binary.LittleEndian, uint64(len(hdr)))
-	w.Write(hdr)
-	writeU16(w, p.Vel)
-	writeU16(w, p.Seis)
-	if err = w.Flush(); err != nil {
-		return fmt.Errorf("writing pairs %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing pairs %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing pairs %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error {
+		io.WriteString(w, pairsMagic)
+		binary.Write(w, binary.LittleEndian, uint64(len(hdr)))
+		w.Write(hdr)
+		writeU16(w, p.Vel)
+		writeU16(w, p.Seis)
+		return nil // a write error shows at the flush
+	})
 }
 
 func writeU16(w io.Writer, s []uint16) {

@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"genfwi/autograd"
 	"genfwi/internal/rundir"
@@ -82,30 +81,24 @@ type ValPoint struct {
 
 // TrainSummary is what a training run reports (also Out/train.json).
 type TrainSummary struct {
-	Out           string     `json:"out"`
-	Model         string     `json:"model,omitempty"`
-	Config        string     `json:"config"`
-	RTMOnly       bool       `json:"rtm_only"`
-	Params        int        `json:"params"`
-	Pairs         int        `json:"pairs"`
-	ValPairs      int        `json:"val_pairs"`
-	Batch         int        `json:"batch"`
-	Epochs        int        `json:"epochs"`
-	StepsPerEpoch int        `json:"steps_per_epoch"`
-	Steps         int        `json:"steps"`
-	StartStep     int        `json:"start_step"`
-	LastStep      int        `json:"last_step"`
-	Resumed       bool       `json:"resumed"`
-	Stopped       bool       `json:"stopped_early"`
-	Seconds       float64    `json:"seconds"`
-	SecPerStep    float64    `json:"seconds_per_step"`
-	InitialLoss   float64    `json:"initial_loss"`
-	FinalLoss     float64    `json:"final_loss"`
-	Val           *ValPoint  `json:"final_val,omitempty"`
-	Best          *ValPoint  `json:"best_val,omitempty"`
-	NoiseStart    int        `json:"noise_decay_start_epoch"`
-	NoiseEvery    int        `json:"noise_decay_every_epochs"`
-	History       []ValPoint `json:"-"`
+	Out           string `json:"out"`
+	Model         string `json:"model,omitempty"`
+	Config        string `json:"config"`
+	RTMOnly       bool   `json:"rtm_only"`
+	Params        int    `json:"params"`
+	Pairs         int    `json:"pairs"`
+	ValPairs      int    `json:"val_pairs"`
+	Batch         int    `json:"batch"`
+	Epochs        int    `json:"epochs"`
+	StepsPerEpoch int    `json:"steps_per_epoch"`
+	Steps         int    `json:"steps"`
+	// Progress: start_step … final_loss.
+	rundir.Progress
+	Val        *ValPoint  `json:"final_val,omitempty"`
+	Best       *ValPoint  `json:"best_val,omitempty"`
+	NoiseStart int        `json:"noise_decay_start_epoch"`
+	NoiseEvery int        `json:"noise_decay_every_epochs"`
+	History    []ValPoint `json:"-"`
 }
 
 // history is what a checkpoint keeps besides weights and optimiser state.
@@ -185,7 +178,6 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		return nil, fmt.Errorf("wise: %d training pairs make no batch of %d", n, tc.Batch)
 	}
 	steps := spe * tc.Epochs
-	every := tc.CheckpointEvery
 	if err := rundir.Create(o.Out); err != nil {
 		return nil, fmt.Errorf("wise: %w", err)
 	}
@@ -234,10 +226,10 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			Save:      func(path string) error { return net.Save(path, meta(step)) },
 			Published: func() error { return writeCurves(o.Out, hist, spe) }})
 	}
+	// validate scores the network after epoch; the loop calls it only
+	// when the run validates at all.
+	validates := val != nil && tc.ValMaps > 0 && tc.ValSamples > 0
 	validate := func(epoch, step int) error {
-		if val == nil || tc.ValMaps == 0 || tc.ValSamples == 0 {
-			return nil
-		}
 		vp, err := Validate(ctx, net, val, &cfg, epoch)
 		if err != nil {
 			return err
@@ -253,44 +245,23 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		return nil
 	}
-	// A run interrupted between an epoch's last step and its validation
-	// validates first (validation does not change the weights).
-	if start > 0 && start%spe == 0 && (len(hist.Val) == 0 || hist.Val[len(hist.Val)-1].Epoch < start/spe) && val != nil && tc.ValMaps > 0 && tc.ValSamples > 0 {
-		if err := validate(start/spe, start); err != nil {
-			return nil, err
-		}
-		if err := checkpoint(start); err != nil {
-			return nil, fmt.Errorf("checkpoint at step %d: %w", start, err)
-		}
-	}
-
 	nz, nx, nh := inf.Nz, inf.Nx, len(inf.Offsets)
 	pix := nz * nx
 	x := tensor.New(tc.Batch, 1, nz, nx)
 	y := tensor.New(tc.Batch, nh, nz, nx)
 	tp := autograd.NewTape()
-	var perm []int
-	permEpoch := -1
-	t0 := time.Now()
-	last, stopped := start, false
-	var runErr error
-	for step := start; step < steps; step++ {
-		if err := ctx.Err(); err != nil {
-			runErr = err
-			break
-		}
-		epoch := step/spe + 1
-		if permEpoch != epoch {
-			perm = rand.New(rand.NewPCG(tc.Seed, streamPerm|uint64(epoch))).Perm(n)
-			permEpoch = epoch
-		}
+	loop := rundir.Loop{Name: "wise", Start: start, Steps: steps, StepsPerEpoch: spe, Pairs: n, Batch: tc.Batch,
+		Seed: tc.Seed, PermStream: streamPerm, StopAfter: o.StopAfter, CheckpointEvery: tc.CheckpointEvery,
+		Validate: validate, Checkpoint: checkpoint}
+	loop.ValidateAt = func(epoch, last int) bool { return validates && last%spe == 0 }
+	loop.Validated = func(epoch int) bool { return len(hist.Val) > 0 && hist.Val[len(hist.Val)-1].Epoch >= epoch }
+	loop.Step = func(ctx context.Context, step, epoch int, batch []int) (float64, error) {
 		sigma := tc.Noise.Sigma(epoch, tc.Epochs)
 		rng := rand.New(rand.NewPCG(tc.Seed, streamStep|uint64(step)))
-		j := step % spe
-		for b, i := range perm[j*tc.Batch : (j+1)*tc.Batch] {
+		for b, i := range batch {
 			xv, yv := x.Data[b*pix:(b+1)*pix], y.Data[b*nh*pix:(b+1)*nh*pix]
 			if err := train.Read(i, xv, yv); err != nil {
-				return nil, fmt.Errorf("wise: step %d: reading training pair %d: %w", step, i, err)
+				return 0, fmt.Errorf("wise: step %d: reading training pair %d: %w", step, i, err)
 			}
 			if tc.FlipProb > 0 && rng.Float64() < tc.FlipProb {
 				flipX(xv, 1, nz, nx)
@@ -306,77 +277,37 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		net.Summary.Training = true
 		z, ld, err := net.Forward(tp.Const(x), tp.Const(y), rng)
 		if err != nil {
-			return nil, fmt.Errorf("wise: step %d: %w", step, err)
+			return 0, fmt.Errorf("wise: step %d: %w", step, err)
 		}
 		loss := autograd.Scale(flow.NLL(z, ld), 1/float32(pix))
 		lv := float64(loss.Value.Data[0])
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
-			return nil, fmt.Errorf("wise: step %d (epoch %d): loss is %v; lower train.lr or check the data", step, epoch, lv)
+			return lv, nil // the loop reports it
 		}
 		autograd.Backward(loss)
 		if tc.ClipNorm > 0 {
 			nn.ClipPerParam(net.Arena, tc.ClipNorm)
 		}
 		opt.Step(net.Arena, tc.LR)
-		hist.Loss = append(hist.Loss, lv)
-		last = step + 1
+		return lv, nil
+	}
+	loop.Done = func(last, epoch int, loss float64) {
+		hist.Loss = append(hist.Loss, loss)
 		if o.OnStep != nil {
-			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: tc.Epochs, Loss: lv, Sigma: sigma, Start: start})
-		}
-		if o.StopAfter > 0 && last >= o.StopAfter && last < steps {
-			stopped = true
-			break
-		}
-		epochEnd := last%spe == 0
-		if epochEnd {
-			if err := validate(epoch, last); err != nil {
-				if ctx.Err() != nil {
-					runErr = ctx.Err()
-					break
-				}
-				return nil, fmt.Errorf("wise: validation after epoch %d: %w", epoch, err)
-			}
-		}
-		if (epochEnd || (every > 0 && last%every == 0)) && last < steps {
-			if err := checkpoint(last); err != nil {
-				return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
-			}
+			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: tc.Epochs, Loss: loss, Sigma: tc.Noise.Sigma(epoch, tc.Epochs), Start: start})
 		}
 	}
+	res, err := loop.Run(ctx)
 	net.Summary.Training = false
-	if last > start || stopped || runErr != nil || start == steps {
-		if err := checkpoint(last); err != nil {
-			return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
-		}
+	if err != nil {
+		return nil, err
 	}
-	if runErr != nil {
-		return nil, runErr
-	}
-	sum.Stopped = stopped
-	sum.LastStep = last
-	sum.Seconds = time.Since(t0).Seconds()
-	if last > start {
-		sum.SecPerStep = sum.Seconds / float64(last-start)
-	}
-	if len(hist.Loss) > 0 {
-		sum.InitialLoss = hist.Loss[0]
-		sum.FinalLoss = rundir.Mean(hist.Loss[max(0, len(hist.Loss)-spe):])
-	}
+	sum.Finish(start, res, hist.Loss, spe)
 	sum.History = hist.Val
-	if k := len(hist.Val); k > 0 {
-		v := hist.Val[k-1]
-		sum.Val = &v
-		best := hist.Val[0]
-		for _, p := range hist.Val {
-			if p.SSIM > best.SSIM {
-				best = p
-			}
-		}
-		sum.Best = &best
-	}
-	if !stopped {
+	sum.Val, sum.Best = rundir.LastAndBest(hist.Val, func(a, b ValPoint) bool { return a.SSIM > b.SSIM })
+	if !res.Stopped {
 		final := filepath.Join(o.Out, ModelFile)
-		if err := net.Save(final, meta(last)); err != nil {
+		if err := net.Save(final, meta(res.Last)); err != nil {
 			return nil, fmt.Errorf("writing final model: %w", err)
 		}
 		sum.Model = final

@@ -14,6 +14,10 @@
 // A checkpoint directory is complete before the pointer names it, and older
 // checkpoint directories are removed only after that, so an interrupted
 // run always resumes from a complete checkpoint.
+//
+// Loop is the step loop that the epoch-based trainers (wise, models/invnet)
+// run over such a directory, and Progress the part of their summaries it
+// fills in.
 package rundir
 
 import (

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"genfwi/autograd"
 	"genfwi/figures"
@@ -83,29 +82,23 @@ type ValPoint struct {
 
 // TrainSummary is what a training run reports (also Out/train.json).
 type TrainSummary struct {
-	Out           string     `json:"out"`
-	Model         string     `json:"model,omitempty"`
-	Config        string     `json:"config"`
-	Data          string     `json:"data"`
-	Norm          any        `json:"norm"`
-	Params        int        `json:"params"`
-	Pairs         int        `json:"pairs"`
-	ValPairs      int        `json:"val_pairs"`
-	Batch         int        `json:"batch"`
-	Epochs        int        `json:"epochs"`
-	StepsPerEpoch int        `json:"steps_per_epoch"`
-	Steps         int        `json:"steps"`
-	StartStep     int        `json:"start_step"`
-	LastStep      int        `json:"last_step"`
-	Resumed       bool       `json:"resumed"`
-	Stopped       bool       `json:"stopped_early"`
-	Seconds       float64    `json:"seconds"`
-	SecPerStep    float64    `json:"seconds_per_step"`
-	InitialLoss   float64    `json:"initial_loss"`
-	FinalLoss     float64    `json:"final_loss"`
-	Val           *ValPoint  `json:"final_val,omitempty"`
-	Best          *ValPoint  `json:"best_val,omitempty"`
-	History       []ValPoint `json:"-"`
+	Out           string `json:"out"`
+	Model         string `json:"model,omitempty"`
+	Config        string `json:"config"`
+	Data          string `json:"data"`
+	Norm          any    `json:"norm"`
+	Params        int    `json:"params"`
+	Pairs         int    `json:"pairs"`
+	ValPairs      int    `json:"val_pairs"`
+	Batch         int    `json:"batch"`
+	Epochs        int    `json:"epochs"`
+	StepsPerEpoch int    `json:"steps_per_epoch"`
+	Steps         int    `json:"steps"`
+	// Progress: start_step … final_loss.
+	rundir.Progress
+	Val     *ValPoint  `json:"final_val,omitempty"`
+	Best    *ValPoint  `json:"best_val,omitempty"`
+	History []ValPoint `json:"-"`
 }
 
 // history is what a checkpoint keeps besides weights and optimiser state.
@@ -266,19 +259,6 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		return nil
 	}
-	isValEpoch := func(epoch int) bool { return epoch%valEvery == 0 || epoch == epochs }
-	// A run interrupted between an epoch's last step and its validation
-	// validates first (validation does not change the weights).
-	if start > 0 && start%spe == 0 && isValEpoch(start/spe) && vset != nil &&
-		(len(hist.Val) == 0 || hist.Val[len(hist.Val)-1].Epoch < start/spe) {
-		if err := validate(start/spe, start); err != nil {
-			return nil, err
-		}
-		if err := checkpoint(start); err != nil {
-			return nil, fmt.Errorf("checkpoint at step %d: %w", start, err)
-		}
-	}
-
 	T := cfg.Network.InputT()
 	per := Shots * T * Receivers
 	x := tensor.New(tc.Batch, Shots, T, Receivers)
@@ -294,30 +274,27 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	}
 	tp := autograd.NewTape()
 	defer tp.Free()
-	net.SetTraining(true)
-	var perm []int
-	permEpoch := -1
-	t0 := time.Now()
-	last, stopped := start, false
-	var runErr error
-	for step := start; step < steps; step++ {
-		if err := ctx.Err(); err != nil {
-			runErr = err
-			break
+	loop := rundir.Loop{Name: "invnet", Start: start, Steps: steps, StepsPerEpoch: spe, Pairs: n, Batch: tc.Batch,
+		Seed: tc.Seed, PermStream: streamPerm, StopAfter: o.StopAfter, CheckpointEvery: tc.CheckpointEvery,
+		Checkpoint: checkpoint}
+	if vset != nil {
+		loop.Validate = func(epoch, last int) error {
+			err := validate(epoch, last)
+			net.SetTraining(true) // validation runs in eval mode
+			return err
 		}
-		epoch := step/spe + 1
-		if permEpoch != epoch {
-			perm = rand.New(rand.NewPCG(tc.Seed, streamPerm|uint64(epoch))).Perm(n)
-			permEpoch = epoch
-		}
+	}
+	isValEpoch := func(epoch int) bool { return epoch%valEvery == 0 || epoch == epochs }
+	loop.ValidateAt = func(epoch, last int) bool { return (last%spe == 0 && isValEpoch(epoch)) || last == steps }
+	loop.Validated = func(epoch int) bool { return len(hist.Val) > 0 && hist.Val[len(hist.Val)-1].Epoch >= epoch }
+	loop.Step = func(ctx context.Context, step, epoch int, batch []int) (float64, error) {
 		rng := rand.New(rand.NewPCG(tc.Seed, streamStep|uint64(step)))
-		j := step % spe
-		for b, i := range perm[j*tc.Batch : (j+1)*tc.Batch] {
+		for b, i := range batch {
 			if seisBatch != nil {
 				raw = seisBatch[b]
 			}
 			if err := train.Read(i, vel, raw); err != nil {
-				return nil, fmt.Errorf("invnet: step %d: reading training pair %d: %w", step, i, err)
+				return 0, fmt.Errorf("invnet: step %d: reading training pair %d: %w", step, i, err)
 			}
 			xv := x.Data[b*per : (b+1)*per]
 			Input(cfg.Network, norm, xv, raw, scratch)
@@ -330,8 +307,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		}
 		var lv float64
 		var cot *tensor.Tensor
-		var loss *autograd.Var
-		var pred *autograd.Var
+		var loss, pred *autograd.Var
+		var err error
 		generator := true
 		if adv != nil {
 			// VelocityGAN: a critic update on the generator's current maps
@@ -341,12 +318,12 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			fake, err := net.Forward(tp.Const(x))
 			tp.NoGrad = false
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
 			lv = float64(lossOf(fake, tp.Const(y), tc.L1, tc.L2).Value.Data[0])
 			ld, gp, err := adv.criticStep(tp, y, fake.Value.Clone(), tc.LR, rand.New(rand.NewPCG(tc.Seed, streamGP|uint64(step))))
 			if err != nil {
-				return nil, fmt.Errorf("invnet: step %d: critic: %w", step, err)
+				return 0, fmt.Errorf("invnet: step %d: critic: %w", step, err)
 			}
 			hist.LossD, hist.GP = append(hist.LossD, ld), append(hist.GP, gp)
 			generator = (step+1)%adv.cfg.NCritic == 0
@@ -355,7 +332,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		net.Arena.ZeroGrad()
 		if generator {
 			if pred, err = net.Forward(tp.Const(x)); err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
 		switch {
@@ -363,10 +340,9 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 		case o.DataLoss != nil:
 			if lv, cot, err = o.DataLoss(ctx, pred.Value, seisBatch); err != nil {
 				if ctx.Err() != nil {
-					runErr = ctx.Err()
-					break
+					return 0, ctx.Err() // a clean stop: the loop checkpoints
 				}
-				return nil, fmt.Errorf("invnet: step %d: data loss: %w", step, err)
+				return 0, fmt.Errorf("invnet: step %d: data loss: %w", step, err)
 			}
 		default:
 			loss = lossOf(pred, tp.Const(y), tc.L1, tc.L2)
@@ -375,13 +351,13 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			} else {
 				a, err := adv.adversarial(pred)
 				if err != nil {
-					return nil, err
+					return 0, err
 				}
 				loss = autograd.Add(loss, a)
 			}
 		}
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
-			return nil, fmt.Errorf("invnet: step %d (epoch %d): loss is %v; lower train.lr or check the data", step, epoch, lv)
+			return lv, nil // the loop reports it
 		}
 		switch {
 		case !generator:
@@ -392,67 +368,26 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			autograd.Backward(loss)
 			opt.Step(net.Arena, tc.LR)
 		}
-		hist.Loss = append(hist.Loss, lv)
-		last = step + 1
+		return lv, nil
+	}
+	loop.Done = func(last, epoch int, loss float64) {
+		hist.Loss = append(hist.Loss, loss)
 		if o.OnStep != nil {
-			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: epochs, Loss: lv, Start: start})
-		}
-		if o.StopAfter > 0 && last >= o.StopAfter && last < steps {
-			stopped = true
-			break
-		}
-		epochEnd := last%spe == 0
-		if (epochEnd && isValEpoch(epoch)) || last == steps {
-			err := validate(epoch, last)
-			net.SetTraining(true)
-			if err != nil {
-				if ctx.Err() != nil {
-					runErr = ctx.Err()
-					break
-				}
-				return nil, fmt.Errorf("invnet: validation after epoch %d: %w", epoch, err)
-			}
-		}
-		if (epochEnd || (tc.CheckpointEvery > 0 && last%tc.CheckpointEvery == 0)) && last < steps {
-			if err := checkpoint(last); err != nil {
-				return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
-			}
+			o.OnStep(StepInfo{Step: last, Steps: steps, Epoch: epoch, Epochs: epochs, Loss: loss, Start: start})
 		}
 	}
+	net.SetTraining(true)
+	res, err := loop.Run(ctx)
 	net.SetTraining(false)
-	if last > start || stopped || runErr != nil || start == steps {
-		if err := checkpoint(last); err != nil {
-			return nil, fmt.Errorf("checkpoint at step %d: %w", last, err)
-		}
+	if err != nil {
+		return nil, err
 	}
-	if runErr != nil {
-		return nil, runErr
-	}
-	sum.Stopped = stopped
-	sum.LastStep = last
-	sum.Seconds = time.Since(t0).Seconds()
-	if last > start {
-		sum.SecPerStep = sum.Seconds / float64(last-start)
-	}
-	if len(hist.Loss) > 0 {
-		sum.InitialLoss = hist.Loss[0]
-		sum.FinalLoss = rundir.Mean(hist.Loss[max(0, len(hist.Loss)-spe):])
-	}
+	sum.Finish(start, res, hist.Loss, spe)
 	sum.History = hist.Val
-	if k := len(hist.Val); k > 0 {
-		v := hist.Val[k-1]
-		sum.Val = &v
-		best := hist.Val[0]
-		for _, p := range hist.Val {
-			if p.MAE < best.MAE {
-				best = p
-			}
-		}
-		sum.Best = &best
-	}
-	if !stopped {
+	sum.Val, sum.Best = rundir.LastAndBest(hist.Val, func(a, b ValPoint) bool { return a.MAE < b.MAE })
+	if !res.Stopped {
 		final := filepath.Join(o.Out, ModelFile)
-		if err := model.save(final, meta(last)); err != nil {
+		if err := model.save(final, meta(res.Last)); err != nil {
 			return nil, fmt.Errorf("writing final model: %w", err)
 		}
 		sum.Model = final
