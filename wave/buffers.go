@@ -37,7 +37,7 @@ func makeStaggered[T float](n, slot int) []T {
 func getBuf[T float](s *Simulator, n int) []T {
 	var z T
 	if _, ok := any(z).(float32); ok {
-		c := &s.bufs
+		c := s.bufs
 		c.mu.Lock()
 		if l := c.free[n]; len(l) > 0 {
 			b := l[len(l)-1]
@@ -47,7 +47,7 @@ func getBuf[T float](s *Simulator, n int) []T {
 		}
 		c.mu.Unlock()
 	}
-	c := &s.bufs
+	c := s.bufs
 	c.mu.Lock()
 	slot := c.next
 	c.next++
@@ -57,7 +57,7 @@ func getBuf[T float](s *Simulator, n int) []T {
 
 // putBuf hands float32 buffers back to the cache; others are dropped.
 func putBuf[T float](s *Simulator, bs ...[]T) {
-	c := &s.bufs
+	c := s.bufs
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, b := range bs {
@@ -73,7 +73,8 @@ func putBuf[T float](s *Simulator, bs ...[]T) {
 // FreeBuffers drops the work buffers the simulator keeps for reuse between
 // calls (at most what one call used: per shot in flight two to four
 // wavefields and, in Gradient and the Born adjoints, a tape within
-// Options.MemoryBudget).
+// Options.MemoryBudget), and those of the simulators sharing its cache
+// (WithShots).
 func (s *Simulator) FreeBuffers() {
 	s.bufs.mu.Lock()
 	s.bufs.free = nil

@@ -85,3 +85,51 @@ func TestBlockedCorrelationsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestWithShots: a simulator made by WithShots computes what NewSimulator
+// with those shots computes, shares its parent's buffer cache, and checks
+// the shots it is given.
+func TestWithShots(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := smallCases[0]
+	base := c.sim(t)
+	v := make([]float32, c.nz*c.nx)
+	for i := range v {
+		v[i] = 2000 + float32(i%7)*50
+	}
+	shots := []Shot{{Source: Point{2, 3}, Receivers: []Point{{0, 0}, {1, 5}, {c.nz - 1, 2}}}}
+	want, err := NewSimulator(Grid{Nz: c.nz, Nx: c.nx, H: 10}, shots, base.wavelet, base.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := base.WithShots(shots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dw, do := make([]float32, want.DataLen(1)), make([]float32, other.DataLen(1))
+	if err := want.Forward(ctx, v, dw); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Forward(ctx, v, do); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dw {
+		if dw[i] != do[i] {
+			t.Fatalf("sample %d: WithShots gives %g, NewSimulator %g", i, do[i], dw[i])
+		}
+	}
+	// the forward handed its fields back to the shared cache
+	base.bufs.mu.Lock()
+	n := 0
+	for _, l := range base.bufs.free {
+		n += len(l)
+	}
+	base.bufs.mu.Unlock()
+	if n == 0 {
+		t.Error("WithShots: the parent's cache holds no buffer after a call on the child")
+	}
+	if _, err := base.WithShots([]Shot{{Source: Point{c.nz, 0}}}); err == nil {
+		t.Error("WithShots accepted a source outside the grid")
+	}
+}

@@ -27,7 +27,7 @@ type Simulator struct {
 	nrec    int
 	fpeak   float64 // peak frequency of the wavelet's amplitude spectrum (Hz)
 	warn    sync.Once
-	bufs    bufCache
+	bufs    *bufCache // shared with the simulators made by WithShots
 	tune    tuning
 }
 
@@ -51,26 +51,51 @@ func NewSimulator(g Grid, shots []Shot, wavelet []float64, opts Options) (*Simul
 			return nil, fmt.Errorf("wave: wavelet sample %d is %v", i, w)
 		}
 	}
-	s := &Simulator{grid: g, opts: opts, order: opts.order(), wavelet: append([]float64(nil), wavelet...), tune: defaultTuning()}
+	s := &Simulator{grid: g, opts: opts, order: opts.order(), wavelet: append([]float64(nil), wavelet...),
+		bufs: &bufCache{}, tune: defaultTuning()}
+	if err := s.setShots(shots); err != nil {
+		return nil, err
+	}
+	s.fpeak = peakFrequency(s.wavelet, opts.Dt)
+	return s, nil
+}
+
+// WithShots returns a Simulator for other shots with s's grid, wavelet and
+// options that shares s's cache of work buffers: calls on either reuse the
+// buffers the other has handed back. A caller that needs one simulator per
+// observation (cig's gathers: the sources move with every sample) thus
+// keeps its wavefields and tapes instead of having Go clear and the kernel
+// fault in fresh pages for every one. FreeBuffers on either empties the
+// shared cache. Shots are validated and copied as by NewSimulator.
+func (s *Simulator) WithShots(shots []Shot) (*Simulator, error) {
+	t := &Simulator{grid: s.grid, opts: s.opts, order: s.order, wavelet: s.wavelet, fpeak: s.fpeak, bufs: s.bufs, tune: s.tune}
+	if err := t.setShots(shots); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// setShots validates shots against the grid and stores a copy.
+func (s *Simulator) setShots(shots []Shot) error {
+	g := s.grid
 	in := func(p Point) bool { return p.Z >= 0 && p.Z < g.Nz && p.X >= 0 && p.X < g.Nx }
 	for i, sh := range shots {
 		if !in(sh.Source) {
-			return nil, fmt.Errorf("wave: shot %d source (z=%d, x=%d) is outside the %d×%d model grid", i, sh.Source.Z, sh.Source.X, g.Nz, g.Nx)
+			return fmt.Errorf("wave: shot %d source (z=%d, x=%d) is outside the %d×%d model grid", i, sh.Source.Z, sh.Source.X, g.Nz, g.Nx)
 		}
 		if i == 0 {
 			s.nrec = len(sh.Receivers)
 		} else if len(sh.Receivers) != s.nrec {
-			return nil, fmt.Errorf("wave: shot %d has %d receivers, shot 0 has %d (all shots must have the same count)", i, len(sh.Receivers), s.nrec)
+			return fmt.Errorf("wave: shot %d has %d receivers, shot 0 has %d (all shots must have the same count)", i, len(sh.Receivers), s.nrec)
 		}
 		for j, r := range sh.Receivers {
 			if !in(r) {
-				return nil, fmt.Errorf("wave: shot %d receiver %d (z=%d, x=%d) is outside the %d×%d model grid", i, j, r.Z, r.X, g.Nz, g.Nx)
+				return fmt.Errorf("wave: shot %d receiver %d (z=%d, x=%d) is outside the %d×%d model grid", i, j, r.Z, r.X, g.Nz, g.Nx)
 			}
 		}
 		s.shots = append(s.shots, Shot{Source: sh.Source, Receivers: append([]Point(nil), sh.Receivers...)})
 	}
-	s.fpeak = peakFrequency(s.wavelet, opts.Dt)
-	return s, nil
+	return nil
 }
 
 // Grid returns the model grid.
