@@ -81,6 +81,10 @@ func TestPosteriorOutputs(t *testing.T) {
 	if err != nil || len(shape) != 4 || shape[0] != n || shape[1] != 1 || shape[2] != 16 || shape[3] != 16 || s[3] != p.Samples[3] {
 		t.Fatalf("samples.npy: %v %v", shape, err)
 	}
+	tr, _, err := npy.ReadFileFloat32(filepath.Join(dir, "truth.npy"))
+	if err != nil || len(tr) != len(test.Vel[0]) || tr[5] != test.Vel[0][5] {
+		t.Fatalf("truth.npy: %v", err)
+	}
 	var back PosteriorReport
 	b, _ := os.ReadFile(filepath.Join(dir, "metrics.json"))
 	if err := json.Unmarshal(b, &back); err != nil || back.Samples != n {
@@ -92,8 +96,10 @@ func TestPosteriorOutputs(t *testing.T) {
 	if err != nil || rep.Scores != nil {
 		t.Fatalf("no truth: %+v %v", rep, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir2, "error.npy")); err == nil {
-		t.Fatal("error.npy written without a truth")
+	for _, name := range []string{"error.npy", "truth.npy"} {
+		if _, err := os.Stat(filepath.Join(dir2, name)); err == nil {
+			t.Fatalf("%s written without a truth", name)
+		}
 	}
 	// Bad inputs.
 	if _, err := m.Sample(context.Background(), test.Gather[0][:10], n, 5); err == nil {

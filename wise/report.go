@@ -29,8 +29,9 @@ type PosteriorReport struct {
 }
 
 // WritePosterior writes into dir: samples.npy (N, 1, Nz, Nx), cm.npy and
-// std.npy (1, 1, Nz, Nx), error.npy (|CM − truth|, when truth is given), all
-// float32 m/s; the figures posterior_maps.png, posterior_traces.png and
+// std.npy (1, 1, Nz, Nx), truth.npy and error.npy (the true model the
+// observation was simulated from, after any resize or perturbation, and
+// |CM − truth|; when truth is given), all float32 m/s; the figures posterior_maps.png, posterior_traces.png and
 // posterior_histograms.png (see the *Figure functions); and metrics.json
 // (the report, with extra under "extra"). h is the grid spacing in m.
 func WritePosterior(dir string, p *Posterior, truth []float32, h float64, fo FigureOptions, extra map[string]any) (*PosteriorReport, error) {
@@ -70,6 +71,12 @@ func WritePosterior(dir string, p *Posterior, truth []float32, h float64, fo Fig
 		return nil, err
 	}
 	if truth != nil {
+		// The truth as the run saw it: after the resize to the model grid
+		// and the out-of-distribution perturbation it differs from the
+		// input file, and signed comparisons need it.
+		if err := write("truth.npy", one, truth); err != nil {
+			return nil, err
+		}
 		if err := write("error.npy", one, p.AbsError(truth)); err != nil {
 			return nil, err
 		}
@@ -101,5 +108,5 @@ func WritePosterior(dir string, p *Posterior, truth []float32, h float64, fo Fig
 
 // PosteriorFiles are the names WritePosterior may write (for output
 // checks before a run).
-var PosteriorFiles = []string{"samples.npy", "cm.npy", "std.npy", "error.npy", "metrics.json",
+var PosteriorFiles = []string{"samples.npy", "cm.npy", "std.npy", "truth.npy", "error.npy", "metrics.json",
 	"posterior_maps.png", "posterior_traces.png", "posterior_histograms.png"}

@@ -146,8 +146,17 @@ func (o *cigBuildOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
 
-// parseFileNumbers parses "A:B" (inclusive), "N" or a comma list of them.
+// parseFileNumbers parses --files: "A:B" (inclusive), "N" or a comma list
+// of them, file numbers from 1.
 func parseFileNumbers(s string) ([]int, error) {
+	return parseNumberList("--files", s, "file", "file numbers N", "N", 1)
+}
+
+// parseNumberList parses "A:B" (inclusive), "N" or a comma list of them,
+// every number at least lowest and none twice, for the flag named flag
+// (one of a kind such as "file", described as what with symbol sym in
+// errors).
+func parseNumberList(flag, s, kind, what, sym string, lowest int) ([]int, error) {
 	var out []int
 	seen := map[int]bool{}
 	for _, part := range strings.Split(s, ",") {
@@ -158,12 +167,12 @@ func parseFileNumbers(s string) ([]int, error) {
 		if isRange {
 			hi, err2 = strconv.Atoi(b)
 		}
-		if err1 != nil || err2 != nil || lo < 1 || hi < lo {
-			return nil, cli.Usagef("--files %q: want file numbers N >= 1 as A:B (inclusive, A <= B), N, or a comma list", s)
+		if err1 != nil || err2 != nil || lo < lowest || hi < lo {
+			return nil, cli.Usagef("%s %q: want %s %s >= %d as A:B (inclusive, A <= B), %s, or a comma list", flag, s, what, sym, lowest, sym)
 		}
 		for n := lo; n <= hi; n++ {
 			if seen[n] {
-				return nil, cli.Usagef("--files %q: file %d given twice", s, n)
+				return nil, cli.Usagef("%s %q: %s %d given twice", flag, s, kind, n)
 			}
 			seen[n] = true
 			out = append(out, n)

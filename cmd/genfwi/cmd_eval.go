@@ -94,7 +94,7 @@ func withPoints(run func(ctx context.Context, env *cli.Env, o *evalOptions) erro
 func evalGroup() *cli.Command {
 	return &cli.Command{
 		Name:  "eval",
-		Short: "evaluate WaveDiffusion (PDE deviation, ε error, FD-proxy, demo report) and WISE calibration",
+		Short: "evaluate WaveDiffusion (PDE deviation, ε error, FD-proxy, demo report), WISE calibration and WISER studies",
 		Long: `Eval measures how well generated pairs obey the wave equation and how close
 they are to real ones.
 
@@ -152,6 +152,7 @@ Example:
 				}),
 			evalReportCommand(),
 			evalCalibrationCommand(),
+			evalWISERCommand(),
 		},
 	}
 }

@@ -69,7 +69,8 @@ The observation is either
 
 The summary network runs in eval mode. Writes to --out: samples.npy
 [N,1,nz,nx], cm.npy (conditional mean), std.npy (pointwise standard deviation),
-error.npy (|CM − truth|), metrics.json (SSIM/RMSE/MAE of the CM on OpenFWI's
+truth.npy (the model the observation was simulated from, as resized or
+perturbed), error.npy (|CM − truth|), metrics.json (SSIM/RMSE/MAE of the CM on OpenFWI's
 scale and in m/s), and figures in the style of WISER's Fig. 1:
 posterior_maps.png (truth, CM, std, error on common colour scales in m/s),
 posterior_traces.png (a horizontal and a vertical trace with the 5–95 % band of

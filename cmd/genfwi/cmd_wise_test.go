@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -189,6 +191,91 @@ func TestWiseCommands(t *testing.T) {
 	if code, out, errs := cliRun("posterior", "--method", "wiser", "--fwi-only", "--model", run, "--cig", data, "--index", "3", "--outer", "2",
 		"--particles", "2", "--out", filepath.Join(dir, "fwionly")); code != 0 || !strings.Contains(out, "8 PDE solves") {
 		t.Errorf("posterior --method wiser --fwi-only: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	// eval wiser: two maps, WISER and the FWI-only control, resumable.
+	if !testing.Short() {
+		vf := filepath.Join(dir, "vel16.npy")
+		v := make([]float32, 2*16*16)
+		for i := range v {
+			v[i] = 2200 + float32(i%(16*16)/16)*60 + float32(i/(16*16))*100
+		}
+		npy.WriteFileFloat32(vf, npy.Float32, []int{2, 1, 16, 16}, v)
+		wcfg := filepath.Join(dir, "wiser-tiny.json")
+		os.WriteFile(wcfg, []byte(`{"particles": 2, "outer": 2, "inner": 2, "lr": 0.004, "clip_norm": 3, "misfit_weight": 1e13,
+			"lambda": 0, "tau": 5e-5, "crop_gradient": true, "vmin": 1500, "vmax": 4500, "shots_per_particle": 1,
+			"bands": [], "filter_order": 4, "misfit_every": 1, "seed": 7}`), 0o644)
+		study := filepath.Join(dir, "study")
+		args := []string{"eval", "wiser", "--model", run, "--vel", vf, "--maps", "0:1", "--config", wcfg, "--snr", "0", "--fwi-only", "--out", study, "--json"}
+		code, out, errs := cliRun(args...)
+		if code != 0 {
+			t.Fatalf("eval wiser: exit %d\n%s\n%s", code, out, errs)
+		}
+		var st struct {
+			Maps []struct {
+				Index int `json:"index"`
+				WISE  struct {
+					OpenFWI struct{ SSIM float64 } `json:"openfwi"`
+				} `json:"wise"`
+				WISER struct {
+					OpenFWI struct{ SSIM float64 } `json:"openfwi"`
+				} `json:"wiser"`
+				FWIOnly map[string]any `json:"fwi_only"`
+			} `json:"maps"`
+			SSIMUp int `json:"ssim_up"`
+			Both   int `json:"ssim_up_and_misfit_down"`
+			Run    int `json:"maps_run"`
+			Read   int `json:"maps_read"`
+			Budget []struct {
+				Solves  int64    `json:"pde_solves"`
+				Gain    float64  `json:"ssim_gain"`
+				GainFWI *float64 `json:"ssim_gain_fwi_only"`
+			} `json:"budget"`
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &st); err != nil || len(st.Maps) != 2 || st.Run != 4 || st.Read != 0 {
+			t.Fatalf("eval wiser JSON: %v %s", err, out)
+		}
+		// The curve's last point is the mean of the maps' final gains.
+		var gain float64
+		up := 0
+		for _, m := range st.Maps {
+			gain += (m.WISER.OpenFWI.SSIM - m.WISE.OpenFWI.SSIM) / 2
+			if m.WISER.OpenFWI.SSIM > m.WISE.OpenFWI.SSIM {
+				up++
+			}
+			if m.FWIOnly == nil {
+				t.Errorf("map %d: no FWI-only scores", m.Index)
+			}
+		}
+		if len(st.Budget) != 2 || st.Budget[0].Solves != 4 || st.Budget[1].Solves != 8 || math.Abs(st.Budget[1].Gain-gain) > 1e-9 ||
+			st.Budget[1].GainFWI == nil || st.SSIMUp != up || st.Both > up {
+			t.Errorf("eval wiser: budget %+v, gain %g, ssim up %d (want %d)", st.Budget, gain, st.SSIMUp, up)
+		}
+		for _, f := range []string{"study.csv", "study.md", "budget.csv", "budget.png", "study.json", "map-0/wiser.json", "map-1-fwionly/truth.npy"} {
+			if _, err := os.Stat(filepath.Join(study, f)); err != nil {
+				t.Error(err)
+			}
+		}
+		if b, err := os.ReadFile(filepath.Join(study, "study.csv")); err != nil || strings.Count(string(b), "\n") != 3 {
+			t.Errorf("study.csv: %v\n%s", err, b)
+		}
+		// A second call reads the finished maps and gives the same table.
+		before, _ := os.ReadFile(filepath.Join(study, "study.csv"))
+		code, out, errs = cliRun(args...)
+		lines = strings.Split(strings.TrimSpace(out), "\n")
+		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &st) != nil || st.Run != 0 || st.Read != 4 {
+			t.Fatalf("eval wiser resume: exit %d\n%s\n%s", code, out, errs)
+		}
+		if after, _ := os.ReadFile(filepath.Join(study, "study.csv")); !bytes.Equal(before, after) {
+			t.Errorf("eval wiser resume changed study.csv:\n%s\n%s", before, after)
+		}
+		if code, out, errs := cliRun("eval", "wiser", "--model", run, "--vel", vf, "--maps", "1:0", "--out", study); code != 2 || !strings.Contains(errs, "--maps") {
+			t.Errorf("eval wiser --maps 1:0: exit %d\n%s\n%s", code, out, errs)
+		}
+		if code, out, errs := cliRun("eval", "wiser", "--model", run, "--vel", vf, "--maps", "2", "--out", study); code != 2 || !strings.Contains(errs, "no map 2") {
+			t.Errorf("eval wiser --maps 2: exit %d\n%s\n%s", code, out, errs)
+		}
 	}
 
 	calib := filepath.Join(dir, "calib")
