@@ -5,6 +5,8 @@ package nntest
 import (
 	"path/filepath"
 	"testing"
+
+	"genfwi/nn"
 )
 
 // RoundTrip saves a network with save, as file name in a temporary
@@ -23,4 +25,33 @@ func RoundTrip[N any](t testing.TB, name string, save func(path string, extra ma
 		t.Fatal(err)
 	}
 	return n, meta, path
+}
+
+// SameWeights fails t unless the safetensors files at uninterrupted and
+// resumed hold the same tensors (names, sizes and values, in order): what a
+// resumed training run must reproduce of the uninterrupted one.
+func SameWeights(t testing.TB, uninterrupted, resumed string) {
+	t.Helper()
+	a, _, err := nn.ReadSafetensors(uninterrupted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := nn.ReadSafetensors(resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%s: %d tensors uninterrupted, %d resumed", filepath.Base(resumed), len(a), len(b))
+	}
+	for k := range a {
+		ta, tb := a[k].T, b[k].T
+		if a[k].Name != b[k].Name || len(ta.Data) != len(tb.Data) {
+			t.Fatalf("%s: tensor %d: %s and %s differ in name or size", filepath.Base(resumed), k, a[k].Name, b[k].Name)
+		}
+		for i, v := range ta.Data {
+			if tb.Data[i] != v {
+				t.Fatalf("%s: %s[%d]: %v uninterrupted, %v resumed", filepath.Base(resumed), a[k].Name, i, v, tb.Data[i])
+			}
+		}
+	}
 }
