@@ -201,10 +201,7 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	}
 	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
-		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
-		needX = needX && !didX
-		needW, needB = needW && !didW, needB && !didW
+		needX, needW, needB := convBackwardDNNL(dn, tp, xd, wd, gd, x, w, b)
 		if !needX && !needW && !needB {
 			return
 		}
@@ -309,10 +306,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 	}
 	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
-		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
-		needX = needX && !didX
-		needW, needB = needW && !didW, needB && !didW
+		needX, needW, needB := convBackwardDNNL(dn, tp, xd, wd, gd, x, w, b)
 		if !needX && !needW && !needB {
 			return
 		}
@@ -410,4 +404,14 @@ func addInto(dst []float32, parts ...[]float32) {
 			dst[i] += v
 		}
 	}
+}
+
+// convBackwardDNNL runs the oneDNN backward of a (transposed) convolution
+// dn with input data xd, weights wd and output gradient gd where oneDNN
+// can, and returns which of the gradients of x, w and b (those that need
+// one) the Go path still has to compute.
+func convBackwardDNNL(dn *dnnlConv, tp *Tape, xd, wd, gd []float32, x, w, b *Var) (needX, needW, needB bool) {
+	needX, needW, needB = x.requires, w.requires, b != nil && b.requires
+	didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+	return needX && !didX, needW && !didW, needB && !didW
 }

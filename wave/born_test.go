@@ -36,9 +36,7 @@ func randn(rng *rand.Rand, n int) []float64 {
 // float32s returns x converted to float32.
 func float32s(x []float64) []float32 {
 	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
+	to32(y, x)
 	return y
 }
 
