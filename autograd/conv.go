@@ -194,13 +194,7 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		})
 		tp.release(cols...)
 	}
-	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
-		gd := gr.Data
-		needX, needW, needB := convBackwardDNNL(dn, tp, xd, wd, gd, x, w, b)
-		if !needX && !needW && !needB {
-			return
-		}
-		dx := gradData(x, needX)
+	return recordConv(out, "Conv2d", tp, dn, x, w, b, func(gd, dx []float32, needX, needW, needB bool) {
 		cols := make([][]float32, nw)
 		dcols := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
@@ -294,13 +288,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		})
 		tp.release(cols...)
 	}
-	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
-		gd := gr.Data
-		needX, needW, needB := convBackwardDNNL(dn, tp, xd, wd, gd, x, w, b)
-		if !needX && !needW && !needB {
-			return
-		}
-		dx := gradData(x, needX)
+	return recordConv(out, "ConvTranspose2d", tp, dn, x, w, b, func(gd, dx []float32, needX, needW, needB bool) {
 		cols := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needX || needW {
@@ -407,12 +395,19 @@ func convOperands(x, w, b, out *Var) (tp *Tape, xd, wd, od, bd []float32) {
 	return tp, xd, wd, od, bd
 }
 
-// convBackwardDNNL runs the oneDNN backward of a (transposed) convolution
-// dn with input data xd, weights wd and output gradient gd where oneDNN
-// can, and returns which of the gradients of x, w and b (those that need
-// one) the Go path still has to compute.
-func convBackwardDNNL(dn *dnnlConv, tp *Tape, xd, wd, gd []float32, x, w, b *Var) (needX, needW, needB bool) {
-	needX, needW, needB = x.requires, w.requires, b != nil && b.requires
-	didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
-	return needX && !didX, needW && !didW, needB && !didW
+// recordConv records out, the output of the (transposed) convolution op of
+// x with w and the optional bias b, on the tape tp. Its backward runs
+// oneDNN's (dn) where oneDNN can, then goBackward, given the output
+// gradient gd and the gradient of x (dx, nil unless needX), for the
+// gradients that are still to compute (needX, needW, needB: at least one).
+func recordConv(out *Var, op string, tp *Tape, dn *dnnlConv, x, w, b *Var, goBackward func(gd, dx []float32, needX, needW, needB bool)) *Var {
+	return record(out, op, []*Var{x, w, b}, func(gr *tensor.Tensor) {
+		gd := gr.Data
+		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		didX, didW := dn.backward(tp, x.Value.Data, w.Value.Data, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+		needX, needW, needB = needX && !didX, needW && !didW, needB && !didW
+		if needX || needW || needB {
+			goBackward(gd, gradData(x, needX), needX, needW, needB)
+		}
+	})
 }
