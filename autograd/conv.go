@@ -171,12 +171,7 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	K, P := C*KH*KW, g.OH*g.OW
 	direct := KH == 1 && KW == 1 && g.SH == 1 && g.SW == 1 && o.Pad == [4]int{}
 	out := newOut(false, []int{N, F, g.OH, g.OW}, x, w, b)
-	tp := tapeOf(x, w, b)
-	xd, wd, od := x.Value.Data, w.Value.Data, out.Value.Data
-	var bd []float32
-	if b != nil {
-		bd = b.Value.Data
-	}
+	tp, xd, wd, od, bd := convOperands(x, w, b, out)
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(false, N, &g, C, F, o)
 	if !dn.forward(tp, xd, wd, bd, od) {
@@ -199,16 +194,7 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		})
 		tp.release(cols...)
 	}
-	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
-		gd := gr.Data
-		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
-		needX = needX && !didX
-		needW, needB = needW && !didW, needB && !didW
-		if !needX && !needW && !needB {
-			return
-		}
-		dx := gradData(x, needX)
+	return recordConv(out, "Conv2d", tp, dn, x, w, b, func(gd, dx []float32, needX, needW, needB bool) {
 		cols := make([][]float32, nw)
 		dcols := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
@@ -284,12 +270,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		PT: o.Pad[0], PL: o.Pad[2], DH: o.Dilation[0], DW: o.Dilation[1], OH: H, OW: W}
 	FK, P := F*KH*KW, H*W
 	out := newOut(true, []int{N, F, OH, OW}, x, w, b)
-	tp := tapeOf(x, w, b)
-	xd, wd, od := x.Value.Data, w.Value.Data, out.Value.Data
-	var bd []float32
-	if b != nil {
-		bd = b.Value.Data
-	}
+	tp, xd, wd, od, bd := convOperands(x, w, b, out)
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(true, N, &g, C, F, o)
 	if !dn.forward(tp, xd, wd, bd, od) {
@@ -307,16 +288,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		})
 		tp.release(cols...)
 	}
-	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
-		gd := gr.Data
-		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
-		needX = needX && !didX
-		needW, needB = needW && !didW, needB && !didW
-		if !needX && !needW && !needB {
-			return
-		}
-		dx := gradData(x, needX)
+	return recordConv(out, "ConvTranspose2d", tp, dn, x, w, b, func(gd, dx []float32, needX, needW, needB bool) {
 		cols := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needX || needW {
@@ -410,4 +382,32 @@ func addInto(dst []float32, parts ...[]float32) {
 			dst[i] += v
 		}
 	}
+}
+
+// convOperands returns the tape of a convolution's operands and the data of
+// x, w, its output out and b (nil without a bias).
+func convOperands(x, w, b, out *Var) (tp *Tape, xd, wd, od, bd []float32) {
+	tp = tapeOf(x, w, b)
+	xd, wd, od = x.Value.Data, w.Value.Data, out.Value.Data
+	if b != nil {
+		bd = b.Value.Data
+	}
+	return tp, xd, wd, od, bd
+}
+
+// recordConv records out, the output of the (transposed) convolution op of
+// x with w and the optional bias b, on the tape tp. Its backward runs
+// oneDNN's (dn) where oneDNN can, then goBackward, given the output
+// gradient gd and the gradient of x (dx, nil unless needX), for the
+// gradients that are still to compute (needX, needW, needB: at least one).
+func recordConv(out *Var, op string, tp *Tape, dn *dnnlConv, x, w, b *Var, goBackward func(gd, dx []float32, needX, needW, needB bool)) *Var {
+	return record(out, op, []*Var{x, w, b}, func(gr *tensor.Tensor) {
+		gd := gr.Data
+		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		didX, didW := dn.backward(tp, x.Value.Data, w.Value.Data, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+		needX, needW, needB = needX && !didX, needW && !didW, needB && !didW
+		if needX || needW || needB {
+			goBackward(gd, gradData(x, needX), needX, needW, needB)
+		}
+	})
 }

@@ -308,16 +308,11 @@ func buildFile(ctx context.Context, cfg BuildConfig, conf config, sv *Survey, ci
 		openfwi.ResizeBilinear(vel[i*n:(i+1)*n], sc.Nz, sc.Nx, src, openfwi.NZ, openfwi.NX)
 	}
 	velPath, cigPath := filepath.Join(cfg.Out, f.Vel), filepath.Join(cfg.Out, f.CIG)
-	vw, err := npy.Create(velPath, npy.Float32, []int{f.Samples, 1, sc.Nz, sc.Nx})
+	vw, err := npy.StageFileFloat32(velPath, npy.Float32, []int{f.Samples, 1, sc.Nz, sc.Nx}, vel)
 	if err != nil {
 		return err
 	}
 	defer vw.Abort()
-	for i := range f.Samples {
-		if err := vw.WriteSampleFloat32(i, vel[i*n:(i+1)*n]); err != nil {
-			return err
-		}
-	}
 	cw, err := npy.Create(cigPath, npy.Float32, []int{f.Samples, len(sc.Offsets), sc.Nz, sc.Nx})
 	if err != nil {
 		return err

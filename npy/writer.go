@@ -287,20 +287,37 @@ func WriteFileFloat64(path string, dt DType, shape []int, data []float64) error 
 	return writeFile(path, dt, shape, data)
 }
 
+// StageFileFloat32 writes data as WriteFileFloat32 does but leaves the
+// temporary file uncommitted: the caller commits the returned writer (the
+// file then appears at path) or aborts it, e.g. to commit several files in
+// a chosen order. On error nothing is left behind.
+func StageFileFloat32(path string, dt DType, shape []int, data []float32) (*FileWriter, error) {
+	return stageFile(path, dt, shape, data)
+}
+
 // writeFile is WriteFileFloat32 and WriteFileFloat64.
 func writeFile[T float](path string, dt DType, shape []int, data []T) error {
-	fw, err := createWhole(path, dt, shape, len(data))
+	fw, err := stageFile(path, dt, shape, data)
 	if err != nil {
 		return err
 	}
-	defer fw.Abort()
+	return fw.Commit()
+}
+
+// stageFile is StageFileFloat32 for either input type.
+func stageFile[T float](path string, dt DType, shape []int, data []T) (*FileWriter, error) {
+	fw, err := createWhole(path, dt, shape, len(data))
+	if err != nil {
+		return nil, err
+	}
 	s := fw.h.SampleLen()
 	for i := range fw.done {
 		if err := writeSample(fw, i, data[i*s:(i+1)*s]); err != nil {
-			return err
+			fw.Abort()
+			return nil, err
 		}
 	}
-	return fw.Commit()
+	return fw, nil
 }
 
 func createWhole(path string, dt DType, shape []int, n int) (*FileWriter, error) {

@@ -190,16 +190,11 @@ func buildFile(ctx context.Context, cfg BuildConfig, cid string, f OutFile) erro
 		return fmt.Errorf("file %s: velocity maps contain NaN or non-positive values", f.Model)
 	}
 	modelPath, dataPath := filepath.Join(cfg.Out, f.Model), filepath.Join(cfg.Out, f.Data)
-	mw, err := npy.Create(modelPath, npy.Float32, []int{f.Samples, 1, NZ, NX})
+	mw, err := npy.StageFileFloat32(modelPath, npy.Float32, []int{f.Samples, 1, NZ, NX}, models)
 	if err != nil {
 		return err
 	}
 	defer mw.Abort()
-	for i := range f.Samples {
-		if err := mw.WriteSampleFloat32(i, models[i*ModelLen:(i+1)*ModelLen]); err != nil {
-			return err
-		}
-	}
 	dw, err := npy.Create(dataPath, npy.Float32, []int{f.Samples, Shots, NT, Receivers})
 	if err != nil {
 		return err

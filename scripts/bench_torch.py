@@ -104,24 +104,23 @@ def bench_refae(warm, reps):
 
 # --- nn-inversionnet: OpenFWI's InversionNet (24 409 123 parameters) --------
 
+def leaky_relu(x):
+    """LeakyReLU with negative slope 0.2."""
+    return F.leaky_relu(x, 0.2)
+
+
 class ConvBlock(nn.Module):
-    def __init__(self, ci, co, k=(3, 3), s=(1, 1), p=(1, 1)):
+    """Conv, BatchNorm, activation (OpenFWI's ConvBlock; ConvBlock_Tanh
+    with act=torch.tanh)."""
+
+    def __init__(self, ci, co, k=(3, 3), s=(1, 1), p=(1, 1), act=leaky_relu):
         super().__init__()
         self.conv = nn.Conv2d(ci, co, k, s, p)
         self.bn = nn.BatchNorm2d(co)
+        self.act = act
 
     def forward(self, x):
-        return F.leaky_relu(self.bn(self.conv(x)), 0.2)
-
-
-class ConvBlockTanh(nn.Module):
-    def __init__(self, ci, co):
-        super().__init__()
-        self.conv = nn.Conv2d(ci, co, 3, 1, 1)
-        self.bn = nn.BatchNorm2d(co)
-
-    def forward(self, x):
-        return torch.tanh(self.bn(self.conv(x)))
+        return self.act(self.bn(self.conv(x)))
 
 
 class DeconvBlock(nn.Module):
@@ -131,7 +130,7 @@ class DeconvBlock(nn.Module):
         self.bn = nn.BatchNorm2d(co)
 
     def forward(self, x):
-        return F.leaky_relu(self.bn(self.deconv(x)), 0.2)
+        return leaky_relu(self.bn(self.deconv(x)))
 
 
 class InversionNet(nn.Module):
@@ -152,7 +151,7 @@ class InversionNet(nn.Module):
             DeconvBlock(d4, d3, k=4, s=2, p=1), ConvBlock(d3, d3),
             DeconvBlock(d3, d2, k=4, s=2, p=1), ConvBlock(d2, d2),
             DeconvBlock(d2, d1, k=4, s=2, p=1), ConvBlock(d1, d1))
-        self.out = ConvBlockTanh(d1, 1)
+        self.out = ConvBlock(d1, 1, act=torch.tanh)
 
     def forward(self, x):
         h = self.dec(self.enc(x))
@@ -356,7 +355,7 @@ class CBN(nn.Module):
         self.conv, self.bn = nn.Conv2d(ci, co, k, s, p), nn.BatchNorm2d(co)
 
     def forward(self, x):
-        return F.leaky_relu(self.bn(self.conv(x)), 0.2)
+        return leaky_relu(self.bn(self.conv(x)))
 
 
 class Up(nn.Module):
@@ -365,7 +364,7 @@ class Up(nn.Module):
         self.conv, self.bn = nn.ConvTranspose2d(ci, co, 2, 2), nn.BatchNorm2d(co)
 
     def forward(self, x):
-        return self.bn(self.conv(F.leaky_relu(x, 0.2)))
+        return self.bn(self.conv(leaky_relu(x)))
 
 
 class SummaryUNet(nn.Module):
@@ -393,7 +392,7 @@ class SummaryUNet(nn.Module):
         h = self.blocks[self.depth](skips[-1])
         for k, up in enumerate(self.ups):
             h = torch.cat([up(h), skips[self.depth - 2 - k]], 1)
-        return torch.tanh(self.out(F.leaky_relu(h, 0.2)))
+        return torch.tanh(self.out(leaky_relu(h)))
 
 
 def bench_wise(warm, reps):

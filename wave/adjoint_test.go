@@ -3,6 +3,7 @@ package wave
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -500,18 +501,7 @@ func TestTapeBF16(t *testing.T) {
 			for i := range dObs {
 				dObs[i] = float32(drng.NormFloat64() * 1e-3)
 			}
-			ge, g16 := make([]float32, n), make([]float32, n)
-			je, err := exact.Gradient(ctx, v, dObs, nil, ge)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j16, err := s16.Gradient(ctx, v, dObs, nil, g16)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if je != j16 {
-				t.Fatalf("%d shots, budget %d: misfit %g with the bfloat16 tape, %g exact (the forward must not change)", nshot, budget, j16, je)
-			}
+			ge, g16 := sameMisfitGradients(t, fmt.Sprintf("%d shots, budget %d: with the bfloat16 tape", nshot, budget), exact, s16, v, dObs)
 			var num, den float64
 			for i := range ge {
 				d := float64(g16[i] - ge[i])

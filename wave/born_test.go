@@ -33,6 +33,50 @@ func randn(rng *rand.Rand, n int) []float64 {
 	return x
 }
 
+// float32s returns x converted to float32.
+func float32s(x []float64) []float32 {
+	y := make([]float32, len(x))
+	to32(y, x)
+	return y
+}
+
+// bornImages returns the float64 reference extended Born adjoint of dd
+// (bornAdjointT into fresh images, one per offset) for the given shots,
+// failing t on error.
+func bornImages[T float](t *testing.T, s *Simulator, v []float64, dd []T, shots, offsets []int) [][]float64 {
+	t.Helper()
+	img := make([][]float64, len(offsets))
+	for k := range img {
+		img[k] = make([]float64, s.grid.Cells())
+	}
+	if err := bornAdjointT(context.Background(), s, v, dd, shots, offsets, img); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// sameMisfitGradients returns the misfit gradients of exact and other at
+// v for the data d, failing t unless both give the same misfit (the option
+// that tells them apart must not change the forward); what names other in
+// the message.
+func sameMisfitGradients(t *testing.T, what string, exact, other *Simulator, v, d []float32) (ge, gOther []float32) {
+	t.Helper()
+	ctx := context.Background()
+	ge, gOther = make([]float32, len(v)), make([]float32, len(v))
+	je, err := exact.Gradient(ctx, v, d, nil, ge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jo, err := other.Gradient(ctx, v, d, nil, gOther)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if je != jo {
+		t.Fatalf("%s: misfit %g, %g exact (the forward must not change)", what, jo, je)
+	}
+	return ge, gOther
+}
+
 // checkBornDot draws a random perturbation per offset and random data and
 // checks ⟨J δv, δd⟩ = ⟨δv, Jᵀ δd⟩ for the extended Born operator of s (the
 // plain one for offsets {0}); it returns δv, δd and J δv.
@@ -49,13 +93,7 @@ func checkBornDot(t *testing.T, s *Simulator, v []float64, rng *rand.Rand, offse
 	if err := bornT(ctx, s, v, offsets, dv, jdv); err != nil {
 		t.Fatal(err)
 	}
-	img := make([][]float64, len(offsets))
-	for k := range img {
-		img[k] = make([]float64, n)
-	}
-	if err := bornAdjointT(ctx, s, v, dd, nil, offsets, img); err != nil {
-		t.Fatal(err)
-	}
+	img := bornImages(t, s, v, dd, nil, offsets)
 	lhs := dot(jdv, dd)
 	var rhs float64
 	for k := range img {

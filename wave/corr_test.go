@@ -29,13 +29,7 @@ func TestBlockedCorrelationsMatchReference(t *testing.T) {
 				n := c.nz * c.nx
 				offsets := []int{-7, -3, -1, 0, 2, 5}
 				dd := randn(rng, s.DataLen(s.NumShots()))
-				v32, dd32 := make([]float32, n), make([]float32, len(dd))
-				for i := range v {
-					v32[i] = float32(v[i])
-				}
-				for i := range dd {
-					dd32[i] = float32(dd[i])
-				}
+				v32, dd32 := float32s(v), float32s(dd)
 				ref := defaultTuning()
 				ref.corrBlock, ref.tapeAll = 0, true
 				for _, shots := range [][]int{nil, {1}} { // {1}: row bands on 2 workers
@@ -44,13 +38,7 @@ func TestBlockedCorrelationsMatchReference(t *testing.T) {
 					if err := s.ExtendedBornAdjoint(ctx, v32, dd32, shots, offsets, want32); err != nil {
 						t.Fatal(err)
 					}
-					want64 := make([][]float64, len(offsets))
-					for k := range want64 {
-						want64[k] = make([]float64, n)
-					}
-					if err := bornAdjointT(ctx, s, v, dd, shots, offsets, want64); err != nil {
-						t.Fatal(err)
-					}
+					want64 := bornImages(t, s, v, dd, shots, offsets)
 					for _, block := range []int{1, 3, 8, 16} {
 						s.tune = defaultTuning()
 						s.tune.corrBlock = block
@@ -64,13 +52,7 @@ func TestBlockedCorrelationsMatchReference(t *testing.T) {
 									shots, block, i, offsets[i/n], got32[i], want32[i])
 							}
 						}
-						got64 := make([][]float64, len(offsets))
-						for k := range got64 {
-							got64[k] = make([]float64, n)
-						}
-						if err := bornAdjointT(ctx, s, v, dd, shots, offsets, got64); err != nil {
-							t.Fatal(err)
-						}
+						got64 := bornImages(t, s, v, dd, shots, offsets)
 						for k := range got64 {
 							for i := range got64[k] {
 								if got64[k][i] != want64[k][i] {

@@ -3,6 +3,7 @@ package wave
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -13,39 +14,31 @@ import (
 func TestCropImagesDotProduct(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, c := range smallCases {
-		if c.nb == 0 {
-			continue
-		}
-		t.Run(c.name, func(t *testing.T) {
-			full, v, rng := bornSetup(t, c)
-			s := c.sim(t)
-			s.opts.CropImages = true
-			for _, offsets := range [][]int{{0}, {-2, 0, 1, 3}, {-1, 2}} {
-				dv, dd, jdv := checkBornDot(t, s, v, rng, offsets)
-				// zero edge cells: cropped and full Born agree
-				for k := range dv {
-					for i := range dv[k] {
-						if z, x := i/c.nx, i%c.nx; z == 0 || x == 0 || z == c.nz-1 || x == c.nx-1 {
-							dv[k][i] = 0
-						}
-					}
-				}
-				jf := make([]float64, len(dd))
-				if err := bornT(ctx, s, v, offsets, dv, jdv); err != nil {
-					t.Fatal(err)
-				}
-				if err := bornT(ctx, full, v, offsets, dv, jf); err != nil {
-					t.Fatal(err)
-				}
-				for i := range jf {
-					if jf[i] != jdv[i] {
-						t.Fatalf("offsets %v: cropped and full Born differ at %d: %g vs %g", offsets, i, jdv[i], jf[i])
+	croppedCases(t, func(o *Options) { o.CropImages = true }, func(t *testing.T, c smallCase, full, s *Simulator, v []float64, rng *rand.Rand) {
+		for _, offsets := range [][]int{{0}, {-2, 0, 1, 3}, {-1, 2}} {
+			dv, dd, jdv := checkBornDot(t, s, v, rng, offsets)
+			// zero edge cells: cropped and full Born agree
+			for k := range dv {
+				for i := range dv[k] {
+					if c.edge(i) {
+						dv[k][i] = 0
 					}
 				}
 			}
-		})
-	}
+			jf := make([]float64, len(dd))
+			if err := bornT(ctx, s, v, offsets, dv, jdv); err != nil {
+				t.Fatal(err)
+			}
+			if err := bornT(ctx, full, v, offsets, dv, jf); err != nil {
+				t.Fatal(err)
+			}
+			for i := range jf {
+				if jf[i] != jdv[i] {
+					t.Fatalf("offsets %v: cropped and full Born differ at %d: %g vs %g", offsets, i, jdv[i], jf[i])
+				}
+			}
+		}
+	})
 }
 
 // TestCropImagesFloat32: the float32 path (C correlation kernels when
@@ -61,20 +54,8 @@ func TestCropImagesFloat32(t *testing.T) {
 		n := c.nz * c.nx
 		offsets := []int{-3, -1, 0, 2}
 		dd := randn(rng, s.DataLen(s.NumShots()))
-		ref := make([][]float64, len(offsets))
-		for k := range ref {
-			ref[k] = make([]float64, n)
-		}
-		if err := bornAdjointT(ctx, s, v, dd, nil, offsets, ref); err != nil {
-			t.Fatal(err)
-		}
-		v32, dd32 := make([]float32, n), make([]float32, len(dd))
-		for i := range v {
-			v32[i] = float32(v[i])
-		}
-		for i := range dd {
-			dd32[i] = float32(dd[i])
-		}
+		ref := bornImages(t, s, v, dd, nil, offsets)
+		v32, dd32 := float32s(v), float32s(dd)
 		cig := make([]float32, len(offsets)*n)
 		if err := s.ExtendedBornAdjoint(ctx, v32, dd32, nil, offsets, cig); err != nil {
 			t.Fatal(err)
@@ -124,49 +105,49 @@ func TestCropImagesFloat32(t *testing.T) {
 // the edge cells (JUDI's cropped gradient), the bottom row among them.
 func TestCropGradient(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	croppedCases(t, func(o *Options) { o.CropGradient = true }, func(t *testing.T, c smallCase, full, crop *Simulator, v []float64, rng *rand.Rand) {
+		v32 := float32s(v)
+		d := make([]float32, full.DataLen(len(full.shots)))
+		for i := range d {
+			d[i] = float32(rng.NormFloat64())
+		}
+		gf, gc := sameMisfitGradients(t, "cropped", full, crop, v32, d)
+		var bottom float64
+		for i := range gf {
+			z, x := i/c.nx, i%c.nx
+			if !c.edge(i) && gf[i] != gc[i] {
+				t.Fatalf("interior cell (%d, %d): cropped %g, exact %g", z, x, gc[i], gf[i])
+			}
+			if z == c.nz-1 {
+				bottom += math.Abs(float64(gf[i] - gc[i]))
+			}
+		}
+		if !(bottom > 0) {
+			t.Errorf("bottom row: the cropped gradient equals the exact one (the layer's share is missing from neither)")
+		}
+	})
+}
+
+// croppedCases runs test as a subtest for every small case with an
+// absorbing layer, on bornSetup's simulator, velocity and generator and a
+// second simulator of the case whose options crop has changed.
+func croppedCases(t *testing.T, crop func(*Options), test func(t *testing.T, c smallCase, full, cropped *Simulator, v []float64, rng *rand.Rand)) {
+	t.Helper()
 	for _, c := range smallCases {
 		if c.nb == 0 {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
 			full, v, rng := bornSetup(t, c)
-			crop := c.sim(t)
-			crop.opts.CropGradient = true
-			v32 := make([]float32, len(v))
-			for i, x := range v {
-				v32[i] = float32(x)
-			}
-			d := make([]float32, full.DataLen(len(full.shots)))
-			for i := range d {
-				d[i] = float32(rng.NormFloat64())
-			}
-			gf, gc := make([]float32, len(v)), make([]float32, len(v))
-			jf, err := full.Gradient(ctx, v32, d, nil, gf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			jc, err := crop.Gradient(ctx, v32, d, nil, gc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if jf != jc {
-				t.Fatalf("misfit %g cropped vs %g exact", jc, jf)
-			}
-			var bottom float64
-			for i := range gf {
-				z, x := i/c.nx, i%c.nx
-				edge := z == 0 || x == 0 || z == c.nz-1 || x == c.nx-1
-				if !edge && gf[i] != gc[i] {
-					t.Fatalf("interior cell (%d, %d): cropped %g, exact %g", z, x, gc[i], gf[i])
-				}
-				if z == c.nz-1 {
-					bottom += math.Abs(float64(gf[i] - gc[i]))
-				}
-			}
-			if !(bottom > 0) {
-				t.Errorf("bottom row: the cropped gradient equals the exact one (the layer's share is missing from neither)")
-			}
+			cropped := c.sim(t)
+			crop(&cropped.opts)
+			test(t, c, full, cropped, v, rng)
 		})
 	}
+}
+
+// edge reports whether cell i of the case's grid lies on its edge.
+func (c smallCase) edge(i int) bool {
+	z, x := i/c.nx, i%c.nx
+	return z == 0 || x == 0 || z == c.nz-1 || x == c.nx-1
 }

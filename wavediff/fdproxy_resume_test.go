@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"genfwi/nn"
+	"genfwi/nn/nntest"
 )
 
 // TestTrainProxyStopsCheckpointsAndResumes: TrainProxy honours StopAfter
@@ -43,28 +43,7 @@ func TestTrainProxyStopsCheckpointsAndResumes(t *testing.T) {
 	if !sum.Resumed || sum.StartStep != 3 || len(steps) != 3 || steps[0] != 4 {
 		t.Fatalf("resume: resumed %v from %d, steps %v; want steps 4..6", sum.Resumed, sum.StartStep, steps)
 	}
-	a, _, err := nn.ReadSafetensors(filepath.Join(whole, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := nn.ReadSafetensors(filepath.Join(split, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a) != len(b) || len(a) == 0 {
-		t.Fatalf("%d and %d tensors", len(a), len(b))
-	}
-	for k := range a {
-		ta, tb := a[k].T, b[k].T
-		if a[k].Name != b[k].Name || len(ta.Data) != len(tb.Data) {
-			t.Fatalf("tensor %d: %s and %s differ in name or size", k, a[k].Name, b[k].Name)
-		}
-		for i := range ta.Data {
-			if ta.Data[i] != tb.Data[i] {
-				t.Fatalf("tensor %s[%d]: resumed %g, uninterrupted %g", a[k].Name, i, tb.Data[i], ta.Data[i])
-			}
-		}
-	}
+	nntest.SameWeights(t, filepath.Join(whole, modelFile), filepath.Join(split, modelFile))
 	// The final model is a working FD-proxy network.
 	if _, err := LoadProxyNet(filepath.Join(split, modelFile)); err != nil {
 		t.Fatal(err)

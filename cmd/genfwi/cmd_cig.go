@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -115,35 +114,27 @@ Example:
 
 // cigBuildOptions are the flags of "genfwi cig build".
 type cigBuildOptions struct {
+	buildFlags
 	Maps     string
 	Files    string
-	Out      string
 	Limit    int
-	Shard    string
-	Workers  int
 	Offsets  int
 	SNR      float64
 	Seed     uint64
 	NB       int
 	MaxYFrom string
-	Recheck  bool
-	JSON     bool
 }
 
 func (o *cigBuildOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Maps, "maps", filepath.Join(defaultOpenFWIRoot(), "CurveVel_A"), "OpenFWI dataset directory holding model/model{N}.npy")
 	fs.StringVar(&o.Files, "files", "1:10", "input file numbers: inclusive range A:B, N, or a comma list")
-	fs.StringVar(&o.Out, "out", "", "output data set directory (required)")
+	o.buildFlags.add(fs, "output data set directory (required)", "maps simulated at once (0 = GOMAXPROCS)")
 	fs.IntVar(&o.Limit, "limit", 0, "use only the first N maps of the files, in order (0 = all)")
-	fs.StringVar(&o.Shard, "shard", "0/1", "build only files with id mod n = i (i/n, 0-based)")
-	fs.IntVar(&o.Workers, "workers", 0, "maps simulated at once (0 = GOMAXPROCS)")
 	fs.IntVar(&o.Offsets, "offsets", 21, "subsurface offsets: 21 (−200…200 m) or 51 (−500…500 m, WISE's)")
 	fs.Float64Var(&o.SNR, "snr", cig.DefaultSNRdB, "band-limited noise SNR in dB (0 = noise-free)")
 	fs.Uint64Var(&o.Seed, "seed", cig.DefaultSeed, "base seed of the per-map source jitter and noise")
 	fs.IntVar(&o.NB, "nb", cig.DefaultSurveyConfig().NB, "absorbing (Devito damping) layer width in cells (WISE: 120)")
 	fs.StringVar(&o.MaxYFrom, "maxy-from", "", "training set whose MaxY normalises this set (required for test files)")
-	fs.BoolVar(&o.Recheck, "recheck", false, "re-hash files of earlier runs before skipping them")
-	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
 
 // parseFileNumbers parses --files: "A:B" (inclusive), "N" or a comma list
@@ -182,10 +173,7 @@ func parseNumberList(flag, s, kind, what, sym string, lowest int) ([]int, error)
 }
 
 func runCIGBuild(ctx context.Context, env *cli.Env, o *cigBuildOptions) error {
-	if o.Out == "" {
-		return cli.Usagef("--out is required")
-	}
-	shard, shards, err := parseShard(o.Shard)
+	shard, shards, err := o.shard()
 	if err != nil {
 		return err
 	}
@@ -196,8 +184,9 @@ func runCIGBuild(ctx context.Context, env *cli.Env, o *cigBuildOptions) error {
 	if o.Limit < 0 {
 		return cli.Usagef("--limit must be >= 0 (0 = all maps), got %d", o.Limit)
 	}
-	if o.Workers < 0 {
-		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	workers, err := o.workers()
+	if err != nil {
+		return err
 	}
 	if o.SNR < 0 {
 		return cli.Usagef("--snr must be >= 0 dB (0 = noise-free), got %g", o.SNR)
@@ -217,10 +206,6 @@ func runCIGBuild(ctx context.Context, env *cli.Env, o *cigBuildOptions) error {
 	}
 	if sameDir(o.Out, o.Maps) {
 		return fmt.Errorf("--out %s is the maps directory (--maps): use another --out", o.Out)
-	}
-	workers := o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
 	}
 	var bar *cli.Progress
 	cfg := cig.BuildConfig{Out: o.Out, Maps: o.Maps, Files: files, Limit: o.Limit, Survey: sc, Seed: o.Seed,

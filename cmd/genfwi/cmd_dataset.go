@@ -115,7 +115,7 @@ Example:
 
 // datasetBuildOptions are the flags of "genfwi dataset build".
 type datasetBuildOptions struct {
-	Out      string
+	buildFlags
 	Datasets string
 	Source   string
 	Data     string
@@ -123,14 +123,10 @@ type datasetBuildOptions struct {
 	Files    int
 	PerFile  int
 	Samples  string
-	Shard    string
-	Workers  int
-	Recheck  bool
-	JSON     bool
 }
 
 func (o *datasetBuildOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Out, "out", "", "output root; each dataset goes to OUT/<Dir> (required)")
+	o.buildFlags.add(fs, "output root; each dataset goes to OUT/<Dir> (required)", "samples simulated at once (0 = GOMAXPROCS)")
 	fs.StringVar(&o.Datasets, "datasets", "flatvel-a,curvevel-a", "comma-separated dataset names")
 	fs.StringVar(&o.Source, "source", "real", "real (maps from --data) or gen (family generators)")
 	fs.StringVar(&o.Data, "data", defaultOpenFWIRoot(), "root of the real OpenFWI maps (<root>/FlatVel_A/model/model1.npy, ...)")
@@ -138,10 +134,46 @@ func (o *datasetBuildOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Files, "files", 10, "gen source: number of files per dataset")
 	fs.IntVar(&o.PerFile, "per-file", openfwi.FileSize, "samples per file")
 	fs.StringVar(&o.Samples, "samples", "", "real source: half-open range A:B of the split's maps, in file order (default all)")
-	fs.StringVar(&o.Shard, "shard", "0/1", "build only files with id mod n = i (i/n, 0-based)")
-	fs.IntVar(&o.Workers, "workers", 0, "samples simulated at once (0 = GOMAXPROCS)")
-	fs.BoolVar(&o.Recheck, "recheck", false, "re-hash files of earlier runs before skipping them")
-	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
+}
+
+// buildFlags are the flags that the resumable, shardable file builds
+// ("dataset build", "cig build") share.
+type buildFlags struct {
+	Out     string
+	Shard   string
+	Workers int
+	Recheck bool
+	JSON    bool
+}
+
+// add defines the shared flags; the help texts of --out and --workers are
+// the command's.
+func (b *buildFlags) add(fs *pflag.FlagSet, out, workers string) {
+	fs.StringVar(&b.Out, "out", "", out)
+	fs.StringVar(&b.Shard, "shard", "0/1", "build only files with id mod n = i (i/n, 0-based)")
+	fs.IntVar(&b.Workers, "workers", 0, workers)
+	fs.BoolVar(&b.Recheck, "recheck", false, "re-hash files of earlier runs before skipping them")
+	fs.BoolVar(&b.JSON, "json", false, "print one JSON summary object as the last stdout line")
+}
+
+// shard refuses a build without --out and parses --shard.
+func (b *buildFlags) shard() (i, n int, err error) {
+	if b.Out == "" {
+		return 0, 0, cli.Usagef("--out is required")
+	}
+	return parseShard(b.Shard)
+}
+
+// workers checks --workers and returns the number of workers to run
+// (GOMAXPROCS for 0).
+func (b *buildFlags) workers() (int, error) {
+	if b.Workers < 0 {
+		return 0, cli.Usagef("--workers must be >= 0, got %d", b.Workers)
+	}
+	if b.Workers == 0 {
+		return runtime.GOMAXPROCS(0), nil
+	}
+	return b.Workers, nil
 }
 
 // parseShard parses "i/n".
@@ -160,18 +192,16 @@ func parseShard(s string) (i, n int, err error) {
 }
 
 func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) error {
-	if o.Out == "" {
-		return cli.Usagef("--out is required")
-	}
-	shard, shards, err := parseShard(o.Shard)
+	shard, shards, err := o.shard()
 	if err != nil {
 		return err
 	}
 	if o.PerFile <= 0 {
 		return cli.Usagef("--per-file must be positive, got %d", o.PerFile)
 	}
-	if o.Workers < 0 {
-		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	workers, err := o.workers()
+	if err != nil {
+		return err
 	}
 	split := openfwi.Train
 	switch o.Split {
@@ -180,10 +210,6 @@ func runDatasetBuild(ctx context.Context, env *cli.Env, o *datasetBuildOptions) 
 		split = openfwi.Test
 	default:
 		return cli.Usagef("--split must be train or test, got %q", o.Split)
-	}
-	workers := o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
 	}
 	type dsResult struct {
 		Dataset  string  `json:"dataset"`

@@ -13,10 +13,7 @@ import (
 func TestDatasetMapsFallback(t *testing.T) {
 	dir := t.TempDir()
 	gen := filepath.Join(dir, "openfwi-gen")
-	code, out := runCLI(t, "dataset", "maps", "--prefer", filepath.Join(dir, "missing"), "--out", gen, "--per-file", "3")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	out := runOK(t, "dataset", "maps", "--prefer", filepath.Join(dir, "missing"), "--out", gen, "--per-file", "3")
 	if got := strings.TrimSpace(out); got != gen {
 		t.Fatalf("selected %q, want %q", got, gen)
 	}
@@ -25,7 +22,7 @@ func TestDatasetMapsFallback(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	code, out = runCLI(t, "dataset", "maps", "--prefer", gen, "--out", filepath.Join(dir, "other"), "--per-file", "3", "--json")
+	code, out := runCLI(t, "dataset", "maps", "--prefer", gen, "--out", filepath.Join(dir, "other"), "--per-file", "3", "--json")
 	var c struct {
 		Root      string `json:"root"`
 		Generated bool   `json:"generated"`

@@ -26,6 +26,17 @@ func runCLI(t *testing.T, args ...string) (int, string) {
 	return code, out.String()
 }
 
+// runOK is runCLI for a command line that must succeed: it fails t on a
+// non-zero exit status and returns stdout.
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("genfwi %s: exit %d", strings.Join(args, " "), code)
+	}
+	return out
+}
+
 func lastJSON(t *testing.T, s string, v any) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(s), "\n")
@@ -37,10 +48,7 @@ func lastJSON(t *testing.T, s string, v any) {
 func TestDatasetBuildVerifyGallery(t *testing.T) {
 	dir := t.TempDir()
 	build := []string{"dataset", "build", "--source", "gen", "--datasets", "flatfault-a", "--files", "2", "--per-file", "2", "--out", dir, "--json"}
-	code, out := runCLI(t, build...)
-	if code != 0 {
-		t.Fatalf("build exit %d", code)
-	}
+	out := runOK(t, build...)
 	var res struct {
 		Samples int     `json:"samples_simulated"`
 		Rate    float64 `json:"samples_per_hour"`
@@ -55,7 +63,7 @@ func TestDatasetBuildVerifyGallery(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	code, out = runCLI(t, "dataset", "verify", "--json", dir)
+	code, out := runCLI(t, "dataset", "verify", "--json", dir)
 	var v struct {
 		OK bool `json:"ok"`
 	}

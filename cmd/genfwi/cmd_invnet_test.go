@@ -16,9 +16,7 @@ func TestTrainInvertInvnet(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ds := filepath.Join(dir, "ds")
-	if code, _ := runCLI(t, "dataset", "build", "--source", "gen", "--datasets", "curvevel-a", "--files", "1", "--per-file", "10", "--out", ds); code != 0 {
-		t.Fatalf("dataset build: exit %d", code)
-	}
+	runOK(t, "dataset", "build", "--source", "gen", "--datasets", "curvevel-a", "--files", "1", "--per-file", "10", "--out", ds)
 	cfg := filepath.Join(dir, "tiny.json")
 	if err := os.WriteFile(cfg, []byte(`{"name":"tiny","network":{"dims":[2,2,4,4,8],"sample_temporal":20,"time_strides":[1,1,1,1]},
  "train":{"epochs":1,"batch_size":4,"lr":0.001,"weight_decay":0.0001,"lambda_l1":1,"lambda_l2":0,"input_noise":0,
@@ -26,10 +24,7 @@ func TestTrainInvertInvnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := filepath.Join(dir, "run")
-	code, out := runCLI(t, "train", "invnet", "--config", cfg, "--data", filepath.Join(ds, "CurveVel_A"), "--out", run, "--json")
-	if code != 0 {
-		t.Fatalf("train invnet: exit %d", code)
-	}
+	out := runOK(t, "train", "invnet", "--config", cfg, "--data", filepath.Join(ds, "CurveVel_A"), "--out", run, "--json")
 	var sum struct {
 		Pairs    int `json:"pairs"`
 		ValPairs int `json:"val_pairs"`
@@ -40,11 +35,8 @@ func TestTrainInvertInvnet(t *testing.T) {
 		t.Errorf("train summary %+v, want 8 training pairs, 2 held out, 2 steps", sum)
 	}
 	inv := filepath.Join(dir, "inv")
-	code, out = runCLI(t, "invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"),
+	out = runOK(t, "invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"),
 		"--true", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--samples", "0:3", "--out", inv, "--json")
-	if code != 0 {
-		t.Fatalf("invert: exit %d", code)
-	}
 	var res struct {
 		N       int `json:"n"`
 		Results []struct {
@@ -90,14 +82,9 @@ func TestTrainInvertInvnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	grun := filepath.Join(dir, "gan")
-	if code, _ := runCLI(t, "train", "invnet", "--config", gcfg, "--data", filepath.Join(ds, "CurveVel_A"), "--out", grun, "--json"); code != 0 {
-		t.Fatalf("train invnet (velocitygan): exit %d", code)
-	}
-	code, out = runCLI(t, "invert", "--method", "velocitygan", "--model", grun, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"),
+	runOK(t, "train", "invnet", "--config", gcfg, "--data", filepath.Join(ds, "CurveVel_A"), "--out", grun, "--json")
+	out = runOK(t, "invert", "--method", "velocitygan", "--model", grun, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"),
 		"--true", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--samples", "0:3", "--out", filepath.Join(dir, "inv-gan2"), "--json")
-	if code != 0 {
-		t.Fatalf("invert --method velocitygan: exit %d", code)
-	}
 	var gres struct {
 		Method string `json:"method"`
 	}

@@ -198,8 +198,7 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 			bar.step(title, s.Start, s.Step, s.Steps, fmt.Sprintf("invnet epoch %d/%d loss %.4f", s.Epoch, s.Epochs, s.Loss))
 		}})
 	return bar.report(err, o.JSON, sum, func(w io.Writer) {
-		fmt.Fprintf(w, "invnet: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
-			sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
+		writeEpochRun(w, "invnet", sum.Size, sum.Progress)
 		if sum.Val != nil {
 			fmt.Fprintf(w, "; validation MAE %.4f RMSE %.4f SSIM %.4f (%.1f m/s MAE)", sum.Val.MAE, sum.Val.RMSE, sum.Val.SSIM, sum.Val.MAEms)
 		}

@@ -128,8 +128,7 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 			bar.step(title, s.Start, s.Step, s.Steps, fmt.Sprintf("wise epoch %d/%d loss %.4f σ %.3g", s.Epoch, s.Epochs, s.Loss, s.Sigma))
 		}})
 	return bar.report(err, o.JSON, sum, func(w io.Writer) {
-		fmt.Fprintf(w, "wise: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
-			sum.LastStep, sum.Epochs, sum.StepsPerEpoch, sum.StartStep, sum.Seconds, sum.SecPerStep, sum.InitialLoss, sum.FinalLoss)
+		writeEpochRun(w, "wise", sum.Size, sum.Progress)
 		if sum.Val != nil {
 			fmt.Fprintf(w, "; validation SSIM %.4f RMSE %.4f (%.1f m/s)", sum.Val.SSIM, sum.Val.RMSE, sum.Val.RMSEms)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/rundir"
 )
 
 // trainProgress is the progress bar of a "genfwi train" command. It is
@@ -56,6 +57,14 @@ func (p *trainProgress) report(err error, asJSON bool, sum any, text func(w io.W
 	}
 	text(p.env.Stdout)
 	return nil
+}
+
+// writeEpochRun writes the first part of the text summary of an
+// epoch-based training run (train wise, train invnet/upfwi): "name: N steps
+// (E epochs × S, from step K) in T s (R s/step), loss A → B".
+func writeEpochRun(w io.Writer, name string, s rundir.Size, p rundir.Progress) {
+	fmt.Fprintf(w, "%s: %d steps (%d epochs × %d, from step %d) in %.1f s (%.3f s/step), loss %.4f → %.4f",
+		name, p.LastStep, s.Epochs, s.StepsPerEpoch, p.StartStep, p.Seconds, p.SecPerStep, p.InitialLoss, p.FinalLoss)
 }
 
 // valFlag parses a --val of "train wise" or "train invnet": a fraction in

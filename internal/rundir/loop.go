@@ -133,6 +133,19 @@ func (l *Loop) Run(ctx context.Context) (LoopResult, error) {
 	return res, runErr
 }
 
+// Size is the part of an epoch-based trainer's summary (train.json) that
+// says how large a run is; the summaries of wise and models/invnet embed it
+// just before Progress.
+type Size struct {
+	Params        int `json:"params"`
+	Pairs         int `json:"pairs"`
+	ValPairs      int `json:"val_pairs"`
+	Batch         int `json:"batch"`
+	Epochs        int `json:"epochs"`
+	StepsPerEpoch int `json:"steps_per_epoch"`
+	Steps         int `json:"steps"`
+}
+
 // Progress is the part of a training summary (train.json) that says how
 // far a run got and how fast; the trainers' summaries embed it.
 type Progress struct {

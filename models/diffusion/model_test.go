@@ -9,6 +9,7 @@ import (
 
 	"genfwi/autograd"
 	"genfwi/nn"
+	"genfwi/nn/nntest"
 	"genfwi/tensor"
 )
 
@@ -321,14 +322,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		m.Arena.Data[i] += float32(0.01 * rng.NormFloat64())
 	}
 	m.ScaleFactor = 1.2345
-	path := filepath.Join(t.TempDir(), "d.safetensors")
-	if err := m.Save(path, map[string]string{"step": "42"}); err != nil {
-		t.Fatal(err)
-	}
-	got, meta, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, meta, _ := nntest.RoundTrip(t, "d.safetensors", m.Save, map[string]string{"step": "42"}, Load)
 	if meta["step"] != "42" || got.ScaleFactor != 1.2345 || got.Cfg.Name != "tiny" {
 		t.Fatalf("metadata lost: step %q scale %g name %q", meta["step"], got.ScaleFactor, got.Cfg.Name)
 	}

@@ -3,12 +3,12 @@ package flow
 import (
 	"errors"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"genfwi/autograd"
 	"genfwi/nn"
+	"genfwi/nn/nntest"
 	"genfwi/tensor"
 )
 
@@ -18,14 +18,7 @@ import (
 func TestCheckpointRoundTrip(t *testing.T) {
 	cfg := Config{Name: "tiny", InChannels: 1, CondChannels: 2, Hidden: 4, Levels: 2, Steps: 2, RBFinalReLU: true, RBOutBias: true}
 	g := tinyNet(t, cfg, 3)
-	path := filepath.Join(t.TempDir(), "flow.safetensors")
-	if err := g.Save(path, map[string]string{"step": "7"}); err != nil {
-		t.Fatal(err)
-	}
-	h, meta, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, meta, path := nntest.RoundTrip(t, "flow.safetensors", g.Save, map[string]string{"step": "7"}, Load)
 	if meta["step"] != "7" || h.Cfg != g.Cfg || !h.Initialized() {
 		t.Fatalf("loaded config %+v, meta %v, initialised %v", h.Cfg, meta, h.Initialized())
 	}

@@ -3,11 +3,11 @@ package flow
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"genfwi/autograd"
 	"genfwi/nn"
+	"genfwi/nn/nntest"
 	"genfwi/tensor"
 )
 
@@ -165,14 +165,7 @@ func TestNetwork(t *testing.T) {
 			t.Fatal("NaN sample")
 		}
 	}
-	path := filepath.Join(t.TempDir(), "wise.safetensors")
-	if err := n.Save(path, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, _, err := LoadNetwork(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _, _ := nntest.RoundTrip(t, "wise.safetensors", n.Save, nil, LoadNetwork)
 	zz := tensor.Randn(rng, 1, 2, 1, 16, 16)
 	yy := tensor.Randn(rng, 1, 1, 5, 16, 16)
 	s1, _ := n.Sample(zz, yy, nil)

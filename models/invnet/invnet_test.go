@@ -15,6 +15,7 @@ import (
 	"genfwi/autograd"
 	"genfwi/internal/rundir"
 	"genfwi/nn"
+	"genfwi/nn/nntest"
 	"genfwi/npy"
 	"genfwi/openfwi"
 	"genfwi/tensor"
@@ -334,24 +335,7 @@ func TestResumeExact(t *testing.T) {
 	if !s.Resumed || s.StartStep != 3 || s.LastStep != 6 {
 		t.Fatalf("resumed run: %+v", s)
 	}
-	ta, _, err := nn.ReadSafetensors(filepath.Join(a, ModelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb, _, err := nn.ReadSafetensors(filepath.Join(b, ModelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ta) != len(tb) {
-		t.Fatalf("%d vs %d tensors", len(ta), len(tb))
-	}
-	for i := range ta {
-		for k, v := range ta[i].T.Data {
-			if tb[i].T.Data[k] != v {
-				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", ta[i].Name, k, v, tb[i].T.Data[k])
-			}
-		}
-	}
+	nntest.SameWeights(t, filepath.Join(a, ModelFile), filepath.Join(b, ModelFile))
 	la, lb := readLoss(t, a), readLoss(t, b)
 	for i := range la {
 		if la[i] != lb[i] {
@@ -527,20 +511,6 @@ func TestVelocityGANTrainsAndResumes(t *testing.T) {
 			cb, _, _ := LatestCheckpoint(b)
 			pa, pb = filepath.Join(filepath.Dir(ca), f), filepath.Join(filepath.Dir(cb), f)
 		}
-		ta, _, err := nn.ReadSafetensors(pa)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tb, _, err := nn.ReadSafetensors(pb)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range ta {
-			for k, v := range ta[i].T.Data {
-				if tb[i].T.Data[k] != v {
-					t.Fatalf("%s %s[%d]: %v uninterrupted, %v resumed", f, ta[i].Name, k, v, tb[i].T.Data[k])
-				}
-			}
-		}
+		nntest.SameWeights(t, pa, pb)
 	}
 }

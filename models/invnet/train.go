@@ -82,18 +82,13 @@ type ValPoint struct {
 
 // TrainSummary is what a training run reports (also Out/train.json).
 type TrainSummary struct {
-	Out           string `json:"out"`
-	Model         string `json:"model,omitempty"`
-	Config        string `json:"config"`
-	Data          string `json:"data"`
-	Norm          any    `json:"norm"`
-	Params        int    `json:"params"`
-	Pairs         int    `json:"pairs"`
-	ValPairs      int    `json:"val_pairs"`
-	Batch         int    `json:"batch"`
-	Epochs        int    `json:"epochs"`
-	StepsPerEpoch int    `json:"steps_per_epoch"`
-	Steps         int    `json:"steps"`
+	Out    string `json:"out"`
+	Model  string `json:"model,omitempty"`
+	Config string `json:"config"`
+	Data   string `json:"data"`
+	Norm   any    `json:"norm"`
+	// Size: params … steps.
+	rundir.Size
 	// Progress: start_step … final_loss.
 	rundir.Progress
 	Val     *ValPoint  `json:"final_val,omitempty"`
@@ -194,8 +189,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	}
 	var hist history
 	start := 0
-	sum := &TrainSummary{Out: o.Out, Config: cfg.Name, Data: dataDesc, Norm: norm, Params: net.NumParams(), Pairs: n,
-		Batch: tc.Batch, Epochs: epochs, StepsPerEpoch: spe, Steps: steps}
+	sum := &TrainSummary{Out: o.Out, Config: cfg.Name, Data: dataDesc, Norm: norm,
+		Size: rundir.Size{Params: net.NumParams(), Pairs: n, Batch: tc.Batch, Epochs: epochs, StepsPerEpoch: spe, Steps: steps}}
 	if val != nil {
 		sum.ValPairs = val.Len()
 	}

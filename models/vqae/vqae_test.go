@@ -9,6 +9,7 @@ import (
 
 	"genfwi/autograd"
 	"genfwi/nn"
+	"genfwi/nn/nntest"
 	"genfwi/tensor"
 )
 
@@ -318,14 +319,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	for i := range m.Arena.Data {
 		m.Arena.Data[i] += float32(0.01 * rng.NormFloat64())
 	}
-	path := filepath.Join(t.TempDir(), "ae.safetensors")
-	if err := m.Save(path, map[string]string{"step": "7"}); err != nil {
-		t.Fatal(err)
-	}
-	got, meta, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, meta, _ := nntest.RoundTrip(t, "ae.safetensors", m.Save, map[string]string{"step": "7"}, Load)
 	if meta["step"] != "7" || got.Cfg.Mode != Joint || got.NumParams() != m.NumParams() {
 		t.Fatalf("round trip lost metadata: %v, mode %q", meta, got.Cfg.Mode)
 	}
@@ -538,14 +532,7 @@ func TestStandardize(t *testing.T) {
 			}
 		}
 	}
-	path := filepath.Join(t.TempDir(), "std.safetensors")
-	if err := b.Save(path, nil); err != nil {
-		t.Fatal(err)
-	}
-	r, _, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, _, _ := nntest.RoundTrip(t, "std.safetensors", b.Save, nil, Load)
 	if got := r.SeisEnc.InScale.Value().Data[0]; got != float32(1/std) {
 		t.Errorf("1/σ after round trip %g, want %g", got, 1/std)
 	}
