@@ -123,11 +123,15 @@ type WISERStudySummary struct {
 	// falls to within 1 % of its final value (where the curves saturate).
 	Budget            []BudgetPoint `json:"budget"`
 	PassesToFinalSSIM float64       `json:"passes_to_final_ssim_gain"`
-	PassesToFinalRMSE float64       `json:"passes_to_final_rmse"`
-	FinalPasses       float64       `json:"final_data_passes"`
-	Seconds           float64       `json:"seconds"`
-	MapsRun           int           `json:"maps_run"`
-	MapsFound         int           `json:"maps_read"`
+	// MaxSSIMGain is the largest mean SSIM gain on the curve and
+	// PassesAtMaxSSIM where it is reached (the curve may peak and fall).
+	MaxSSIMGain       float64 `json:"max_ssim_gain"`
+	PassesAtMaxSSIM   float64 `json:"passes_at_max_ssim_gain"`
+	PassesToFinalRMSE float64 `json:"passes_to_final_rmse"`
+	FinalPasses       float64 `json:"final_data_passes"`
+	Seconds           float64 `json:"seconds"`
+	MapsRun           int     `json:"maps_run"`
+	MapsFound         int     `json:"maps_read"`
 }
 
 // WISERStudy runs WISER (and the controls asked for) on every map, or reads
@@ -288,6 +292,12 @@ func (s *WISERStudySummary) tally(hist, histFWI [][]wiser.Iter) error {
 		last := s.Budget[len(s.Budget)-1]
 		s.FinalPasses = last.DataPasses
 		s.PassesToFinalSSIM, s.PassesToFinalRMSE = last.DataPasses, last.DataPasses
+		s.MaxSSIMGain = math.Inf(-1)
+		for _, p := range s.Budget {
+			if p.GainSSIM > s.MaxSSIMGain {
+				s.MaxSSIMGain, s.PassesAtMaxSSIM = p.GainSSIM, p.DataPasses
+			}
+		}
 		for i := len(s.Budget) - 1; i >= 0; i-- {
 			if s.Budget[i].GainSSIM >= last.GainSSIM {
 				s.PassesToFinalSSIM = s.Budget[i].DataPasses
@@ -456,8 +466,12 @@ func (s *WISERStudySummary) markdown() []byte {
 		mean(s.MeanRMSE, "wise"), mean(s.MeanRMSE, "wiser"), mean(s.MeanRMSE, "fwi_only"), mean(s.MeanRMSE, "fwi"))
 	fmt.Fprintf(&b, "Mean coverage of the 50 %% / 90 %% intervals: WISE %.3f / %.3f, WISER %.3f / %.3f.\n",
 		s.MeanCoverage50["wise"], s.MeanCoverage90["wise"], s.MeanCoverage50["wiser"], s.MeanCoverage90["wiser"])
-	fmt.Fprintf(&b, "Budget: the mean SSIM gain first reaches its final value after %.1f of %.1f data passes, the mean RMSE comes within 1 %% of its final value after %.1f (budget.csv, budget.png).\n",
-		s.PassesToFinalSSIM, s.FinalPasses, s.PassesToFinalRMSE)
+	final := math.NaN()
+	if len(s.Budget) > 0 {
+		final = s.Budget[len(s.Budget)-1].GainSSIM
+	}
+	fmt.Fprintf(&b, "Budget (budget.csv, budget.png): final mean SSIM gain %+.4f after %.1f data passes, first reached after %.1f; largest %+.4f after %.1f; the mean RMSE comes within 1 %% of its final value after %.1f data passes.\n",
+		final, s.FinalPasses, s.PassesToFinalSSIM, s.MaxSSIMGain, s.PassesAtMaxSSIM, s.PassesToFinalRMSE)
 	return b.Bytes()
 }
 
