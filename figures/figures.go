@@ -121,6 +121,7 @@ func Lines(path string, spec LineSpec, series ...Series) error {
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 	p.Add(plotter.NewGrid())
+	ylo, yhi := math.Inf(1), math.Inf(-1)
 	for i, s := range series {
 		if s.X != nil && len(s.X) != len(s.Y) {
 			return fmt.Errorf("figures: series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
@@ -135,6 +136,7 @@ func Lines(path string, spec LineSpec, series ...Series) error {
 				continue
 			}
 			xy = append(xy, plotter.XY{X: x, Y: y})
+			ylo, yhi = math.Min(ylo, y), math.Max(yhi, y)
 		}
 		if len(xy) == 0 {
 			return fmt.Errorf("figures: series %q has no plottable points", s.Name)
@@ -154,6 +156,11 @@ func Lines(path string, spec LineSpec, series ...Series) error {
 		if s.Name != "" {
 			p.Legend.Add(s.Name, l)
 		}
+	}
+	if spec.LogY && ylo == yhi {
+		// One value only: gonum would widen the axis to y ± 1, below zero
+		// for y < 1, which a log scale cannot draw (it panics).
+		p.Y.Min, p.Y.Max = ylo/2, yhi*2
 	}
 	// Bottom left: decreasing curves (misfits, errors) rarely go there.
 	p.Legend.Top = false

@@ -115,6 +115,13 @@ func TestLinesAndGridWriteFiles(t *testing.T) {
 	if b := readPNG(t, p).Bounds(); b.Dx() < 500 || b.Dy() < 300 {
 		t.Errorf("line plot is only %v", b)
 	}
+	// One small value on a log scale (a first iteration's misfit below 1):
+	// gonum alone would widen the axis below zero and panic.
+	for _, y := range [][]float64{{0.004}, {0.3, 0.3}, {2e-9, 0, -1}} {
+		if err := Lines(p, LineSpec{LogY: true}, Series{Name: "one", Y: y}); err != nil {
+			t.Errorf("log plot of %v: %v", y, err)
+		}
+	}
 	if err := Lines(p, LineSpec{}, Series{X: []float64{1}, Y: []float64{1, 2}}); err == nil {
 		t.Error("Lines accepted mismatched X and Y")
 	}

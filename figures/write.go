@@ -2,8 +2,9 @@ package figures
 
 import (
 	"fmt"
-	"genfwi/internal/atomicfile"
 	"io"
+
+	"genfwi/internal/atomicfile"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -14,9 +15,16 @@ import (
 const dpi = 110
 
 // render draws onto a fresh white w×h canvas with fn and writes the PNG to
-// path atomically.
-func render(path string, w, h vg.Length, fn func(c draw.Canvas) error) error {
+// path atomically. gonum/plot panics on some degenerate inputs (axis ranges
+// it cannot draw); a figure is never worth a long job, so such a panic is
+// returned as an error naming the file.
+func render(path string, w, h vg.Length, fn func(c draw.Canvas) error) (err error) {
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("drawing %s: %v", path, r)
+		}
+	}()
 	if err := fn(draw.New(img)); err != nil {
 		return fmt.Errorf("drawing %s: %w", path, err)
 	}
