@@ -179,7 +179,14 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	}
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(false, N, &g, C, F, o)
-	if !dn.forward(tp, xd, wd, bd, od) {
+	plan := planDirect(&g, F)
+	if plan.fwd {
+		wt := tp.scratch(len(wd))
+		weightsForward(wt, wd, F, C, KH*KW)
+		fg := g.forwardGeom(F)
+		fg.run(N, xd, wt, bd, od, false)
+		tp.release(wt)
+	} else if !dn.forward(tp, xd, wd, bd, od) {
 		cols := make([][]float32, nw)
 		if !direct {
 			for i := range cols {
@@ -202,6 +209,29 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		if plan.data && needX {
+			wt := tp.scratch(len(wd))
+			weightsData(wt, wd, F, C, KH, KW)
+			dg := g.dataGeom(F)
+			dg.run(N, gd, wt, nil, gradOf(x).Data, true)
+			tp.release(wt)
+			needX = false
+		}
+		if plan.weights && needW {
+			fg := g.forwardGeom(F)
+			fg.wgrad(N, xd, gd, gradOf(w).Data)
+			needW = false
+		}
+		if plan.weights && needB {
+			db := gradOf(b).Data
+			for n := 0; n < N; n++ {
+				sumRows(db, gd[n*F*P:(n+1)*F*P], P)
+			}
+			needB = false
+		}
+		if !needX && !needW && !needB {
+			return
+		}
 		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
 		needX = needX && !didX
 		needW, needB = needW && !didW, needB && !didW
