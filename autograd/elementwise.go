@@ -342,6 +342,14 @@ func rowOffsets(shape, sa, sb []int, r int) (o, ia, ib int) {
 
 // binRow writes od[j] = a[j·sa] op b[j·sb] for j < len(od).
 func binRow(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
+	if binRowKernel(op, od, ad, sa, bd, sb) {
+		return
+	}
+	binRowGo(op, od, ad, sa, bd, sb)
+}
+
+// binRowGo is binRow's Go loop (the reference for binRowKernel).
+func binRowGo(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
 	switch op {
 	case opAdd:
 		for j := range od {
@@ -369,6 +377,14 @@ func binRow(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
 // binRowGrad adds the row's contributions to the operand gradients ga, gb
 // (either may be nil) given the output gradient gd and the forward values.
 func binRowGrad(op binOp, gd, ga []float32, sa int, gb []float32, sb int, ad, bd, od []float32) {
+	if sa == 1 && sb == 1 && binRowGradKernel(op, gd, ga, gb, ad, bd) {
+		return
+	}
+	binRowGradGo(op, gd, ga, sa, gb, sb, ad, bd, od)
+}
+
+// binRowGradGo is binRowGrad's Go loop (the reference for binRowGradKernel).
+func binRowGradGo(op binOp, gd, ga []float32, sa int, gb []float32, sb int, ad, bd, od []float32) {
 	for j, g := range gd {
 		x, y := ad[j*sa], bd[j*sb]
 		var dx, dy float32

@@ -392,6 +392,62 @@ static void bn_dx(float* restrict dx, const float* restrict g, const float* rest
 		dx[i] += rs * (g[i] * gm - m1 - xh * m2);
 	}
 }
+// bin_row is binRow of elementwise.go for the row shapes broadcasting
+// produces: both operands contiguous (sa = sb = 1) or one of them a scalar
+// (stride 0). op: 0 add, 1 sub, 2 mul, 3 div (IEEE operations, so every
+// vector width gives the Go loop's bits). Constant strides let GCC
+// vectorise each loop; Go's loop with j·sa indexing ran ~1 ns per element.
+#define BIN_LOOPS() \
+	switch (op) { \
+	case 0: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x + y; } break; \
+	case 1: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x - y; } break; \
+	case 2: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x * y; } break; \
+	case 3: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x / y; } break; \
+	}
+__attribute__((target_clones("avx512f","avx2","default")))
+static int bin_row(int op, float* restrict o, const float* restrict a, long sa, const float* restrict b, long sb, long n) {
+	if (sa == 1 && sb == 1) {
+#define A a[i]
+#define B b[i]
+		BIN_LOOPS()
+#undef A
+#undef B
+	} else if (sa == 1 && sb == 0) {
+		const float bs = b[0];
+#define A a[i]
+#define B bs
+		BIN_LOOPS()
+#undef A
+#undef B
+	} else if (sa == 0 && sb == 1) {
+		const float as = a[0];
+#define A as
+#define B b[i]
+		BIN_LOOPS()
+#undef A
+#undef B
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+// bin_row_grad_ab adds the gradients of a same-shape add, sub or mul row
+// (op 0, 1, 2) into ga and gb (either may be NULL): elementwise, so
+// vectorised without changing any sum.
+__attribute__((target_clones("avx512f","avx2","default")))
+static void bin_row_grad_ab(int op, const float* restrict g, float* restrict ga, float* restrict gb,
+		const float* restrict a, const float* restrict b, long n) {
+	if (ga) {
+		if (op == 2) for (long i = 0; i < n; i++) ga[i] += g[i] * b[i];
+		else for (long i = 0; i < n; i++) ga[i] += g[i];
+	}
+	if (gb) {
+		if (op == 2) for (long i = 0; i < n; i++) gb[i] += g[i] * a[i];
+		else if (op == 1) for (long i = 0; i < n; i++) gb[i] += -g[i];
+		else for (long i = 0; i < n; i++) gb[i] += g[i];
+	}
+}
 */
 import "C"
 
@@ -428,6 +484,26 @@ func siluBackKernel(dx, dy, s, y []float32) {
 }
 
 // sigmoidKernel writes s = σ(x).
+// binRowKernel is binRow for add, sub, mul and div rows with unit or zero
+// strides (see bin_row); it reports false for the other cases, which the Go
+// loop handles.
+func binRowKernel(op binOp, od, ad []float32, sa int, bd []float32, sb int) bool {
+	if op > opDiv || len(od) < 16 || sa > 1 || sb > 1 || sa == 0 && sb == 0 {
+		return false
+	}
+	return C.bin_row(C.int(op), fp(od), fp(ad), C.long(sa), fp(bd), C.long(sb), C.long(len(od))) != 0
+}
+
+// binRowGradKernel is binRowGrad for same-shape add, sub and mul rows; it
+// reports false for the other cases.
+func binRowGradKernel(op binOp, gd, ga, gb, ad, bd []float32) bool {
+	if op > opMul || len(gd) < 16 {
+		return false
+	}
+	C.bin_row_grad_ab(C.int(op), fp(gd), fpOrNil(ga), fpOrNil(gb), fp(ad), fp(bd), C.long(len(gd)))
+	return true
+}
+
 // leakyReLUKernel writes y = x > 0 ? x : slope·x.
 func leakyReLUKernel(y, x []float32, slope float32) {
 	if len(x) == 0 {

@@ -114,3 +114,9 @@ func bnDx(dx, g, x []float32, mu, rs, gm, m1, m2 float32, training bool) {
 		dx[j] += rs * (g[j]*gm - m1 - xh*m2)
 	}
 }
+
+// binRowKernel reports false: binRow's Go loop is the only path.
+func binRowKernel(op binOp, od, ad []float32, sa int, bd []float32, sb int) bool { return false }
+
+// binRowGradKernel reports false: binRowGrad's Go loop is the only path.
+func binRowGradKernel(op binOp, gd, ga, gb, ad, bd []float32) bool { return false }

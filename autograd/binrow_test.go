@@ -1,0 +1,67 @@
+package autograd
+
+import (
+	"math"
+	"testing"
+)
+
+// TestBinRowKernels checks the C row kernels of the binary ops
+// (binRowKernel, binRowGradKernel; the Go loops in a noblas build) bit for
+// bit against the Go loops binRowGo and binRowGradGo, for every op, the
+// stride patterns broadcasting produces (contiguous, scalar a, scalar b),
+// lengths across the vector widths, special values (±0, ±Inf, NaN,
+// subnormals) and untouched elements past the row.
+func TestBinRowKernels(t *testing.T) {
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -3e-39, float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), 1e30, -7}
+	same := func(a, b float32) bool {
+		return math.Float32bits(a) == math.Float32bits(b) || math.IsNaN(float64(a)) && math.IsNaN(float64(b))
+	}
+	for _, n := range []int{1, 15, 16, 17, 31, 33, 64, 100, 1000} {
+		mk := func(seed float64) []float32 {
+			x := make([]float32, n+1)
+			for i := range x {
+				x[i] = float32(math.Sin(float64(i)*1.3+seed)) * float32(1+i%7)
+			}
+			if n >= 100 {
+				copy(x[40:], special)
+			}
+			return x
+		}
+		a, b := mk(0.1), mk(2.2)
+		b[n/2] = 0 // division by zero
+		for op := opAdd; op <= opMax; op++ {
+			for _, st := range [][2]int{{1, 1}, {1, 0}, {0, 1}} {
+				got, want := make([]float32, n+1), make([]float32, n+1)
+				got[n], want[n] = 5, 5
+				binRow(op, got[:n], a, st[0], b, st[1])
+				binRowGo(op, want[:n], a, st[0], b, st[1])
+				for i := range got {
+					if !same(got[i], want[i]) {
+						t.Fatalf("op %d strides %v n=%d: element %d = %g, Go loop %g", op, st, n, i, got[i], want[i])
+					}
+				}
+			}
+			g := mk(4.4)
+			ga, gb := mk(5.5), mk(6.6)
+			wa, wb := append([]float32(nil), ga...), append([]float32(nil), gb...)
+			od := make([]float32, n)
+			binRowGo(op, od, a, 1, b, 1)
+			binRowGrad(op, g[:n], ga[:n], 1, gb[:n], 1, a, b, od)
+			binRowGradGo(op, g[:n], wa[:n], 1, wb[:n], 1, a, b, od)
+			for i := range ga {
+				if !same(ga[i], wa[i]) || !same(gb[i], wb[i]) {
+					t.Fatalf("grad op %d n=%d: element %d = %g, %g, Go loop %g, %g", op, n, i, ga[i], gb[i], wa[i], wb[i])
+				}
+			}
+			// One operand without a gradient.
+			binRowGrad(op, g[:n], nil, 1, gb[:n], 1, a, b, od)
+			binRowGradGo(op, g[:n], nil, 1, wb[:n], 1, a, b, od)
+			for i := range gb {
+				if !same(gb[i], wb[i]) {
+					t.Fatalf("grad op %d n=%d (b only): element %d = %g, Go loop %g", op, n, i, gb[i], wb[i])
+				}
+			}
+		}
+	}
+}
