@@ -65,3 +65,24 @@ func TestBinRowKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestAddBiasKernel checks the bias kernel of the convolutions bit for bit
+// against addBiasGo, leaving values past the last row untouched.
+func TestAddBiasKernel(t *testing.T) {
+	for _, p := range []int{1, 16, 17, 100, 1024} {
+		const nf = 5
+		y := make([]float32, nf*p+1)
+		b := []float32{1.5, -2e-39, float32(math.Inf(1)), 0.1, -3}
+		for i := range y {
+			y[i] = float32(math.Cos(float64(i) * 0.7))
+		}
+		want := append([]float32(nil), y...)
+		addBias(y[:nf*p], b, p)
+		addBiasGo(want[:nf*p], b, p)
+		for i := range y {
+			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("p=%d: element %d = %g, Go loop %g", p, i, y[i], want[i])
+			}
+		}
+	}
+}

@@ -411,6 +411,14 @@ func gradData(v *Var, need bool) []float32 {
 
 // addBias adds b[f] to row f (length p) of y; b may be nil.
 func addBias(y, b []float32, p int) {
+	if len(b) == 0 || addBiasKernel(y, b, p) {
+		return
+	}
+	addBiasGo(y, b, p)
+}
+
+// addBiasGo is addBias's Go loop (the reference for addBiasKernel).
+func addBiasGo(y, b []float32, p int) {
 	for f, v := range b {
 		row := y[f*p : (f+1)*p]
 		for i := range row {

@@ -458,6 +458,16 @@ static int bin_row(int op, float* restrict o, const float* restrict a, long sa, 
 	return 1;
 }
 
+// add_bias adds b[f] to row f (p values) of y, for f < nf.
+__attribute__((target_clones("avx512f","avx2","default")))
+static void add_bias(float* restrict y, const float* restrict b, long nf, long p) {
+	for (long f = 0; f < nf; f++) {
+		float v = b[f];
+		float* row = y + f * p;
+		for (long i = 0; i < p; i++) row[i] += v;
+	}
+}
+
 // bin_row_grad_ab adds the gradients of a same-shape add, sub or mul row
 // (op 0, 1, 2) into ga and gb (either may be NULL): elementwise, so
 // vectorised without changing any sum.
@@ -518,6 +528,15 @@ func binRowKernel(op binOp, od, ad []float32, sa int, bd []float32, sb int) bool
 		return false
 	}
 	return C.bin_row(C.int(op), fp(od), fp(ad), C.long(sa), fp(bd), C.long(sb), C.long(len(od))) != 0
+}
+
+// addBiasKernel is addBias with a vectorised loop (the same additions).
+func addBiasKernel(y, b []float32, p int) bool {
+	if p < 16 {
+		return false
+	}
+	C.add_bias(fp(y), fp(b), C.long(len(b)), C.long(p))
+	return true
 }
 
 // binRowGradKernel is binRowGrad for same-shape add, sub and mul rows; it
