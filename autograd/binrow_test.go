@@ -3,6 +3,8 @@ package autograd
 import (
 	"math"
 	"testing"
+
+	"genfwi/tensor"
 )
 
 // TestBinRowKernels checks the C row kernels of the binary ops
@@ -82,6 +84,49 @@ func TestAddBiasKernel(t *testing.T) {
 		for i := range y {
 			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("p=%d: element %d = %g, Go loop %g", p, i, y[i], want[i])
+			}
+		}
+	}
+}
+
+// TestResizeNearest2xKernels checks exact 2× nearest upsampling (the row
+// kernels dup2Kernel and sum2Kernel, or the Go loops) bit for bit against
+// index arithmetic: y[oh, ow] = x[oh/2, ow/2], and the input gradient
+// dx[h, w] = (g[2h, 2w] + g[2h, 2w+1]) + (g[2h+1, 2w] + g[2h+1, 2w+1]),
+// summed in that order.
+func TestResizeNearest2xKernels(t *testing.T) {
+	for _, w := range []int{3, 8, 16, 33} {
+		const n, c, h = 2, 3, 5
+		x := make([]float32, n*c*h*w)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i) * 0.37))
+		}
+		tp := NewTape()
+		xv := tp.Input(tensor.FromSlice(x, n, c, h, w))
+		y := ResizeNearest(xv, 2*h, 2*w)
+		g := make([]float32, len(y.Value.Data))
+		for i := range g {
+			g[i] = float32(math.Cos(float64(i) * 0.91))
+		}
+		BackwardWith(y, tensor.FromSlice(g, y.Value.Shape...))
+		for p := 0; p < n*c; p++ {
+			for oh := 0; oh < 2*h; oh++ {
+				for ow := 0; ow < 2*w; ow++ {
+					got, want := y.Value.Data[(p*2*h+oh)*2*w+ow], x[(p*h+oh/2)*w+ow/2]
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("W=%d: y[%d,%d,%d] = %g, want %g", w, p, oh, ow, got, want)
+					}
+				}
+			}
+			for ih := 0; ih < h; ih++ {
+				for iw := 0; iw < w; iw++ {
+					at := func(oh, ow int) float32 { return g[(p*2*h+oh)*2*w+ow] }
+					want := float32(0) + (at(2*ih, 2*iw) + at(2*ih, 2*iw+1))
+					want += at(2*ih+1, 2*iw) + at(2*ih+1, 2*iw+1)
+					if got := xv.Grad.Data[(p*h+ih)*w+iw]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("W=%d: dx[%d,%d,%d] = %g, want %g", w, p, ih, iw, got, want)
+					}
+				}
 			}
 		}
 	}

@@ -126,3 +126,9 @@ var normPath = 0
 
 // addBiasKernel reports false: addBias's Go loop is the only path.
 func addBiasKernel(y, b []float32, p int) bool { return false }
+
+// dup2Kernel reports false: ResizeNearest's Go loop is the only path.
+func dup2Kernel(d, s []float32) bool { return false }
+
+// sum2Kernel reports false: ResizeNearest's Go loop is the only path.
+func sum2Kernel(d, s []float32) bool { return false }
