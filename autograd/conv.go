@@ -213,7 +213,8 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 			wt := tp.scratch(len(wd))
 			weightsData(wt, wd, F, C, KH, KW)
 			dg := g.dataGeom(F)
-			dg.run(N, gd, wt, nil, gradOf(x).Data, true)
+			dx, fresh := gradFresh(x)
+			dg.run(N, gd, wt, nil, dx, !fresh)
 			tp.release(wt)
 			needX = false
 		}
@@ -232,7 +233,15 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		if !needX && !needW && !needB {
 			return
 		}
-		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+		var gx []float32
+		fresh := false
+		if needX {
+			gx, fresh = gradFresh(x)
+		}
+		didX, didW := dn.backward(tp, xd, wd, gd, gx, gradData(w, needW), gradData(b, needB), fresh)
+		if fresh && !didX {
+			clear(gx) // the kernels below add into it
+		}
 		needX = needX && !didX
 		needW, needB = needW && !didW, needB && !didW
 		if !needX && !needW && !needB {
@@ -340,7 +349,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
+		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB), false)
 		needX = needX && !didX
 		needW, needB = needW && !didW, needB && !didW
 		if !needX && !needW && !needB {

@@ -247,10 +247,12 @@ done:
 
 // gf_conv_backward ADDS the gradients of a convolution into gx (the input),
 // gw (the weights) and gb (the bias) given the output gradient gy; any of
-// the three may be NULL. x and w are the forward pass's input and weights.
+// the three may be NULL. With gx_set the input gradient overwrites gx
+// instead (a fresh, uncleared buffer: the reorder then neither reads gx
+// nor needs it zeroed). x and w are the forward pass's input and weights.
 // It returns a dnnl_status_t (0 = success); on failure nothing has been
 // added (every result is computed before the first is accumulated).
-static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, gf_scr *scr) {
+static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, int gx_set, gf_scr *scr) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
 	dnnl_primitive_t dp = NULL, wp = NULL;
@@ -307,7 +309,7 @@ static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, fl
 	}
 	if (scr->dry) goto done;
 	GF_CK(dnnl_stream_wait(stm));
-	if (gx) GF_CK(gf_arg_finish(stm, &dgx, 1));
+	if (gx) GF_CK(gf_arg_finish(stm, &dgx, !gx_set));
 	if (gw) GF_CK(gf_arg_finish(stm, &wgw, 1));
 	GF_CK(dnnl_stream_wait(stm));
 	if (gb) for (int i = 0; i < g->f; i++) gb[i] += gbtmp[i];
@@ -336,11 +338,11 @@ static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float
 	return st;
 }
 
-static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb,
+static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, int gx_set,
 		float *s0, float *s1, float *s2, float *s3, float *s4, float *s5, size_t *sizes) {
 	gf_scr scr = {{s0, s1, s2, s3, s4, s5}, sizes, sizes != NULL};
 	sigset_t old = gf_block_sigprof();
-	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb, &scr);
+	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb, gx_set, &scr);
 	gf_restore_mask(old);
 	return st;
 }
@@ -469,9 +471,10 @@ func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
 
 // backward adds the input gradient (pass data) and the weight and bias
 // gradients (pass weights) for the passes oneDNN runs; nil slices are
-// skipped. It reports which of the two it added; on failure it adds
+// skipped. With gxSet the input gradient overwrites gx instead of being
+// added. It reports which of the two it computed; on failure it writes
 // nothing and reports neither, and the caller computes the rest.
-func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, didW bool) {
+func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32, gxSet bool) (didX, didW bool) {
 	if d == nil {
 		return false, false
 	}
@@ -485,12 +488,16 @@ func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, did
 		return false, false
 	}
 	var sizes [6]C.size_t
-	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), nil, nil, nil, nil, nil, nil, &sizes[0]) != 0 {
+	set := C.int(0)
+	if gxSet {
+		set = 1
+	}
+	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), set, nil, nil, nil, nil, nil, nil, &sizes[0]) != 0 {
 		return false, false
 	}
 	s := scratch(tp, &sizes)
 	defer tp.release(s[:]...)
-	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb),
+	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), set,
 		ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), ptr(s[4]), ptr(s[5]), nil) != 0 {
 		return false, false
 	}

@@ -15,6 +15,6 @@ func newDNNLConv(bool, int, *convGeom, int, int, Conv2dOpts) *dnnlConv { return 
 
 func (*dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool { return false }
 
-func (*dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, didW bool) {
+func (*dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32, gxSet bool) (didX, didW bool) {
 	return false, false
 }

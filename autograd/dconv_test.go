@@ -125,3 +125,49 @@ func TestDirectConvMatchesReference(t *testing.T) {
 		})
 	}
 }
+
+// TestConvInputGradAccumulates checks that convolution input gradients add
+// up when an input feeds two convolutions and a residual connection, for
+// each input-gradient path (oneDNN, which overwrites a fresh gradient
+// buffer instead of adding into zeros; the direct kernels; im2col): the
+// gradient equals the sum of the three contributions computed on their own.
+func TestConvInputGradAccumulates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	o := Conv2dOpts{Pad: PadAll(1)}
+	for _, sh := range [][2]int{{16, 32}, {16, 4}, {4, 32}} {
+		C, F := sh[0], sh[1]
+		x0 := tensor.Randn(rng, 1, 2, C, 10, 9)
+		w1, w2 := tensor.Randn(rng, 0.2, F, C, 3, 3), tensor.Randn(rng, 0.2, F, C, 3, 3)
+		g := tensor.Randn(rng, 1, 2, F, 10, 9)
+		gx := tensor.Randn(rng, 1, 2, C, 10, 9)
+		grad := func(parts ...int) []float32 {
+			tp := NewTape()
+			x := tp.Input(x0)
+			h := Scale(x, 1) // a non-leaf input, as inside a network
+			var terms []*Var
+			for _, p := range parts {
+				switch p {
+				case 0:
+					terms = append(terms, Mul(Conv2d(h, tp.Const(w1), nil, o), tp.Const(g)))
+				case 1:
+					terms = append(terms, Mul(Conv2d(h, tp.Const(w2), nil, o), tp.Const(g)))
+				case 2:
+					terms = append(terms, Mul(h, tp.Const(gx)))
+				}
+			}
+			l := Sum(terms[0], false)
+			for _, v := range terms[1:] {
+				l = Add(l, Sum(v, false))
+			}
+			Backward(l)
+			return x.Grad.Data
+		}
+		all := grad(0, 1, 2)
+		a, b, c := grad(0), grad(1), grad(2)
+		want := make([]float64, len(all))
+		for i := range want {
+			want[i] = float64(a[i]) + float64(b[i]) + float64(c[i])
+		}
+		checkClose(t, "accumulated input gradient", all, want)
+	}
+}
