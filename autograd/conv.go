@@ -150,7 +150,18 @@ func (g *convGeom) col2imGo(img, col []float32) {
 // with zero padding; the output is (N, F, OH, OW), OH = (H+PT+PB-DH·(KH-1)-1)/SH+1.
 // Each sample is one im2col + GEMM (F×K)·(K×P); samples run in parallel.
 // 1×1 stride-1 unpadded convolutions skip im2col.
-func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
+func Conv2d(x, w, b *Var, o Conv2dOpts) *Var { return conv2d(x, w, b, o, false) }
+
+// Conv2dReLU returns ReLU(Conv2d(x, w, b, o)) in one op: the activation is
+// applied where the convolution writes its output (oneDNN's eltwise
+// post-op, the direct kernels' store, or right after each sample's GEMM),
+// so the pre-activation array is neither stored nor read again. Values
+// equal the pair's up to the sign of zeros (oneDNN's ReLU gives +0 where
+// ReLU gives −0), gradients equal the pair's bit for bit (the backward
+// pass masks the output gradient with output > 0 ⇔ input > 0).
+func Conv2dReLU(x, w, b *Var, o Conv2dOpts) *Var { return conv2d(x, w, b, o, true) }
+
+func conv2d(x, w, b *Var, o Conv2dOpts, relu bool) *Var {
 	o = o.norm()
 	xs, ws := x.Value.Shape, w.Value.Shape
 	if len(xs) != 4 || len(ws) != 4 || xs[1] != ws[1] {
@@ -184,9 +195,9 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 		wt := tp.scratch(len(wd))
 		weightsForward(wt, wd, F, C, KH*KW)
 		fg := g.forwardGeom(F)
-		fg.run(N, xd, wt, bd, od, false)
+		fg.run(N, xd, wt, bd, od, false, relu)
 		tp.release(wt)
-	} else if !dn.forward(tp, xd, wd, bd, od) {
+	} else if !dn.forward(tp, xd, wd, bd, od, relu) {
 		cols := make([][]float32, nw)
 		if !direct {
 			for i := range cols {
@@ -203,18 +214,33 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 			on := od[n*F*P : (n+1)*F*P]
 			tensor.Gemm(false, false, F, P, K, 1, wd, K, col, P, 0, on, P)
 			addBias(on, bd, P)
+			if relu {
+				reluInPlace(on) // while the sample's output is in cache
+			}
 		})
 		tp.release(cols...)
 	}
-	return record(out, "Conv2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
+	name := "Conv2d"
+	if relu {
+		name = "Conv2dReLU"
+	}
+	return record(out, name, []*Var{x, w, b}, func(gr *tensor.Tensor) {
 		gd := gr.Data
+		if relu {
+			// The pre-activation gradient: what ReLU's backward adds into
+			// a zeroed buffer (y > 0 exactly where the input was > 0).
+			gm := tp.scratch(len(gd))
+			defer tp.release(gm)
+			reluMask(gm, gd, od)
+			gd = gm
+		}
 		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
 		if plan.data && needX {
 			wt := tp.scratch(len(wd))
 			weightsData(wt, wd, F, C, KH, KW)
 			dg := g.dataGeom(F)
 			dx, fresh := gradFresh(x)
-			dg.run(N, gd, wt, nil, dx, !fresh)
+			dg.run(N, gd, wt, nil, dx, !fresh, false)
 			tp.release(wt)
 			needX = false
 		}
@@ -331,7 +357,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 	}
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(true, N, &g, C, F, o)
-	if !dn.forward(tp, xd, wd, bd, od) {
+	if !dn.forward(tp, xd, wd, bd, od, false) {
 		cols := make([][]float32, nw)
 		for i := range cols {
 			cols[i] = tp.scratch(FK * P)

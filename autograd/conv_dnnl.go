@@ -25,6 +25,7 @@ typedef struct {
 	int n, c, h, w, f, kh, kw, oh, ow;
 	int sh, sw, pt, pb, pl, pr, dh, dw, opb, opr;
 	int threads;
+	int relu; // forward: apply ReLU to the output (an eltwise post-op)
 } gf_conv;
 
 static dnnl_engine_t gf_engine;
@@ -204,6 +205,8 @@ static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, floa
 	dnnl_primitive_t p = NULL;
 	dnnl_stream_t stm = NULL;
 	dnnl_memory_t mb = NULL;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t po = NULL;
 	gf_arg ax = {0}, aw = {0}, ay = {0};
 	dnnl_convolution_desc_t d;
 	dnnl_memory_desc_t src, wei, bia, dst;
@@ -211,7 +214,13 @@ static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, floa
 	if (gf_engine_status != dnnl_success) return gf_engine_status;
 	omp_set_num_threads(g->threads);
 	GF_CK(gf_desc(g, 0, &d, &src, &wei, b ? &bia : NULL, &dst));
-	GF_CK(dnnl_primitive_desc_create(&pd, &d, NULL, gf_engine, NULL));
+	if (g->relu) {
+		GF_CK(dnnl_primitive_attr_create(&attr));
+		GF_CK(dnnl_post_ops_create(&po));
+		GF_CK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+		GF_CK(dnnl_primitive_attr_set_post_ops(attr, po));
+	}
+	GF_CK(dnnl_primitive_desc_create(&pd, &d, attr, gf_engine, NULL));
 	GF_CK(dnnl_primitive_create(&p, pd));
 	GF_CK(dnnl_stream_create(&stm, gf_engine, dnnl_stream_default_flags));
 	GF_CK(gf_bind(&ax, pd, dnnl_query_src_md, g, 0, x));
@@ -242,6 +251,8 @@ done:
 	if (stm) dnnl_stream_destroy(stm);
 	if (p) dnnl_primitive_destroy(p);
 	if (pd) dnnl_primitive_desc_destroy(pd);
+	if (po) dnnl_post_ops_destroy(po);
+	if (attr) dnnl_primitive_attr_destroy(attr);
 	return st;
 }
 
@@ -453,12 +464,17 @@ func scratch(tp *Tape, sizes *[6]C.size_t) (bufs [6][]float32) {
 	return bufs
 }
 
-// forward writes y = conv(x, w) + b (b may be nil), with scratch from tp's
-// pool, and reports false when oneDNN does not run it (the caller then uses
+// forward writes y = conv(x, w) + b (b may be nil), followed by ReLU when
+// relu is set (oneDNN's post-op: +0 where the Go ReLU gives −0), with
+// scratch from tp's pool, and reports false when oneDNN does not run it (the caller then uses
 // its own kernels).
-func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
+func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32, relu bool) bool {
 	if d == nil || !d.fwd {
 		return false
+	}
+	d.g.relu = 0
+	if relu {
+		d.g.relu = 1
 	}
 	var sizes [6]C.size_t
 	if C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y), nil, nil, nil, &sizes[0]) != 0 {

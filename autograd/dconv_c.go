@@ -42,7 +42,7 @@ typedef struct {
 // weight in (C, KH, KW, F) order. acc = 1 adds to y; else y = bias + sum
 // (bias may be NULL).
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void dconv_tile(const gf_dgeom* g, const float* x, const float* wt,
-		const float* bias, float* y, long n, long f0, long oh, long ow0, int acc, const int FT, const int NCH) {
+		const float* bias, float* y, long n, long f0, long oh, long ow0, int acc, int relu, const int FT, const int NCH) {
 	__m512 a0[8], a1[8];
 	__mmask16 om0 = lanes(0, g->OW - ow0), om1 = lanes(0, g->OW - ow0 - 16);
 	for (int f = 0; f < FT; f++) {
@@ -82,6 +82,14 @@ __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) 
 			}
 		}
 	}
+	if (relu) {
+		// v > 0 ? v : 0·v, lane by lane: the bits of lrelu_fwd with slope 0.
+		const __m512 z = _mm512_setzero_ps();
+		for (int f = 0; f < FT; f++) {
+			a0[f] = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a0[f], z, _CMP_GT_OQ), _mm512_mul_ps(a0[f], z), a0[f]);
+			if (NCH == 2) a1[f] = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a1[f], z, _CMP_GT_OQ), _mm512_mul_ps(a1[f], z), a1[f]);
+		}
+	}
 	for (int f = 0; f < FT; f++) {
 		float* yr = y + ((n * g->F + f0 + f) * g->OH + oh) * g->OW + ow0;
 		_mm512_mask_storeu_ps(yr, om0, a0[f]);
@@ -89,11 +97,11 @@ __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) 
 	}
 }
 
-#define DCONV_CASE(FT, NCH) case FT: dconv_tile(g, x, wt, bias, y, n, f0, oh, ow0, acc, FT, NCH); break;
+#define DCONV_CASE(FT, NCH) case FT: dconv_tile(g, x, wt, bias, y, n, f0, oh, ow0, acc, relu, FT, NCH); break;
 
 __attribute__((target("avx512f")))
 static void dconv_rows(const gf_dgeom* g, const float* x, const float* wt, const float* bias, float* y,
-		long n, long f0, long ft, int acc) {
+		long n, long f0, long ft, int acc, int relu) {
 	for (long oh = 0; oh < g->OH; oh++) {
 		long ow0 = 0;
 		for (; ow0 + 16 < g->OW; ow0 += 32) {
@@ -113,14 +121,14 @@ static void dconv_rows(const gf_dgeom* g, const float* x, const float* wt, const
 
 // gf_dconv runs work items it0 … it1-1 of a direct convolution: item i is
 // sample i / tiles and output channels 8·(i % tiles) … (at most 8), with
-// tiles = ⌈F/8⌉.
+// tiles = ⌈F/8⌉. relu applies ReLU to the results (not with acc).
 static void gf_dconv(const gf_dgeom* g, const float* x, const float* wt, const float* bias, float* y,
-		long it0, long it1, int acc) {
+		long it0, long it1, int acc, int relu) {
 	long tiles = (g->F + 7) / 8;
 	for (long i = it0; i < it1; i++) {
 		long n = i / tiles, f0 = 8 * (i % tiles);
 		long ft = g->F - f0 < 8 ? g->F - f0 : 8;
-		dconv_rows(g, x, wt, bias, y, n, f0, ft, acc);
+		dconv_rows(g, x, wt, bias, y, n, f0, ft, acc, relu);
 	}
 }
 
@@ -195,18 +203,21 @@ func (d *dgeom) c() C.gf_dgeom {
 		KH: C.long(d.KH), KW: C.long(d.KW), PT: C.long(d.PT), PL: C.long(d.PL), DH: C.long(d.DH), DW: C.long(d.DW)}
 }
 
-// run writes (acc false: y = bias + conv) or adds (acc true) the direct
-// convolution of x (N, C, H, W) with wt laid out (C, KH, KW, F) into y
+// run writes (acc false: y = bias + conv, then ReLU if relu) or adds (acc
+// true) the direct convolution of x (N, C, H, W) with wt laid out (C, KH, KW, F) into y
 // (N, F, OH, OW), in parallel over samples and blocks of 8 output channels.
-func (d *dgeom) run(N int, x, wt, bias, y []float32, acc bool) {
+func (d *dgeom) run(N int, x, wt, bias, y []float32, acc, relu bool) {
 	g := d.c()
-	a := C.int(0)
+	a, r := C.int(0), C.int(0)
 	if acc {
 		a = 1
 	}
+	if relu {
+		r = 1
+	}
 	items := N * ((d.F + 7) / 8)
 	tensor.ParallelRange(items, 1, func(lo, hi int) {
-		C.gf_dconv(&g, fp(x), fp(wt), fpOrNil(bias), fp(y), C.long(lo), C.long(hi), a)
+		C.gf_dconv(&g, fp(x), fp(wt), fpOrNil(bias), fp(y), C.long(lo), C.long(hi), a, r)
 	})
 }
 

@@ -6,7 +6,7 @@ package autograd
 // im2col + GEMM only.
 const directConvCPU = false
 
-func (d *dgeom) run(N int, x, wt, bias, y []float32, acc bool) {
+func (d *dgeom) run(N int, x, wt, bias, y []float32, acc, relu bool) {
 	panic("autograd: direct convolution without cgo")
 }
 

@@ -100,7 +100,7 @@ func TestDirectConvMatchesReference(t *testing.T) {
 				if bias != nil {
 					bd = bias.Data
 				}
-				fg.run(N, x.Data, wt, bd, y.Data, false)
+				fg.run(N, x.Data, wt, bd, y.Data, false, false)
 				checkClose(t, "forward", y.Data, convRef(false, x, w, bias, tc.o, g.OH, g.OW))
 			}
 
@@ -113,7 +113,7 @@ func TestDirectConvMatchesReference(t *testing.T) {
 			wd := make([]float32, len(w.Data))
 			weightsData(wd, w.Data, F, C, KH, KW)
 			dgx := g.dataGeom(F)
-			dgx.run(N, gy.Data, wd, nil, dx.Data, true)
+			dgx.run(N, gy.Data, wd, nil, dx.Data, true, false)
 			checkClose(t, "input gradient", dx.Data, wantX)
 
 			dw := tensor.Randn(rng, 1, tc.w...)

@@ -141,6 +141,87 @@ func AddScalar(x *Var, s float32) *Var {
 // ReLU returns max(x, 0). The gradient at 0 is taken as 0.
 func ReLU(x *Var) *Var { return LeakyReLU(x, 0) }
 
+// reluInPlace applies ReLU to y in place, with the bits of ReLU
+// (x > 0 ? x : 0·x). Sequential: it runs inside a convolution's
+// per-sample workers.
+func reluInPlace(y []float32) {
+	for i, v := range y {
+		if !(v > 0) {
+			y[i] = 0 * v
+		}
+	}
+}
+
+// reluMask writes dz = (y > 0 ? dy : 0), ReLU's input gradient given its
+// output y, as it comes out of ReLU's backward into a zeroed buffer.
+func reluMask(dz, dy, y []float32) {
+	tensor.ParallelRange(len(y), minChunk, func(lo, hi int) {
+		for i, v := range y[lo:hi] {
+			if v > 0 {
+				dz[lo+i] = 0 + dy[lo+i]
+			} else {
+				dz[lo+i] = 0
+			}
+		}
+	})
+}
+
+// AddReLU returns ReLU(a + b) for a and b of the same shape in one op (no
+// intermediate sum array, one pass instead of two), with the values and
+// gradients of ReLU(Add(a, b)) bit for bit. Other shapes fall back to the
+// pair (broadcasting).
+func AddReLU(a, b *Var) *Var {
+	if !sameShape(a.Value.Shape, b.Value.Shape) {
+		return ReLU(Add(a, b))
+	}
+	out := newOut(false, a.Value.Shape, a, b)
+	ad, bd, od := a.Value.Data, b.Value.Data, out.Value.Data
+	tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := ad[i] + bd[i]
+			if !(v > 0) {
+				v = 0 * v
+			}
+			od[i] = v
+		}
+	})
+	return record(out, "AddReLU", []*Var{a, b}, func(g *tensor.Tensor) {
+		gd := g.Data
+		for _, v := range []*Var{a, b} {
+			if !v.requires {
+				continue
+			}
+			dv, fresh := gradFresh(v)
+			tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					var d float32 // ReLU's input gradient, as added into zeros
+					if od[i] > 0 {
+						d = 0 + gd[i]
+					}
+					if fresh {
+						dv[i] = 0 + d
+					} else {
+						dv[i] += d
+					}
+				}
+			})
+		}
+	})
+}
+
+// sameShape reports whether two shapes are equal.
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // LeakyReLU returns x for x > 0 and slope·x otherwise.
 func LeakyReLU(x *Var, slope float32) *Var {
 	return unary(x, "LeakyReLU", func(y, x []float32) {
