@@ -141,28 +141,11 @@ func AddScalar(x *Var, s float32) *Var {
 // ReLU returns max(x, 0). The gradient at 0 is taken as 0.
 func ReLU(x *Var) *Var { return LeakyReLU(x, 0) }
 
-// reluInPlace applies ReLU to y in place, with the bits of ReLU
-// (x > 0 ? x : 0·x). Sequential: it runs inside a convolution's
-// per-sample workers.
-func reluInPlace(y []float32) {
-	for i, v := range y {
-		if !(v > 0) {
-			y[i] = 0 * v
-		}
-	}
-}
-
-// reluMask writes dz = (y > 0 ? dy : 0), ReLU's input gradient given its
-// output y, as it comes out of ReLU's backward into a zeroed buffer.
+// reluMask writes dz = (y > 0 ? 0 + dy : 0), ReLU's input gradient given
+// its output y, as ReLU's backward leaves it in a zeroed buffer.
 func reluMask(dz, dy, y []float32) {
 	tensor.ParallelRange(len(y), minChunk, func(lo, hi int) {
-		for i, v := range y[lo:hi] {
-			if v > 0 {
-				dz[lo+i] = 0 + dy[lo+i]
-			} else {
-				dz[lo+i] = 0
-			}
-		}
+		reluMaskKernel(dz[lo:hi], dy[lo:hi], y[lo:hi], false)
 	})
 }
 
@@ -177,13 +160,7 @@ func AddReLU(a, b *Var) *Var {
 	out := newOut(false, a.Value.Shape, a, b)
 	ad, bd, od := a.Value.Data, b.Value.Data, out.Value.Data
 	tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := ad[i] + bd[i]
-			if !(v > 0) {
-				v = 0 * v
-			}
-			od[i] = v
-		}
+		addReLUKernel(od[lo:hi], ad[lo:hi], bd[lo:hi])
 	})
 	return record(out, "AddReLU", []*Var{a, b}, func(g *tensor.Tensor) {
 		gd := g.Data
@@ -191,19 +168,11 @@ func AddReLU(a, b *Var) *Var {
 			if !v.requires {
 				continue
 			}
+			// ReLU's input gradient d, added into zeros (fresh: 0 + d = d
+			// bit for bit, as d is never −0) or into v's gradient.
 			dv, fresh := gradFresh(v)
 			tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					var d float32 // ReLU's input gradient, as added into zeros
-					if od[i] > 0 {
-						d = 0 + gd[i]
-					}
-					if fresh {
-						dv[i] = 0 + d
-					} else {
-						dv[i] += d
-					}
-				}
+				reluMaskKernel(dv[lo:hi], gd[lo:hi], od[lo:hi], !fresh)
 			})
 		}
 	})
