@@ -258,25 +258,61 @@ static void col2im_c(float* restrict img, const float* restrict col, const long*
 // GroupNorm row kernels (normRows / normRowsBackward in norm.go): a row of M
 // elements is M/inner channel segments of inner elements; channel c0+s has
 // affine gamma[c0+s], beta[c0+s] (gamma NULL: no affine). Sums accumulate in
-// double in 8 lanes so GCC can vectorise them.
+// double in NL = 32 lanes (element i in lane i mod 32, lanes added in order
+// at the end): each lane is a chain of dependent adds, so 32 lanes (four
+// AVX-512 registers) keep four chains in flight where the former 8 lanes
+// left the loop waiting on one add latency per 8 elements. The AVX-512
+// intrinsics (path 0) and the plain loops give the same sums bit for bit
+// (TestNormRowPaths).
+#define NL 32
+
+__attribute__((target("avx512f")))
+static long norm_fwd_sums512(const float* x, long M, double mu, int sq, double* s) {
+	__m512d a[4];
+	for (int k = 0; k < 4; k++) a[k] = _mm512_setzero_pd();
+	const __m512d vmu = _mm512_set1_pd(mu);
+	long i = 0;
+	for (; i + NL <= M; i += NL)
+		for (int k = 0; k < 4; k++) {
+			__m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8 * k));
+			if (sq) { v = _mm512_sub_pd(v, vmu); v = _mm512_mul_pd(v, v); }
+			a[k] = _mm512_add_pd(a[k], v);
+		}
+	for (int k = 0; k < 4; k++) _mm512_storeu_pd(s + 8 * k, a[k]);
+	return i;
+}
+
+__attribute__((target_clones("avx2","default")))
+static long norm_fwd_sums(const float* restrict x, long M, double mu, int sq, double* s) {
+	long i = 0;
+	for (; i + NL <= M; i += NL)
+		for (int j = 0; j < NL; j++) {
+			double v = (double)x[i + j];
+			if (sq) { v = v - mu; v = v * v; }
+			s[j] += v;
+		}
+	return i;
+}
+
+// norm_sum returns Σ x (sq = 0) or Σ (x − mu)² (sq = 1) over the row.
+static double norm_sum(const float* x, long M, double mu, int sq, int path) {
+	double s[NL] = {0};
+	long i = path == 0 && gf_avx512() ? norm_fwd_sums512(x, M, mu, sq, s) : norm_fwd_sums(x, M, mu, sq, s);
+	double sum = 0;
+	for (int j = 0; j < NL; j++) sum += s[j];
+	for (; i < M; i++) {
+		double v = (double)x[i];
+		if (sq) { v = v - mu; v = v * v; }
+		sum += v;
+	}
+	return sum;
+}
+
 __attribute__((target_clones("avx512f","avx2","default")))
 static void norm_row_fwd(const float* restrict x, float* restrict y, long M, long inner,
-		const float* gamma, const float* beta, long c0, double eps, float* mean, float* rstd) {
-	double s[8] = {0};
-	long i = 0;
-	for (; i + 8 <= M; i += 8)
-		for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
-	double sum = 0;
-	for (int j = 0; j < 8; j++) sum += s[j];
-	for (; i < M; i++) sum += x[i];
-	double mu = sum / M;
-	double q[8] = {0};
-	i = 0;
-	for (; i + 8 <= M; i += 8)
-		for (int j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; q[j] += d * d; }
-	double ss = 0;
-	for (int j = 0; j < 8; j++) ss += q[j];
-	for (; i < M; i++) { double d = (double)x[i] - mu; ss += d * d; }
+		const float* gamma, const float* beta, long c0, double eps, float* mean, float* rstd, int path) {
+	double mu = norm_sum(x, M, 0, 0, path) / M;
+	double ss = norm_sum(x, M, mu, 1, path);
 	double rs = 1.0 / __builtin_sqrt(ss / M + eps);
 	*mean = (float)mu;
 	*rstd = (float)rs;
@@ -294,31 +330,35 @@ static void norm_row_fwd(const float* restrict x, float* restrict y, long M, lon
 	}
 }
 
-// norm_bwd_sums512 is the 8-lane loop of norm_row_bwd below with
-// intrinsics: GCC left that loop scalar (a conversion and a double add per
-// element, 60 % of the GroupNorm backward pass). Same float operations,
-// same double lanes, so the same sums bit for bit.
+// norm_bwd_sums512 and norm_bwd_sums accumulate Σ g and Σ g·x̂ over a
+// channel segment in NL double lanes (see norm_row_fwd), with intrinsics
+// (GCC left the loop scalar: a conversion and a double add per element) or
+// plain loops: the same float operations and lanes, the same bits.
 __attribute__((target("avx512f")))
 static long norm_bwd_sums512(const float* gs, const float* xs, long inner, float mu, float rs, double* a, double* b) {
-	__m512d va = _mm512_setzero_pd(), vb = _mm512_setzero_pd();
+	__m512d va[4], vb[4];
+	for (int k = 0; k < 4; k++) va[k] = vb[k] = _mm512_setzero_pd();
 	const __m256 vmu = _mm256_set1_ps(mu), vrs = _mm256_set1_ps(rs);
 	long j = 0;
-	for (; j + 8 <= inner; j += 8) {
-		__m256 gv = _mm256_loadu_ps(gs + j);
-		__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xs + j), vmu), vrs);
-		va = _mm512_add_pd(va, _mm512_cvtps_pd(gv));
-		vb = _mm512_add_pd(vb, _mm512_cvtps_pd(_mm256_mul_ps(gv, xh)));
+	for (; j + NL <= inner; j += NL)
+		for (int k = 0; k < 4; k++) {
+			__m256 gv = _mm256_loadu_ps(gs + j + 8 * k);
+			__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xs + j + 8 * k), vmu), vrs);
+			va[k] = _mm512_add_pd(va[k], _mm512_cvtps_pd(gv));
+			vb[k] = _mm512_add_pd(vb[k], _mm512_cvtps_pd(_mm256_mul_ps(gv, xh)));
+		}
+	for (int k = 0; k < 4; k++) {
+		_mm512_storeu_pd(a + 8 * k, va[k]);
+		_mm512_storeu_pd(b + 8 * k, vb[k]);
 	}
-	_mm512_storeu_pd(a, va);
-	_mm512_storeu_pd(b, vb);
 	return j;
 }
 
 __attribute__((target_clones("avx2","default")))
 static long norm_bwd_sums(const float* restrict gs, const float* restrict xs, long inner, float mu, float rs, double* a, double* b) {
 	long j = 0;
-	for (; j + 8 <= inner; j += 8)
-		for (int l = 0; l < 8; l++) {
+	for (; j + NL <= inner; j += NL)
+		for (int l = 0; l < NL; l++) {
 			float xh = (xs[j + l] - mu) * rs;
 			a[l] += (double)gs[j + l];
 			b[l] += (double)(gs[j + l] * xh);
@@ -333,10 +373,10 @@ static void norm_row_bwd(float* dx, const float* restrict g, const float* restri
 	for (long j0 = 0; j0 < M; j0 += inner) {
 		const float* gs = g + j0;
 		const float* xs = x + j0;
-		double a[8] = {0}, b[8] = {0};
+		double a[NL] = {0}, b[NL] = {0};
 		long j = path == 0 && gf_avx512() ? norm_bwd_sums512(gs, xs, inner, mu, rs, a, b) : norm_bwd_sums(gs, xs, inner, mu, rs, a, b);
 		double sg = 0, sgx = 0;
-		for (int l = 0; l < 8; l++) { sg += a[l]; sgx += b[l]; }
+		for (int l = 0; l < NL; l++) { sg += a[l]; sgx += b[l]; }
 		for (; j < inner; j++) { float xh = (xs[j] - mu) * rs; sg += gs[j]; sgx += (double)(gs[j] * xh); }
 		long c = c0 + j0 / inner;
 		double gm = gamma ? gamma[c] : 1.0;
@@ -699,12 +739,13 @@ func normRowKernel(y, x []float32, inner int, gamma, beta []float32, c0 int, eps
 		return false
 	}
 	C.norm_row_fwd(fp(x), fp(y), C.long(len(x)), C.long(inner), fpOrNil(gamma), fpOrNil(beta), C.long(c0), C.double(eps),
-		(*C.float)(mean), (*C.float)(rstd))
+		(*C.float)(mean), (*C.float)(rstd), C.int(normPath))
 	return true
 }
 
-// normPath selects norm_row_bwd's code path like kernelPaths: 0 the widest
-// the CPU runs, 1 the loops GCC vectorises (the tests compare the two).
+// normPath selects the GroupNorm row kernels' code path like kernelPaths:
+// 0 the widest the CPU runs, 1 the loops GCC vectorises (the tests compare
+// the two).
 var normPath = 0
 
 // normRowBackKernel is the backward of normRowKernel for one row; part
