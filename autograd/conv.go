@@ -150,7 +150,18 @@ func (g *convGeom) col2imGo(img, col []float32) {
 // with zero padding; the output is (N, F, OH, OW), OH = (H+PT+PB-DH·(KH-1)-1)/SH+1.
 // Each sample is one im2col + GEMM (F×K)·(K×P); samples run in parallel.
 // 1×1 stride-1 unpadded convolutions skip im2col.
-func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
+func Conv2d(x, w, b *Var, o Conv2dOpts) *Var { return conv2d(x, w, b, o, false) }
+
+// Conv2dReLU returns ReLU(Conv2d(x, w, b, o)) in one op: the activation is
+// applied where the convolution writes its output (oneDNN's eltwise
+// post-op, the direct kernels' store, or right after each sample's GEMM),
+// so the pre-activation array is neither stored nor read again. Values
+// equal the pair's up to the sign of zeros (oneDNN's ReLU gives +0 where
+// ReLU gives −0), gradients equal the pair's bit for bit (the backward
+// pass masks the output gradient with output > 0 ⇔ input > 0).
+func Conv2dReLU(x, w, b *Var, o Conv2dOpts) *Var { return conv2d(x, w, b, o, true) }
+
+func conv2d(x, w, b *Var, o Conv2dOpts, relu bool) *Var {
 	o = o.norm()
 	xs, ws := x.Value.Shape, w.Value.Shape
 	if len(xs) != 4 || len(ws) != 4 || xs[1] != ws[1] {
@@ -171,10 +182,22 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 	K, P := C*KH*KW, g.OH*g.OW
 	direct := KH == 1 && KW == 1 && g.SH == 1 && g.SW == 1 && o.Pad == [4]int{}
 	out := newOut(false, []int{N, F, g.OH, g.OW}, x, w, b)
-	tp, xd, wd, od, bd := convOperands(x, w, b, out)
+	tp := tapeOf(x, w, b)
+	xd, wd, od := x.Value.Data, w.Value.Data, out.Value.Data
+	var bd []float32
+	if b != nil {
+		bd = b.Value.Data
+	}
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(false, N, &g, C, F, o)
-	if !dn.forward(tp, xd, wd, bd, od) {
+	plan := planDirect(&g, F)
+	if plan.fwd {
+		wt := tp.scratch(len(wd))
+		weightsForward(wt, wd, F, C, KH*KW)
+		fg := g.forwardGeom(F)
+		fg.run(N, xd, wt, bd, od, false, relu)
+		tp.release(wt)
+	} else if !dn.forward(tp, xd, wd, bd, od, relu) {
 		cols := make([][]float32, nw)
 		if !direct {
 			for i := range cols {
@@ -191,10 +214,66 @@ func Conv2d(x, w, b *Var, o Conv2dOpts) *Var {
 			on := od[n*F*P : (n+1)*F*P]
 			tensor.Gemm(false, false, F, P, K, 1, wd, K, col, P, 0, on, P)
 			addBias(on, bd, P)
+			if relu {
+				reluInPlace(on) // while the sample's output is in cache
+			}
 		})
 		tp.release(cols...)
 	}
-	return recordConv(out, "Conv2d", tp, dn, x, w, b, func(gd, dx []float32, needX, needW, needB bool) {
+	name := "Conv2d"
+	if relu {
+		name = "Conv2dReLU"
+	}
+	return record(out, name, []*Var{x, w, b}, func(gr *tensor.Tensor) {
+		gd := gr.Data
+		if relu {
+			// The pre-activation gradient: what ReLU's backward adds into
+			// a zeroed buffer (y > 0 exactly where the input was > 0).
+			gm := tp.scratch(len(gd))
+			defer tp.release(gm)
+			reluMask(gm, gd, od)
+			gd = gm
+		}
+		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		if plan.data && needX {
+			wt := tp.scratch(len(wd))
+			weightsData(wt, wd, F, C, KH, KW)
+			dg := g.dataGeom(F)
+			dx, fresh := gradFresh(x)
+			dg.run(N, gd, wt, nil, dx, !fresh, false)
+			tp.release(wt)
+			needX = false
+		}
+		if plan.weights && needW {
+			fg := g.forwardGeom(F)
+			fg.wgrad(N, xd, gd, gradOf(w).Data)
+			needW = false
+		}
+		if plan.weights && needB {
+			db := gradOf(b).Data
+			for n := 0; n < N; n++ {
+				sumRows(db, gd[n*F*P:(n+1)*F*P], P)
+			}
+			needB = false
+		}
+		if !needX && !needW && !needB {
+			return
+		}
+		var gx []float32
+		fresh := false
+		if needX {
+			gx, fresh = gradFresh(x)
+		}
+		didX, didW := dn.backward(tp, xd, wd, gd, gx, gradData(w, needW), gradData(b, needB), fresh)
+		if fresh && !didX {
+			clear(gx) // the kernels below add into it
+		}
+		needX = needX && !didX
+		needW, needB = needW && !didW, needB && !didW
+		if !needX && !needW && !needB {
+			return
+		}
+		dx := gradData(x, needX)
 		cols := make([][]float32, nw)
 		dcols := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
@@ -270,10 +349,15 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		PT: o.Pad[0], PL: o.Pad[2], DH: o.Dilation[0], DW: o.Dilation[1], OH: H, OW: W}
 	FK, P := F*KH*KW, H*W
 	out := newOut(true, []int{N, F, OH, OW}, x, w, b)
-	tp, xd, wd, od, bd := convOperands(x, w, b, out)
+	tp := tapeOf(x, w, b)
+	xd, wd, od := x.Value.Data, w.Value.Data, out.Value.Data
+	var bd []float32
+	if b != nil {
+		bd = b.Value.Data
+	}
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(true, N, &g, C, F, o)
-	if !dn.forward(tp, xd, wd, bd, od) {
+	if !dn.forward(tp, xd, wd, bd, od, false) {
 		cols := make([][]float32, nw)
 		for i := range cols {
 			cols[i] = tp.scratch(FK * P)
@@ -288,7 +372,16 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		})
 		tp.release(cols...)
 	}
-	return recordConv(out, "ConvTranspose2d", tp, dn, x, w, b, func(gd, dx []float32, needX, needW, needB bool) {
+	return record(out, "ConvTranspose2d", []*Var{x, w, b}, func(gr *tensor.Tensor) {
+		gd := gr.Data
+		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
+		didX, didW := dn.backward(tp, xd, wd, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB), false)
+		needX = needX && !didX
+		needW, needB = needW && !didW, needB && !didW
+		if !needX && !needW && !needB {
+			return
+		}
+		dx := gradData(x, needX)
 		cols := make([][]float32, nw)
 		for i := 0; i < nw; i++ {
 			if needX || needW {
@@ -353,6 +446,14 @@ func gradData(v *Var, need bool) []float32 {
 
 // addBias adds b[f] to row f (length p) of y; b may be nil.
 func addBias(y, b []float32, p int) {
+	if len(b) == 0 || addBiasKernel(y, b, p) {
+		return
+	}
+	addBiasGo(y, b, p)
+}
+
+// addBiasGo is addBias's Go loop (the reference for addBiasKernel).
+func addBiasGo(y, b []float32, p int) {
 	for f, v := range b {
 		row := y[f*p : (f+1)*p]
 		for i := range row {
@@ -382,32 +483,4 @@ func addInto(dst []float32, parts ...[]float32) {
 			dst[i] += v
 		}
 	}
-}
-
-// convOperands returns the tape of a convolution's operands and the data of
-// x, w, its output out and b (nil without a bias).
-func convOperands(x, w, b, out *Var) (tp *Tape, xd, wd, od, bd []float32) {
-	tp = tapeOf(x, w, b)
-	xd, wd, od = x.Value.Data, w.Value.Data, out.Value.Data
-	if b != nil {
-		bd = b.Value.Data
-	}
-	return tp, xd, wd, od, bd
-}
-
-// recordConv records out, the output of the (transposed) convolution op of
-// x with w and the optional bias b, on the tape tp. Its backward runs
-// oneDNN's (dn) where oneDNN can, then goBackward, given the output
-// gradient gd and the gradient of x (dx, nil unless needX), for the
-// gradients that are still to compute (needX, needW, needB: at least one).
-func recordConv(out *Var, op string, tp *Tape, dn *dnnlConv, x, w, b *Var, goBackward func(gd, dx []float32, needX, needW, needB bool)) *Var {
-	return record(out, op, []*Var{x, w, b}, func(gr *tensor.Tensor) {
-		gd := gr.Data
-		needX, needW, needB := x.requires, w.requires, b != nil && b.requires
-		didX, didW := dn.backward(tp, x.Value.Data, w.Value.Data, gd, gradData(x, needX), gradData(w, needW), gradData(b, needB))
-		needX, needW, needB = needX && !didX, needW && !didW, needB && !didW
-		if needX || needW || needB {
-			goBackward(gd, gradData(x, needX), needX, needW, needB)
-		}
-	})
 }

@@ -25,6 +25,7 @@ typedef struct {
 	int n, c, h, w, f, kh, kw, oh, ow;
 	int sh, sw, pt, pb, pl, pr, dh, dw, opb, opr;
 	int threads;
+	int relu; // forward: apply ReLU to the output (an eltwise post-op)
 } gf_conv;
 
 static dnnl_engine_t gf_engine;
@@ -204,6 +205,8 @@ static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, floa
 	dnnl_primitive_t p = NULL;
 	dnnl_stream_t stm = NULL;
 	dnnl_memory_t mb = NULL;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t po = NULL;
 	gf_arg ax = {0}, aw = {0}, ay = {0};
 	dnnl_convolution_desc_t d;
 	dnnl_memory_desc_t src, wei, bia, dst;
@@ -211,7 +214,13 @@ static int gf_conv_forward_(const gf_conv *g, float *x, float *w, float *b, floa
 	if (gf_engine_status != dnnl_success) return gf_engine_status;
 	omp_set_num_threads(g->threads);
 	GF_CK(gf_desc(g, 0, &d, &src, &wei, b ? &bia : NULL, &dst));
-	GF_CK(dnnl_primitive_desc_create(&pd, &d, NULL, gf_engine, NULL));
+	if (g->relu) {
+		GF_CK(dnnl_primitive_attr_create(&attr));
+		GF_CK(dnnl_post_ops_create(&po));
+		GF_CK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+		GF_CK(dnnl_primitive_attr_set_post_ops(attr, po));
+	}
+	GF_CK(dnnl_primitive_desc_create(&pd, &d, attr, gf_engine, NULL));
 	GF_CK(dnnl_primitive_create(&p, pd));
 	GF_CK(dnnl_stream_create(&stm, gf_engine, dnnl_stream_default_flags));
 	GF_CK(gf_bind(&ax, pd, dnnl_query_src_md, g, 0, x));
@@ -242,15 +251,19 @@ done:
 	if (stm) dnnl_stream_destroy(stm);
 	if (p) dnnl_primitive_destroy(p);
 	if (pd) dnnl_primitive_desc_destroy(pd);
+	if (po) dnnl_post_ops_destroy(po);
+	if (attr) dnnl_primitive_attr_destroy(attr);
 	return st;
 }
 
 // gf_conv_backward ADDS the gradients of a convolution into gx (the input),
 // gw (the weights) and gb (the bias) given the output gradient gy; any of
-// the three may be NULL. x and w are the forward pass's input and weights.
+// the three may be NULL. With gx_set the input gradient overwrites gx
+// instead (a fresh, uncleared buffer: the reorder then neither reads gx
+// nor needs it zeroed). x and w are the forward pass's input and weights.
 // It returns a dnnl_status_t (0 = success); on failure nothing has been
 // added (every result is computed before the first is accumulated).
-static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, gf_scr *scr) {
+static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, int gx_set, gf_scr *scr) {
 	dnnl_status_t st = dnnl_success;
 	dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
 	dnnl_primitive_t dp = NULL, wp = NULL;
@@ -307,7 +320,7 @@ static int gf_conv_backward_(const gf_conv *g, float *x, float *w, float *gy, fl
 	}
 	if (scr->dry) goto done;
 	GF_CK(dnnl_stream_wait(stm));
-	if (gx) GF_CK(gf_arg_finish(stm, &dgx, 1));
+	if (gx) GF_CK(gf_arg_finish(stm, &dgx, !gx_set));
 	if (gw) GF_CK(gf_arg_finish(stm, &wgw, 1));
 	GF_CK(dnnl_stream_wait(stm));
 	if (gb) for (int i = 0; i < g->f; i++) gb[i] += gbtmp[i];
@@ -336,11 +349,11 @@ static int gf_conv_forward(const gf_conv *g, float *x, float *w, float *b, float
 	return st;
 }
 
-static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb,
+static int gf_conv_backward(const gf_conv *g, float *x, float *w, float *gy, float *gx, float *gw, float *gb, int gx_set,
 		float *s0, float *s1, float *s2, float *s3, float *s4, float *s5, size_t *sizes) {
 	gf_scr scr = {{s0, s1, s2, s3, s4, s5}, sizes, sizes != NULL};
 	sigset_t old = gf_block_sigprof();
-	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb, &scr);
+	int st = gf_conv_backward_(g, x, w, gy, gx, gw, gb, gx_set, &scr);
 	gf_restore_mask(old);
 	return st;
 }
@@ -451,12 +464,17 @@ func scratch(tp *Tape, sizes *[6]C.size_t) (bufs [6][]float32) {
 	return bufs
 }
 
-// forward writes y = conv(x, w) + b (b may be nil), with scratch from tp's
-// pool, and reports false when oneDNN does not run it (the caller then uses
+// forward writes y = conv(x, w) + b (b may be nil), followed by ReLU when
+// relu is set (oneDNN's post-op: +0 where the Go ReLU gives −0), with
+// scratch from tp's pool, and reports false when oneDNN does not run it (the caller then uses
 // its own kernels).
-func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
+func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32, relu bool) bool {
 	if d == nil || !d.fwd {
 		return false
+	}
+	d.g.relu = 0
+	if relu {
+		d.g.relu = 1
 	}
 	var sizes [6]C.size_t
 	if C.gf_conv_forward(&d.g, ptr(x), ptr(w), ptr(b), ptr(y), nil, nil, nil, &sizes[0]) != 0 {
@@ -469,9 +487,10 @@ func (d *dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool {
 
 // backward adds the input gradient (pass data) and the weight and bias
 // gradients (pass weights) for the passes oneDNN runs; nil slices are
-// skipped. It reports which of the two it added; on failure it adds
+// skipped. With gxSet the input gradient overwrites gx instead of being
+// added. It reports which of the two it computed; on failure it writes
 // nothing and reports neither, and the caller computes the rest.
-func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, didW bool) {
+func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32, gxSet bool) (didX, didW bool) {
 	if d == nil {
 		return false, false
 	}
@@ -485,12 +504,16 @@ func (d *dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, did
 		return false, false
 	}
 	var sizes [6]C.size_t
-	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), nil, nil, nil, nil, nil, nil, &sizes[0]) != 0 {
+	set := C.int(0)
+	if gxSet {
+		set = 1
+	}
+	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), set, nil, nil, nil, nil, nil, nil, &sizes[0]) != 0 {
 		return false, false
 	}
 	s := scratch(tp, &sizes)
 	defer tp.release(s[:]...)
-	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb),
+	if C.gf_conv_backward(&d.g, ptr(x), ptr(w), ptr(gy), ptr(gx), ptr(gw), ptr(gb), set,
 		ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), ptr(s[4]), ptr(s[5]), nil) != 0 {
 		return false, false
 	}

@@ -13,8 +13,8 @@ type dnnlConv struct{}
 
 func newDNNLConv(bool, int, *convGeom, int, int, Conv2dOpts) *dnnlConv { return nil }
 
-func (*dnnlConv) forward(tp *Tape, x, w, b, y []float32) bool { return false }
+func (*dnnlConv) forward(tp *Tape, x, w, b, y []float32, relu bool) bool { return false }
 
-func (*dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32) (didX, didW bool) {
+func (*dnnlConv) backward(tp *Tape, x, w, gy, gx, gw, gb []float32, gxSet bool) (didX, didW bool) {
 	return false, false
 }

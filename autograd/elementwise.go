@@ -141,6 +141,56 @@ func AddScalar(x *Var, s float32) *Var {
 // ReLU returns max(x, 0). The gradient at 0 is taken as 0.
 func ReLU(x *Var) *Var { return LeakyReLU(x, 0) }
 
+// reluMask writes dz = (y > 0 ? 0 + dy : 0), ReLU's input gradient given
+// its output y, as ReLU's backward leaves it in a zeroed buffer.
+func reluMask(dz, dy, y []float32) {
+	tensor.ParallelRange(len(y), minChunk, func(lo, hi int) {
+		reluMaskKernel(dz[lo:hi], dy[lo:hi], y[lo:hi], false)
+	})
+}
+
+// AddReLU returns ReLU(a + b) for a and b of the same shape in one op (no
+// intermediate sum array, one pass instead of two), with the values and
+// gradients of ReLU(Add(a, b)) bit for bit. Other shapes fall back to the
+// pair (broadcasting).
+func AddReLU(a, b *Var) *Var {
+	if !sameShape(a.Value.Shape, b.Value.Shape) {
+		return ReLU(Add(a, b))
+	}
+	out := newOut(false, a.Value.Shape, a, b)
+	ad, bd, od := a.Value.Data, b.Value.Data, out.Value.Data
+	tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
+		addReLUKernel(od[lo:hi], ad[lo:hi], bd[lo:hi])
+	})
+	return record(out, "AddReLU", []*Var{a, b}, func(g *tensor.Tensor) {
+		gd := g.Data
+		for _, v := range []*Var{a, b} {
+			if !v.requires {
+				continue
+			}
+			// ReLU's input gradient d, added into zeros (fresh: 0 + d = d
+			// bit for bit, as d is never −0) or into v's gradient.
+			dv, fresh := gradFresh(v)
+			tensor.ParallelRange(len(od), minChunk, func(lo, hi int) {
+				reluMaskKernel(dv[lo:hi], gd[lo:hi], od[lo:hi], !fresh)
+			})
+		}
+	})
+}
+
+// sameShape reports whether two shapes are equal.
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // LeakyReLU returns x for x > 0 and slope·x otherwise.
 func LeakyReLU(x *Var, slope float32) *Var {
 	return unary(x, "LeakyReLU", func(y, x []float32) {
@@ -342,6 +392,14 @@ func rowOffsets(shape, sa, sb []int, r int) (o, ia, ib int) {
 
 // binRow writes od[j] = a[j·sa] op b[j·sb] for j < len(od).
 func binRow(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
+	if binRowKernel(op, od, ad, sa, bd, sb) {
+		return
+	}
+	binRowGo(op, od, ad, sa, bd, sb)
+}
+
+// binRowGo is binRow's Go loop (the reference for binRowKernel).
+func binRowGo(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
 	switch op {
 	case opAdd:
 		for j := range od {
@@ -369,6 +427,14 @@ func binRow(op binOp, od, ad []float32, sa int, bd []float32, sb int) {
 // binRowGrad adds the row's contributions to the operand gradients ga, gb
 // (either may be nil) given the output gradient gd and the forward values.
 func binRowGrad(op binOp, gd, ga []float32, sa int, gb []float32, sb int, ad, bd, od []float32) {
+	if sa == 1 && sb == 1 && binRowGradKernel(op, gd, ga, gb, ad, bd) {
+		return
+	}
+	binRowGradGo(op, gd, ga, sa, gb, sb, ad, bd, od)
+}
+
+// binRowGradGo is binRowGrad's Go loop (the reference for binRowGradKernel).
+func binRowGradGo(op binOp, gd, ga []float32, sa int, gb []float32, sb int, ad, bd, od []float32) {
 	for j, g := range gd {
 		x, y := ad[j*sa], bd[j*sb]
 		var dx, dy float32

@@ -123,7 +123,7 @@ static void silu_fwd(const float* restrict x, float* restrict y, float* restrict
 	}
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void silu_bwd(float* restrict dx, const float* restrict dy, const float* restrict s, const float* restrict y, long n) {
 	for (long i = 0; i < n; i++) {
 		dx[i] += dy[i] * (s[i] * (1.0f - y[i]) + y[i]);
@@ -133,7 +133,7 @@ static void silu_bwd(float* restrict dx, const float* restrict dy, const float* 
 // Leaky ReLU forward and backward without branches (the Go loops branch on
 // every element and mispredict on random signs): a select that GCC turns
 // into vector blends.
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void lrelu_fwd(float* restrict y, const float* restrict x, float slope, long n) {
 	for (long i = 0; i < n; i++) {
 		float v = x[i];
@@ -141,7 +141,7 @@ static void lrelu_fwd(float* restrict y, const float* restrict x, float slope, l
 	}
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void lrelu_bwd(float* restrict dx, const float* restrict dy, const float* restrict x, float slope, long n) {
 	for (long i = 0; i < n; i++) {
 		dx[i] += x[i] > 0 ? dy[i] : slope * dy[i];
@@ -219,7 +219,7 @@ static void im2col_c(float* restrict col, const float* restrict img, const long*
 	}
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void add_to(float* restrict d, const float* restrict s, long n) {
 	for (long i = 0; i < n; i++) d[i] += s[i];
 }
@@ -258,25 +258,61 @@ static void col2im_c(float* restrict img, const float* restrict col, const long*
 // GroupNorm row kernels (normRows / normRowsBackward in norm.go): a row of M
 // elements is M/inner channel segments of inner elements; channel c0+s has
 // affine gamma[c0+s], beta[c0+s] (gamma NULL: no affine). Sums accumulate in
-// double in 8 lanes so GCC can vectorise them.
-__attribute__((target_clones("avx2","default")))
-static void norm_row_fwd(const float* restrict x, float* restrict y, long M, long inner,
-		const float* gamma, const float* beta, long c0, double eps, float* mean, float* rstd) {
-	double s[8] = {0};
+// double in NL = 32 lanes (element i in lane i mod 32, lanes added in order
+// at the end): each lane is a chain of dependent adds, so 32 lanes (four
+// AVX-512 registers) keep four chains in flight where the former 8 lanes
+// left the loop waiting on one add latency per 8 elements. The AVX-512
+// intrinsics (path 0) and the plain loops give the same sums bit for bit
+// (TestNormRowPaths).
+#define NL 32
+
+__attribute__((target("avx512f")))
+static long norm_fwd_sums512(const float* x, long M, double mu, int sq, double* s) {
+	__m512d a[4];
+	for (int k = 0; k < 4; k++) a[k] = _mm512_setzero_pd();
+	const __m512d vmu = _mm512_set1_pd(mu);
 	long i = 0;
-	for (; i + 8 <= M; i += 8)
-		for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
+	for (; i + NL <= M; i += NL)
+		for (int k = 0; k < 4; k++) {
+			__m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8 * k));
+			if (sq) { v = _mm512_sub_pd(v, vmu); v = _mm512_mul_pd(v, v); }
+			a[k] = _mm512_add_pd(a[k], v);
+		}
+	for (int k = 0; k < 4; k++) _mm512_storeu_pd(s + 8 * k, a[k]);
+	return i;
+}
+
+__attribute__((target_clones("avx2","default")))
+static long norm_fwd_sums(const float* restrict x, long M, double mu, int sq, double* s) {
+	long i = 0;
+	for (; i + NL <= M; i += NL)
+		for (int j = 0; j < NL; j++) {
+			double v = (double)x[i + j];
+			if (sq) { v = v - mu; v = v * v; }
+			s[j] += v;
+		}
+	return i;
+}
+
+// norm_sum returns Σ x (sq = 0) or Σ (x − mu)² (sq = 1) over the row.
+static double norm_sum(const float* x, long M, double mu, int sq, int path) {
+	double s[NL] = {0};
+	long i = path == 0 && gf_avx512() ? norm_fwd_sums512(x, M, mu, sq, s) : norm_fwd_sums(x, M, mu, sq, s);
 	double sum = 0;
-	for (int j = 0; j < 8; j++) sum += s[j];
-	for (; i < M; i++) sum += x[i];
-	double mu = sum / M;
-	double q[8] = {0};
-	i = 0;
-	for (; i + 8 <= M; i += 8)
-		for (int j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; q[j] += d * d; }
-	double ss = 0;
-	for (int j = 0; j < 8; j++) ss += q[j];
-	for (; i < M; i++) { double d = (double)x[i] - mu; ss += d * d; }
+	for (int j = 0; j < NL; j++) sum += s[j];
+	for (; i < M; i++) {
+		double v = (double)x[i];
+		if (sq) { v = v - mu; v = v * v; }
+		sum += v;
+	}
+	return sum;
+}
+
+__attribute__((target_clones("avx512f","avx2","default")))
+static void norm_row_fwd(const float* restrict x, float* restrict y, long M, long inner,
+		const float* gamma, const float* beta, long c0, double eps, float* mean, float* rstd, int path) {
+	double mu = norm_sum(x, M, 0, 0, path) / M;
+	double ss = norm_sum(x, M, mu, 1, path);
 	double rs = 1.0 / __builtin_sqrt(ss / M + eps);
 	*mean = (float)mu;
 	*rstd = (float)rs;
@@ -294,23 +330,53 @@ static void norm_row_fwd(const float* restrict x, float* restrict y, long M, lon
 	}
 }
 
+// norm_bwd_sums512 and norm_bwd_sums accumulate Σ g and Σ g·x̂ over a
+// channel segment in NL double lanes (see norm_row_fwd), with intrinsics
+// (GCC left the loop scalar: a conversion and a double add per element) or
+// plain loops: the same float operations and lanes, the same bits.
+__attribute__((target("avx512f")))
+static long norm_bwd_sums512(const float* gs, const float* xs, long inner, float mu, float rs, double* a, double* b) {
+	__m512d va[4], vb[4];
+	for (int k = 0; k < 4; k++) va[k] = vb[k] = _mm512_setzero_pd();
+	const __m256 vmu = _mm256_set1_ps(mu), vrs = _mm256_set1_ps(rs);
+	long j = 0;
+	for (; j + NL <= inner; j += NL)
+		for (int k = 0; k < 4; k++) {
+			__m256 gv = _mm256_loadu_ps(gs + j + 8 * k);
+			__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(xs + j + 8 * k), vmu), vrs);
+			va[k] = _mm512_add_pd(va[k], _mm512_cvtps_pd(gv));
+			vb[k] = _mm512_add_pd(vb[k], _mm512_cvtps_pd(_mm256_mul_ps(gv, xh)));
+		}
+	for (int k = 0; k < 4; k++) {
+		_mm512_storeu_pd(a + 8 * k, va[k]);
+		_mm512_storeu_pd(b + 8 * k, vb[k]);
+	}
+	return j;
+}
+
 __attribute__((target_clones("avx2","default")))
+static long norm_bwd_sums(const float* restrict gs, const float* restrict xs, long inner, float mu, float rs, double* a, double* b) {
+	long j = 0;
+	for (; j + NL <= inner; j += NL)
+		for (int l = 0; l < NL; l++) {
+			float xh = (xs[j + l] - mu) * rs;
+			a[l] += (double)gs[j + l];
+			b[l] += (double)(gs[j + l] * xh);
+		}
+	return j;
+}
+
+__attribute__((target_clones("avx512f","avx2","default")))
 static void norm_row_bwd(float* dx, const float* restrict g, const float* restrict x, long M, long inner,
-		const float* gamma, long c0, float mu, float rs, double* part) {
+		const float* gamma, long c0, float mu, float rs, double* part, int path) {
 	double s1 = 0, s2 = 0;
 	for (long j0 = 0; j0 < M; j0 += inner) {
 		const float* gs = g + j0;
 		const float* xs = x + j0;
-		double a[8] = {0}, b[8] = {0};
-		long j = 0;
-		for (; j + 8 <= inner; j += 8)
-			for (int l = 0; l < 8; l++) {
-				float xh = (xs[j + l] - mu) * rs;
-				a[l] += (double)gs[j + l];
-				b[l] += (double)(gs[j + l] * xh);
-			}
+		double a[NL] = {0}, b[NL] = {0};
+		long j = path == 0 && gf_avx512() ? norm_bwd_sums512(gs, xs, inner, mu, rs, a, b) : norm_bwd_sums(gs, xs, inner, mu, rs, a, b);
 		double sg = 0, sgx = 0;
-		for (int l = 0; l < 8; l++) { sg += a[l]; sgx += b[l]; }
+		for (int l = 0; l < NL; l++) { sg += a[l]; sgx += b[l]; }
 		for (; j < inner; j++) { float xh = (xs[j] - mu) * rs; sg += gs[j]; sgx += (double)(gs[j] * xh); }
 		long c = c0 + j0 / inner;
 		double gm = gamma ? gamma[c] : 1.0;
@@ -333,7 +399,7 @@ static void norm_row_bwd(float* dx, const float* restrict g, const float* restri
 }
 // BatchNorm2d rows: one (sample, channel) plane of n values at a time. Sums
 // accumulate in double in 8 lanes so GCC can vectorise them.
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static double bn_sum(const float* restrict x, long n) {
 	double s[8] = {0};
 	long i = 0;
@@ -345,7 +411,7 @@ static double bn_sum(const float* restrict x, long n) {
 	return sum;
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static double bn_sqdev(const float* restrict x, long n, double mu) {
 	double q[8] = {0};
 	long i = 0;
@@ -357,12 +423,12 @@ static double bn_sqdev(const float* restrict x, long n, double mu) {
 	return ss;
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void bn_affine(float* restrict y, const float* restrict x, long n, float a, float b) {
 	for (long i = 0; i < n; i++) y[i] = x[i] * a + b;
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void bn_gsums(const float* restrict g, const float* restrict x, long n, float mu, float rs, double* sg, double* sgx) {
 	double a[8] = {0}, b[8] = {0};
 	long i = 0;
@@ -379,7 +445,7 @@ static void bn_gsums(const float* restrict g, const float* restrict x, long n, f
 	*sgx += s2;
 }
 
-__attribute__((target_clones("avx2","default")))
+__attribute__((target_clones("avx512f","avx2","default")))
 static void bn_dx(float* restrict dx, const float* restrict g, const float* restrict x, long n,
 		float mu, float rs, float gm, float m1, float m2, int training) {
 	if (!training) {
@@ -390,6 +456,110 @@ static void bn_dx(float* restrict dx, const float* restrict g, const float* rest
 	for (long i = 0; i < n; i++) {
 		float xh = (x[i] - mu) * rs;
 		dx[i] += rs * (g[i] * gm - m1 - xh * m2);
+	}
+}
+// bin_row is binRow of elementwise.go for the row shapes broadcasting
+// produces: both operands contiguous (sa = sb = 1) or one of them a scalar
+// (stride 0). op: 0 add, 1 sub, 2 mul, 3 div (IEEE operations, so every
+// vector width gives the Go loop's bits). Constant strides let GCC
+// vectorise each loop; Go's loop with j·sa indexing ran ~1 ns per element.
+#define BIN_LOOPS() \
+	switch (op) { \
+	case 0: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x + y; } break; \
+	case 1: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x - y; } break; \
+	case 2: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x * y; } break; \
+	case 3: for (long i = 0; i < n; i++) { float x = A, y = B; o[i] = x / y; } break; \
+	}
+__attribute__((target_clones("avx512f","avx2","default")))
+static int bin_row(int op, float* restrict o, const float* restrict a, long sa, const float* restrict b, long sb, long n) {
+	if (sa == 1 && sb == 1) {
+#define A a[i]
+#define B b[i]
+		BIN_LOOPS()
+#undef A
+#undef B
+	} else if (sa == 1 && sb == 0) {
+		const float bs = b[0];
+#define A a[i]
+#define B bs
+		BIN_LOOPS()
+#undef A
+#undef B
+	} else if (sa == 0 && sb == 1) {
+		const float as = a[0];
+#define A as
+#define B b[i]
+		BIN_LOOPS()
+#undef A
+#undef B
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+// add_bias adds b[f] to row f (p values) of y, for f < nf.
+__attribute__((target_clones("avx512f","avx2","default")))
+static void add_bias(float* restrict y, const float* restrict b, long nf, long p) {
+	for (long f = 0; f < nf; f++) {
+		float v = b[f];
+		float* row = y + f * p;
+		for (long i = 0; i < p; i++) row[i] += v;
+	}
+}
+
+// dup2_row writes d[2i] = d[2i+1] = s[i] (nearest 2× upsampling of a row)
+// and sum2_row adds d[i] += s[2i] + s[2i+1] (its adjoint): GCC vectorises
+// both with lane permutes; Go's pair loops ran ~1 ns per element.
+__attribute__((target_clones("avx512f","avx2","default")))
+static void dup2_row(float* restrict d, const float* restrict s, long n) {
+	for (long i = 0; i < n; i++) { d[2 * i] = s[i]; d[2 * i + 1] = s[i]; }
+}
+
+__attribute__((target_clones("avx512f","avx2","default")))
+static void sum2_row(float* restrict d, const float* restrict s, long n) {
+	for (long i = 0; i < n; i++) d[i] += s[2 * i] + s[2 * i + 1];
+}
+
+// Fused ReLU kernels (Conv2dReLU, AddReLU) with the bits of ReLU
+// (v > 0 ? v : 0·v) and of its backward into zeros (y > 0 ? 0 + dy : 0),
+// as selects GCC turns into vector blends: Go's branches mispredicted on
+// random signs (~1 ns per element).
+__attribute__((target_clones("avx512f","avx2","default")))
+static void relu_inplace(float* y, long n) {
+	for (long i = 0; i < n; i++) { float v = y[i]; y[i] = v > 0 ? v : 0.0f * v; }
+}
+
+__attribute__((target_clones("avx512f","avx2","default")))
+static void add_relu(float* restrict o, const float* restrict a, const float* restrict b, long n) {
+	for (long i = 0; i < n; i++) { float v = a[i] + b[i]; o[i] = v > 0 ? v : 0.0f * v; }
+}
+
+__attribute__((target_clones("avx512f","avx2","default")))
+static void relu_mask(float* restrict dz, const float* restrict dy, const float* restrict y, long n) {
+	for (long i = 0; i < n; i++) dz[i] = y[i] > 0 ? 0.0f + dy[i] : 0.0f;
+}
+
+// relu_mask_add adds the same into dz (an operand's existing gradient).
+__attribute__((target_clones("avx512f","avx2","default")))
+static void relu_mask_add(float* restrict dz, const float* restrict dy, const float* restrict y, long n) {
+	for (long i = 0; i < n; i++) dz[i] += y[i] > 0 ? 0.0f + dy[i] : 0.0f;
+}
+
+// bin_row_grad_ab adds the gradients of a same-shape add, sub or mul row
+// (op 0, 1, 2) into ga and gb (either may be NULL): elementwise, so
+// vectorised without changing any sum.
+__attribute__((target_clones("avx512f","avx2","default")))
+static void bin_row_grad_ab(int op, const float* restrict g, float* restrict ga, float* restrict gb,
+		const float* restrict a, const float* restrict b, long n) {
+	if (ga) {
+		if (op == 2) for (long i = 0; i < n; i++) ga[i] += g[i] * b[i];
+		else for (long i = 0; i < n; i++) ga[i] += g[i];
+	}
+	if (gb) {
+		if (op == 2) for (long i = 0; i < n; i++) gb[i] += g[i] * a[i];
+		else if (op == 1) for (long i = 0; i < n; i++) gb[i] += -g[i];
+		else for (long i = 0; i < n; i++) gb[i] += g[i];
 	}
 }
 */
@@ -428,6 +598,84 @@ func siluBackKernel(dx, dy, s, y []float32) {
 }
 
 // sigmoidKernel writes s = σ(x).
+// binRowKernel is binRow for add, sub, mul and div rows with unit or zero
+// strides (see bin_row); it reports false for the other cases, which the Go
+// loop handles.
+func binRowKernel(op binOp, od, ad []float32, sa int, bd []float32, sb int) bool {
+	if op > opDiv || len(od) < 16 || sa > 1 || sb > 1 || sa == 0 && sb == 0 {
+		return false
+	}
+	return C.bin_row(C.int(op), fp(od), fp(ad), C.long(sa), fp(bd), C.long(sb), C.long(len(od))) != 0
+}
+
+// addBiasKernel is addBias with a vectorised loop (the same additions).
+func addBiasKernel(y, b []float32, p int) bool {
+	if p < 16 {
+		return false
+	}
+	C.add_bias(fp(y), fp(b), C.long(len(b)), C.long(p))
+	return true
+}
+
+// dup2Kernel writes d[2i] = d[2i+1] = s[i] for i < len(s); false when
+// the Go loop should run.
+func dup2Kernel(d, s []float32) bool {
+	if len(s) < 8 {
+		return false
+	}
+	_ = d[2*len(s)-1]
+	C.dup2_row(fp(d), fp(s), C.long(len(s)))
+	return true
+}
+
+// sum2Kernel adds d[i] += s[2i] + s[2i+1] for i < len(d); false when the
+// Go loop should run.
+func sum2Kernel(d, s []float32) bool {
+	if len(d) < 8 {
+		return false
+	}
+	_ = s[2*len(d)-1]
+	C.sum2_row(fp(d), fp(s), C.long(len(d)))
+	return true
+}
+
+// reluInPlace applies ReLU to y in place (x > 0 ? x : 0·x).
+func reluInPlace(y []float32) {
+	if len(y) > 0 {
+		C.relu_inplace(fp(y), C.long(len(y)))
+	}
+}
+
+// addReLUKernel writes o = ReLU(a + b).
+func addReLUKernel(o, a, b []float32) {
+	if len(o) > 0 {
+		C.add_relu(fp(o), fp(a), fp(b), C.long(len(o)))
+	}
+}
+
+// reluMaskKernel writes (add false) or adds (add true) y > 0 ? 0 + dy : 0
+// into dz.
+func reluMaskKernel(dz, dy, y []float32, add bool) {
+	if len(dz) == 0 {
+		return
+	}
+	if add {
+		C.relu_mask_add(fp(dz), fp(dy), fp(y), C.long(len(dz)))
+		return
+	}
+	C.relu_mask(fp(dz), fp(dy), fp(y), C.long(len(dz)))
+}
+
+// binRowGradKernel is binRowGrad for same-shape add, sub and mul rows; it
+// reports false for the other cases.
+func binRowGradKernel(op binOp, gd, ga, gb, ad, bd []float32) bool {
+	if op > opMul || len(gd) < 16 {
+		return false
+	}
+	C.bin_row_grad_ab(C.int(op), fp(gd), fpOrNil(ga), fpOrNil(gb), fp(ad), fp(bd), C.long(len(gd)))
+	return true
+}
+
 // leakyReLUKernel writes y = x > 0 ? x : slope·x.
 func leakyReLUKernel(y, x []float32, slope float32) {
 	if len(x) == 0 {
@@ -491,9 +739,14 @@ func normRowKernel(y, x []float32, inner int, gamma, beta []float32, c0 int, eps
 		return false
 	}
 	C.norm_row_fwd(fp(x), fp(y), C.long(len(x)), C.long(inner), fpOrNil(gamma), fpOrNil(beta), C.long(c0), C.double(eps),
-		(*C.float)(mean), (*C.float)(rstd))
+		(*C.float)(mean), (*C.float)(rstd), C.int(normPath))
 	return true
 }
+
+// normPath selects the GroupNorm row kernels' code path like kernelPaths:
+// 0 the widest the CPU runs, 1 the loops GCC vectorises (the tests compare
+// the two).
+var normPath = 0
 
 // normRowBackKernel is the backward of normRowKernel for one row; part
 // (2 per channel: Σ dy·x̂, Σ dy) may be nil, dx may be nil.
@@ -505,7 +758,7 @@ func normRowBackKernel(dx, g, x []float32, inner int, gamma []float32, c0 int, m
 	if part != nil {
 		pp = (*C.double)(unsafe.Pointer(unsafe.SliceData(part)))
 	}
-	C.norm_row_bwd(fpOrNil(dx), fp(g), fp(x), C.long(len(x)), C.long(inner), fpOrNil(gamma), C.long(c0), C.float(mu), C.float(rs), pp)
+	C.norm_row_bwd(fpOrNil(dx), fp(g), fp(x), C.long(len(x)), C.long(inner), fpOrNil(gamma), C.long(c0), C.float(mu), C.float(rs), pp, C.int(normPath))
 	return true
 }
 

@@ -114,3 +114,57 @@ func bnDx(dx, g, x []float32, mu, rs, gm, m1, m2 float32, training bool) {
 		dx[j] += rs * (g[j]*gm - m1 - xh*m2)
 	}
 }
+
+// binRowKernel reports false: binRow's Go loop is the only path.
+func binRowKernel(op binOp, od, ad []float32, sa int, bd []float32, sb int) bool { return false }
+
+// binRowGradKernel reports false: binRowGrad's Go loop is the only path.
+func binRowGradKernel(op binOp, gd, ga, gb, ad, bd []float32) bool { return false }
+
+// normPath has one value without the C kernels.
+var normPath = 0
+
+// addBiasKernel reports false: addBias's Go loop is the only path.
+func addBiasKernel(y, b []float32, p int) bool { return false }
+
+// dup2Kernel reports false: ResizeNearest's Go loop is the only path.
+func dup2Kernel(d, s []float32) bool { return false }
+
+// sum2Kernel reports false: ResizeNearest's Go loop is the only path.
+func sum2Kernel(d, s []float32) bool { return false }
+
+// reluInPlace applies ReLU to y in place (x > 0 ? x : 0·x).
+func reluInPlace(y []float32) {
+	for i, v := range y {
+		if !(v > 0) {
+			y[i] = 0 * v
+		}
+	}
+}
+
+// addReLUKernel writes o = ReLU(a + b).
+func addReLUKernel(o, a, b []float32) {
+	for i := range o {
+		v := a[i] + b[i]
+		if !(v > 0) {
+			v = 0 * v
+		}
+		o[i] = v
+	}
+}
+
+// reluMaskKernel writes (add false) or adds (add true) y > 0 ? 0 + dy : 0
+// into dz.
+func reluMaskKernel(dz, dy, y []float32, add bool) {
+	for i, v := range y {
+		var d float32
+		if v > 0 {
+			d = 0 + dy[i]
+		}
+		if add {
+			dz[i] += d
+		} else {
+			dz[i] = d
+		}
+	}
+}

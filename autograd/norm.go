@@ -13,39 +13,51 @@ import (
 // the backward pass. Statistics accumulate in float64; rstd = 1/√(var+eps)
 // with the biased variance, like PyTorch.
 func normRows(y, x, mean, rstd []float32, R, M int, eps float64, gamma, beta []float32, chOff func(r int) int, inner int) {
-	tensor.ParallelRange(R, 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := x[r*M : (r+1)*M]
-			if chOff != nil && normRowKernel(y[r*M:(r+1)*M], row, inner, gamma, beta, chOff(r), eps, &mean[r], &rstd[r]) {
-				continue
+	normRowsPost(y, x, mean, rstd, R, M, eps, gamma, beta, chOff, inner, nil, nil)
+}
+
+// normRowsPost is normRows with an optional post-processing of each row:
+// when post is set, row r is normalised into the worker's scratch row
+// z[wk] (M values) and post(r, z[wk]) writes the final values, so that a
+// following elementwise op reads the normalised row from cache instead of
+// from a full-size intermediate array.
+func normRowsPost(y, x, mean, rstd []float32, R, M int, eps float64, gamma, beta []float32, chOff func(r int) int, inner int,
+	z [][]float32, post func(r int, z []float32)) {
+	tensor.Parallel(R, func(wk, r int) {
+		row := x[r*M : (r+1)*M]
+		yr := y[r*M : (r+1)*M]
+		if post != nil {
+			yr = z[wk]
+			defer post(r, yr)
+		}
+		if chOff != nil && normRowKernel(yr, row, inner, gamma, beta, chOff(r), eps, &mean[r], &rstd[r]) {
+			return
+		}
+		var s, ss float64
+		for _, v := range row {
+			s += float64(v)
+		}
+		mu := s / float64(M)
+		for _, v := range row {
+			d := float64(v) - mu
+			ss += d * d
+		}
+		rs := 1 / math.Sqrt(ss/float64(M)+eps)
+		mean[r], rstd[r] = float32(mu), float32(rs)
+		m32, r32 := float32(mu), float32(rs)
+		if gamma == nil {
+			for j, v := range row {
+				yr[j] = (v - m32) * r32
 			}
-			var s, ss float64
-			for _, v := range row {
-				s += float64(v)
-			}
-			mu := s / float64(M)
-			for _, v := range row {
-				d := float64(v) - mu
-				ss += d * d
-			}
-			rs := 1 / math.Sqrt(ss/float64(M)+eps)
-			mean[r], rstd[r] = float32(mu), float32(rs)
-			yr := y[r*M : (r+1)*M]
-			m32, r32 := float32(mu), float32(rs)
-			if gamma == nil {
-				for j, v := range row {
-					yr[j] = (v - m32) * r32
-				}
-				continue
-			}
-			c0 := chOff(r)
-			for j0 := 0; j0 < M; j0 += inner {
-				c := c0 + j0/inner
-				a := r32 * gamma[c]
-				bb := beta[c] - m32*a
-				for j := j0; j < j0+inner; j++ {
-					yr[j] = row[j]*a + bb
-				}
+			return
+		}
+		c0 := chOff(r)
+		for j0 := 0; j0 < M; j0 += inner {
+			c := c0 + j0/inner
+			a := r32 * gamma[c]
+			bb := beta[c] - m32*a
+			for j := j0; j < j0+inner; j++ {
+				yr[j] = row[j]*a + bb
 			}
 		}
 	})
@@ -56,6 +68,15 @@ func normRows(y, x, mean, rstd []float32, R, M int, eps float64, gamma, beta []f
 // accumulates dγ[ch] += Σ dy·x̂, dβ[ch] += Σ dy (dγ, dβ may be nil). Rows run
 // in parallel with per-worker partial sums for dγ and dβ.
 func normRowsBackward(dx, dy, x, mean, rstd []float32, R, M int, gamma, dgamma, dbeta []float32, chOff func(r int) int, inner int) {
+	normRowsBackwardPre(dx, dy, x, mean, rstd, R, M, gamma, dgamma, dbeta, chOff, inner, nil, nil)
+}
+
+// normRowsBackwardPre is normRowsBackward with an optional pre-processing
+// of the output gradient: when pre is set, pre(r, z[wk]) writes row r's
+// output gradient into the worker's scratch row (dy is not read), the
+// backward of a fused elementwise op that followed the normalisation.
+func normRowsBackwardPre(dx, dy, x, mean, rstd []float32, R, M int, gamma, dgamma, dbeta []float32, chOff func(r int) int, inner int,
+	z [][]float32, pre func(r int, z []float32)) {
 	nw := tensor.Workers(R)
 	nc := max(len(dgamma), len(dbeta))
 	parts := make([][]float64, nw)
@@ -64,7 +85,13 @@ func normRowsBackward(dx, dy, x, mean, rstd []float32, R, M int, gamma, dgamma, 
 	}
 	tensor.Parallel(R, func(wk, r int) {
 		row := x[r*M : (r+1)*M]
-		g := dy[r*M : (r+1)*M]
+		var g []float32
+		if pre != nil {
+			g = z[wk]
+			pre(r, g)
+		} else {
+			g = dy[r*M : (r+1)*M]
+		}
 		mu, rs := mean[r], rstd[r]
 		c0 := 0
 		if chOff != nil {
@@ -143,6 +170,70 @@ func GroupNorm(x *Var, groups int, gamma, beta *Var, eps float64) *Var {
 	cpg := C / groups
 	chOff := func(r int) int { return (r % groups) * cpg }
 	return affineNorm(x, gamma, beta, "GroupNorm", R, M, C, inner, eps, chOff)
+}
+
+// GroupNormSiLU returns SiLU(GroupNorm(x, groups, gamma, beta, eps)) with
+// the values and gradients of the two ops applied one after the other, bit
+// for bit. Fused, each normalised row goes through SiLU while it is in
+// cache, and neither the normalised array nor its gradient is stored (the
+// backward pass recomputes SiLU's input gradient row by row from the saved
+// σ and output): one full-size array and two passes over memory less than
+// the pair, the pattern of every norm in nn-refae and the UNets.
+func GroupNormSiLU(x *Var, groups int, gamma, beta *Var, eps float64) *Var {
+	xs := x.Value.Shape
+	if len(xs) < 2 || groups <= 0 || xs[1]%groups != 0 {
+		panic(fmt.Sprintf("autograd: GroupNormSiLU: %d groups for shape %v", groups, xs))
+	}
+	if (gamma == nil) != (beta == nil) {
+		panic("autograd: GroupNormSiLU: gamma and beta must both be given or both be nil")
+	}
+	N, C := xs[0], xs[1]
+	inner := tensor.Numel(xs[2:])
+	R, M := N*groups, C/groups*inner
+	cpg := C / groups
+	chOff := func(r int) int { return (r % groups) * cpg }
+	var gd, bd []float32
+	if gamma != nil {
+		if len(gamma.Value.Data) != C || len(beta.Value.Data) != C {
+			panic(fmt.Sprintf("autograd: GroupNormSiLU: affine shapes %v, %v for %d channels", gamma.Value.Shape, beta.Value.Shape, C))
+		}
+		gd, bd = gamma.Value.Data, beta.Value.Data
+	}
+	out := newOut(false, xs, x, gamma, beta)
+	tp := out.tape
+	stats := tp.buf(2*R, false)
+	mean, rstd := stats[:R], stats[R:]
+	yd := out.Value.Data
+	var sd []float32 // σ of the normalised values, for the backward pass
+	if needGrad(x, gamma, beta) {
+		sd = tp.buf(len(yd), false)
+	}
+	z := make([][]float32, tensor.Workers(R))
+	for i := range z {
+		z[i] = tp.scratch(M)
+	}
+	normRowsPost(yd, x.Value.Data, mean, rstd, R, M, eps, gd, bd, chOff, inner, z, func(r int, zr []float32) {
+		var sr []float32
+		if sd != nil {
+			sr = sd[r*M : (r+1)*M]
+		}
+		siluKernel(yd[r*M:(r+1)*M], sr, zr)
+	})
+	tp.release(z...)
+	return record(out, "GroupNormSiLU", []*Var{x, gamma, beta}, func(g *tensor.Tensor) {
+		dx, dg, db := gradData(x, x.requires), gradData(gamma, gamma != nil && gamma.requires), gradData(beta, beta != nil && beta.requires)
+		z := make([][]float32, tensor.Workers(R))
+		for i := range z {
+			z[i] = tp.scratch(M)
+		}
+		normRowsBackwardPre(dx, nil, x.Value.Data, mean, rstd, R, M, gd, dg, db, chOff, inner, z, func(r int, zr []float32) {
+			// SiLU's backward adds into a zeroed gradient: the same bits.
+			clear(zr)
+			lo, hi := r*M, (r+1)*M
+			siluBackKernel(zr, g.Data[lo:hi], sd[lo:hi], yd[lo:hi])
+		})
+		tp.release(z...)
+	})
 }
 
 // LayerNorm normalises x over its last axis (length D) and applies the

@@ -117,6 +117,9 @@ func ResizeNearest(x *Var, OH, OW int) *Var {
 				continue
 			}
 			srow := src[h*W : (h+1)*W]
+			if double && dup2Kernel(drow, srow) {
+				continue
+			}
 			if double {
 				for w, v := range srow {
 					d := drow[2*w : 2*w+2 : 2*w+2]
@@ -134,6 +137,9 @@ func ResizeNearest(x *Var, OH, OW int) *Var {
 		eachPlane(planes, g.Data, OH*OW, dx, H*W, func(src, dst []float32) {
 			for oh, h := range ih {
 				srow, drow := src[oh*OW:(oh+1)*OW], dst[h*W:(h+1)*W]
+				if double && sum2Kernel(drow, srow) {
+					continue
+				}
 				if double {
 					for w := range drow {
 						s := srow[2*w : 2*w+2 : 2*w+2]

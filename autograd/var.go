@@ -234,6 +234,20 @@ func gradOf(v *Var) *tensor.Tensor {
 	return v.Grad
 }
 
+// gradFresh returns v's gradient buffer for an op that is about to write
+// every element of it. When v has no gradient yet (and is not a leaf) the
+// buffer comes from the tape's pool without being cleared and fresh is
+// true: the caller must overwrite all of it (or clear it) — no zeroing pass
+// and no read of zeros to add to. Otherwise it is gradOf(v) and the caller
+// adds into it.
+func gradFresh(v *Var) (g []float32, fresh bool) {
+	if v.Grad != nil || v.op == "leaf" || v.tape == nil {
+		return gradOf(v).Data, false
+	}
+	v.Grad = v.tape.tensor(false, v.Value.Shape...)
+	return v.Grad.Data, true
+}
+
 // Backward computes the gradient of the one-element loss with respect to
 // every Var it depends on that requires a gradient, accumulating into their
 // Grad fields. It panics if loss has more than one element or does not

@@ -42,8 +42,8 @@ func NewResBlock(name string, rng *rand.Rand, c int) *ResBlock {
 
 // Forward applies the block.
 func (r *ResBlock) Forward(x *autograd.Var) *autograd.Var {
-	h := r.Conv1.Forward(autograd.SiLU(r.GN1.Forward(x)))
-	h = r.Conv2.Forward(autograd.SiLU(r.GN2.Forward(h)))
+	h := r.Conv1.Forward(r.GN1.ForwardSiLU(x))
+	h = r.Conv2.Forward(r.GN2.ForwardSiLU(h))
 	return autograd.Add(x, h)
 }
 
@@ -78,17 +78,16 @@ func (m *RefAE) Params() []*Param {
 
 // Forward maps x (N, 1, H, W) with H, W divisible by 4 to the reconstruction.
 func (m *RefAE) Forward(x *autograd.Var) *autograd.Var {
-	silu := autograd.SiLU
 	h := m.EncIn.Forward(x)
-	h = m.Down1.Forward(silu(m.GNDown1.Forward(h)))
+	h = m.Down1.Forward(m.GNDown1.ForwardSiLU(h))
 	h = m.Res1.Forward(h)
-	h = m.Down2.Forward(silu(m.GNDown2.Forward(h)))
+	h = m.Down2.Forward(m.GNDown2.ForwardSiLU(h))
 	h = m.Res2.Forward(h)
-	z := m.ToLatent.Forward(silu(m.GNLatent.Forward(h)))
+	z := m.ToLatent.Forward(m.GNLatent.ForwardSiLU(h))
 	h = m.FromLatent.Forward(z)
 	h = m.Res3.Forward(h)
-	h = m.Up1.Forward(Upsample2x(silu(m.GNUp1.Forward(h))))
+	h = m.Up1.Forward(Upsample2x(m.GNUp1.ForwardSiLU(h)))
 	h = m.Res4.Forward(h)
-	h = m.Up2.Forward(Upsample2x(silu(m.GNUp2.Forward(h))))
-	return m.Out.Forward(silu(m.GNOut.Forward(h)))
+	h = m.Up2.Forward(Upsample2x(m.GNUp2.ForwardSiLU(h)))
+	return m.Out.Forward(m.GNOut.ForwardSiLU(h))
 }

@@ -197,7 +197,7 @@ func resample(x *autograd.Var, up, down bool) *autograd.Var {
 // forward maps x (N, C_in, H, W) and the SiLU-ed embedding semb (N, E) to
 // (N, C_out, H', W').
 func (b *resBlock) forward(fc fwdCtx, x, semb *autograd.Var) *autograd.Var {
-	h := autograd.SiLU(b.inNorm.Forward(x))
+	h := b.inNorm.ForwardSiLU(x)
 	h = b.inConv.Forward(resample(h, b.up, b.down))
 	x = resample(x, b.up, b.down)
 	n := h.Shape()[0]
@@ -480,5 +480,5 @@ func (u *UNet) Forward(tp *autograd.Tape, x *autograd.Var, t []int) *autograd.Va
 		hs = hs[:len(hs)-1]
 		h = b.forward(fc, h, semb)
 	}
-	return u.outConv.Forward(autograd.SiLU(u.outNorm.Forward(h)))
+	return u.outConv.Forward(u.outNorm.ForwardSiLU(h))
 }

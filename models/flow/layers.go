@@ -241,17 +241,18 @@ func (rb *ResidualBlock) Params() []*nn.Param {
 // Forward applies the block to x (N, In, H, W) and returns (N, Out, H, W).
 func (rb *ResidualBlock) Forward(x *autograd.Var) *autograd.Var {
 	pad1 := autograd.Conv2dOpts{Pad: autograd.PadAll(1)}
-	h1 := autograd.ReLU(autograd.Conv2d(x, rb.W1.V, rb.B1.V, pad1))
-	h2 := autograd.ReLU(autograd.Add(h1, autograd.Conv2d(h1, rb.W2.V, rb.B2.V, autograd.Conv2dOpts{})))
+	// Fused activations (Conv2dReLU, AddReLU): the same function, without
+	// the pre-activation arrays and their extra passes over memory.
+	h1 := autograd.Conv2dReLU(x, rb.W1.V, rb.B1.V, pad1)
+	h2 := autograd.AddReLU(h1, autograd.Conv2d(h1, rb.W2.V, rb.B2.V, autograd.Conv2dOpts{}))
 	var b3 *autograd.Var
 	if rb.B3 != nil {
 		b3 = rb.B3.V
 	}
-	y := autograd.Conv2d(h2, rb.W3.V, b3, pad1)
 	if rb.FinalReLU {
-		y = autograd.ReLU(y)
+		return autograd.Conv2dReLU(h2, rb.W3.V, b3, pad1)
 	}
-	return y
+	return autograd.Conv2d(h2, rb.W3.V, b3, pad1)
 }
 
 // Coupling is the (conditional) affine coupling layer with a learned 1×1

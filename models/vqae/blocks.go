@@ -63,8 +63,8 @@ func (b *resnetBlock) params() []*nn.Param {
 }
 
 func (b *resnetBlock) forward(fc fwdCtx, x *autograd.Var) *autograd.Var {
-	h := b.conv1.Forward(autograd.SiLU(b.norm1.Forward(x)))
-	h = autograd.SiLU(b.norm2.Forward(h))
+	h := b.conv1.Forward(b.norm1.ForwardSiLU(x))
+	h = b.norm2.ForwardSiLU(h)
 	h = autograd.Dropout(h, b.dropout, fc.training, fc.rng)
 	h = b.conv2.Forward(h)
 	if b.nin != nil {
@@ -319,7 +319,7 @@ func (e *Encoder) forward(fc fwdCtx, x *autograd.Var) *autograd.Var {
 		h = l.forward(fc, h)
 	}
 	h = e.mid.forward(fc, h)
-	return e.convOut.Forward(autograd.SiLU(e.normOut.Forward(h)))
+	return e.convOut.Forward(e.normOut.ForwardSiLU(h))
 }
 
 // Decoder is LDM's Decoder mirroring an Encoder: conv_in (ZChannels →
@@ -398,7 +398,7 @@ func (d *Decoder) forward(fc fwdCtx, z *autograd.Var) *autograd.Var {
 	for _, l := range d.levels {
 		h = l.forward(fc, h)
 	}
-	out := d.convOut.Forward(autograd.SiLU(d.normOut.Forward(h)))
+	out := d.convOut.Forward(d.normOut.ForwardSiLU(h))
 	if d.OutBias != nil {
 		out = autograd.Add(out, d.OutBias.V) // (N, C, H, W) + (C, H, W)
 	}
