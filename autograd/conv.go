@@ -182,12 +182,7 @@ func conv2d(x, w, b *Var, o Conv2dOpts, relu bool) *Var {
 	K, P := C*KH*KW, g.OH*g.OW
 	direct := KH == 1 && KW == 1 && g.SH == 1 && g.SW == 1 && o.Pad == [4]int{}
 	out := newOut(false, []int{N, F, g.OH, g.OW}, x, w, b)
-	tp := tapeOf(x, w, b)
-	xd, wd, od := x.Value.Data, w.Value.Data, out.Value.Data
-	var bd []float32
-	if b != nil {
-		bd = b.Value.Data
-	}
+	tp, xd, wd, od, bd := convOperands(x, w, b, out)
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(false, N, &g, C, F, o)
 	plan := planDirect(&g, F)
@@ -349,12 +344,7 @@ func ConvTranspose2d(x, w, b *Var, o Conv2dOpts) *Var {
 		PT: o.Pad[0], PL: o.Pad[2], DH: o.Dilation[0], DW: o.Dilation[1], OH: H, OW: W}
 	FK, P := F*KH*KW, H*W
 	out := newOut(true, []int{N, F, OH, OW}, x, w, b)
-	tp := tapeOf(x, w, b)
-	xd, wd, od := x.Value.Data, w.Value.Data, out.Value.Data
-	var bd []float32
-	if b != nil {
-		bd = b.Value.Data
-	}
+	tp, xd, wd, od, bd := convOperands(x, w, b, out)
 	nw := tensor.Workers(N)
 	dn := newDNNLConv(true, N, &g, C, F, o)
 	if !dn.forward(tp, xd, wd, bd, od, false) {
@@ -442,6 +432,18 @@ func gradData(v *Var, need bool) []float32 {
 		return nil
 	}
 	return gradOf(v).Data
+}
+
+// convOperands returns the tape of a (transposed) convolution of x with w
+// and the optional bias b, and the data of x, w, its output out and b (nil
+// without a bias).
+func convOperands(x, w, b, out *Var) (tp *Tape, xd, wd, od, bd []float32) {
+	tp = tapeOf(x, w, b)
+	xd, wd, od = x.Value.Data, w.Value.Data, out.Value.Data
+	if b != nil {
+		bd = b.Value.Data
+	}
+	return tp, xd, wd, od, bd
 }
 
 // addBias adds b[f] to row f (length p) of y; b may be nil.
