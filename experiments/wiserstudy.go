@@ -21,7 +21,7 @@ import (
 // WISERStudyFiles are the files WISERStudy writes into its output
 // directory besides one sub-directory per map (map-K, and map-K-fwionly
 // with the FWI-only control).
-var WISERStudyFiles = []string{"study.csv", "study.md", "study.json", "budget.csv", "budget.png"}
+var WISERStudyFiles = []string{"study.csv", "study.md", "study.json", "budget.csv", "budget_ssim.png", "budget_rmse.png"}
 
 // WISERStudyOptions are the options of WISERStudy: WISER on several maps of
 // one velocity file, each with its own simulated observation.
@@ -137,7 +137,7 @@ type WISERStudySummary struct {
 // WISERStudy runs WISER (and the controls asked for) on every map, or reads
 // the maps finished by an earlier call with the same configuration, and
 // writes the per-map table (study.csv, study.md), the mean SSIM gain and
-// RMSE against PDE solves (budget.csv, budget.png) and study.json to o.Out.
+// RMSE against PDE solves (budget.csv, budget_ssim.png, budget_rmse.png) and study.json to o.Out.
 // A cancelled context stops after the current run; the maps finished so far
 // stay valid for the next call.
 func WISERStudy(ctx context.Context, o WISERStudyOptions) (*WISERStudySummary, error) {
@@ -382,7 +382,7 @@ func (s *WISERStudySummary) write(dir string) error {
 	if err := atomicfile.WriteFile(filepath.Join(dir, "study.md"), s.markdown()); err != nil {
 		return err
 	}
-	if err := s.budgetFigure(filepath.Join(dir, "budget.png")); err != nil {
+	if err := s.budgetFigures(dir); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -470,7 +470,7 @@ func (s *WISERStudySummary) markdown() []byte {
 	if len(s.Budget) > 0 {
 		final = s.Budget[len(s.Budget)-1].GainSSIM
 	}
-	fmt.Fprintf(&b, "Budget (budget.csv, budget.png): final mean SSIM gain %+.4f after %.1f data passes, first reached after %.1f; largest %+.4f after %.1f; the mean RMSE comes within 1 %% of its final value after %.1f data passes.\n",
+	fmt.Fprintf(&b, "Budget (budget.csv, budget_ssim.png, budget_rmse.png): final mean SSIM gain %+.4f after %.1f data passes, first reached after %.1f; largest %+.4f after %.1f; the mean RMSE comes within 1 %% of its final value after %.1f data passes.\n",
 		final, s.FinalPasses, s.PassesToFinalSSIM, s.MaxSSIMGain, s.PassesAtMaxSSIM, s.PassesToFinalRMSE)
 	return b.Bytes()
 }
@@ -482,9 +482,12 @@ func at(v []float64, j int) float64 {
 	return math.NaN()
 }
 
-func (s *WISERStudySummary) budgetFigure(path string) error {
-	series := func(name string, y func(BudgetPoint) float64) figures.Series {
-		sr := figures.Series{Name: name}
+// budgetFigures draws the mean SSIM gain (budget_ssim.png) and the mean RMSE
+// (budget_rmse.png) against data passes, each starting from WISE at zero
+// passes, for WISER and the FWI-only control.
+func (s *WISERStudySummary) budgetFigures(dir string) error {
+	series := func(name string, y0 float64, y func(BudgetPoint) float64) figures.Series {
+		sr := figures.Series{Name: name, X: []float64{0}, Y: []float64{y0}}
 		for _, p := range s.Budget {
 			if v := y(p); !math.IsNaN(v) {
 				sr.X = append(sr.X, p.DataPasses)
@@ -493,16 +496,21 @@ func (s *WISERStudySummary) budgetFigure(path string) error {
 		}
 		return sr
 	}
-	ss := []figures.Series{
-		series("WISER: mean SSIM gain over WISE", func(p BudgetPoint) float64 { return p.GainSSIM }),
-		series("WISER: mean RMSE", func(p BudgetPoint) float64 { return p.RMSE }),
-	}
-	if fo := series("FWI only: mean SSIM gain", func(p BudgetPoint) float64 { return p.GainSSIMFWIOnly }); len(fo.X) > 0 {
-		ss = append(ss, fo, series("FWI only: mean RMSE", func(p BudgetPoint) float64 { return p.RMSEFWIOnly }))
-	}
-	if len(ss[0].X) == 0 {
+	if len(s.Budget) == 0 {
 		return errors.New("wiser study: no budget points to draw")
 	}
-	return figures.Lines(path, figures.LineSpec{Title: fmt.Sprintf("conditional mean over %d maps against the budget", len(s.Rows)),
-		XLabel: "data passes (PDE solves / (2 × shots))", YLabel: "SSIM gain, RMSE (OpenFWI scale)"}, ss...)
+	fwiOnly := !math.IsNaN(s.Budget[0].GainSSIMFWIOnly)
+	gain := []figures.Series{series("WISER", 0, func(p BudgetPoint) float64 { return p.GainSSIM })}
+	rmse := []figures.Series{series("WISER", s.MeanRMSE["wise"], func(p BudgetPoint) float64 { return p.RMSE })}
+	if fwiOnly {
+		gain = append(gain, series("FWI only (no latent correction)", 0, func(p BudgetPoint) float64 { return p.GainSSIMFWIOnly }))
+		rmse = append(rmse, series("FWI only (no latent correction)", s.MeanRMSE["wise"], func(p BudgetPoint) float64 { return p.RMSEFWIOnly }))
+	}
+	x := "data passes (PDE solves / (2 × shots)); 0 = WISE"
+	if err := figures.Lines(filepath.Join(dir, "budget_ssim.png"), figures.LineSpec{
+		Title: fmt.Sprintf("mean CM SSIM gain over WISE, %d maps", len(s.Rows)), XLabel: x, YLabel: "SSIM − SSIM(WISE)"}, gain...); err != nil {
+		return err
+	}
+	return figures.Lines(filepath.Join(dir, "budget_rmse.png"), figures.LineSpec{
+		Title: fmt.Sprintf("mean CM RMSE, %d maps", len(s.Rows)), XLabel: x, YLabel: "RMSE (OpenFWI scale)"}, rmse...)
 }

@@ -34,7 +34,7 @@ particles, shots and steps), --fwi-baseline plain L-BFGS FWI from the
 Each map's run is kept in --out/map-K (and map-K-fwionly): a second call with
 the same configuration reads the finished maps instead of running them
 again, so an interrupted study resumes. Writes study.csv, study.md (a
-Markdown table with the counts), budget.csv, budget.png and study.json.
+Markdown table with the counts), budget.csv, budget_ssim.png, budget_rmse.png and study.json.
 
 Example:
   genfwi eval wiser --model weights/wise-cpu --vel $D/CurveVel_A/model/model11.npy --maps 0:9 \

@@ -252,7 +252,7 @@ func TestWiseCommands(t *testing.T) {
 			st.Budget[1].GainFWI == nil || st.SSIMUp != up || st.Both > up {
 			t.Errorf("eval wiser: budget %+v, gain %g, ssim up %d (want %d)", st.Budget, gain, st.SSIMUp, up)
 		}
-		for _, f := range []string{"study.csv", "study.md", "budget.csv", "budget.png", "study.json", "map-0/wiser.json", "map-1-fwionly/truth.npy"} {
+		for _, f := range []string{"study.csv", "study.md", "budget.csv", "budget_ssim.png", "budget_rmse.png", "study.json", "map-0/wiser.json", "map-1-fwionly/truth.npy"} {
 			if _, err := os.Stat(filepath.Join(study, f)); err != nil {
 				t.Error(err)
 			}
