@@ -165,7 +165,7 @@ func TestRunStopsAfterCompleteIteration(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for _, name := range []string{"paper", "paper-ood", "cpu", "cpu-ood"} {
+	for _, name := range []string{"paper", "paper-ood", "cpu", "cpu-ood", "cpu-ood-short"} {
 		c, err := Preset(name)
 		if err != nil {
 			t.Fatal(err)
@@ -173,6 +173,9 @@ func TestConfigValidate(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	if s, _ := Preset("cpu-ood-short"); s.Outer != 16 || s.Cutoff(12) != 4 || s.Cutoff(13) != 0 || s.Tau != 2.5e-5 || s.Lambda != 10 {
+		t.Errorf("cpu-ood-short: %+v", s)
 	}
 	c, _ := Preset("paper")
 	if c.Cutoff(1) != 4 || c.Cutoff(50) != 4 || c.Cutoff(51) != 6 || c.Cutoff(121) != 0 || c.Cutoff(500) != 0 {

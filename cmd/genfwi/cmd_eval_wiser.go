@@ -46,7 +46,7 @@ Example:
 			fs.StringVar(&model, "model", "", "trained WISE run directory or .safetensors (required)")
 			fs.StringVar(&vel, "vel", "", "velocity .npy file whose maps are simulated, migrated and inverted (required)")
 			fs.StringVar(&maps, "maps", "", "maps of --vel: A:B (inclusive), K, or a comma list of them (required)")
-			fs.StringVar(&config, "config", "cpu", "WISER preset (cpu, cpu-ood, paper, paper-ood) or JSON file")
+			fs.StringVar(&config, "config", "cpu", "WISER preset (cpu, cpu-ood, cpu-ood-short, paper, paper-ood) or JSON file")
 			fs.Float64Var(&perturb, "perturb", 0, "out-of-distribution sinusoidal perturbation of the true maps, amplitude in km/s (WISER: 0.2)")
 			fs.Float64Var(&snr, "snr", 0, "noise of the simulated observations in dB (default: the model's survey; 0 dB allowed)")
 			fs.BoolVar(&fwiOnly, "fwi-only", false, "also run the particles' FWI steps without the latent correction (control)")

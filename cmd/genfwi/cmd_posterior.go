@@ -99,7 +99,7 @@ Examples:
 		Flags: func(fs *pflag.FlagSet) cli.RunFunc {
 			o := &posteriorOptions{}
 			fs.StringVar(&o.Method, "method", "wise", "posterior method: wise (amortized) or wiser (WISE refined with physics)")
-			fs.StringVar(&o.Config, "config", "cpu", "wiser: preset (cpu, cpu-ood, paper, paper-ood) or JSON file")
+			fs.StringVar(&o.Config, "config", "cpu", "wiser: preset (cpu, cpu-ood, cpu-ood-short, paper, paper-ood) or JSON file")
 			fs.Float64Var(&o.Perturb, "perturb", 0, "wiser: out-of-distribution sinusoidal perturbation of the true map, amplitude in km/s (WISER: 0.2)")
 			fs.Float64Var(&o.SNR, "snr", 0, "wiser: noise of the simulated observation in dB (default: the model's survey; 0 dB allowed)")
 			fs.BoolVar(&o.FWIOnly, "fwi-only", false, "wiser: the particles' FWI steps without the latent correction (baseline)")
