@@ -87,11 +87,11 @@ type BudgetPoint struct {
 	DataPasses float64 `json:"data_passes"`
 	// GainSSIM is the mean over maps of SSIM(CM) − SSIM(WISE CM); RMSE
 	// the mean RMSE (OpenFWI scale); the FWIOnly fields the same for the
-	// control (NaN without it).
-	GainSSIM        float64 `json:"ssim_gain"`
-	RMSE            float64 `json:"rmse"`
-	GainSSIMFWIOnly float64 `json:"ssim_gain_fwi_only"`
-	RMSEFWIOnly     float64 `json:"rmse_fwi_only"`
+	// control (nil without it).
+	GainSSIM        float64  `json:"ssim_gain"`
+	RMSE            float64  `json:"rmse"`
+	GainSSIMFWIOnly *float64 `json:"ssim_gain_fwi_only,omitempty"`
+	RMSEFWIOnly     *float64 `json:"rmse_fwi_only,omitempty"`
 }
 
 // WISERStudySummary is study.json.
@@ -110,7 +110,8 @@ type WISERStudySummary struct {
 	Both       int   `json:"ssim_up_and_misfit_down"`
 	RMSEDown   int   `json:"rmse_down"`
 	W1Down     []int `json:"w1_down"`
-	// Means over the maps (OpenFWI scale; NaN when a method was not run).
+	// Means over the maps (OpenFWI scale), keyed wise, wiser and, when
+	// run, fwi_only and fwi.
 	MeanSSIM map[string]float64 `json:"mean_ssim"`
 	MeanRMSE map[string]float64 `json:"mean_rmse"`
 	// MeanCoverage50 and MeanCoverage90 are the mean coverages of the 50 %
@@ -223,14 +224,11 @@ func finishedRun(dir string, cfg wiser.Config, baseline bool) (*WISERSummary, []
 
 func (s *WISERStudySummary) tally(hist, histFWI [][]wiser.Iter) error {
 	n := float64(len(s.Rows))
-	s.MeanSSIM = map[string]float64{"wise": 0, "wiser": 0, "fwi_only": math.NaN(), "fwi": math.NaN()}
-	s.MeanRMSE = map[string]float64{"wise": 0, "wiser": 0, "fwi_only": math.NaN(), "fwi": math.NaN()}
+	s.MeanSSIM = map[string]float64{"wise": 0, "wiser": 0}
+	s.MeanRMSE = map[string]float64{"wise": 0, "wiser": 0}
 	s.MeanCoverage50 = map[string]float64{"wise": 0, "wiser": 0}
 	s.MeanCoverage90 = map[string]float64{"wise": 0, "wiser": 0}
 	add := func(m map[string]float64, key string, v float64) {
-		if math.IsNaN(m[key]) {
-			m[key] = 0
-		}
 		m[key] += v / n
 	}
 	for _, r := range s.Rows {
@@ -273,18 +271,18 @@ func (s *WISERStudySummary) tally(hist, histFWI [][]wiser.Iter) error {
 		iters = min(iters, len(h))
 	}
 	for e := 0; e < iters; e++ {
-		p := BudgetPoint{Solves: hist[0][e].Solves, DataPasses: hist[0][e].DataPasses,
-			GainSSIMFWIOnly: math.NaN(), RMSEFWIOnly: math.NaN()}
+		p := BudgetPoint{Solves: hist[0][e].Solves, DataPasses: hist[0][e].DataPasses}
 		for k, h := range hist {
 			p.GainSSIM += (h[e].SSIM - s.Rows[k].WISE.OpenFWI.SSIM) / n
 			p.RMSE += h[e].RMSE / n
 		}
 		if len(histFWI) == len(hist) && e < minLen(histFWI) {
-			p.GainSSIMFWIOnly, p.RMSEFWIOnly = 0, 0
+			var gain, rmse float64
 			for k, h := range histFWI {
-				p.GainSSIMFWIOnly += (h[e].SSIM - s.Rows[k].WISE.OpenFWI.SSIM) / n
-				p.RMSEFWIOnly += h[e].RMSE / n
+				gain += (h[e].SSIM - s.Rows[k].WISE.OpenFWI.SSIM) / n
+				rmse += h[e].RMSE / n
 			}
+			p.GainSSIMFWIOnly, p.RMSEFWIOnly = &gain, &rmse
 		}
 		s.Budget = append(s.Budget, p)
 	}
@@ -368,13 +366,7 @@ func (s *WISERStudySummary) write(dir string) error {
 	var bc bytes.Buffer
 	bc.WriteString("pde_solves,data_passes,ssim_gain,rmse,ssim_gain_fwi_only,rmse_fwi_only\n")
 	for _, p := range s.Budget {
-		nan := func(x float64) string {
-			if math.IsNaN(x) {
-				return ""
-			}
-			return f(x)
-		}
-		fmt.Fprintf(&bc, "%d,%s,%s,%s,%s,%s\n", p.Solves, f(p.DataPasses), f(p.GainSSIM), f(p.RMSE), nan(p.GainSSIMFWIOnly), nan(p.RMSEFWIOnly))
+		fmt.Fprintf(&bc, "%d,%s,%s,%s,%s,%s\n", p.Solves, f(p.DataPasses), f(p.GainSSIM), f(p.RMSE), opt(p.GainSSIMFWIOnly), opt(p.RMSEFWIOnly))
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, "budget.csv"), bc.Bytes()); err != nil {
 		return err
@@ -390,36 +382,6 @@ func (s *WISERStudySummary) write(dir string) error {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, "study.json"), append(b, '\n'))
-}
-
-// MarshalJSON writes NaN means as null (encoding/json refuses NaN).
-func (s *WISERStudySummary) MarshalJSON() ([]byte, error) {
-	type plain WISERStudySummary
-	clean := func(m map[string]float64) map[string]*float64 {
-		out := make(map[string]*float64, len(m))
-		for k, v := range m {
-			if !math.IsNaN(v) {
-				out[k] = &v
-			} else {
-				out[k] = nil
-			}
-		}
-		return out
-	}
-	budget := make([]map[string]any, len(s.Budget))
-	for i, p := range s.Budget {
-		m := map[string]any{"pde_solves": p.Solves, "data_passes": p.DataPasses, "ssim_gain": p.GainSSIM, "rmse": p.RMSE}
-		if !math.IsNaN(p.GainSSIMFWIOnly) {
-			m["ssim_gain_fwi_only"], m["rmse_fwi_only"] = p.GainSSIMFWIOnly, p.RMSEFWIOnly
-		}
-		budget[i] = m
-	}
-	return json.Marshal(struct {
-		*plain
-		MeanSSIM map[string]*float64 `json:"mean_ssim"`
-		MeanRMSE map[string]*float64 `json:"mean_rmse"`
-		Budget   []map[string]any    `json:"budget"`
-	}{(*plain)(s), clean(s.MeanSSIM), clean(s.MeanRMSE), budget})
 }
 
 func (s *WISERStudySummary) markdown() []byte {
@@ -454,10 +416,10 @@ func (s *WISERStudySummary) markdown() []byte {
 			r.CoverageWISE["50"], r.CoverageWISE["90"], r.CoverageWISER["50"], r.CoverageWISER["90"])
 	}
 	mean := func(m map[string]float64, k string) string {
-		if math.IsNaN(m[k]) {
-			return "—"
+		if v, ok := m[k]; ok {
+			return g(v)
 		}
-		return g(m[k])
+		return "—"
 	}
 	fmt.Fprintf(&b, "\nOver the %d maps: SSIM higher on %d, data misfit lower on %d, both on %d (acceptance: ≥ 80 %%); RMSE lower on %d; W1 lower on %v.\n",
 		n, s.SSIMUp, s.MisfitDown, s.Both, s.RMSEDown, s.W1Down)
@@ -489,22 +451,20 @@ func (s *WISERStudySummary) budgetFigures(dir string) error {
 	series := func(name string, y0 float64, y func(BudgetPoint) float64) figures.Series {
 		sr := figures.Series{Name: name, X: []float64{0}, Y: []float64{y0}}
 		for _, p := range s.Budget {
-			if v := y(p); !math.IsNaN(v) {
-				sr.X = append(sr.X, p.DataPasses)
-				sr.Y = append(sr.Y, v)
-			}
+			sr.X = append(sr.X, p.DataPasses)
+			sr.Y = append(sr.Y, y(p))
 		}
 		return sr
 	}
 	if len(s.Budget) == 0 {
 		return errors.New("wiser study: no budget points to draw")
 	}
-	fwiOnly := !math.IsNaN(s.Budget[0].GainSSIMFWIOnly)
+	fwiOnly := s.Budget[0].GainSSIMFWIOnly != nil
 	gain := []figures.Series{series("WISER", 0, func(p BudgetPoint) float64 { return p.GainSSIM })}
 	rmse := []figures.Series{series("WISER", s.MeanRMSE["wise"], func(p BudgetPoint) float64 { return p.RMSE })}
 	if fwiOnly {
-		gain = append(gain, series("FWI only (no latent correction)", 0, func(p BudgetPoint) float64 { return p.GainSSIMFWIOnly }))
-		rmse = append(rmse, series("FWI only (no latent correction)", s.MeanRMSE["wise"], func(p BudgetPoint) float64 { return p.RMSEFWIOnly }))
+		gain = append(gain, series("FWI only (no latent correction)", 0, func(p BudgetPoint) float64 { return *p.GainSSIMFWIOnly }))
+		rmse = append(rmse, series("FWI only (no latent correction)", s.MeanRMSE["wise"], func(p BudgetPoint) float64 { return *p.RMSEFWIOnly }))
 	}
 	x := "data passes (PDE solves / (2 × shots)); 0 = WISE"
 	if err := figures.Lines(filepath.Join(dir, "budget_ssim.png"), figures.LineSpec{
