@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/spf13/pflag"
 
@@ -88,11 +87,8 @@ Example:
 					if err != nil {
 						return err
 					}
-					if perturb != 0 {
-						v = wiser.Perturb(v, perturb)
-						if slices.Min(v) <= 0 {
-							return cli.Usagef("--perturb %g km/s makes velocities of map %d non-positive", perturb, k)
-						}
+					if v, err = perturbMap(v, perturb, fmt.Sprintf(" of map %d", k)); err != nil {
+						return err
 					}
 					o.Maps = append(o.Maps, v)
 				}

@@ -72,12 +72,9 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 			return err
 		}
 	}
-	truth := vel
-	if o.Perturb != 0 {
-		truth = wiser.Perturb(vel, o.Perturb)
-		if slices.Min(truth) <= 0 {
-			return cli.Usagef("--perturb %g km/s makes velocities non-positive", o.Perturb)
-		}
+	truth, err := perturbMap(vel, o.Perturb, "")
+	if err != nil {
+		return err
 	}
 	if truth, err = o.truthMap(inf, truth); err != nil {
 		return err
@@ -131,4 +128,17 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 		}
 	}
 	return runErr
+}
+
+// perturbMap applies --perturb (WISER's out-of-distribution sinusoid,
+// amplitude in km/s; 0 = none) to the map v (what names it in the error).
+func perturbMap(v []float32, amp float64, what string) ([]float32, error) {
+	if amp == 0 {
+		return v, nil
+	}
+	p := wiser.Perturb(v, amp)
+	if slices.Min(p) <= 0 {
+		return nil, cli.Usagef("--perturb %g km/s makes velocities%s non-positive", amp, what)
+	}
+	return p, nil
 }
