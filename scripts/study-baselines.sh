@@ -6,23 +6,27 @@
 # the normalised input, beside WaveDiffusion's own one-in-two-out inversion.
 #
 # Resumable: every data set, training and evaluation is skipped when its output exists (trainings resume from
-# their last checkpoint). Every regime gets the same number of optimiser steps. Results: $S/results.csv and
-# $S/results.md. Knobs (environment): D (real OpenFWI root), S (output root), N_GEN, STEPS, UPFWI_STEPS, TEST.
+# their last checkpoint). Every regime of a model gets the same number of optimiser steps. Results:
+# $S/results.csv, $S/results.md, figures $S/<Family>/regimes-<model>.png and noise.png (genfwi eval baselines).
+# Knobs (environment): D (real OpenFWI root), S (output root), N_GEN, STEPS, GAN_STEPS, UPFWI_STEPS, ONEIN_STEPS,
+# TEST. The defaults are the cut that fits about 2.5 hours of 2 cores (docs/baselines.md §8 says what was cut).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${D:-${GENFWI_OPENFWI:-../shared/data/openfwi}}
 S=${S:-runs/study}
-N_GEN=${N_GEN:-1000}          # generated pairs (PureGen, Gen+1 %)
-STEPS=${STEPS:-1500}          # optimiser steps of every InversionNet / VelocityGAN run
-UPFWI_STEPS=${UPFWI_STEPS:-300} # UPFWI simulates every sample of every step: fewer steps
-TEST=${TEST:-0:200}           # test maps of file 11
-G=bin/genfwi
-go build -o "$G" ./cmd/genfwi
+N_GEN=${N_GEN:-1000}            # generated pairs (PureGen, Gen+1 %)
+STEPS=${STEPS:-300}             # optimiser steps of every InversionNet run (batch 32)
+GAN_STEPS=${GAN_STEPS:-$STEPS}  # VelocityGAN steps (critic every step, generator every 5th)
+UPFWI_STEPS=${UPFWI_STEPS:-60}  # UPFWI simulates every sample of every step (batch 16): fewer steps
+ONEIN_STEPS=${ONEIN_STEPS:-1000} # WaveDiffusion one-in-two-out autoencoder trained on clean data (Table 8)
+TEST=${TEST:-0:200}             # test maps of file 11
+G=$S/genfwi
 mkdir -p "$S"
+go build -o "$G" ./cmd/genfwi
 
-# Data. Real training pairs (files 1–10) and the test file 11, both simulated with the OpenFWI-exact preset.
+# Data. Real training pairs (files 1–10) and the test maps of file 11, simulated with the OpenFWI-exact preset.
+"$G" dataset build --data "$D" --datasets flatvel-a,curvevel-a --split test --samples "$TEST" --out "$S/test" --json | tail -n 1
 "$G" dataset build --data "$D" --datasets flatvel-a,curvevel-a --out "$S/real" --json | tail -n 1
-"$G" dataset build --data "$D" --datasets flatvel-a,curvevel-a --split test --out "$S/test" --json | tail -n 1
 # Generated pairs: the joint model was trained on both families at once, so one generated set serves both.
 [ -f "$S/gen/sample.json" ] ||
   "$G" sample --model weights/wavediffusion-cpu/diffusion --n "$N_GEN" --sampler ddim --out "$S/gen" --json | tail -n 1
@@ -30,7 +34,7 @@ mkdir -p "$S"
 declare -A NORM=([CurveVel_A]=curvevel-a [FlatVel_A]=flatvel-a)
 data_of() { # regime family → --data list
   case $1 in
-    full) echo "$S/real/$2" ;;
+    full | full-aug) echo "$S/real/$2" ;;
     one) echo "$S/real/$2:50" ;;
     puregen) echo "$S/gen" ;;
     gen1) echo "$S/gen,$S/real/$2:50" ;;
@@ -40,11 +44,13 @@ data_of() { # regime family → --data list
 train() { # model regime family
   local m=$1 r=$2 f=$3 out="$S/$3/$1-$2"
   [ -f "$out/model.safetensors" ] && return 0
+  local aug=()
+  [ "$r" = full-aug ] && aug=(--input-noise 0.1) # WaveDiffusion's augmentation: σ ~ U[0, 0.1] per sample
   case $m in
     invnet) "$G" train invnet --config cpu --data "$(data_of "$r" "$f")" --norm "${NORM[$f]}" --steps "$STEPS" \
-              --out "$out" --json | tail -n 1 ;;
+              "${aug[@]}" --out "$out" --json | tail -n 1 ;;
     velocitygan) "$G" train invnet --config velocitygan-cpu --data "$(data_of "$r" "$f")" --norm "${NORM[$f]}" \
-              --steps "$STEPS" --out "$out" --json | tail -n 1 ;;
+              --steps "$GAN_STEPS" --out "$out" --json | tail -n 1 ;;
     upfwi) "$G" train upfwi --config configs/invnet-upfwi-cpu.json --data "$(data_of "$r" "$f")" \
               --norm "${NORM[$f]}" --steps "$UPFWI_STEPS" --out "$out" --json | tail -n 1 ;;
   esac
@@ -59,42 +65,40 @@ evaluate() { # method model-dir family tag noise
       --samples "$TEST" "${noise[@]}" --out "$out" --json | tail -n 1
 }
 
-for f in CurveVel_A FlatVel_A; do
-  models=(invnet)
-  [ "$f" = CurveVel_A ] && models=(invnet velocitygan upfwi)
-  for m in "${models[@]}"; do
-    for r in full one puregen gen1; do
-      train "$m" "$r" "$f"
-      method=invnet
-      [ "$m" = upfwi ] && method=upfwi
-      for noise in 0 0.05; do
-        evaluate "$method" "$S/$f/$m-$r" "$f" "$m-$r-noise$noise" "$noise"
-      done
-    done
-  done
+run() { # model regime family: train, then test clean and noisy
+  train "$1" "$2" "$3"
   for noise in 0 0.05; do
-    evaluate wavediffusion weights/wavediffusion-cpu/vqae-one-in "$f" "wavediffusion-noise$noise" "$noise"
+    evaluate "$1" "$S/$3/$1-$2" "$3" "$1-$2-noise$noise" "$noise"
+  done
+}
+
+# WaveDiffusion's one-in-two-out autoencoder trained on clean data, as the paper's Table 8 requires (the committed
+# weights/wavediffusion-cpu/vqae-one-in is the noise-trained cpu preset, input_noise 0.1: the full-aug row).
+onein_clean() {
+  local out="$S/wavediffusion-one-in-clean"
+  [ -f "$out/model.safetensors" ] && return 0
+  sed -e 's/"input_noise": 0.1/"input_noise": 0/' -e 's/"name": "cpu-one-in"/"name": "cpu-one-in-clean"/' \
+    configs/vqae-cpu-one-in.json > "$S/vqae-cpu-one-in-clean.json"
+  grep -q '"input_noise": 0$' "$S/vqae-cpu-one-in-clean.json"
+  "$G" train vqae --config "$S/vqae-cpu-one-in-clean.json" --data "$D" --per-dataset 500 --pairs "$S/wd-pairs.gfwd" \
+    --steps "$ONEIN_STEPS" --checkpoint-every 100 --out "$out" --json | tail -n 1
+}
+
+# Order: the InversionNet tables first (Tables 7 and 8), then VelocityGAN and UPFWI (Table 6), then the
+# noise-trained block.
+for f in CurveVel_A FlatVel_A; do
+  for r in full one puregen gen1; do run invnet "$r" "$f"; done
+done
+onein_clean
+for f in CurveVel_A FlatVel_A; do
+  for noise in 0 0.05; do
+    evaluate wavediffusion "$S/wavediffusion-one-in-clean" "$f" "wavediffusion-full-noise$noise" "$noise"
+    evaluate wavediffusion weights/wavediffusion-cpu/vqae-one-in "$f" "wavediffusion-full-aug-noise$noise" "$noise"
   done
 done
+for m in velocitygan upfwi; do
+  for r in full one puregen gen1; do run "$m" "$r" CurveVel_A; done
+done
+for f in CurveVel_A FlatVel_A; do run invnet full-aug "$f"; done
 
-# Table: one row per evaluation (the invert.json scores on the OpenFWI normalised scale and in m/s).
-python3 - "$S" <<'EOF'
-import glob, json, os, sys
-root = sys.argv[1]
-rows = []
-for p in sorted(glob.glob(os.path.join(root, "*", "eval-*", "invert.json"))):
-    fam = p.split(os.sep)[-3]
-    tag = p.split(os.sep)[-2][len("eval-"):]
-    for r in json.load(open(p))["results"]:
-        v, ms = r["velocity"], r["velocity_ms"]
-        rows.append((fam, tag, v["mae"], v["rmse"], v["ssim"], ms["mae"]))
-with open(os.path.join(root, "results.csv"), "w") as f:
-    f.write("family,run,mae,rmse,ssim,mae_ms\n")
-    for r in rows:
-        f.write(",".join(str(x) for x in r) + "\n")
-with open(os.path.join(root, "results.md"), "w") as f:
-    f.write("| family | run | MAE | RMSE | SSIM | MAE (m/s) |\n|---|---|---|---|---|---|\n")
-    for r in rows:
-        f.write("| " + " | ".join(r[:2]) + " | " + " | ".join("%.4f" % x if isinstance(x, float) else str(x) for x in r[2:]) + " |\n")
-print(open(os.path.join(root, "results.md")).read())
-EOF
+"$G" eval baselines --root "$S"

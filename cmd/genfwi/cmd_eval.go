@@ -153,6 +153,7 @@ Example:
 			evalReportCommand(),
 			evalCalibrationCommand(),
 			evalWISERCommand(),
+			evalBaselinesCommand(),
 		},
 	}
 }

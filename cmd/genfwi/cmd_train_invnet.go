@@ -108,7 +108,7 @@ func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
 		fs.IntVar(&o.ValEvery, "val-every", -1, "validation period in epochs (-1 = the config's; the last step is always validated)")
 		fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
 		fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
-		fs.Float64Var(&o.InputNoise, "input-noise", -1, "σ of Gaussian noise on the normalised seismic during training (-1 = the config's; 0 = clean)")
+		fs.Float64Var(&o.InputNoise, "input-noise", -1, "largest σ of Gaussian noise on the normalised seismic during training, drawn per sample uniformly from [0, σ] (-1 = the config's; 0 = clean)")
 		fs.IntVar(&o.Workers, "workers", 0, "UPFWI: wave simulators running in parallel over the batch (0 = GOMAXPROCS)")
 		return cli.NoArgs("train", func(ctx context.Context, env *cli.Env) error {
 			return runTrainInvnet(ctx, env, o)

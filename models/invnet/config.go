@@ -72,9 +72,11 @@ type TrainConfig struct {
 	// the published "ℓ1" numbers use λ2 = 0).
 	L1 float64 `json:"lambda_l1"`
 	L2 float64 `json:"lambda_l2"`
-	// InputNoise is the standard deviation of Gaussian noise added to the
-	// normalised seismic of every training batch (0: clean training, as in
-	// OpenFWI; 0.05–0.1 gives a noise-trained variant).
+	// InputNoise, when > 0, adds Gaussian noise to the normalised seismic of
+	// every training sample, with a standard deviation drawn per sample
+	// uniformly from [0, InputNoise] — WaveDiffusion's denoising augmentation
+	// (0: clean training, as in OpenFWI; 0.1 gives the noise-trained variant
+	// of the baselines study).
 	InputNoise float64 `json:"input_noise"`
 	// Norm names the datasets whose dataset_config.json constants normalise
 	// the seismic (their envelope: smallest data_min, largest data_max).

@@ -514,3 +514,30 @@ func TestVelocityGANTrainsAndResumes(t *testing.T) {
 		nntest.SameWeights(t, pa, pb)
 	}
 }
+
+// TestInputNoiseLevels: the training augmentation draws each sample's noise
+// level uniformly from [0, σ] and adds noise of exactly that level (a fixed
+// σ, or levels outside the range, fail).
+func TestInputNoiseLevels(t *testing.T) {
+	const maxSigma, n, samples = 0.1, 20000, 400
+	rng := rand.New(rand.NewPCG(1, 2))
+	var lo, hi, sum float64 = math.Inf(1), 0, 0
+	for range samples {
+		x := make([]float32, n)
+		s := addInputNoise(x, maxSigma, rng)
+		if s < 0 || s > maxSigma {
+			t.Fatalf("level %g outside [0, %g]", s, maxSigma)
+		}
+		var ss float64
+		for _, v := range x {
+			ss += float64(v) * float64(v)
+		}
+		if got := math.Sqrt(ss / n); math.Abs(got-s) > 0.03*s+1e-4 {
+			t.Fatalf("level %g: measured standard deviation %g", s, got)
+		}
+		lo, hi, sum = min(lo, s), max(hi, s), sum+s
+	}
+	if lo > 0.01 || hi < 0.09 || math.Abs(sum/samples-maxSigma/2) > 0.01 {
+		t.Fatalf("levels span [%g, %g], mean %g: not uniform on [0, %g]", lo, hi, sum/samples, maxSigma)
+	}
+}

@@ -294,9 +294,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 			xv := x.Data[b*per : (b+1)*per]
 			Input(cfg.Network, norm, xv, raw, scratch)
 			if tc.InputNoise > 0 {
-				for k := range xv {
-					xv[k] += float32(tc.InputNoise * rng.NormFloat64())
-				}
+				addInputNoise(xv, tc.InputNoise, rng)
 			}
 			norm.Label(y.Data[b*openfwi.ModelLen:(b+1)*openfwi.ModelLen], vel)
 		}
@@ -514,4 +512,18 @@ func writeCurves(out string, h history, spe int) error {
 		figures.LineSpec{Title: fmt.Sprintf("InversionNet validation on %d held-out pairs", h.Val[len(h.Val)-1].Maps),
 			XLabel: "epoch", YLabel: "OpenFWI scale"},
 		figures.Series{Name: "MAE", X: x, Y: mae}, figures.Series{Name: "RMSE", X: x, Y: rmse}, figures.Series{Name: "SSIM", X: x, Y: ssim})
+}
+
+// addInputNoise adds Gaussian noise to one sample's normalised seismic x with
+// a standard deviation drawn uniformly from [0, maxSigma], and returns that
+// deviation. Drawing σ per sample (rather than a fixed σ) is WaveDiffusion's
+// denoising augmentation (vqae TrainConfig.InputNoise): a noise-trained
+// InversionNet then sees every noise level up to maxSigma, clean included, so
+// the two noise-trained models of the baselines study are trained alike.
+func addInputNoise(x []float32, maxSigma float64, rng *rand.Rand) float64 {
+	sigma := maxSigma * rng.Float64()
+	for k := range x {
+		x[k] += float32(sigma * rng.NormFloat64())
+	}
+	return sigma
 }
