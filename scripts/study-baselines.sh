@@ -9,7 +9,7 @@
 # their last checkpoint). Every regime of a model gets the same number of optimiser steps. Results:
 # $S/results.csv, $S/results.md, figures $S/<Family>/regimes-<model>.png and noise.png (genfwi eval baselines).
 # Knobs (environment): D (real OpenFWI root), S (output root), N_GEN, STEPS, GAN_STEPS, UPFWI_STEPS, ONEIN_STEPS,
-# TEST. The defaults are the cut that fits about 2.5 hours of 2 cores (docs/baselines.md §8 says what was cut).
+# TEST. The defaults are the cut that fits about 2 hours of 2 cores (docs/baselines.md §8 says what was cut).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${D:-${GENFWI_OPENFWI:-../shared/data/openfwi}}
@@ -85,7 +85,7 @@ onein_clean() {
 }
 
 # Order: the InversionNet tables first (Tables 7 and 8), then VelocityGAN and UPFWI (Table 6), then the
-# noise-trained block.
+# noise-trained block (CurveVel-A, the family of Table 8).
 for f in CurveVel_A FlatVel_A; do
   for r in full one puregen gen1; do run invnet "$r" "$f"; done
 done
@@ -99,6 +99,6 @@ done
 for m in velocitygan upfwi; do
   for r in full one puregen gen1; do run "$m" "$r" CurveVel_A; done
 done
-for f in CurveVel_A FlatVel_A; do run invnet full-aug "$f"; done
+run invnet full-aug CurveVel_A
 
 "$G" eval baselines --root "$S"

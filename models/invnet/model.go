@@ -119,8 +119,12 @@ func LoadModel(arg string) (*Model, error) {
 // into dst (5×InputT()×70): OpenFWI's log-min-max normalisation, then
 // every SampleTemporal-th time sample. scratch must hold 350 000 values.
 func Input(cfg NetConfig, norm openfwi.Norm, dst, raw, scratch []float32) {
-	norm.Data(scratch, raw)
-	decimate(cfg, dst, scratch)
+	// The normalisation is element-wise, so decimating first gives the same
+	// values bit for bit with SampleTemporal times fewer log1p calls (they
+	// were 15 % of a cpu-preset training step, on one core).
+	decimate(cfg, scratch, raw)
+	n := Shots * cfg.InputT() * Receivers
+	norm.Data(dst[:n], scratch[:n])
 }
 
 // decimate keeps every SampleTemporal-th time sample of a normalised

@@ -3,6 +3,8 @@ package invnet
 import (
 	"math/rand/v2"
 	"testing"
+
+	"genfwi/openfwi"
 )
 
 // TestPaperParamsAndShapes checks the paper preset against docs/baselines.md §1:
@@ -56,6 +58,33 @@ func TestCPUParams(t *testing.T) {
 		t.Logf("%-13s %4d × %3d × %3d", s.Name, s.C, s.H, s.W)
 		if s.Name == "convblock4_2" && (s.H != 63 || s.W != 70) {
 			t.Errorf("convblock4_2: %d×%d, want 63×70", s.H, s.W)
+		}
+	}
+}
+
+// TestInputDecimatesThenNormalises: Input (decimate, then normalise) gives
+// the values of OpenFWI's order (normalise, then data[:, :, ::k, :]) bit for
+// bit.
+func TestInputDecimatesThenNormalises(t *testing.T) {
+	cfg, err := Preset("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	raw := make([]float32, Shots*NT*Receivers)
+	for i := range raw {
+		raw[i] = float32(30 * rng.NormFloat64())
+	}
+	norm := openfwi.Norm{DataMin: -26.95, DataMax: 52.77, LabelMin: 1500, LabelMax: 4500}
+	full := make([]float32, len(raw))
+	norm.Data(full, raw)
+	want := make([]float32, Shots*cfg.Network.InputT()*Receivers)
+	decimate(cfg.Network, want, full)
+	got := make([]float32, len(want))
+	Input(cfg.Network, norm, got, raw, make([]float32, len(raw)))
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("value %d: %g, want %g", i, got[i], want[i])
 		}
 	}
 }
