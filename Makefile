@@ -18,11 +18,13 @@ vet:
 
 # The whole deterministic suite, including the slower physics checks
 # (about 4–6 minutes on 2 cores once built), then the engine's fallbacks:
-# pure Go (noblas) and im2col + OpenBLAS convolutions (nodnnl).
+# pure Go (noblas) and im2col + OpenBLAS convolutions (nodnnl), and the
+# concurrency guards that only fail under the race detector.
 test: setup fmt-check vet
 	$(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags noblas ./tensor ./autograd ./nn
 	$(GO) test -count=1 -tags nodnnl ./autograd
+	$(GO) test -count=1 -race -run Concurrent ./models/flow
 
 # Only the fast cases (slower ones are skipped under -short).
 test-short: setup

@@ -104,8 +104,8 @@ func newConvBN(name string, rng *rand.Rand, ci, co, k int, opts autograd.Conv2dO
 	return b
 }
 
-func (b *convBN) forward(x *autograd.Var) *autograd.Var {
-	return autograd.LeakyReLU(b.BN.Forward(b.Conv.Forward(x)), 0.2)
+func (b *convBN) forward(x *autograd.Var, training bool) *autograd.Var {
+	return autograd.LeakyReLU(b.BN.ForwardMode(b.Conv.Forward(x), training), 0.2)
 }
 
 // upBlock is LeakyReLU(0.2) → ConvTranspose 2×2 stride 2 → BatchNorm →
@@ -260,10 +260,10 @@ func (u *UNet) Forward(x *autograd.Var, rng *rand.Rand) (*autograd.Var, error) {
 	if err := u.Check(x.Shape()); err != nil {
 		return nil, err
 	}
-	for _, bn := range u.batchNorms() {
-		bn.Training = u.Training
-	}
-	if u.Training && rng == nil {
+	// The mode is passed to every BatchNorm, not written into it: Forward
+	// writes no layer state, so concurrent eval-mode calls do not race.
+	tr := u.Training
+	if tr && rng == nil {
 		for _, up := range u.ups {
 			if up.Dropout > 0 {
 				panic("flow: UNet.Forward: training with dropout needs an rng")
@@ -271,15 +271,15 @@ func (u *UNet) Forward(x *autograd.Var, rng *rand.Rand) (*autograd.Var, error) {
 		}
 	}
 	d := u.Cfg.Depth
-	skips := []*autograd.Var{u.blocks[0].forward(x)}
+	skips := []*autograd.Var{u.blocks[0].forward(x, tr)}
 	for i := 1; i < d; i++ {
-		skips = append(skips, u.blocks[i].forward(u.downs[i-1].forward(skips[i-1])))
+		skips = append(skips, u.blocks[i].forward(u.downs[i-1].forward(skips[i-1], tr), tr))
 	}
-	h := u.blocks[d].forward(skips[d-1])
+	h := u.blocks[d].forward(skips[d-1], tr)
 	for k, up := range u.ups {
 		i := d - 2 - k
-		y := up.BN.Forward(up.Conv.Forward(autograd.LeakyReLU(h, 0.2)))
-		y = autograd.Dropout(y, up.Dropout, u.Training, rng)
+		y := up.BN.ForwardMode(up.Conv.Forward(autograd.LeakyReLU(h, 0.2)), tr)
+		y = autograd.Dropout(y, up.Dropout, tr, rng)
 		h = autograd.Concat(1, y, skips[i])
 	}
 	return autograd.Tanh(u.out.Forward(autograd.LeakyReLU(h, 0.2))), nil

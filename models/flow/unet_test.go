@@ -3,6 +3,7 @@ package flow
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"genfwi/autograd"
@@ -190,6 +191,37 @@ func TestNetwork(t *testing.T) {
 	for i, g := range got {
 		if g == nil || maxAbsDiff(g.Data, s1.Data) != 0 {
 			t.Fatalf("sample call %d with a reused tape differs from the first", i)
+		}
+	}
+}
+
+// TestUNetConcurrentEval: eval-mode summaries may run concurrently on one
+// network (WISE draws and WISER's particles do) and give the sequential
+// result. Under -race this fails if Forward writes layer state, as it once
+// did (the BatchNorm modes).
+func TestUNetConcurrentEval(t *testing.T) {
+	u, err := NewUNet(UNetConfig{InChannels: 2, OutChannels: 1, Base: 4, Depth: 2}, rand.New(rand.NewPCG(9, 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.Randn(rand.New(rand.NewPCG(10, 10)), 1, 2, 2, 8, 8)
+	want, err := u.Summarize(x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]*tensor.Tensor, 4)
+	errs := make([]error, len(got))
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], errs[i] = u.Summarize(x, nil) })
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if d := maxAbsDiff(got[i].Data, want.Data); d != 0 {
+			t.Errorf("concurrent summary %d differs by %g", i, d)
 		}
 	}
 }
