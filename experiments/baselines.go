@@ -357,24 +357,37 @@ func writeBaselineCSV(path string, rows []BaselineRow) error {
 	return atomicfile.WriteFile(path, []byte(b.String()))
 }
 
-// baselineMarkdown renders the tables: per family the clean rows, then the
-// noisy-input rows, then the claims.
+// baselineMarkdown renders the tables: per family the clean rows, the
+// noisy-input rows of the models trained on clean data, then the
+// noise-trained models apart (so that the comparison is fair both ways),
+// and last the claims.
 func baselineMarkdown(s *BaselinesSummary) string {
 	var b strings.Builder
-	row := func(r BaselineRow) {
-		fmt.Fprintf(&b, "| %s | %s | %.4f | %.4f | %.4f | %.0f |", modelLabel(r.Model), regimeLabel(r.Regime), r.Scores.MAE, r.Scores.RMSE, r.Scores.SSIM, r.ScoresMS.MAE)
-		if p := r.Paper; p != nil {
-			fmt.Fprintf(&b, " %.4f | %.4f | %.4f | %s |\n", p.MAE, p.RMSE, p.SSIM, p.Table)
-		} else {
-			b.WriteString(" | | | |\n")
+	table := func(title string, rows []BaselineRow) {
+		if len(rows) == 0 {
+			return
 		}
+		fmt.Fprintf(&b, "### %s\n\n", title)
+		b.WriteString("| model | trained on | test noise σ | MAE | RMSE | SSIM | MAE (m/s) | paper MAE | paper RMSE | paper SSIM | paper source |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %g | %.4f | %.4f | %.4f | %.0f |", modelLabel(r.Model), regimeLabel(r.Regime), r.Noise,
+				r.Scores.MAE, r.Scores.RMSE, r.Scores.SSIM, r.ScoresMS.MAE)
+			if p := r.Paper; p != nil {
+				fmt.Fprintf(&b, " %.4f | %.4f | %.4f | %s |\n", p.MAE, p.RMSE, p.SSIM, p.Table)
+			} else {
+				b.WriteString(" | | | |\n")
+			}
+		}
+		b.WriteString("\n")
 	}
-	head := "| model | trained on | MAE | RMSE | SSIM | MAE (m/s) | paper MAE | paper RMSE | paper SSIM | paper source |\n|---|---|---|---|---|---|---|---|---|---|\n"
 	for _, fam := range families(s.Rows) {
-		var clean, noisy []BaselineRow
+		var clean, noisy, aug []BaselineRow
 		for _, r := range s.Rows {
 			switch {
 			case r.Family != fam:
+			case r.Regime == RegimeFullAug:
+				aug = append(aug, r)
 			case r.Noise == 0:
 				clean = append(clean, r)
 			default:
@@ -382,25 +395,10 @@ func baselineMarkdown(s *BaselinesSummary) string {
 			}
 		}
 		if len(clean) > 0 {
-			fmt.Fprintf(&b, "### %s, clean test input (%d test maps, file 11 %s)\n\n%s", fam, clean[0].N, clean[0].Samples, head)
-			for _, r := range clean {
-				row(r)
-			}
-			b.WriteString("\n")
+			table(fmt.Sprintf("%s, clean test input (%d test maps, file 11 %s)", fam, clean[0].N, clean[0].Samples), clean)
 		}
-		if len(noisy) > 0 {
-			fmt.Fprintf(&b, "### %s, noisy test input (Gaussian σ on the normalised seismic)\n\n", fam)
-			b.WriteString("| model | trained on | σ | MAE | RMSE | SSIM | MAE (m/s) | paper MAE | paper RMSE | paper SSIM | paper source |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
-			for _, r := range noisy {
-				fmt.Fprintf(&b, "| %s | %s | %g | %.4f | %.4f | %.4f | %.0f |", modelLabel(r.Model), regimeLabel(r.Regime), r.Noise, r.Scores.MAE, r.Scores.RMSE, r.Scores.SSIM, r.ScoresMS.MAE)
-				if p := r.Paper; p != nil {
-					fmt.Fprintf(&b, " %.4f | %.4f | %.4f | %s |\n", p.MAE, p.RMSE, p.SSIM, p.Table)
-				} else {
-					b.WriteString(" | | | |\n")
-				}
-			}
-			b.WriteString("\n")
-		}
+		table(fmt.Sprintf("%s, noisy test input (Gaussian σ on the normalised seismic), models trained on clean data", fam), noisy)
+		table(fmt.Sprintf("%s, noise-trained models (σ drawn per training sample from [0, 0.1]), clean and noisy test input", fam), aug)
 	}
 	if len(s.Claims) > 0 {
 		b.WriteString("### The paper's claims on these numbers\n\n| claim | holds | numbers |\n|---|---|---|\n")
