@@ -49,9 +49,11 @@ type WISERStudyOptions struct {
 	// same configuration are read, not run again (resume).
 	Out string
 	// Log reports the steps; OnIter is called after every outer iteration
-	// of every run.
+	// of every run; OnRead (optional) instead of OnIter's calls for a run
+	// read from an earlier call, with its number of outer iterations.
 	Log    func(msg string)
 	OnIter func(it *wiser.Iter)
+	OnRead func(iters int)
 }
 
 // StudyRow is one map of a WISER study.
@@ -158,6 +160,9 @@ func WISERStudy(ctx context.Context, o WISERStudyOptions) (*WISERStudySummary, e
 		run := func(dir string, cfg wiser.Config, baseline bool) (*WISERSummary, []wiser.Iter, error) {
 			if s, h, ok := finishedRun(dir, cfg, baseline); ok {
 				sum.MapsFound++
+				if o.OnRead != nil {
+					o.OnRead(len(h))
+				}
 				if o.Log != nil {
 					o.Log(fmt.Sprintf("map %d: %s finished earlier, read", idx, dir))
 				}

@@ -99,6 +99,7 @@ Example:
 				pb := cli.NewProgress(env, runs*cfg.Outer, "eval wiser")
 				defer pb.Finish()
 				o.OnIter = func(it *wiser.Iter) { pb.Add(1) }
+				o.OnRead = func(int) { pb.Drop(cfg.Outer) } // the bar counted cfg.Outer iterations per run
 				sum, err := experiments.WISERStudy(ctx, o)
 				pb.Finish()
 				if err != nil {

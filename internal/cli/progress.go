@@ -52,6 +52,15 @@ func (p *Progress) Add(n int) {
 	}
 }
 
+// Drop removes n units from the total: work that turned out to need no
+// doing (e.g. results read from an earlier run), so that neither the bar nor
+// its ETA waits for it.
+func (p *Progress) Drop(n int) {
+	if p.bar != nil && n > 0 && !p.done.Load() {
+		p.bar.ChangeMax(max(p.bar.GetMax()-n, 1))
+	}
+}
+
 // Describe changes the text shown before the bar (e.g. the current loss).
 // Once the bar is complete or finished it does nothing (the library would
 // redraw the ended line without a newline).

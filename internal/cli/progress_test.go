@@ -43,3 +43,18 @@ func TestProgressFinish(t *testing.T) {
 		t.Errorf("a bar over 0 units wrote %q", b.String())
 	}
 }
+
+// TestProgressDrop: dropped units leave the total, so the bar completes
+// when the remaining work is done.
+func TestProgressDrop(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&Env{Stderr: &b}, 10, "job")
+	p.Drop(4)
+	for range 6 {
+		p.Add(1)
+	}
+	p.Finish()
+	if out := b.String(); !strings.Contains(out, "100%") || !strings.Contains(out, "6/6") {
+		t.Errorf("bar after dropping 4 of 10 and adding 6: %q; want 6/6 at 100%%", out)
+	}
+}
