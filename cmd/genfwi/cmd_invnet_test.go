@@ -92,4 +92,52 @@ func TestTrainInvertInvnet(t *testing.T) {
 	if gres.Method != "velocitygan" {
 		t.Errorf("invert reports method %q, want velocitygan", gres.Method)
 	}
+
+	// The study's collection over both inversions laid out as the study
+	// script lays them out (model1.npy stands in for the test file).
+	study := filepath.Join(dir, "study")
+	truthDir := filepath.Join(study, "test", "CurveVel_A", "model")
+	if err := os.MkdirAll(truthDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(ds, "CurveVel_A", "model", "model1.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(truthDir, "model11.npy"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for tag, src := range map[string]string{"invnet-full-noise0": inv, "velocitygan-full-noise0": filepath.Join(dir, "inv-gan2")} {
+		if err := os.MkdirAll(filepath.Join(study, "CurveVel_A"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(src, filepath.Join(study, "CurveVel_A", "eval-"+tag)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var bs struct {
+		Rows []struct {
+			Model, Regime string
+			Paper         *struct{ SSIM float64 }
+		} `json:"rows"`
+		Figures []string `json:"figures"`
+	}
+	lastJSON(t, runOK(t, "eval", "baselines", "--root", study, "--figures", "2", "--json"), &bs)
+	if len(bs.Rows) != 2 || bs.Rows[0].Model != "invnet" || bs.Rows[1].Model != "velocitygan" || bs.Rows[0].Paper == nil || len(bs.Figures) != 2 {
+		t.Errorf("eval baselines: %+v", bs)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"eval", "baselines"}, 2, "needs --root"},
+		{[]string{"eval", "baselines", "--root", ds}, 1, "no finished evaluation"},
+		{[]string{"eval", "baselines", "--root", study, "--figures", "-1"}, 2, "--figures"},
+	} {
+		code, _, stderr := cliRun(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("genfwi %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
+		}
+	}
 }
