@@ -335,8 +335,8 @@ func baselineClaims(rows []BaselineRow) []BaselineClaim {
 			dw, dm := wd0.Scores.SSIM-wd.Scores.SSIM, n0.Scores.SSIM-n.Scores.SSIM
 			cs = append(cs, BaselineClaim{Claim: fmt.Sprintf("%s: WaveDiffusion degrades less under σ = 0.05 noise than %s (both trained clean)", fam, modelLabel(m)),
 				Holds: dw < dm && wd.Scores.SSIM > n.Scores.SSIM,
-				Detail: fmt.Sprintf("SSIM clean → noisy: WaveDiffusion %.4f → %.4f (−%.4f), %s %.4f → %.4f (−%.4f)",
-					wd0.Scores.SSIM, wd.Scores.SSIM, dw, modelLabel(m), n0.Scores.SSIM, n.Scores.SSIM, dm)})
+				Detail: fmt.Sprintf("SSIM clean → noisy: WaveDiffusion %.4f → %.4f (%+.4f), %s %.4f → %.4f (%+.4f)",
+					wd0.Scores.SSIM, wd.Scores.SSIM, -dw, modelLabel(m), n0.Scores.SSIM, n.Scores.SSIM, -dm)})
 		}
 	}
 	return cs
