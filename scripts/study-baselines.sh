@@ -9,14 +9,14 @@
 # their last checkpoint). Every regime of a model gets the same number of optimiser steps. Results:
 # $S/results.csv, $S/results.md, figures $S/<Family>/regimes-<model>.png and noise.png (genfwi eval baselines).
 # Knobs (environment): D (real OpenFWI root), S (output root), N_GEN, STEPS, GAN_STEPS, UPFWI_STEPS, ONEIN_STEPS,
-# TEST. The defaults are the cut that fits about 2 hours of 2 cores (docs/baselines.md §8 says what was cut).
+# TEST. The defaults are a cut to about 3 h 15 min of 2 cores (measured per stage and what was cut: docs/baselines.md §8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${D:-${GENFWI_OPENFWI:-../shared/data/openfwi}}
 S=${S:-runs/study}
 N_GEN=${N_GEN:-1000}            # generated pairs (PureGen, Gen+1 %)
 STEPS=${STEPS:-300}             # optimiser steps of every InversionNet run (batch 32)
-GAN_STEPS=${GAN_STEPS:-750}    # VelocityGAN critic steps (a generator step every 5th: 150 generator updates)
+GAN_STEPS=${GAN_STEPS:-750}     # VelocityGAN critic steps (a generator step every 5th: 150 generator updates)
 UPFWI_STEPS=${UPFWI_STEPS:-60}  # UPFWI simulates every sample of every step (batch 16): fewer steps
 ONEIN_STEPS=${ONEIN_STEPS:-500} # WaveDiffusion one-in-two-out autoencoder trained on clean data (Table 8)
 TEST=${TEST:-0:200}             # test maps of file 11
