@@ -180,8 +180,9 @@ func NewBatchNorm2d(name string, c int, eps float64) *BatchNorm2d {
 func (l *BatchNorm2d) Forward(x *autograd.Var) *autograd.Var { return l.ForwardMode(x, l.Training) }
 
 // ForwardMode is Forward in the mode given instead of l.Training, for a
-// network that owns the mode of its layers: it reads no layer state, so
-// concurrent eval-mode calls on one network do not race.
+// network that owns the mode of its layers: it does not read l.Training,
+// and in eval mode it writes nothing, so concurrent eval-mode calls on one
+// network do not race.
 func (l *BatchNorm2d) ForwardMode(x *autograd.Var, training bool) *autograd.Var {
 	return autograd.BatchNorm2d(x, l.Gamma.V, l.Beta.V, &l.Stats, training, l.Eps)
 }

@@ -127,7 +127,7 @@ func Input(cfg NetConfig, norm openfwi.Norm, dst, raw, scratch []float32) {
 	norm.Data(dst[:n], scratch[:n])
 }
 
-// decimate keeps every SampleTemporal-th time sample of a normalised
+// decimate keeps every SampleTemporal-th time sample of a raw or normalised
 // sample (OpenFWI's data[:, :, ::k, :]).
 func decimate(cfg NetConfig, dst, full []float32) {
 	s, t := cfg.SampleTemporal, cfg.InputT()
