@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"genfwi/internal/atomicfile"
 )
 
 // Program is a command-line program: a name, a version and a table of
@@ -137,6 +141,7 @@ func (p *Program) exec(ctx context.Context, path []string, c *Command, args []st
 	fs := newFlagSet(name)
 	run := c.Flags(fs)
 	addHelpFlag(fs)
+	profile := addProfileFlag(fs)
 	args, help := normalizeArgs(fs, args)
 	if help {
 		p.printHelp(stdout, path, c)
@@ -147,7 +152,7 @@ func (p *Program) exec(ctx context.Context, path []string, c *Command, args []st
 		p.hint(stderr, path, c)
 		return 2
 	}
-	err := run(ctx, &Env{Stdout: stdout, Stderr: stderr}, fs.Args())
+	err := withCPUProfile(*profile, func() error { return run(ctx, &Env{Stdout: stdout, Stderr: stderr}, fs.Args()) })
 	switch {
 	case err == nil:
 		return 0
@@ -222,6 +227,7 @@ func (p *Program) printHelp(w io.Writer, path []string, c *Command) {
 		fs := newFlagSet(strings.Join(path, " "))
 		c.Flags(fs)
 		addHelpFlag(fs)
+		addProfileFlag(fs)
 		fmt.Fprintf(&b, "\nFlags (\"--name value\", \"--name=value\" or \"-name value\"; anywhere on the line):\n%s", fs.FlagUsagesWrapped(100))
 	}
 	fmt.Fprintf(&b, "\n%s\n", ExitStatus)
@@ -236,6 +242,42 @@ func newFlagSet(name string) *pflag.FlagSet {
 	fs.SetInterspersed(true)
 	fs.SortFlags = true
 	return fs
+}
+
+// addProfileFlag defines --cpuprofile on every leaf command (unless the
+// command uses the name) and returns its value: profiling a real command
+// line is how the engine's hot spots are found before optimising.
+func addProfileFlag(fs *pflag.FlagSet) *string {
+	if f := fs.Lookup("cpuprofile"); f != nil {
+		empty := ""
+		return &empty
+	}
+	return fs.String("cpuprofile", "", "write a Go CPU profile of the command to this file (go tool pprof)")
+}
+
+// withCPUProfile runs f, under the Go CPU profiler writing to path when path
+// is not empty. The profile is written even when f fails or is interrupted.
+func withCPUProfile(path string, f func() error) error {
+	if path == "" {
+		return f()
+	}
+	if err := atomicfile.CheckTarget(path); err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	runErr := f()
+	pprof.StopCPUProfile()
+	if err := out.Close(); err != nil && runErr == nil {
+		return fmt.Errorf("--cpuprofile %s: %w", path, err)
+	}
+	return runErr
 }
 
 // addHelpFlag defines -h/--help unless the command uses those names.

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -90,5 +93,45 @@ func TestJoinOrAndLevenshtein(t *testing.T) {
 		if d := Levenshtein(c.a, c.b); d != c.d {
 			t.Errorf("Levenshtein(%q, %q) = %d, want %d", c.a, c.b, d, c.d)
 		}
+	}
+}
+
+// TestCPUProfile: --cpuprofile on any leaf writes a pprof profile (gzip
+// magic) also when the command fails, is listed in the help, and refuses a
+// target that is not a regular file.
+func TestCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	p := &Program{Name: "prog", Version: "1", Commands: []*Command{{Name: "job", Flags: func(fs *pflag.FlagSet) RunFunc {
+		fail := fs.Bool("fail", false, "fail")
+		return func(context.Context, *Env, []string) error {
+			if *fail {
+				return errors.New("boom")
+			}
+			return nil
+		}
+	}}}}
+	for i, args := range [][]string{{"job", "--cpuprofile", "P"}, {"job", "--fail", "-cpuprofile", "P"}} {
+		path := filepath.Join(dir, fmt.Sprintf("p%d.prof", i))
+		args[len(args)-1] = path
+		want := 0
+		if i == 1 {
+			want = 1
+		}
+		if code := p.Run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); code != want {
+			t.Fatalf("%q: exit %d, want %d", args, code, want)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%q: profile %d bytes (%v), want a gzip-compressed pprof file", args, len(b), err)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := p.Run(context.Background(), []string{"job", "--cpuprofile", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "--cpuprofile") {
+		t.Errorf("directory as profile: exit %d, stderr %q; want 1 naming --cpuprofile", code, errb.String())
+	}
+	out.Reset()
+	p.Run(context.Background(), []string{"job", "--help"}, &out, &errb)
+	if !strings.Contains(out.String(), "--cpuprofile") {
+		t.Errorf("help lacks --cpuprofile:\n%s", out.String())
 	}
 }
