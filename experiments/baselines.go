@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,12 +60,19 @@ var baselineModels = []struct{ Key, Label string }{
 }
 
 func modelLabel(m string) string {
-	for _, b := range baselineModels {
-		if b.Key == m {
-			return b.Label
-		}
+	if i := modelIndex(m); i < len(baselineModels) {
+		return baselineModels[i].Label
 	}
 	return m
+}
+
+// modelIndex is m's position in baselineModels (len(baselineModels) if
+// unknown: last in the tables).
+func modelIndex(m string) int {
+	if i := slices.IndexFunc(baselineModels, func(b struct{ Key, Label string }) bool { return b.Key == m }); i >= 0 {
+		return i
+	}
+	return len(baselineModels)
 }
 
 // PaperScores are one row of WaveDiffusion's Tables 5–8, on OpenFWI's
@@ -137,6 +145,7 @@ type BaselineRow struct {
 	ScoresMS metrics.Scores `json:"scores_ms"`
 	Paper    *PaperScores   `json:"paper,omitempty"`
 	dir      string
+	first    int // the first test map (Samples' A)
 }
 
 // BaselineClaim is one of the paper's claims checked on the study's numbers.
@@ -215,7 +224,7 @@ func BaselinesStudy(root string, figureMaps int) (*BaselinesSummary, error) {
 		if c := slices.Index(regimeOrder, a.Regime) - slices.Index(regimeOrder, b.Regime); c != 0 {
 			return c
 		}
-		return cmpFloat(a.Noise, b.Noise)
+		return cmp.Compare(a.Noise, b.Noise)
 	})
 	s.Claims = baselineClaims(s.Rows)
 	if s.Figures, err = baselineFigures(root, s.Rows, figureMaps); err != nil {
@@ -231,25 +240,6 @@ func BaselinesStudy(root string, figureMaps int) (*BaselinesSummary, error) {
 		s.Files = append(s.Files, filepath.Join(root, f))
 	}
 	return s, wavediff.WriteJSON(filepath.Join(root, "results.json"), s)
-}
-
-func modelIndex(m string) int {
-	for i, b := range baselineModels {
-		if b.Key == m {
-			return i
-		}
-	}
-	return len(baselineModels)
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // readBaselineEval reads the scores of one "genfwi invert" summary.
@@ -269,7 +259,11 @@ func readBaselineEval(path string) (BaselineRow, error) {
 	if len(v.Results) != 1 || v.Results[0].Velocity == nil || v.Results[0].VelocityMS == nil {
 		return BaselineRow{}, fmt.Errorf("%s: want one result with velocity scores (was it run with --true?)", path)
 	}
-	return BaselineRow{N: v.N, Samples: v.Samples, Scores: *v.Results[0].Velocity, ScoresMS: *v.Results[0].VelocityMS}, nil
+	var first, end int
+	if _, err := fmt.Sscanf(v.Samples, "%d:%d", &first, &end); err != nil || first < 0 || end-first != v.N {
+		return BaselineRow{}, fmt.Errorf("%s: samples %q do not give the range of its %d maps", path, v.Samples, v.N)
+	}
+	return BaselineRow{N: v.N, Samples: v.Samples, Scores: *v.Results[0].Velocity, ScoresMS: *v.Results[0].VelocityMS, first: first}, nil
 }
 
 // findRow returns the row of (family, model, regime, noise), or nil.
@@ -482,14 +476,10 @@ func predictionGrid(path, title string, cols []BaselineRow, label func(string) s
 		if len(shape) != 4 || shape[2] != openfwi.NZ || shape[3] != openfwi.NX {
 			return fmt.Errorf("%s/velocity.npy: shape %v, want [N,1,%d,%d]", c.dir, shape, openfwi.NZ, openfwi.NX)
 		}
-		lo, _, err := parseRange(c.Samples)
-		if err != nil {
-			return fmt.Errorf("%s: samples %q: %w", c.dir, c.Samples, err)
+		if first >= 0 && c.first != first {
+			return fmt.Errorf("%s: test maps from %d, other columns from %d", c.dir, c.first, first)
 		}
-		if first >= 0 && lo != first {
-			return fmt.Errorf("%s: test maps from %d, other columns from %d", c.dir, lo, first)
-		}
-		first, k, preds[i] = lo, min(k, shape[0]), v
+		first, k, preds[i] = c.first, min(k, shape[0]), v
 	}
 	k = min(k, nTruth-first)
 	var panels []figures.Panel
@@ -508,19 +498,4 @@ func predictionGrid(path, title string, cols []BaselineRow, label func(string) s
 		panels = append(panels, figures.Panel{Title: fmt.Sprintf("true, map %d", first+j), Raster: raster(truth, first+j), Scale: scale})
 	}
 	return figures.Grid(path, title, panels, len(cols)+1)
-}
-
-// parseRange parses "A:B".
-func parseRange(s string) (lo, hi int, err error) {
-	a, b, ok := strings.Cut(s, ":")
-	if !ok {
-		return 0, 0, errors.New("want A:B")
-	}
-	if lo, err = strconv.Atoi(a); err != nil {
-		return 0, 0, err
-	}
-	if hi, err = strconv.Atoi(b); err != nil {
-		return 0, 0, err
-	}
-	return lo, hi, nil
 }
