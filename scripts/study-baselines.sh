@@ -82,7 +82,8 @@ onein_clean() {
   sed -e 's/"input_noise": 0.1/"input_noise": 0/' -e 's/"name": "cpu-one-in"/"name": "cpu-one-in-clean"/' \
     -e "s/\"vq_warmup\": 400/\"vq_warmup\": $((ONEIN_STEPS * 2 / 5))/" \
     configs/vqae-cpu-one-in.json > "$S/vqae-cpu-one-in-clean.json"
-  grep -q '"input_noise": 0$' "$S/vqae-cpu-one-in-clean.json"
+  grep -q '"input_noise": 0$' "$S/vqae-cpu-one-in-clean.json" # both edits took (the preset file may change)
+  grep -q "\"vq_warmup\": $((ONEIN_STEPS * 2 / 5))," "$S/vqae-cpu-one-in-clean.json"
   "$G" train vqae --config "$S/vqae-cpu-one-in-clean.json" --data "$D" --per-dataset 500 --pairs "$S/wd-pairs.gfwd" \
     --steps "$ONEIN_STEPS" --checkpoint-every 100 --out "$out" --json | tail -n 1
 }
