@@ -6,8 +6,8 @@
 // gradient of the loss with respect to the velocity comes from the wave
 // engine's exact discrete adjoint (wave.Simulator.GradientMisfit) and enters
 // the network as the cotangent of autograd.BackwardWith; the batch's
-// samples are simulated in parallel, one single-threaded simulator per
-// worker.
+// gradients run on all threads (row bands of one sample by default, or
+// several samples at once: NewPhysics).
 //
 // Loss: λ1·mean|s' − o'| + λ2·mean(s' − o')², s' and o' the simulated and
 // input seismic in OpenFWI's normalised log-min-max space, means over all
@@ -42,21 +42,42 @@ type Physics struct {
 	sims   []*wave.Simulator
 }
 
-// NewPhysics prepares workers OpenFWI-exact simulators (0 = GOMAXPROCS)
-// for the loss λ1·L1 + λ2·MSE in the normalised seismic space of norm.
-func NewPhysics(norm openfwi.Norm, l1, l2 float64, workers int) (*Physics, error) {
+// NewPhysics prepares the OpenFWI-exact simulators for the loss
+// λ1·L1 + λ2·MSE in the normalised seismic space of norm: sims simulators
+// work through the batch's samples in parallel and share workers threads
+// (0 = GOMAXPROCS), each running its sample's time steps in row bands over
+// its share. sims = 0 means one simulator. On 2 cores one simulator with
+// both threads computed a batch of 16 gradients 1.44× faster than two
+// single-threaded simulators (5.9 s against 8.5 s): two samples at once
+// stream two wavefield tapes (≈ 440 MB each) through the memory system,
+// while one sample's row bands share one.
+func NewPhysics(norm openfwi.Norm, l1, l2 float64, workers, sims int) (*Physics, error) {
 	if l1 < 0 || l2 < 0 || l1+l2 == 0 {
 		return nil, fmt.Errorf("upfwi: loss weights must be ≥ 0 and not both 0, got %g and %g", l1, l2)
 	}
 	if !(norm.DataMax > norm.DataMin) || !(norm.LabelMax > norm.LabelMin) {
 		return nil, fmt.Errorf("upfwi: invalid normalisation %+v", norm)
 	}
-	if workers <= 0 {
+	if workers < 0 || sims < 0 {
+		return nil, fmt.Errorf("upfwi: workers and simulators must be ≥ 0, got %d and %d", workers, sims)
+	}
+	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	if sims == 0 {
+		sims = 1
+	}
+	if sims > workers {
+		return nil, fmt.Errorf("upfwi: %d simulators cannot share %d threads", sims, workers)
+	}
 	p := &Physics{norm: norm, l1: l1, l2: l2}
-	for i := 0; i < workers; i++ {
-		s, err := wave.NewOpenFWI(1)
+	for i := 0; i < sims; i++ {
+		// The first workers%sims simulators take one thread more.
+		threads := workers / sims
+		if i < workers%sims {
+			threads++
+		}
+		s, err := wave.NewOpenFWI(threads)
 		if err != nil {
 			return nil, err
 		}
@@ -163,9 +184,10 @@ func logTF(x float64) float64 {
 // Train trains an InversionNet the UPFWI way: o.Config.Train.Method must be
 // "upfwi"; λ1 and λ2 of the config weight the seismic loss. The true
 // velocities of o.Train are not used for training (only those of the
-// validation pairs, for the validation curve). workers simulators run in
-// parallel over each batch (0 = GOMAXPROCS).
-func Train(ctx context.Context, o invnet.TrainOptions, workers int) (*invnet.TrainSummary, error) {
+// validation pairs, for the validation curve). The wave gradients of each
+// batch use workers threads (0 = GOMAXPROCS) shared by sims simulators
+// (0 = 1), as in NewPhysics.
+func Train(ctx context.Context, o invnet.TrainOptions, workers, sims int) (*invnet.TrainSummary, error) {
 	if o.Config == nil || o.Train == nil {
 		return nil, errors.New("upfwi: Train needs a config and training pairs")
 	}
@@ -183,7 +205,7 @@ func Train(ctx context.Context, o invnet.TrainOptions, workers int) (*invnet.Tra
 	if err != nil {
 		return nil, fmt.Errorf("upfwi: normalisation: %w", err)
 	}
-	ph, err := NewPhysics(norm, o.Config.Train.L1, o.Config.Train.L2, workers)
+	ph, err := NewPhysics(norm, o.Config.Train.L1, o.Config.Train.L2, workers, sims)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func TestLossGradient(t *testing.T) {
 	if err := wave.OpenFWIForward(ctx, truth, obs, 0); err != nil {
 		t.Fatal(err)
 	}
-	ph, err := NewPhysics(d.Norm, 0, 1, 2)
+	ph, err := NewPhysics(d.Norm, 0, 1, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +96,57 @@ func TestLossGradient(t *testing.T) {
 	}
 }
 
+// TestPhysicsSchedules checks that how the threads are split between
+// simulators (row bands of one sample, or samples in parallel) changes
+// neither the loss nor its gradient by a bit, and that impossible splits are
+// refused.
+func TestPhysicsSchedules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the wave solver's adjoint")
+	}
+	d, _ := openfwi.Lookup("flatvel-a")
+	ctx := context.Background()
+	const nb = 3
+	pred := tensor.New(nb, 1, openfwi.NZ, openfwi.NX)
+	seis := make([][]float32, nb)
+	for b := range seis {
+		seis[b] = make([]float32, openfwi.DataLen)
+		if err := wave.OpenFWIForward(ctx, layered(1900+200*float64(b), 3400, 30+3*float64(b)), seis[b], 0); err != nil {
+			t.Fatal(err)
+		}
+		d.Norm.Label(pred.Data[b*openfwi.ModelLen:(b+1)*openfwi.ModelLen], layered(2100, 3200-100*float64(b), 33))
+	}
+	var j0 float64
+	var c0 *tensor.Tensor
+	for _, split := range [][2]int{{1, 1}, {2, 1}, {2, 2}, {3, 2}} {
+		ph, err := NewPhysics(d.Norm, 1, 1, split[0], split[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, c, err := ph.Loss(ctx, pred, seis)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c0 == nil {
+			j0, c0 = j, c
+			continue
+		}
+		if j != j0 {
+			t.Errorf("%d threads, %d simulators: loss %.15g, one thread %.15g", split[0], split[1], j, j0)
+		}
+		for i := range c.Data {
+			if c.Data[i] != c0.Data[i] {
+				t.Fatalf("%d threads, %d simulators: gradient [%d] = %g, one thread %g", split[0], split[1], i, c.Data[i], c0.Data[i])
+			}
+		}
+	}
+	for _, bad := range [][2]int{{-1, 0}, {1, -1}, {1, 2}} {
+		if _, err := NewPhysics(d.Norm, 1, 1, bad[0], bad[1]); err == nil {
+			t.Errorf("NewPhysics(workers %d, sims %d): no error", bad[0], bad[1])
+		}
+	}
+}
+
 // TestTrainUPFWI trains a tiny network two steps on seismic only and checks
 // the method/loss pairing is enforced.
 func TestTrainUPFWI(t *testing.T) {
@@ -133,7 +184,7 @@ func TestTrainUPFWI(t *testing.T) {
 		Train: invnet.TrainConfig{Method: "upfwi", Epochs: 1, Batch: 2, LR: 1e-3, WeightDecay: 1e-4, L1: 1, L2: 1, ValFraction: 0.2,
 			Seed: 1, Norm: []string{"curvevel-a"}}}
 	quiet := slog.New(slog.DiscardHandler)
-	sum, err := Train(ctx, invnet.TrainOptions{Config: cfg, Train: pairs, Out: filepath.Join(dir, "run"), Logger: quiet}, 2)
+	sum, err := Train(ctx, invnet.TrainOptions{Config: cfg, Train: pairs, Out: filepath.Join(dir, "run"), Logger: quiet}, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +202,7 @@ func TestTrainUPFWI(t *testing.T) {
 	}
 	sup := *cfg
 	sup.Train.Method = ""
-	if _, err := Train(ctx, invnet.TrainOptions{Config: &sup, Train: pairs, Out: filepath.Join(dir, "r3")}, 1); err == nil || !strings.Contains(err.Error(), "want \"upfwi\"") {
+	if _, err := Train(ctx, invnet.TrainOptions{Config: &sup, Train: pairs, Out: filepath.Join(dir, "r3")}, 1, 1); err == nil || !strings.Contains(err.Error(), "want \"upfwi\"") {
 		t.Errorf("upfwi.Train with a supervised config: err = %v", err)
 	}
 }

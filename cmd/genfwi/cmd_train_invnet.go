@@ -24,6 +24,7 @@ type trainInvnetOptions struct {
 	LR         float64
 	InputNoise float64
 	Workers    int
+	Sims       int
 	UPFWIOnly  bool // "train upfwi"
 }
 
@@ -109,7 +110,8 @@ func invnetFlags(upfwiOnly bool) func(fs *pflag.FlagSet) cli.RunFunc {
 		fs.IntVar(&o.Batch, "batch", 0, "batch size (0 = the config's)")
 		fs.Float64Var(&o.LR, "lr", 0, "AdamW learning rate (0 = the config's)")
 		fs.Float64Var(&o.InputNoise, "input-noise", -1, "largest σ of Gaussian noise on the normalised seismic during training, drawn per sample uniformly from [0, σ] (-1 = the config's; 0 = clean)")
-		fs.IntVar(&o.Workers, "workers", 0, "UPFWI: wave simulators running in parallel over the batch (0 = GOMAXPROCS)")
+		fs.IntVar(&o.Workers, "workers", 0, "UPFWI: threads of the wave gradients (0 = GOMAXPROCS)")
+		fs.IntVar(&o.Sims, "sims", 0, "UPFWI: wave simulators sharing --workers threads, each on its own samples of the batch (0 = 1: every thread on one sample's row bands, the faster split on 2 cores)")
 		return cli.NoArgs("train", func(ctx context.Context, env *cli.Env) error {
 			return runTrainInvnet(ctx, env, o)
 		})
@@ -155,8 +157,11 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if o.UPFWIOnly && cfg.Train.Method != "upfwi" {
 		return cli.Usagef("--config: train upfwi needs train.method \"upfwi\" (preset upfwi-cpu), %s has %q", o.Config, cfg.Train.Method)
 	}
-	if o.Workers < 0 {
-		return cli.Usagef("--workers must be >= 0, got %d", o.Workers)
+	if o.Workers < 0 || o.Sims < 0 {
+		return cli.Usagef("--workers and --sims must be >= 0, got %d and %d", o.Workers, o.Sims)
+	}
+	if o.Workers > 0 && o.Sims > o.Workers {
+		return cli.Usagef("--sims %d exceeds --workers %d: every simulator needs a thread", o.Sims, o.Workers)
 	}
 	for _, src := range strings.Split(o.Data+","+valSpec, ",") {
 		if src = strings.TrimSpace(src); src != "" && sameDir(o.Out, strings.Split(src, ":")[0]) {
@@ -190,7 +195,7 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if cfg.Train.Method == "upfwi" {
 		title = "train upfwi"
 		train1 = func(ctx context.Context, to invnet.TrainOptions) (*invnet.TrainSummary, error) {
-			return upfwi.Train(ctx, to, o.Workers)
+			return upfwi.Train(ctx, to, o.Workers, o.Sims)
 		}
 	}
 	sum, err := train1(ctx, invnet.TrainOptions{Config: cfg, Train: train, Val: val, Out: o.Out, StopAfter: o.StopAfter,
