@@ -40,35 +40,11 @@ func exp32(x float32) float32 {
 // branch-free (σ = 0 below x = -88.37, 1 above 87.33 to float32 precision).
 func sigmoid32(x float32) float32 { return 1 / (1 + exp32(-x)) }
 
-// sigmoidSlice writes σ(x[i]) into s[i] (len(s) ≥ len(x)); it is exp32 and
-// sigmoid32 inlined by hand, since exp32 is too large for Go's inliner and a
-// call per element costs as much as the arithmetic.
+// sigmoidSlice writes σ(x[i]) into s[i] (len(s) ≥ len(x)). Only the pure-Go
+// build (tag noblas) uses it; the cgo build has a vectorised C kernel.
 func sigmoidSlice(s, x []float32) {
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693359375
-		ln2lo = -2.12194440e-4
-		magic = 12582912
-	)
 	s = s[:len(x)]
 	for i, v := range x {
-		v = -v
-		if v < -87.33 {
-			v = -87.33
-		}
-		if v > 88.37 {
-			v = 88.37
-		}
-		t := v*log2e + magic
-		n := int32(math.Float32bits(t)) - 0x4B400000
-		fn := t - magic
-		r := v - fn*ln2hi - fn*ln2lo
-		p := float32(1.0/720)*r + 1.0/120
-		p = p*r + 1.0/24
-		p = p*r + 1.0/6
-		p = p*r + 0.5
-		p = p*r + 1
-		p = p*r + 1
-		s[i] = 1 / (1 + p*math.Float32frombits(uint32(n+127)<<23))
+		s[i] = sigmoid32(v)
 	}
 }

@@ -2,6 +2,7 @@ package cig
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math"
 	"os"
@@ -288,6 +289,15 @@ func TestOpenBroken(t *testing.T) {
 	d.Close()
 	p := filepath.Join(out, "cig1.npy")
 	b, _ := os.ReadFile(p)
+	// The last value made NaN: same size, other hash, a non-finite value.
+	nan := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(nan[len(nan)-4:], 0x7fc00000)
+	if err := os.WriteFile(p, nan, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Verify(out); err != nil || !strings.Contains(strings.Join(r.Problems, "\n"), "SHA-256") || !strings.Contains(strings.Join(r.Problems, "\n"), "1 NaN or Inf") {
+		t.Errorf("verify of a gather with a NaN: %v %+v", err, r)
+	}
 	if err := os.WriteFile(p, b[:len(b)-8], 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,10 @@ package cig
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"genfwi/internal/filebuild"
-	"genfwi/npy"
 	"genfwi/openfwi"
 )
 
@@ -56,38 +54,25 @@ func Verify(dir string) (*VerifyReport, error) {
 			{e.Vel, e.VelBytes, e.VelSHA256, []int{e.Samples, 1, m.Nz, m.Nx}, true},
 			{e.CIG, e.CIGBytes, e.CIGSHA256, []int{e.Samples, len(m.Offsets), m.Nz, m.Nx}, false},
 		} {
-			p := filepath.Join(dir, c.rel)
-			st, err := os.Stat(p)
+			st, err := openfwi.ScanNPY(filepath.Join(dir, c.rel), nil)
 			if err != nil {
 				bad("%s: %v", c.rel, err)
 				continue
 			}
-			if st.Size() != c.size {
-				bad("%s: %d bytes, manifest says %d", c.rel, st.Size(), c.size)
+			switch {
+			case st.Size != c.size:
+				bad("%s: %d bytes, manifest says %d", c.rel, st.Size, c.size)
+			case st.SHA256 != c.sum:
+				bad("%s: SHA-256 %s differs from the manifest's %s", c.rel, st.SHA256, c.sum)
 			}
-			if s, err := openfwi.FileSHA256(p); err != nil || s != c.sum {
-				bad("%s: SHA-256 %s differs from the manifest's %s (%v)", c.rel, s, c.sum, err)
+			if !slices.Equal(st.Shape, c.shape) {
+				bad("%s: shape %v, want %v", c.rel, st.Shape, c.shape)
 			}
-			v, shape, err := npy.ReadFileFloat32(p)
-			if err != nil {
-				bad("%s: %v", c.rel, err)
-				continue
+			if st.NonFinite > 0 {
+				bad("%s: %d NaN or Inf values", c.rel, st.NonFinite)
 			}
-			if !slices.Equal(shape, c.shape) {
-				bad("%s: shape %v, want %v", c.rel, shape, c.shape)
-			}
-			lo, hi, amax, nonFinite := float32(math.Inf(1)), float32(math.Inf(-1)), float32(0), 0
-			for _, x := range v {
-				if x != x || math.IsInf(float64(x), 0) {
-					nonFinite++
-					continue
-				}
-				lo, hi = min(lo, x), max(hi, x)
-				amax = max(amax, float32(math.Abs(float64(x))))
-			}
-			if nonFinite > 0 {
-				bad("%s: %d NaN or Inf values", c.rel, nonFinite)
-			}
+			lo, hi := st.Lo, st.Hi
+			amax := max(float32(math.Abs(float64(lo))), float32(math.Abs(float64(hi))))
 			if c.vel && (lo != e.VelMin || hi != e.VelMax) {
 				bad("%s: velocities in [%g, %g], manifest says [%g, %g]", c.rel, lo, hi, e.VelMin, e.VelMax)
 			}

@@ -73,34 +73,32 @@ func Verify(dir string, onBytes func(n int64)) (*VerifyReport, error) {
 			{e.Model, e.ModelBytes, e.ModelSHA256, []int{e.Samples, 1, NZ, NX}, e.ModelMin, e.ModelMax, true},
 			{e.Data, e.DataBytes, e.DataSHA256, []int{e.Samples, Shots, NT, Receivers}, e.DataMin, e.DataMax, false},
 		} {
-			st, err := scanFile(filepath.Join(dir, c.rel), r, onBytes)
+			st, err := ScanNPY(filepath.Join(dir, c.rel), onBytes)
 			if err != nil {
 				bad("%s: %v", c.rel, err)
 				continue
 			}
+			r.Bytes += st.Size
 			switch {
-			case st.size != c.size:
-				bad("%s: %d bytes, manifest says %d", c.rel, st.size, c.size)
-			case st.sum != c.sum:
-				bad("%s: SHA-256 %s, manifest says %s", c.rel, st.sum, c.sum)
+			case st.Size != c.size:
+				bad("%s: %d bytes, manifest says %d", c.rel, st.Size, c.size)
+			case st.SHA256 != c.sum:
+				bad("%s: SHA-256 %s, manifest says %s", c.rel, st.SHA256, c.sum)
 			}
-			if !slices.Equal(st.shape, c.shape) {
-				bad("%s: shape %v, want %v", c.rel, st.shape, c.shape)
+			if !slices.Equal(st.Shape, c.shape) {
+				bad("%s: shape %v, want %v", c.rel, st.Shape, c.shape)
 			}
-			if st.dtype != npy.Float32 {
-				bad("%s: dtype %v, want <f4", c.rel, st.dtype)
+			if st.NonFinite > 0 {
+				bad("%s: %d NaN or Inf values", c.rel, st.NonFinite)
 			}
-			if st.nonFinite > 0 {
-				bad("%s: %d NaN or Inf values", c.rel, st.nonFinite)
+			if st.Lo != c.lo || st.Hi != c.hi {
+				bad("%s: values in [%g, %g], manifest says [%g, %g]", c.rel, st.Lo, st.Hi, c.lo, c.hi)
 			}
-			if st.lo != c.lo || st.hi != c.hi {
-				bad("%s: values in [%g, %g], manifest says [%g, %g]", c.rel, st.lo, st.hi, c.lo, c.hi)
-			}
-			if c.velocity && (st.lo < VelocityLo || st.hi > VelocityHi) {
-				bad("%s: velocities in [%g, %g] m/s, outside [1500, 4500]", c.rel, st.lo, st.hi)
+			if c.velocity && (st.Lo < VelocityLo || st.Hi > VelocityHi) {
+				bad("%s: velocities in [%g, %g] m/s, outside [1500, 4500]", c.rel, st.Lo, st.Hi)
 			}
 			if !c.velocity {
-				r.DataMin, r.DataMax = min(r.DataMin, st.lo), max(r.DataMax, st.hi)
+				r.DataMin, r.DataMax = min(r.DataMin, st.Lo), max(r.DataMax, st.Hi)
 			}
 		}
 		r.Files++
@@ -113,17 +111,22 @@ func Verify(dir string, onBytes func(n int64)) (*VerifyReport, error) {
 	return r, nil
 }
 
-type scanStats struct {
-	size      int64
-	sum       string
-	shape     []int
-	dtype     npy.DType
-	lo, hi    float32
-	nonFinite int64
+// NPYStats summarises one float32 .npy file: its size and SHA-256 over all
+// its bytes, its shape, and the range of its finite values.
+type NPYStats struct {
+	Size   int64
+	SHA256 string
+	Shape  []int
+	// Lo and Hi are the extremes of the finite values (+Inf and -Inf if
+	// there are none); NonFinite counts the NaN and Inf values.
+	Lo, Hi    float32
+	NonFinite int64
 }
 
-// scanFile reads a .npy file once, hashing all bytes and scanning values.
-func scanFile(path string, r *VerifyReport, onBytes func(int64)) (*scanStats, error) {
+// ScanNPY reads a float32 .npy file once, in chunks, hashing every byte and
+// scanning the values; onBytes, if set, is called with the number of data
+// bytes read after each chunk. A file of another dtype is an error.
+func ScanNPY(path string, onBytes func(int64)) (*NPYStats, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -136,24 +139,24 @@ func scanFile(path string, r *VerifyReport, onBytes func(int64)) (*scanStats, er
 	if err != nil {
 		return nil, err
 	}
-	st := &scanStats{shape: hdr.Shape, dtype: hdr.DType, lo: float32(math.Inf(1)), hi: float32(math.Inf(-1))}
 	if hdr.DType != npy.Float32 {
-		return st, fmt.Errorf("dtype %v, want <f4", hdr.DType)
+		return nil, fmt.Errorf("dtype %v, want <f4", hdr.DType)
 	}
+	st := &NPYStats{Shape: hdr.Shape, Lo: float32(math.Inf(1)), Hi: float32(math.Inf(-1))}
 	buf := make([]byte, 1<<16)
 	left := hdr.DataBytes()
 	for left > 0 {
 		n := int(min(int64(len(buf)), left))
 		if _, err := io.ReadFull(br, buf[:n]); err != nil {
-			return st, fmt.Errorf("truncated data: %w", err)
+			return nil, fmt.Errorf("truncated data: %w", err)
 		}
 		for i := 0; i+4 <= n; i += 4 {
 			v := math.Float32frombits(binary.LittleEndian.Uint32(buf[i:]))
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				st.nonFinite++
+				st.NonFinite++
 				continue
 			}
-			st.lo, st.hi = min(st.lo, v), max(st.hi, v)
+			st.Lo, st.Hi = min(st.Lo, v), max(st.Hi, v)
 		}
 		left -= int64(n)
 		if onBytes != nil {
@@ -161,11 +164,10 @@ func scanFile(path string, r *VerifyReport, onBytes func(int64)) (*scanStats, er
 		}
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil { // trailing bytes count in size and hash
-		return st, err
+		return nil, err
 	}
-	st.size = cr.n
-	r.Bytes += cr.n
-	st.sum = hex.EncodeToString(h.Sum(nil))
+	st.Size = cr.n
+	st.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return st, nil
 }
 
