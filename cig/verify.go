@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"slices"
 
 	"genfwi/internal/filebuild"
 	"genfwi/openfwi"
@@ -59,17 +58,8 @@ func Verify(dir string) (*VerifyReport, error) {
 				bad("%s: %v", c.rel, err)
 				continue
 			}
-			switch {
-			case st.Size != c.size:
-				bad("%s: %d bytes, manifest says %d", c.rel, st.Size, c.size)
-			case st.SHA256 != c.sum:
-				bad("%s: SHA-256 %s differs from the manifest's %s", c.rel, st.SHA256, c.sum)
-			}
-			if !slices.Equal(st.Shape, c.shape) {
-				bad("%s: shape %v, want %v", c.rel, st.Shape, c.shape)
-			}
-			if st.NonFinite > 0 {
-				bad("%s: %d NaN or Inf values", c.rel, st.NonFinite)
+			for _, p := range st.Mismatches(c.size, c.sum, c.shape) {
+				bad("%s: %s", c.rel, p)
 			}
 			lo, hi := st.Lo, st.Hi
 			amax := max(float32(math.Abs(float64(lo))), float32(math.Abs(float64(hi))))

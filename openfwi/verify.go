@@ -79,17 +79,8 @@ func Verify(dir string, onBytes func(n int64)) (*VerifyReport, error) {
 				continue
 			}
 			r.Bytes += st.Size
-			switch {
-			case st.Size != c.size:
-				bad("%s: %d bytes, manifest says %d", c.rel, st.Size, c.size)
-			case st.SHA256 != c.sum:
-				bad("%s: SHA-256 %s, manifest says %s", c.rel, st.SHA256, c.sum)
-			}
-			if !slices.Equal(st.Shape, c.shape) {
-				bad("%s: shape %v, want %v", c.rel, st.Shape, c.shape)
-			}
-			if st.NonFinite > 0 {
-				bad("%s: %d NaN or Inf values", c.rel, st.NonFinite)
+			for _, p := range st.Mismatches(c.size, c.sum, c.shape) {
+				bad("%s: %s", c.rel, p)
 			}
 			if st.Lo != c.lo || st.Hi != c.hi {
 				bad("%s: values in [%g, %g], manifest says [%g, %g]", c.rel, st.Lo, st.Hi, c.lo, c.hi)
@@ -121,6 +112,26 @@ type NPYStats struct {
 	// there are none); NonFinite counts the NaN and Inf values.
 	Lo, Hi    float32
 	NonFinite int64
+}
+
+// Mismatches lists how the file differs from what a manifest recorded for
+// it (size, SHA-256, shape) and whether it holds NaN or Inf values, one
+// message each, without the file's name.
+func (s *NPYStats) Mismatches(size int64, sum string, shape []int) []string {
+	var out []string
+	switch {
+	case s.Size != size:
+		out = append(out, fmt.Sprintf("%d bytes, manifest says %d", s.Size, size))
+	case s.SHA256 != sum:
+		out = append(out, fmt.Sprintf("SHA-256 %s, manifest says %s", s.SHA256, sum))
+	}
+	if !slices.Equal(s.Shape, shape) {
+		out = append(out, fmt.Sprintf("shape %v, want %v", s.Shape, shape))
+	}
+	if s.NonFinite > 0 {
+		out = append(out, fmt.Sprintf("%d NaN or Inf values", s.NonFinite))
+	}
+	return out
 }
 
 // ScanNPY reads a float32 .npy file once, in chunks, hashing every byte and
