@@ -56,7 +56,7 @@ Example:
 					return cli.WriteJSON(env.Stdout, s)
 				}
 				for _, c := range s.Claims {
-					fmt.Fprintf(env.Stdout, "%-5v %s: %s\n", c.Holds, c.Claim, c.Detail)
+					fmt.Fprintf(env.Stdout, "%-10s %s: %s\n", c.Verdict, c.Claim, c.Detail)
 				}
 				fmt.Fprintf(env.Stdout, "%d evaluations → %s/results.md\n", len(s.Rows), root)
 				return nil
