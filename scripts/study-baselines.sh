@@ -9,7 +9,7 @@
 # their last checkpoint). Every regime of a model gets the same number of optimiser steps. Results:
 # $S/results.csv, $S/results.md, figures $S/<Family>/regimes-<model>.png and noise.png (genfwi eval baselines).
 # Knobs (environment): D (real OpenFWI root), S (output root), N_GEN, STEPS, GAN_STEPS, UPFWI_STEPS, ONEIN_STEPS,
-# TEST. The defaults are a cut to about 3 h 15 min of 2 cores (measured per stage and what was cut: docs/baselines.md §8).
+# TEST. The defaults are a cut to about 3 h of 2 cores (measured per stage and what was cut: docs/baselines.md §8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${D:-${GENFWI_OPENFWI:-../shared/data/openfwi}}
