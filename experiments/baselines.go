@@ -322,7 +322,7 @@ func baselineClaims(rows []BaselineRow) []BaselineClaim {
 			if g != nil && o != nil {
 				cs = append(cs, BaselineClaim{Claim: fmt.Sprintf("%s, %s: Gen+1%% beats 1%% Only", fam, m.Label),
 					Verdict: verdict(g.Scores.SSIM > o.Scores.SSIM && g.Scores.MAE < o.Scores.MAE),
-					Detail: fmt.Sprintf("SSIM %.4f vs %.4f, MAE %.4f vs %.4f", g.Scores.SSIM, o.Scores.SSIM, g.Scores.MAE, o.Scores.MAE)})
+					Detail:  fmt.Sprintf("SSIM %.4f vs %.4f, MAE %.4f vs %.4f", g.Scores.SSIM, o.Scores.SSIM, g.Scores.MAE, o.Scores.MAE)})
 			}
 			p, f := findRow(rows, fam, m.Key, RegimePureGen, 0), findRow(rows, fam, m.Key, RegimeFull, 0)
 			if p != nil && f != nil {
