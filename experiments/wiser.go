@@ -196,7 +196,7 @@ func WISER(ctx context.Context, o WISEROptions) (*WISERSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "particles.npy"), npy.Float32, []int{res.Posterior.N, 1, inf.Nz, inf.Nx}, res.Particles); err != nil {
+	if err := npy.WriteFileFloat32(filepath.Join(o.Out, "particles.npy"), npy.Float32, []int{o.Config.Particles, 1, inf.Nz, inf.Nx}, res.Particles); err != nil {
 		return nil, err
 	}
 	sum := &WISERSummary{Config: o.Config, PerturbKms: o.PerturbKms, SNRdB: obs.SNRdB, GatherSeconds: gatherSec, Interrupted: runErr != nil,

@@ -231,6 +231,14 @@ func TestWriteFileAtomicAndTempCleanup(t *testing.T) {
 	}
 	fw.Abort()
 	fw.Abort()
+	// Data that do not fill the shape are an error naming the file; the
+	// old file stays and no temporary is left.
+	if err := WriteFileFloat32(path, Float32, []int{3, 2}, []float32{1, 2, 3, 4}); err == nil || !strings.Contains(err.Error(), "a.npy") {
+		t.Errorf("short data: err = %v, want an error naming a.npy", err)
+	}
+	if err := WriteFileFloat32(path, Float32, []int{-1, 2}, nil); err == nil {
+		t.Error("negative dimension: no error")
+	}
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 1 {
 		var names []string

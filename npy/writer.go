@@ -276,8 +276,8 @@ func syncDir(dir string) {
 }
 
 // WriteFileFloat32 atomically writes data with the given shape to path as
-// dtype dt (a temporary file in the same directory, then a rename). It panics
-// if len(data) does not equal the product of shape.
+// dtype dt (a temporary file in the same directory, then a rename). Data whose
+// length is not the product of shape is an error, and nothing is written.
 func WriteFileFloat32(path string, dt DType, shape []int, data []float32) error {
 	return writeFile(path, dt, shape, data)
 }
@@ -324,11 +324,11 @@ func createWhole(path string, dt DType, shape []int, n int) (*FileWriter, error)
 	h := Header{DType: dt, Shape: shape}
 	for _, d := range shape {
 		if d < 0 {
-			panic("npy: negative dimension in shape")
+			return nil, fmt.Errorf("npy: %s: negative dimension in shape %v", path, shape)
 		}
 	}
 	if h.Len() != int64(n) {
-		panic(fmt.Sprintf("npy: data length %d does not match shape %v", n, shape))
+		return nil, fmt.Errorf("npy: %s: data length %d does not match shape %v", path, n, shape)
 	}
 	return Create(path, dt, shape)
 }

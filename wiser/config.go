@@ -67,6 +67,16 @@ type Config struct {
 	// Seed draws the latent draws Z, the shots and the initialisation of
 	// h_φ.
 	Seed uint64 `json:"seed"`
+	// PosteriorSamples > 0 estimates the reported posteriors — WISE's
+	// (h_φ at its start) and WISER's after every outer iteration: samples,
+	// conditional mean, std, scores — from that many fresh latent draws
+	// pushed through G⁻¹(h_φ(·); y), the same draws for both, instead of
+	// the M draws Z that start the particles (the paper's output, line 34
+	// of Algorithm 1). The algorithm itself (particles, shots, h_φ) is
+	// unchanged: only the estimates of the posterior statistics get less
+	// noisy. 0 (the presets) reports the M draws. The FWI-only control
+	// (Inner = 0) reports its M particles either way.
+	PosteriorSamples int `json:"posterior_samples,omitempty"`
 }
 
 // Presets: "paper" is WISER's in-distribution case (Yin et al. 2025 and
@@ -159,6 +169,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("wiser: lambda must be >= 0, got %g", c.Lambda)
 	case !(c.Coupling >= 0 && c.Coupling <= 1):
 		return fmt.Errorf("wiser: coupling must be in [0, 1], got %g", c.Coupling)
+	case c.PosteriorSamples < 0:
+		return fmt.Errorf("wiser: posterior_samples must be >= 0, got %d", c.PosteriorSamples)
 	case c.MisfitEvery < 0:
 		return fmt.Errorf("wiser: misfit_every must be >= 0, got %d", c.MisfitEvery)
 	case c.FilterOrder < 1 || c.FilterOrder > 20:

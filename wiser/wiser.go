@@ -79,15 +79,17 @@ type Iter struct {
 	RMSEms  float64 `json:"rmse_ms"`
 	MAEms   float64 `json:"mae_ms"`
 	Seconds float64 `json:"seconds"`
-	// Posterior holds the current samples G⁻¹(h_φ(Z_i); y) (or the
-	// particles when Inner = 0), m/s.
+	// Posterior holds the current samples G⁻¹(h_φ(Z_i); y) (of the fresh
+	// draws of Config.PosteriorSamples when set; the particles when
+	// Inner = 0), m/s.
 	Posterior *wise.Posterior `json:"-"`
 }
 
 // Result is a finished (or interrupted) run.
 type Result struct {
 	// Posterior is the last complete iteration's posterior; Initial the
-	// WISE posterior of the same latent draws before any refinement.
+	// WISE posterior of the same latent draws before any refinement (the
+	// M draws Z, or Config.PosteriorSamples fresh ones).
 	Posterior, Initial *wise.Posterior
 	// Particles are the FWI particles (m/s), M maps.
 	Particles []float32
@@ -155,33 +157,64 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	Z := tensor.Randn(rng, 1, M, 1, nz, nx)
 	tp := autograd.NewTape()
 	defer tp.Free()
-	sample := func() (*tensor.Tensor, float64, error) {
+	// push returns G⁻¹(h_φ(z); y) for the draws z (condition c, one copy per
+	// draw) and the RMS of h_φ(z).
+	push := func(z, c *tensor.Tensor) (*tensor.Tensor, float64, error) {
 		tp.Reset()
 		tp.NoGrad = true
 		defer func() { tp.NoGrad = false }()
-		zt, _, err := h.Forward(tp.Const(Z), nil)
+		zt, _, err := h.Forward(tp.Const(z), nil)
 		if err != nil {
 			return nil, 0, err
 		}
-		x, err := G.Flow.Inverse(zt, tp.Const(cond))
+		x, err := G.Flow.Inverse(zt, tp.Const(c))
 		if err != nil {
 			return nil, 0, err
 		}
 		return x.Value.Clone(), rms(zt.Value.Data), nil
 	}
+	sample := func() (*tensor.Tensor, float64, error) { return push(Z, cond) }
+	// The first call initialises h_φ's ActNorm layers from Z.
 	x0, lat, err := sample()
 	if err != nil {
 		return nil, err
 	}
 	toPosterior := func(x []float32) *wise.Posterior {
-		p := &wise.Posterior{N: M, Nz: nz, Nx: nx, Samples: make([]float32, M*pix)}
+		n := len(x) / pix
+		p := &wise.Posterior{N: n, Nz: nz, Nx: nx, Samples: make([]float32, len(x))}
 		for i, v := range x {
 			p.Samples[i] = v * float32(scale)
 		}
-		p.CM, p.Std = wise.MeanStd(p.Samples, M, pix)
+		p.CM, p.Std = wise.MeanStd(p.Samples, n, pix)
 		return p
 	}
-	res := &Result{Initial: toPosterior(x0.Data)}
+	// report estimates the current posterior from the fresh draws of
+	// cfg.PosteriorSamples (drawn from their own stream, so the
+	// algorithm's draws, shots and h_φ are those of a run without them),
+	// or returns the M samples xM.
+	var report func(xM []float32) (*wise.Posterior, error)
+	if N := cfg.PosteriorSamples; N > 0 {
+		Zp := tensor.Randn(rand.New(rand.NewPCG(cfg.Seed, 0x77697365720003)), 1, N, 1, nz, nx)
+		condP := tensor.New(N, c1.Shape[1], nz, nx)
+		for i := 0; i < N; i++ {
+			copy(condP.Data[i*len(c1.Data):], c1.Data)
+		}
+		report = func([]float32) (*wise.Posterior, error) {
+			x, _, err := push(Zp, condP)
+			if err != nil {
+				return nil, err
+			}
+			return toPosterior(x.Data), nil
+		}
+	} else {
+		report = func(xM []float32) (*wise.Posterior, error) { return toPosterior(xM), nil }
+	}
+	// initM is WISE's posterior of the M draws: it starts the particles.
+	initM := toPosterior(x0.Data)
+	res := &Result{}
+	if res.Initial, err = report(x0.Data); err != nil {
+		return nil, err
+	}
 	res.Posterior = res.Initial
 
 	// Particles in squared slowness (s²/km²), projected into the box.
@@ -192,7 +225,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		m[i] = make([]float64, pix)
 		v[i] = make([]float32, pix)
 		for j := 0; j < pix; j++ {
-			vk := float64(res.Initial.Samples[i*pix+j]) / 1000
+			vk := float64(initM.Samples[i*pix+j]) / 1000
 			m[i][j] = math.Min(math.Max(1/(vk*vk), mLo), mHi)
 			v[i][j] = float32(1000 / math.Sqrt(m[i][j]))
 		}
@@ -207,7 +240,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Particles = particles()
 	// cur holds the current network samples G⁻¹(h_φ(Z_i); y) (m/s), the
 	// targets of the coupling term; vOld the particles before a step.
-	cur := res.Initial.Samples
+	cur := initM.Samples
 	vOld := make([][]float32, M)
 	if cfg.Coupling > 0 {
 		for i := range vOld {
@@ -221,7 +254,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// worker per particle.
 	fsc := sc
 	fsc.CropGradient = cfg.CropGradient
-	sim, err := fixedDampSimulator(fsc, math.Min(math.Max(float64(minOf(res.Initial.CM)), cfg.VMin), cfg.VMax), o.Obs)
+	sim, err := fixedDampSimulator(fsc, math.Min(math.Max(float64(minOf(initM.CM)), cfg.VMin), cfg.VMax), o.Obs)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +413,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			var sq float64
 			for i := range v {
 				for j := range v[i] {
-					d := float64(v[i][j]-res.Initial.Samples[i*pix+j]) / 1000
+					d := float64(v[i][j]-initM.Samples[i*pix+j]) / 1000
 					sq += d * d
 				}
 			}
@@ -391,8 +424,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if err != nil {
 				return res, err
 			}
-			post = toPosterior(xs.Data)
-			cur = post.Samples
+			cur = toPosterior(xs.Data).Samples
+			if post, err = report(xs.Data); err != nil {
+				return res, err
+			}
 			it.LatentNorm = l
 			var sq float64
 			for i, x := range xs.Data {

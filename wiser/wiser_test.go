@@ -139,6 +139,50 @@ func TestRunCountsAndCorrects(t *testing.T) {
 	}
 }
 
+// TestPosteriorSamples: fresh posterior draws change what is reported (N
+// samples, another conditional mean) and nothing of the algorithm: the
+// particles and their misfits are bit-identical to a run without them.
+func TestPosteriorSamples(t *testing.T) {
+	m, sv, obs, g, truth := tinySetup(t)
+	run := func(n int) *Result {
+		c := tinyConfig(6)
+		c.PosteriorSamples = n
+		res, err := Run(context.Background(), Options{Model: m, Config: c, Survey: sv, Obs: obs, Gather: g, Truth: truth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	base, more := run(0), run(5)
+	if more.Initial.N != 5 || more.Posterior.N != 5 || more.History[1].Posterior.N != 5 || base.Posterior.N != 3 {
+		t.Fatalf("posterior sizes: initial %d, final %d, iteration 2 %d (want 5), without %d (want 3)",
+			more.Initial.N, more.Posterior.N, more.History[1].Posterior.N, base.Posterior.N)
+	}
+	for i := range base.Particles {
+		if base.Particles[i] != more.Particles[i] {
+			t.Fatal("the particles depend on posterior_samples; they must not")
+		}
+	}
+	for k := range base.History {
+		if a, b := base.History[k], more.History[k]; a.FWIMisfit != b.FWIMisfit || a.InnerLoss != b.InnerLoss || a.Solves != b.Solves {
+			t.Errorf("iteration %d: misfit %g / %g, inner loss %g / %g, solves %d / %d with and without fresh draws",
+				a.Outer, a.FWIMisfit, b.FWIMisfit, a.InnerLoss, b.InnerLoss, a.Solves, b.Solves)
+		}
+	}
+	same := true
+	for i := range base.Posterior.CM {
+		same = same && base.Posterior.CM[i] == more.Posterior.CM[i]
+	}
+	if same {
+		t.Error("the conditional mean of 5 fresh draws equals that of the 3 particle draws")
+	}
+	c := tinyConfig(6)
+	c.PosteriorSamples = -1
+	if c.Validate() == nil {
+		t.Error("posterior_samples -1 accepted")
+	}
+}
+
 // TestRunStopsAfterCompleteIteration: an error from OnIter (e.g. Ctrl-C)
 // stops the run with the last complete iteration's result.
 func TestRunStopsAfterCompleteIteration(t *testing.T) {

@@ -117,7 +117,7 @@ Examples:
 			fs.IntVar(&o.Index, "index", 0, "pair or map index (from 0)")
 			fs.StringVar(&o.Truth, "truth", "", "true velocity .npy (default: the observation's own velocity)")
 			fs.IntVar(&o.TruthIndex, "truth-index", -1, "map of --truth (default: --index)")
-			fs.IntVar(&o.N, "n", 0, "posterior samples (0 = the model config's, 64)")
+			fs.IntVar(&o.N, "n", 0, "posterior samples (0 = the model config's, 64; wiser: 0 = the config's posterior_samples, else the M particle draws; N > 0 estimates both posteriors from N fresh draws)")
 			fs.Uint64Var(&o.Seed, "seed", 1, "seed of the latent draws")
 			fs.Int64Var(&o.ObsSeed, "obs-seed", -1, "--vel: seed of the source jitter and noise (-1 = --index)")
 			fs.StringVar(&o.Out, "out", "", "output directory (required)")

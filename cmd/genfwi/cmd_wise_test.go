@@ -148,7 +148,7 @@ func TestWiseCommands(t *testing.T) {
 	// perturbed out of distribution), the WISE posterior refined.
 	wdir := filepath.Join(dir, "wiser")
 	code, out, errs = cliRun("posterior", "--method", "wiser", "--model", run, "--cig", data, "--index", "3", "--outer", "3", "--inner", "2",
-		"--particles", "2", "--perturb", "0.2", "--snr", "0", "--image", "--fwi-baseline", "--out", wdir, "--json")
+		"--particles", "2", "--n", "5", "--perturb", "0.2", "--snr", "0", "--image", "--fwi-baseline", "--out", wdir, "--json")
 	if code != 0 {
 		t.Fatalf("posterior --method wiser: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -170,9 +170,9 @@ func TestWiseCommands(t *testing.T) {
 			t.Errorf("wiser JSON %s: coverage 50 %% = %g, 95 %% = %g", k, lo, hi)
 		}
 	}
-	// Imaging: the two CMs and the two samples, one forward and one adjoint
+	// Imaging: the two CMs and the five samples, one forward and one adjoint
 	// for each of the 2 shots; the baseline spends at least WISER's 12 solves.
-	if im, ok := ws["image"].(map[string]any); !ok || im["pde_solves"].(float64) != 4*2*2 {
+	if im, ok := ws["image"].(map[string]any); !ok || im["pde_solves"].(float64) != 7*2*2 {
 		t.Errorf("wiser JSON image: %v", ws["image"])
 	}
 	if bl, ok := ws["fwi_baseline"].(map[string]any); !ok || bl["pde_solves"].(float64) < 12 || bl["ssim"] == nil {
@@ -183,6 +183,12 @@ func TestWiseCommands(t *testing.T) {
 		"image.npy", "image.png", "fwi_baseline.npy", "fwi_baseline.png"} {
 		if _, err := os.Stat(filepath.Join(wdir, f)); err != nil {
 			t.Error(err)
+		}
+	}
+	// --n 5: both posteriors from 5 fresh draws; the 2 particles apart.
+	for f, n := range map[string]int{"samples.npy": 5, "wise_initial/samples.npy": 5, "particles.npy": 2} {
+		if _, shape, err := npy.ReadFileFloat32(filepath.Join(wdir, f)); err != nil || shape[0] != n {
+			t.Errorf("%s: shape %v (%v), want %d maps", f, shape, err, n)
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(wdir, "history.csv")); err != nil || strings.Count(string(b), "\n") != 4 {

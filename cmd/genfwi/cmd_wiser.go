@@ -20,8 +20,8 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if o.Model == "" || o.Out == "" {
 		return cli.Usagef("posterior needs --model and --out")
 	}
-	if o.Index < 0 || o.Outer < 0 || o.Particles < 0 || o.Inner < -1 {
-		return cli.Usagef("--index, --outer, --particles must be >= 0 and --inner >= -1")
+	if o.Index < 0 || o.Outer < 0 || o.Particles < 0 || o.N < 0 || o.Inner < -1 {
+		return cli.Usagef("--index, --outer, --particles, --n must be >= 0 and --inner >= -1")
 	}
 	if o.Coupling != -1 && !(o.Coupling >= 0 && o.Coupling <= 1) {
 		return cli.Usagef("--coupling must be in [0, 1] (or -1 for the config's), got %g", o.Coupling)
@@ -41,6 +41,9 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 		}
 		if o.Particles > 0 {
 			c.Particles = o.Particles
+		}
+		if o.N > 0 {
+			c.PosteriorSamples = o.N
 		}
 		if o.Coupling >= 0 {
 			c.Coupling = o.Coupling
