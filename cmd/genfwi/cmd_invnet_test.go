@@ -62,6 +62,8 @@ func TestTrainInvertInvnet(t *testing.T) {
 		{[]string{"train", "invnet", "--config", "gpu", "--data", ds, "--out", run}, 2, "unknown invnet preset"},
 		{[]string{"train", "invnet", "--config", cfg, "--data", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "r2")}, 1, "nope"},
 		{[]string{"train", "invnet", "--config", cfg, "--data", ds, "--out", run, "--val", "1.5"}, 2, "fraction"},
+		{[]string{"train", "upfwi", "--config", "upfwi-cpu", "--data", ds, "--out", filepath.Join(dir, "r3"), "--workers", "2", "--sims", "3"}, 2, "--sims 3 exceeds the 2 threads"},
+		{[]string{"train", "upfwi", "--config", "upfwi-cpu", "--data", ds, "--out", filepath.Join(dir, "r3"), "--sims", "-1"}, 2, "--workers and --sims must be >= 0"},
 		{[]string{"invert", "--method", "invnet", "--model", ds, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", inv}, 1, "not an InversionNet run directory"},
 		{[]string{"invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--out", inv}, 1, "shape"},
 		{[]string{"invert", "--method", "velocitygan", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", filepath.Join(dir, "inv-gan")}, 2, "was trained as invnet"},

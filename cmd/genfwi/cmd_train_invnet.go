@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -160,8 +162,8 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if o.Workers < 0 || o.Sims < 0 {
 		return cli.Usagef("--workers and --sims must be >= 0, got %d and %d", o.Workers, o.Sims)
 	}
-	if o.Workers > 0 && o.Sims > o.Workers {
-		return cli.Usagef("--sims %d exceeds --workers %d: every simulator needs a thread", o.Sims, o.Workers)
+	if w := cmp.Or(o.Workers, runtime.GOMAXPROCS(0)); o.Sims > w {
+		return cli.Usagef("--sims %d exceeds the %d threads of --workers: every simulator needs a thread", o.Sims, w)
 	}
 	for _, src := range strings.Split(o.Data+","+valSpec, ",") {
 		if src = strings.TrimSpace(src); src != "" && sameDir(o.Out, strings.Split(src, ":")[0]) {
