@@ -44,6 +44,20 @@ func FromSlice(data []float32, shape ...int) *Tensor {
 	return &Tensor{Shape: append([]int(nil), shape...), Data: data}
 }
 
+// Repeat returns n copies of t stacked along a new leading axis of length n
+// in place of t's first axis, which must have length 1: (1, ...) → (n, ...),
+// as a condition shared by a batch of draws. It allocates.
+func (t *Tensor) Repeat(n int) *Tensor {
+	if len(t.Shape) == 0 || t.Shape[0] != 1 || n < 0 {
+		panic(fmt.Sprintf("tensor: Repeat(%d) of shape %v: want n >= 0 and a leading axis of 1", n, t.Shape))
+	}
+	r := New(append([]int{n}, t.Shape[1:]...)...)
+	for i := 0; i < n; i++ {
+		copy(r.Data[i*len(t.Data):], t.Data)
+	}
+	return r
+}
+
 // Scalar returns a 0-dimensional tensor holding v.
 func Scalar(v float32) *Tensor { return &Tensor{Shape: []int{}, Data: []float32{v}} }
 

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -158,4 +159,25 @@ func itoa(i int) string {
 			return s
 		}
 	}
+}
+
+// TestRepeat: n copies of a (1, ...) tensor along the first axis, in order,
+// and a clear panic for a leading axis other than 1.
+func TestRepeat(t *testing.T) {
+	x := FromSlice([]float32{1, 2, 3, 4, 5, 6}, 1, 2, 3)
+	r := x.Repeat(3)
+	if !slices.Equal(r.Shape, []int{3, 2, 3}) {
+		t.Fatalf("shape %v, want [3 2 3]", r.Shape)
+	}
+	for i, v := range r.Data {
+		if v != x.Data[i%6] {
+			t.Fatalf("element %d = %g, want %g", i, v, x.Data[i%6])
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Repeat of a (2, ...) tensor did not panic")
+		}
+	}()
+	New(2, 3).Repeat(2)
 }

@@ -47,10 +47,10 @@ type Physics struct {
 // work through the batch's samples in parallel and share workers threads
 // (0 = GOMAXPROCS), each running its sample's time steps in row bands over
 // its share. sims = 0 means one simulator. On 2 cores one simulator with
-// both threads computed a batch of 16 gradients 1.44× faster than two
-// single-threaded simulators (5.9 s against 8.5 s): two samples at once
-// stream two wavefield tapes (≈ 440 MB each) through the memory system,
-// while one sample's row bands share one.
+// both threads trained the cpu preset at 6.3 s per step against 8.2 s for
+// two single-threaded simulators (docs/baselines.md §5): two samples at
+// once stream two wavefield tapes (≈ 440 MB each) through the memory
+// system, while one sample's row bands share one.
 func NewPhysics(norm openfwi.Norm, l1, l2 float64, workers, sims int) (*Physics, error) {
 	if l1 < 0 || l2 < 0 || l1+l2 == 0 {
 		return nil, fmt.Errorf("upfwi: loss weights must be ≥ 0 and not both 0, got %g and %g", l1, l2)

@@ -142,10 +142,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cond := tensor.New(M, c1.Shape[1], nz, nx)
-	for i := 0; i < M; i++ {
-		copy(cond.Data[i*len(c1.Data):], c1.Data)
-	}
+	cond := c1.Repeat(M)
 
 	// h_φ: unconditional Glow of G's architecture; its ActNorm layers are
 	// initialised from Z on the first call, so h_φ(Z) starts standardised
@@ -195,10 +192,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var report func(xM []float32) (*wise.Posterior, error)
 	if N := cfg.PosteriorSamples; N > 0 {
 		Zp := tensor.Randn(rand.New(rand.NewPCG(cfg.Seed, 0x77697365720003)), 1, N, 1, nz, nx)
-		condP := tensor.New(N, c1.Shape[1], nz, nx)
-		for i := 0; i < N; i++ {
-			copy(condP.Data[i*len(c1.Data):], c1.Data)
-		}
+		condP := c1.Repeat(N)
 		report = func([]float32) (*wise.Posterior, error) {
 			x, _, err := push(Zp, condP)
 			if err != nil {

@@ -154,12 +154,7 @@ func (n *Network) Sample(z, y *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, e
 	if err != nil {
 		return nil, err
 	}
-	nz := z.Shape[0]
-	rep := tensor.New(nz, c.Shape[1], c.Shape[2], c.Shape[3])
-	for i := 0; i < nz; i++ {
-		copy(rep.Data[i*len(c.Data):], c.Data)
-	}
-	return n.Flow.Sample(z, rep)
+	return n.Flow.Sample(z, c.Repeat(z.Shape[0]))
 }
 
 // NetworkFormat is the checkpoint metadata "format" value of WISE networks.
