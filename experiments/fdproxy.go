@@ -76,14 +76,19 @@ func FDProxy(ctx context.Context, s *Setup, proxy *wavediff.ProxyNet, proxyPath 
 			o.Log(fmt.Sprintf(format, a...))
 		}
 	}
+	// The proxy network reads the resized64 grid, whatever geometry the
+	// models generate on.
+	pc := wavediff.Codec{Norm: s.Codec.Norm, Geom: wavediff.Resized64()}
 	rv, rs := s.Real.ModelArrays()
+	rv, rs = wavediff.Regrid(s.Codec, pc, rv, rs)
 	score := func(setup string, v, sm []float32, secs float64) (FDRow, error) {
 		r := FDRow{Setup: setup, Seconds: secs}
+		pv, ps := wavediff.Regrid(s.Codec, pc, v, sm)
 		var err error
-		if r.FDVelocity, err = proxy.FDProxy(ctx, "velocity", rv, v); err != nil {
+		if r.FDVelocity, err = proxy.FDProxy(ctx, "velocity", rv, pv); err != nil {
 			return r, err
 		}
-		if r.FDSeismic, err = proxy.FDProxy(ctx, "seismic", rs, sm); err != nil {
+		if r.FDSeismic, err = proxy.FDProxy(ctx, "seismic", rs, ps); err != nil {
 			return r, err
 		}
 		d, err := wavediff.ModelDeviations(ctx, s.Codec, v, sm, o.Workers, nil)
@@ -108,7 +113,7 @@ func FDProxy(ctx context.Context, s *Setup, proxy *wavediff.ProxyNet, proxyPath 
 	if o.SepVelocity != "" {
 		logf("generating %d velocity maps and %d seismic samples with the separate models", o.N, o.N)
 		ts = time.Now()
-		sv, ss, err := separate(ctx, o, gen)
+		sv, ss, err := separate(ctx, o, gen, s.Codec)
 		if err != nil {
 			return nil, err
 		}
@@ -120,16 +125,17 @@ func FDProxy(ctx context.Context, s *Setup, proxy *wavediff.ProxyNet, proxyPath 
 	}
 	// Real vs real: the FD-proxy of two halves of the reference set is the
 	// sampling-noise floor of the metric at this set size.
-	h := len(rv) / wavediff.VelLen / 2
-	fv, err := proxy.FDProxy(ctx, "velocity", rv[:h*wavediff.VelLen], rv[h*wavediff.VelLen:2*h*wavediff.VelLen])
+	vl, sl := pc.VelLen(), pc.SeisLen()
+	h := len(rv) / vl / 2
+	fv, err := proxy.FDProxy(ctx, "velocity", rv[:h*vl], rv[h*vl:2*h*vl])
 	if err != nil {
 		return nil, err
 	}
-	fs, err := proxy.FDProxy(ctx, "seismic", rs[:h*wavediff.SeisLen], rs[h*wavediff.SeisLen:2*h*wavediff.SeisLen])
+	fs, err := proxy.FDProxy(ctx, "seismic", rs[:h*sl], rs[h*sl:2*h*sl])
 	if err != nil {
 		return nil, err
 	}
-	res := &FDResult{Rows: rows, FloorVel: fv, FloorSeis: fs, NGenerated: o.N, NReal: len(rv) / wavediff.VelLen,
+	res := &FDResult{Rows: rows, FloorVel: fv, FloorSeis: fs, NGenerated: o.N, NReal: len(rv) / vl,
 		Proxy: proxyPath, Sampler: o.Sampler, Seconds: time.Since(s.Began).Seconds(),
 		Metric: "FD-proxy: Fréchet distance on 64 features of genfwi's own FD-proxy autoencoders (not Inception FID)"}
 	res.Table = res.markdown()
@@ -147,12 +153,14 @@ func FDProxy(ctx context.Context, s *Setup, proxy *wavediff.ProxyNet, proxyPath 
 
 // separate generates velocity maps and seismic with the single-modality
 // models.
-func separate(ctx context.Context, o FDOptions, gen wavediff.GenerateOptions) (vel, seis []float32, err error) {
-	dv, aev, _, err := wavediff.LoadDiffusion(o.SepVelocity, "")
+// separate generates with the separate single-modality models and returns
+// their samples on the grid of codec (the joint model's).
+func separate(ctx context.Context, o FDOptions, gen wavediff.GenerateOptions, codec wavediff.Codec) (vel, seis []float32, err error) {
+	dv, aev, cv, err := wavediff.LoadDiffusion(o.SepVelocity, "")
 	if err != nil {
 		return nil, nil, &InputError{"SepVelocity", err}
 	}
-	ds, aes, _, err := wavediff.LoadDiffusion(o.SepSeismic, "")
+	ds, aes, cs, err := wavediff.LoadDiffusion(o.SepSeismic, "")
 	if err != nil {
 		return nil, nil, &InputError{"SepSeismic", err}
 	}
@@ -165,6 +173,8 @@ func separate(ctx context.Context, o FDOptions, gen wavediff.GenerateOptions) (v
 	if vel == nil || seis == nil {
 		return nil, nil, errors.New("the separate models must decode velocity (--separate-velocity) and seismic (--separate-seismic)")
 	}
+	vel, _ = wavediff.Regrid(cv, codec, vel, nil)
+	_, seis = wavediff.Regrid(cs, codec, nil, seis)
 	return vel, seis, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,7 @@ func (w *WaveDiffusionInversion) Run(ctx context.Context, in Inputs, out Output)
 		return nil, err
 	}
 	var results []InversionScores
+	fig := denoiseFigure{Path: filepath.Join(out.Dir, "denoise.png"), Norm: w.Codec.Norm, Clean: in.Seis[:openfwi.DataLen]}
 	for _, sig := range w.Sigmas {
 		variants := []*diffusion.Model{w.Diffusion}
 		if w.Denoise {
@@ -125,6 +127,9 @@ func (w *WaveDiffusionInversion) Run(ctx context.Context, in Inputs, out Output)
 				res.Seismic = &s
 			}
 			results = append(results, res)
+			if w.Denoise && r.Seis != nil {
+				fig.add(sig, refined, r.NoisyNorm[:openfwi.DataLen], r.Seis[:openfwi.DataLen])
+			}
 			tag := InversionTag(sig, refined, w.Denoise)
 			if err := writeVelocity(out.Dir, tag, in.N, r.Vel); err != nil {
 				return nil, err
@@ -146,6 +151,9 @@ func (w *WaveDiffusionInversion) Run(ctx context.Context, in Inputs, out Output)
 	name := "invert.json"
 	if w.Denoise {
 		name = "denoise.json"
+		if err := fig.write(); err != nil {
+			return nil, err
+		}
 	}
 	return results, writeSummary(filepath.Join(out.Dir, name), out.Describe, in.N, results, scaleWaveDiffusion)
 }
@@ -202,6 +210,60 @@ func writeVelocity(dir, tag string, n int, vel []float32) error {
 func writeSummary(path string, describe map[string]any, n int, results []InversionScores, scale string) error {
 	describe["n"], describe["results"], describe["scale"] = n, results, scale
 	return wavediff.WriteJSON(path, describe)
+}
+
+// denoiseFigure is denoise.png, the paper's Fig. 16 for the first sample:
+// one row per noise level with the clean gather, the noisy input, the
+// autoencoder's reconstruction and the diffusion's (middle shot), all on
+// the clean gather's amplitude scale.
+type denoiseFigure struct {
+	Path  string
+	Norm  openfwi.Norm
+	Clean []float32
+	rows  []denoiseRow
+}
+
+type denoiseRow struct {
+	sigma              float64
+	noisy, ae, refined []float32
+}
+
+// add records the first sample's noisy input (normalised) and output (raw)
+// of one level and variant.
+func (f *denoiseFigure) add(sigma float64, refined bool, noisyNorm, out []float32) {
+	if len(f.rows) == 0 || f.rows[len(f.rows)-1].sigma != sigma {
+		noisy := make([]float32, len(noisyNorm))
+		f.Norm.DataInverse(noisy, noisyNorm)
+		f.rows = append(f.rows, denoiseRow{sigma: sigma, noisy: noisy})
+	}
+	r := &f.rows[len(f.rows)-1]
+	if refined {
+		r.refined = slices.Clone(out)
+	} else {
+		r.ae = slices.Clone(out)
+	}
+}
+
+func (f *denoiseFigure) write() error {
+	if len(f.rows) == 0 {
+		return nil
+	}
+	clip := figures.Percentile(f.Clean, 99)
+	var panels []figures.Panel
+	cols := 0
+	for _, r := range f.rows {
+		row := []figures.Panel{wavediff.GatherPanel("clean", f.Clean, clip),
+			wavediff.GatherPanel(fmt.Sprintf("noisy input σ = %g", r.sigma), r.noisy, clip)}
+		if r.ae != nil {
+			row = append(row, wavediff.GatherPanel("autoencoder only", r.ae, clip))
+		}
+		if r.refined != nil {
+			row = append(row, wavediff.GatherPanel("diffusion (SDEdit)", r.refined, clip))
+		}
+		cols = max(cols, len(row))
+		panels = append(panels, row...)
+	}
+	return figures.Grid(f.Path, "WaveDiffusion denoising, sample 0, middle shot (one amplitude scale)", panels, cols)
 }
 
 // inversionFigure is invert.png: per sample a row of the true velocity (if

@@ -93,7 +93,7 @@ func PDEDeviation(ctx context.Context, s *Setup, o PDEOptions) (*PDEResult, erro
 	k, real := min(4, o.N), s.Real
 	rv, rs := real.ModelArrays()
 	if err := wavediff.GalleryFigure(filepath.Join(o.Out, "final_samples.png"), "final samples of the reverse curve (left) and real pairs (right)",
-		s.Codec, gv[:k*wavediff.VelLen], gs[:k*wavediff.SeisLen], rv[:min(k, real.N)*wavediff.VelLen], rs[:min(k, real.N)*wavediff.SeisLen]); err != nil {
+		s.Codec, gv[:k*s.Codec.VelLen()], gs[:k*s.Codec.SeisLen()], rv[:min(k, real.N)*s.Codec.VelLen()], rs[:min(k, real.N)*s.Codec.SeisLen()]); err != nil {
 		return nil, err
 	}
 	first, last := rev[0].Stats.MeanMSENorm, rev[len(rev)-1].Stats.MeanMSENorm

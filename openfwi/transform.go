@@ -209,3 +209,77 @@ func lanczos(t float64, a float64) float64 {
 	pt := math.Pi * t
 	return a * math.Sin(pt) * math.Sin(pt/a) / (pt * pt)
 }
+
+// ResizeCubic resizes the row-major image src (sh × sw) to dst (dh × dw) by
+// separable cubic convolution with Keys' kernel, a = −0.5 (Keys 1981; the
+// Catmull–Rom spline), on the pixel grid of ResizeBilinear (align_corners
+// False: output i samples the input at (i + 0.5)·in/out − 0.5) with clamped
+// borders. An axis whose size does not change is copied, not resampled.
+// Unlike PyTorch's bicubic (a = −0.75), a = −0.5 reproduces quadratics
+// exactly; on OpenFWI gathers resampled 1000 → 256 → 1000 in time it keeps
+// 2.5 % relative L2 where bilinear loses 3.8 % and a = −0.75 4.0 %
+// (docs/wavediffusion.md). Downsampling does not low-pass filter. It
+// allocates one sh×dw scratch image. It panics if a size is not positive or
+// a slice length does not match its size.
+func ResizeCubic(dst []float32, dh, dw int, src []float32, sh, sw int) {
+	if dh <= 0 || dw <= 0 || sh <= 0 || sw <= 0 {
+		panic("openfwi: ResizeCubic: sizes must be positive")
+	}
+	if len(dst) != dh*dw || len(src) != sh*sw {
+		panic(fmt.Sprintf("openfwi: ResizeCubic: len(dst) %d != %d×%d or len(src) %d != %d×%d", len(dst), dh, dw, len(src), sh, sw))
+	}
+	// Rows first (along W) into tmp (sh × dw), then columns (along H).
+	tmp := src
+	if dw != sw {
+		tmp = make([]float32, sh*dw)
+		taps := cubicTaps(dw, sw)
+		for r := range sh {
+			in, out := src[r*sw:(r+1)*sw], tmp[r*dw:(r+1)*dw]
+			for j, t := range taps {
+				out[j] = t.w[0]*in[t.i[0]] + t.w[1]*in[t.i[1]] + t.w[2]*in[t.i[2]] + t.w[3]*in[t.i[3]]
+			}
+		}
+	}
+	if dh == sh {
+		copy(dst, tmp)
+		return
+	}
+	for i, t := range cubicTaps(dh, sh) {
+		out := dst[i*dw : (i+1)*dw]
+		r0, r1, r2, r3 := tmp[t.i[0]*dw:], tmp[t.i[1]*dw:], tmp[t.i[2]*dw:], tmp[t.i[3]*dw:]
+		for j := range out {
+			out[j] = t.w[0]*r0[j] + t.w[1]*r1[j] + t.w[2]*r2[j] + t.w[3]*r3[j]
+		}
+	}
+}
+
+// cubicTap is one output sample of a cubic resampling: four clamped input
+// indices and their weights.
+type cubicTap struct {
+	i [4]int
+	w [4]float32
+}
+
+// cubicTaps returns the taps of resampling an axis of in samples to out
+// (align_corners False, borders clamped, Keys a = −0.5).
+func cubicTaps(out, in int) []cubicTap {
+	taps := make([]cubicTap, out)
+	scale := float64(in) / float64(out)
+	for o := range taps {
+		x := (float64(o)+0.5)*scale - 0.5
+		x0 := math.Floor(x)
+		t := x - x0
+		// Keys' weights for the neighbours at offsets −1, 0, 1, 2 (a = −0.5).
+		w := [4]float64{
+			((-0.5*t+1)*t - 0.5) * t,
+			(1.5*t-2.5)*t*t + 1,
+			((-1.5*t+2)*t + 0.5) * t,
+			(0.5*t - 0.5) * t * t,
+		}
+		for k := range 4 {
+			taps[o].i[k] = min(max(int(x0)-1+k, 0), in-1)
+			taps[o].w[k] = float32(w[k])
+		}
+	}
+	return taps
+}

@@ -87,7 +87,7 @@ func ForwardCurve(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, code
 	}
 	levels := levelGrid(dm.Sched.T, o.Points)
 	var out []CurvePoint
-	var fig processFigure
+	fig := processFigure{codec: codec}
 	for i := len(levels) - 1; i >= 0; i-- {
 		l := levels[i]
 		h := h0
@@ -131,14 +131,15 @@ func latentPoint(ctx context.Context, ae *vqae.Model, codec Codec, h *tensor.Ten
 // processFigure collects the first pair of each level for a Fig. 7-style
 // figure.
 type processFigure struct {
+	codec      Codec
 	levels     []int
 	vels, seis [][]float32
 }
 
 func (f *processFigure) add(level int, vel, seis []float32) {
 	f.levels = append(f.levels, level)
-	f.vels = append(f.vels, append([]float32(nil), vel[:VelLen]...))
-	f.seis = append(f.seis, append([]float32(nil), seis[:SeisLen]...))
+	f.vels = append(f.vels, append([]float32(nil), vel[:f.codec.VelLen()]...))
+	f.seis = append(f.seis, append([]float32(nil), seis[:f.codec.SeisLen()]...))
 }
 
 // write draws every other level (always the first and last): rows of
@@ -214,7 +215,7 @@ func ReverseCurve(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, code
 	recs = append(recs, rec{level: 0, h: h})
 	var out []CurvePoint
 	var vel, seis []float32
-	var fig processFigure
+	fig := processFigure{codec: codec}
 	for _, r := range recs {
 		st, v, s, err := latentPoint(ctx, ae, codec, r.h, o.Workers)
 		if err != nil {
@@ -333,10 +334,11 @@ func RealFloors(ctx context.Context, codec Codec, vels, seis []float32, workers 
 		return
 	}
 	real = Summarize(d)
-	mv, ms := make([]float32, n*VelLen), make([]float32, n*SeisLen)
+	vl, sl := codec.VelLen(), codec.SeisLen()
+	mv, ms := make([]float32, n*vl), make([]float32, n*sl)
 	for i := 0; i < n; i++ {
-		codec.VelocityToModel(mv[i*VelLen:(i+1)*VelLen], vels[i*FullVel:(i+1)*FullVel])
-		codec.SeismicToModel(ms[i*SeisLen:(i+1)*SeisLen], seis[i*FullSeis:(i+1)*FullSeis])
+		codec.VelocityToModel(mv[i*vl:(i+1)*vl], vels[i*FullVel:(i+1)*FullVel])
+		codec.SeismicToModel(ms[i*sl:(i+1)*sl], seis[i*FullSeis:(i+1)*FullSeis])
 	}
 	d, err = ModelDeviations(ctx, codec, mv, ms, workers, nil)
 	if err != nil {

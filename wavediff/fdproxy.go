@@ -120,6 +120,9 @@ func (p *ProxyNet) Train(ctx context.Context, pairs *Pairs, onStep func(step int
 	if cfg.Steps < 1 || cfg.Batch < 1 || cfg.LR <= 0 {
 		return fmt.Errorf("wavediff: FD-proxy training needs steps, batch and lr > 0, got %+v", cfg)
 	}
+	if g := pairs.Codec.G(); g.Name != "resized64" {
+		return fmt.Errorf("wavediff: the FD-proxy network reads resized64 pairs, got %s (convert with Regrid)", g.Name)
+	}
 	b := NewBatcher(pairs.N, cfg.Batch, cfg.Seed)
 	opt := nn.NewAdam()
 	sched := nn.Cosine{Base: cfg.LR, Min: cfg.LR / 20, Steps: cfg.Steps}
@@ -187,9 +190,11 @@ func LoadProxyNet(path string) (*ProxyNet, error) {
 	return p, nil
 }
 
-// Features returns the FD-proxy features of n model-resolution samples as an
-// n×64 matrix: vel (n×VelLen) for modality "velocity", seis (n×SeisLen) for
-// "seismic". It runs without gradients in chunks of 32 samples.
+// Features returns the FD-proxy features of n samples at the resized64
+// model resolution (the network's own, whatever geometry generated them;
+// Regrid converts) as an n×64 matrix: vel (n×VelLen) for modality
+// "velocity", seis (n×SeisLen) for "seismic". It runs without gradients in
+// chunks of 32 samples.
 func (p *ProxyNet) Features(ctx context.Context, modality string, x []float32) (*mat.Dense, error) {
 	var m *proxyAE
 	var per int
@@ -258,6 +263,9 @@ func TrainProxy(ctx context.Context, cfg ProxyConfig, pairs *Pairs, o TrainOptio
 	}
 	if cfg.Steps < 1 || cfg.Batch < 1 || cfg.LR <= 0 {
 		return nil, fmt.Errorf("wavediff: FD-proxy training needs steps, batch and lr > 0, got %+v", cfg)
+	}
+	if g := pairs.Codec.G(); g.Name != "resized64" {
+		return nil, fmt.Errorf("wavediff: the FD-proxy network trains on resized64 pairs, got %s", g.Name)
 	}
 	p := NewProxyNet(cfg)
 	sched := nn.Cosine{Base: cfg.LR, Min: cfg.LR / 20, Steps: cfg.Steps}

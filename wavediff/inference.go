@@ -75,6 +75,8 @@ func Invert(ctx context.Context, ae *vqae.Model, codec Codec, seis, vels []float
 			res.NoisyNorm[i] += float32(o.Noise * rng.NormFloat64())
 		}
 	}
+	g := codec.G()
+	vl, sl := g.VelLen(), g.SeisLen()
 	ls := ae.LatentShape()
 	per := ls[0] * ls[1] * ls[2]
 	h := tensor.New(n, ls[0], ls[1], ls[2])
@@ -87,14 +89,14 @@ func Invert(ctx context.Context, ae *vqae.Model, codec Codec, seis, vels []float
 			return nil, err
 		}
 		hi := min(n, lo+bs)
-		st := tensor.New(hi-lo, Shots, SeisT, SeisR)
+		st := tensor.New(hi-lo, Shots, g.SeisT, g.SeisR)
 		for i := lo; i < hi; i++ {
-			codec.SeismicNormToModel(st.Data[(i-lo)*SeisLen:(i-lo+1)*SeisLen], res.NoisyNorm[i*FullSeis:(i+1)*FullSeis])
+			codec.SeismicNormToModel(st.Data[(i-lo)*sl:(i-lo+1)*sl], res.NoisyNorm[i*FullSeis:(i+1)*FullSeis])
 		}
 		var vIn *autograd.Var
 		tp.Reset()
 		if mode.HasVelocityEncoder() {
-			vt := tensor.New(hi-lo, 1, VelH, VelW)
+			vt := tensor.New(hi-lo, 1, g.VelH, g.VelW)
 			for i := lo; i < hi; i++ {
 				codec.Norm.Label(vfull, vels[i*FullVel:(i+1)*FullVel])
 				if o.Noise > 0 {
@@ -102,7 +104,7 @@ func Invert(ctx context.Context, ae *vqae.Model, codec Codec, seis, vels []float
 						vfull[k] += float32(o.Noise * rng.NormFloat64())
 					}
 				}
-				openfwi.ResizeBilinear(vt.Data[(i-lo)*VelLen:(i-lo+1)*VelLen], VelH, VelW, vfull, openfwi.NZ, openfwi.NX)
+				codec.VelocityNormToModel(vt.Data[(i-lo)*vl:(i-lo+1)*vl], vfull)
 			}
 			vIn = tp.Const(vt)
 		}

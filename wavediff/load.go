@@ -113,13 +113,15 @@ func loadVQAEPath(path string) (*vqae.Model, Codec, error) {
 	if err != nil {
 		return nil, Codec{}, fmt.Errorf("loading autoencoder %s: %w", path, err)
 	}
-	if err := CheckVQAEConfig(&m.Cfg); err != nil {
-		return nil, Codec{}, err
+	g, err := GeometryOf(&m.Cfg)
+	if err != nil {
+		return nil, Codec{}, fmt.Errorf("autoencoder %s: %w", path, err)
 	}
 	c, err := CodecFromMeta(meta)
 	if err != nil {
 		return nil, Codec{}, fmt.Errorf("autoencoder %s: %w", path, err)
 	}
+	c.Geom = g
 	return m, c, nil
 }
 
@@ -132,14 +134,16 @@ func codecMeta(c Codec) map[string]string {
 	return map[string]string{"normalisation": string(b)}
 }
 
-// CodecFromMeta returns the codec recorded in checkpoint metadata, or the
-// codec of DefaultDatasets for checkpoints that predate the record.
+// CodecFromMeta returns the codec (normalisation; geometry resized64)
+// recorded in checkpoint metadata, or the codec of DefaultDatasets for
+// checkpoints that predate the record. LoadVQAE sets the geometry from the
+// autoencoder's config.
 func CodecFromMeta(meta map[string]string) (Codec, error) {
 	s, ok := meta["normalisation"]
 	if !ok {
 		return CodecFor(DefaultDatasets...)
 	}
-	var c Codec
+	c := Codec{Geom: Resized64()}
 	if err := json.Unmarshal([]byte(s), &c.Norm); err != nil {
 		return Codec{}, fmt.Errorf("normalisation metadata: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"genfwi/internal/atomicfile"
 	"genfwi/openfwi"
@@ -32,9 +33,10 @@ type Origin struct {
 	Data string `json:"data,omitempty"`
 }
 
-// Pairs is a set of seismic–velocity pairs at model resolution, stored as
-// IEEE float16: Vel holds N×VelLen normalised velocities (1×64×64 each),
-// Seis N×SeisLen normalised seismic samples (5×256×64 each).
+// Pairs is a set of seismic–velocity pairs at model resolution (the
+// codec's geometry), stored as IEEE float16: Vel holds N×VelLen normalised
+// velocities (1×64×64 each in resized64), Seis N×SeisLen normalised
+// seismic samples (5×256×64 each in resized64).
 type Pairs struct {
 	N      int
 	Codec  Codec
@@ -45,31 +47,40 @@ type Pairs struct {
 	Key string
 }
 
-// Velocity decodes the velocity of pair i into dst (VelLen float32).
-func (p *Pairs) Velocity(dst []float32, i int) { decodeHalf(dst, p.Vel[i*VelLen:(i+1)*VelLen]) }
+// Velocity decodes the velocity of pair i into dst (Codec.VelLen() float32).
+func (p *Pairs) Velocity(dst []float32, i int) {
+	vl := p.Codec.VelLen()
+	decodeHalf(dst, p.Vel[i*vl:(i+1)*vl])
+}
 
-// Seismic decodes the seismic sample of pair i into dst (SeisLen float32).
-func (p *Pairs) Seismic(dst []float32, i int) { decodeHalf(dst, p.Seis[i*SeisLen:(i+1)*SeisLen]) }
+// Seismic decodes the seismic sample of pair i into dst (Codec.SeisLen()
+// float32).
+func (p *Pairs) Seismic(dst []float32, i int) {
+	sl := p.Codec.SeisLen()
+	decodeHalf(dst, p.Seis[i*sl:(i+1)*sl])
+}
 
-// Batch decodes the pairs idx into vel (len(idx)×VelLen, NCHW [B,1,64,64])
-// and seis (len(idx)×SeisLen, [B,5,256,64]). Either may be nil to skip it.
+// Batch decodes the pairs idx into vel (len(idx)×VelLen, NCHW [B,1,H,W])
+// and seis (len(idx)×SeisLen, [B,5,T,R]). Either may be nil to skip it.
 func (p *Pairs) Batch(idx []int, vel, seis []float32) {
+	vl, sl := p.Codec.VelLen(), p.Codec.SeisLen()
 	for j, i := range idx {
 		if vel != nil {
-			p.Velocity(vel[j*VelLen:(j+1)*VelLen], i)
+			p.Velocity(vel[j*vl:(j+1)*vl], i)
 		}
 		if seis != nil {
-			p.Seismic(seis[j*SeisLen:(j+1)*SeisLen], i)
+			p.Seismic(seis[j*sl:(j+1)*sl], i)
 		}
 	}
 }
 
 // Subset returns the pairs idx as a new Pairs sharing nothing with p.
 func (p *Pairs) Subset(idx []int) *Pairs {
-	q := &Pairs{N: len(idx), Codec: p.Codec, Vel: make([]uint16, len(idx)*VelLen), Seis: make([]uint16, len(idx)*SeisLen), Key: p.Key}
+	vl, sl := p.Codec.VelLen(), p.Codec.SeisLen()
+	q := &Pairs{N: len(idx), Codec: p.Codec, Vel: make([]uint16, len(idx)*vl), Seis: make([]uint16, len(idx)*sl), Key: p.Key}
 	for j, i := range idx {
-		copy(q.Vel[j*VelLen:], p.Vel[i*VelLen:(i+1)*VelLen])
-		copy(q.Seis[j*SeisLen:], p.Seis[i*SeisLen:(i+1)*SeisLen])
+		copy(q.Vel[j*vl:], p.Vel[i*vl:(i+1)*vl])
+		copy(q.Seis[j*sl:], p.Seis[i*sl:(i+1)*sl])
 		if p.Origin != nil {
 			q.Origin = append(q.Origin, p.Origin[i])
 		}
@@ -104,11 +115,12 @@ func pairsFrom(ctx context.Context, codec Codec, maps []float32, sim func(ctx co
 		panic("wavediff: PairsFromMaps: maps is not a whole number of 70×70 maps")
 	}
 	n := len(maps) / FullVel
-	p := &Pairs{N: n, Codec: codec, Vel: make([]uint16, n*VelLen), Seis: make([]uint16, n*SeisLen)}
+	vl, sl := codec.VelLen(), codec.SeisLen()
+	p := &Pairs{N: n, Codec: codec, Vel: make([]uint16, n*vl), Seis: make([]uint16, n*sl)}
 	err := forEach(ctx, n, workers, func() func(context.Context, int) error {
 		raw := make([]float32, FullSeis)
-		vel := make([]float32, VelLen)
-		seis := make([]float32, SeisLen)
+		vel := make([]float32, vl)
+		seis := make([]float32, sl)
 		return func(ctx context.Context, i int) error {
 			m := maps[i*FullVel : (i+1)*FullVel]
 			if err := sim(ctx, i, m, raw); err != nil {
@@ -116,8 +128,8 @@ func pairsFrom(ctx context.Context, codec Codec, maps []float32, sim func(ctx co
 			}
 			codec.VelocityToModel(vel, m)
 			codec.SeismicToModel(seis, raw)
-			encodeHalf(p.Vel[i*VelLen:(i+1)*VelLen], vel)
-			encodeHalf(p.Seis[i*SeisLen:(i+1)*SeisLen], seis)
+			encodeHalf(p.Vel[i*vl:(i+1)*vl], vel)
+			encodeHalf(p.Seis[i*sl:(i+1)*sl], seis)
 			return nil
 		}
 	}, onDone)
@@ -139,6 +151,8 @@ type TrainConfig struct {
 	// PerDataset is the number of maps taken from each dataset, spread
 	// evenly over its training split (map ⌊i·n/k⌋ for i < k); 0 takes all.
 	PerDataset int
+	// Geometry is the model resolution of the pairs (zero: Resized64).
+	Geometry Geometry
 }
 
 // SelectTrainMaps reads the training split of every dataset of cfg and
@@ -203,6 +217,9 @@ func SelectTrainMaps(cfg TrainConfig) ([]float32, []Origin, error) {
 func PairsKey(codec Codec, simulator string, maps []float32) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%v|%s|%d|", pairsMagic, codec.Norm, simulator, len(maps))
+	if g := codec.G(); g.Name != "resized64" { // resized64 keys predate geometries
+		fmt.Fprintf(h, "%+v|", g)
+	}
 	b := make([]byte, 4)
 	for _, v := range maps {
 		binary.LittleEndian.PutUint32(b, math.Float32bits(v))
@@ -221,6 +238,7 @@ func LoadOrBuildTrainPairs(ctx context.Context, cfg TrainConfig, cache string, w
 	if err != nil {
 		return nil, false, err
 	}
+	codec.Geom = cfg.Geometry.or()
 	maps, origins, err := SelectTrainMaps(cfg)
 	if err != nil {
 		return nil, false, err
@@ -277,6 +295,7 @@ type pairsHeader struct {
 	Format    string       `json:"format"`
 	N         int          `json:"n"`
 	Norm      openfwi.Norm `json:"normalisation"`
+	Geometry  string       `json:"geometry,omitempty"` // "" = resized64
 	VelShape  []int        `json:"velocity_shape"`
 	SeisShape []int        `json:"seismic_shape"`
 	DType     string       `json:"dtype"`
@@ -293,8 +312,9 @@ func WritePairs(path string, p *Pairs) error {
 	crc := crc32.NewIEEE()
 	writeU16(crc, p.Vel)
 	writeU16(crc, p.Seis)
-	hdr, err := json.Marshal(pairsHeader{Format: pairsMagic, N: p.N, Norm: p.Codec.Norm,
-		VelShape: []int{p.N, 1, VelH, VelW}, SeisShape: []int{p.N, Shots, SeisT, SeisR},
+	g := p.Codec.G()
+	hdr, err := json.Marshal(pairsHeader{Format: pairsMagic, N: p.N, Norm: p.Codec.Norm, Geometry: g.Name,
+		VelShape: append([]int{p.N}, g.VelShape()...), SeisShape: append([]int{p.N}, g.SeisShape()...),
 		DType: "<f2", Key: p.Key, CRC32: crc.Sum32(), Origin: p.Origin})
 	if err != nil {
 		return err
@@ -366,7 +386,15 @@ func ReadPairs(path string) (*Pairs, error) {
 	if h.Format != pairsMagic || h.DType != "<f2" || h.N <= 0 {
 		return nil, fmt.Errorf("reading pairs %s: unsupported header %q/%q n=%d", path, h.Format, h.DType, h.N)
 	}
-	p := &Pairs{N: h.N, Codec: Codec{Norm: h.Norm}, Vel: make([]uint16, h.N*VelLen), Seis: make([]uint16, h.N*SeisLen), Origin: h.Origin, Key: h.Key}
+	g, err := GeometryNamed(h.Geometry)
+	if err != nil {
+		return nil, fmt.Errorf("reading pairs %s: %w", path, err)
+	}
+	if !slices.Equal(h.VelShape, append([]int{h.N}, g.VelShape()...)) || !slices.Equal(h.SeisShape, append([]int{h.N}, g.SeisShape()...)) {
+		return nil, fmt.Errorf("reading pairs %s: shapes %v, %v do not match geometry %s", path, h.VelShape, h.SeisShape, g.Name)
+	}
+	c := Codec{Norm: h.Norm, Geom: g}
+	p := &Pairs{N: h.N, Codec: c, Vel: make([]uint16, h.N*c.VelLen()), Seis: make([]uint16, h.N*c.SeisLen()), Origin: h.Origin, Key: h.Key}
 	if err := readU16(r, p.Vel); err != nil {
 		return nil, fmt.Errorf("reading pairs %s: velocities: %w", path, err)
 	}

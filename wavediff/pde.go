@@ -106,8 +106,9 @@ func PDEDeviations(ctx context.Context, codec Codec, vels, seis []float32, sim S
 // n×SeisLen, normalised) to the OpenFWI layout and computes their PDE
 // deviations.
 func ModelDeviations(ctx context.Context, codec Codec, vel, seis []float32, workers int, onDone func()) ([]Deviation, error) {
-	n := len(vel) / VelLen
-	if len(vel) != n*VelLen || len(seis) != n*SeisLen {
+	vl, sl := codec.VelLen(), codec.SeisLen()
+	n := len(vel) / vl
+	if len(vel) != n*vl || len(seis) != n*sl {
 		return nil, fmt.Errorf("wavediff: model deviations: %d velocity values and %d seismic values are not n whole pairs", len(vel), len(seis))
 	}
 	fv, fs := make([]float32, n*FullVel), make([]float32, n*FullSeis)
@@ -118,14 +119,15 @@ func ModelDeviations(ctx context.Context, codec Codec, vel, seis []float32, work
 // ToOpenFWI converts n model-resolution pairs to the OpenFWI layout: fv
 // (n×4900, m/s) and fs (n×350000, raw amplitudes). Either side may be nil.
 func ToOpenFWI(codec Codec, vel, seis, fv, fs []float32) {
+	vl, sl := codec.VelLen(), codec.SeisLen()
 	if vel != nil {
-		for i := 0; i < len(vel)/VelLen; i++ {
-			codec.VelocityFromModel(fv[i*FullVel:(i+1)*FullVel], vel[i*VelLen:(i+1)*VelLen])
+		for i := 0; i < len(vel)/vl; i++ {
+			codec.VelocityFromModel(fv[i*FullVel:(i+1)*FullVel], vel[i*vl:(i+1)*vl])
 		}
 	}
 	if seis != nil {
-		for i := 0; i < len(seis)/SeisLen; i++ {
-			codec.SeismicFromModel(fs[i*FullSeis:(i+1)*FullSeis], seis[i*SeisLen:(i+1)*SeisLen])
+		for i := 0; i < len(seis)/sl; i++ {
+			codec.SeismicFromModel(fs[i*FullSeis:(i+1)*FullSeis], seis[i*sl:(i+1)*sl])
 		}
 	}
 }

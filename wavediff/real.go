@@ -35,29 +35,61 @@ func PairsFromFull(codec Codec, vels, seis []float32) *Pairs {
 	if vels == nil {
 		n = len(seis) / FullSeis
 	}
-	p := &Pairs{N: n, Codec: codec, Vel: make([]uint16, n*VelLen), Seis: make([]uint16, n*SeisLen)}
-	v := make([]float32, VelLen)
-	s := make([]float32, SeisLen)
+	vl, sl := codec.VelLen(), codec.SeisLen()
+	p := &Pairs{N: n, Codec: codec, Vel: make([]uint16, n*vl), Seis: make([]uint16, n*sl)}
+	v := make([]float32, vl)
+	s := make([]float32, sl)
 	for i := 0; i < n; i++ {
 		if vels != nil {
 			codec.VelocityToModel(v, vels[i*FullVel:(i+1)*FullVel])
-			encodeHalf(p.Vel[i*VelLen:], v)
+			encodeHalf(p.Vel[i*vl:], v)
 		}
 		if seis != nil {
 			codec.SeismicToModel(s, seis[i*FullSeis:(i+1)*FullSeis])
-			encodeHalf(p.Seis[i*SeisLen:], s)
+			encodeHalf(p.Seis[i*sl:], s)
 		}
 	}
 	return p
 }
 
+// Regrid converts n model-resolution pairs from the geometry of codec
+// from to that of to, through the OpenFWI layout (either slice may be nil;
+// the result is then nil too). With equal geometries it returns the
+// inputs.
+func Regrid(from, to Codec, vel, seis []float32) (v2, s2 []float32) {
+	if from.G() == to.G() {
+		return vel, seis
+	}
+	fvl, fsl, tvl, tsl := from.VelLen(), from.SeisLen(), to.VelLen(), to.SeisLen()
+	if vel != nil {
+		n := len(vel) / fvl
+		v2 = make([]float32, n*tvl)
+		full := make([]float32, FullVel)
+		for i := 0; i < n; i++ {
+			from.VelocityFromModel(full, vel[i*fvl:(i+1)*fvl])
+			to.VelocityToModel(v2[i*tvl:(i+1)*tvl], full)
+		}
+	}
+	if seis != nil {
+		n := len(seis) / fsl
+		s2 = make([]float32, n*tsl)
+		full := make([]float32, FullSeis)
+		for i := 0; i < n; i++ {
+			from.SeismicFromModel(full, seis[i*fsl:(i+1)*fsl])
+			to.SeismicToModel(s2[i*tsl:(i+1)*tsl], full)
+		}
+	}
+	return v2, s2
+}
+
 // ModelArrays decodes all pairs to float32 model-resolution slices
 // (n×VelLen, n×SeisLen).
 func (p *Pairs) ModelArrays() (vel, seis []float32) {
-	vel, seis = make([]float32, p.N*VelLen), make([]float32, p.N*SeisLen)
+	vl, sl := p.Codec.VelLen(), p.Codec.SeisLen()
+	vel, seis = make([]float32, p.N*vl), make([]float32, p.N*sl)
 	for i := 0; i < p.N; i++ {
-		p.Velocity(vel[i*VelLen:(i+1)*VelLen], i)
-		p.Seismic(seis[i*SeisLen:(i+1)*SeisLen], i)
+		p.Velocity(vel[i*vl:(i+1)*vl], i)
+		p.Seismic(seis[i*sl:(i+1)*sl], i)
 	}
 	return vel, seis
 }

@@ -30,8 +30,10 @@ func EncodeLatents(ctx context.Context, ae *vqae.Model, pairs *Pairs) (*tensor.T
 		mode = vqae.Joint
 	}
 	const bs = 16
-	vel := tensor.New(bs, 1, VelH, VelW)
-	seis := tensor.New(bs, Shots, SeisT, SeisR)
+	g := pairs.Codec.G()
+	vl, sl := g.VelLen(), g.SeisLen()
+	vel := tensor.New(append([]int{bs}, g.VelShape()...)...)
+	seis := tensor.New(append([]int{bs}, g.SeisShape()...)...)
 	tp := autograd.NewTape()
 	tp.NoGrad = true
 	idx := make([]int, 0, bs)
@@ -44,8 +46,8 @@ func EncodeLatents(ctx context.Context, ae *vqae.Model, pairs *Pairs) (*tensor.T
 		for i := lo; i < hi; i++ {
 			idx = append(idx, i)
 		}
-		v := &tensor.Tensor{Data: vel.Data[:len(idx)*VelLen], Shape: []int{len(idx), 1, VelH, VelW}}
-		s := &tensor.Tensor{Data: seis.Data[:len(idx)*SeisLen], Shape: []int{len(idx), Shots, SeisT, SeisR}}
+		v := &tensor.Tensor{Data: vel.Data[:len(idx)*vl], Shape: append([]int{len(idx)}, g.VelShape()...)}
+		s := &tensor.Tensor{Data: seis.Data[:len(idx)*sl], Shape: append([]int{len(idx)}, g.SeisShape()...)}
 		tp.Reset()
 		var sIn, vIn *autograd.Var
 		if mode.HasSeismicEncoder() {
@@ -72,11 +74,12 @@ func Decode(ctx context.Context, ae *vqae.Model, h *tensor.Tensor) (vel, seis []
 	if mode == "" {
 		mode = vqae.Joint
 	}
+	vl, sl := branchLen(ae.Cfg.Velocity, 1), branchLen(ae.Cfg.Seismic, Shots)
 	if mode.HasVelocityDecoder() {
-		vel = make([]float32, n*VelLen)
+		vel = make([]float32, n*vl)
 	}
 	if mode.HasSeismicDecoder() {
-		seis = make([]float32, n*SeisLen)
+		seis = make([]float32, n*sl)
 	}
 	tp := autograd.NewTape()
 	tp.NoGrad = true
@@ -90,13 +93,23 @@ func Decode(ctx context.Context, ae *vqae.Model, h *tensor.Tensor) (vel, seis []
 		hb := tensor.FromSlice(h.Data[lo*per:hi*per], append([]int{hi - lo}, h.Shape[1:]...)...)
 		sh, vh := ae.Decode(tp, tp.Const(hb))
 		if vh != nil {
-			copy(vel[lo*VelLen:hi*VelLen], vh.Value.Data)
+			copy(vel[lo*vl:hi*vl], vh.Value.Data)
 		}
 		if sh != nil {
-			copy(seis[lo*SeisLen:hi*SeisLen], sh.Value.Data)
+			copy(seis[lo*sl:hi*sl], sh.Value.Data)
 		}
 	}
 	return vel, seis, nil
+}
+
+// branchLen is the number of values per sample a branch reads and writes
+// (0 for a nil branch).
+func branchLen(b *vqae.BranchConfig, channels int) int {
+	if b == nil {
+		return 0
+	}
+	in := b.In()
+	return channels * in[0] * in[1]
 }
 
 // fileSHA256 returns the first 32 hex digits (16 bytes) of a file's SHA-256,
@@ -118,9 +131,12 @@ func fileSHA256(path string) (string, error) {
 // checksum so that sampling finds it. ScaleByStd sets the scale factor to
 // 1/std of the training latents.
 func TrainDiffusion(ctx context.Context, cfg *diffusion.Config, aePath string, pairs *Pairs, o TrainOptions) (*TrainSummary, error) {
-	ae, _, err := loadVQAEPath(aePath)
+	ae, codec, err := loadVQAEPath(aePath)
 	if err != nil {
 		return nil, err
+	}
+	if pg, g := pairs.Codec.G(), codec.G(); pg != g {
+		return nil, fmt.Errorf("the autoencoder %s reads geometry %s, the training pairs are %s", aePath, g.Name, pg.Name)
 	}
 	aeSum, err := fileSHA256(aePath)
 	if err != nil {
@@ -239,28 +255,29 @@ func Generate(ctx context.Context, dm *diffusion.Model, ae *vqae.Model, n int, o
 // holds a generated velocity and gather, then a real velocity and gather.
 func GalleryFigure(path, title string, codec Codec, vel, seis, realVel, realSeis []float32) error {
 	n := 0
+	vl, sl := codec.VelLen(), codec.SeisLen()
 	if vel != nil {
-		n = len(vel) / VelLen
+		n = len(vel) / vl
 	} else if seis != nil {
-		n = len(seis) / SeisLen
+		n = len(seis) / sl
 	}
 	var panels []figures.Panel
 	cols := 0
 	for i := 0; i < n; i++ {
 		var v, s []float32
 		if vel != nil {
-			v = vel[i*VelLen : (i+1)*VelLen]
+			v = vel[i*vl : (i+1)*vl]
 		}
 		if seis != nil {
-			s = seis[i*SeisLen : (i+1)*SeisLen]
+			s = seis[i*sl : (i+1)*sl]
 		}
 		row := ModelPairPanels(codec, fmt.Sprintf("generated #%d", i), v, s)
-		if realVel != nil && (i+1)*VelLen <= len(realVel) {
+		if realVel != nil && (i+1)*vl <= len(realVel) {
 			var rs []float32
 			if realSeis != nil {
-				rs = realSeis[i*SeisLen : (i+1)*SeisLen]
+				rs = realSeis[i*sl : (i+1)*sl]
 			}
-			row = append(row, ModelPairPanels(codec, fmt.Sprintf("real #%d", i), realVel[i*VelLen:(i+1)*VelLen], rs)...)
+			row = append(row, ModelPairPanels(codec, fmt.Sprintf("real #%d", i), realVel[i*vl:(i+1)*vl], rs)...)
 		}
 		cols = max(cols, len(row))
 		panels = append(panels, row...)

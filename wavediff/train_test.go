@@ -3,6 +3,7 @@ package wavediff
 import (
 	"context"
 	"fmt"
+	"genfwi/openfwi"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -366,5 +367,108 @@ func TestInputNoise(t *testing.T) {
 	}
 	if slices.Equal(wa, arenaOf(t, filepath.Join(dirC, modelFile))) {
 		t.Error("input_noise did not change training")
+	}
+}
+
+// tinyNative70 is tinyVQAE in the native70 geometry: both branches read
+// OpenFWI's 70-wide grids through their input adapters.
+func tinyNative70(mode vqae.Mode) *vqae.Config {
+	c := tinyVQAE(mode)
+	c.Geometry = "native70"
+	if c.Seismic != nil {
+		c.Seismic.InputSize = [2]int{256, 70}
+		c.Seismic.Standardize = true
+	}
+	if c.Velocity != nil {
+		c.Velocity.InputSize = [2]int{70, 70}
+	}
+	return c
+}
+
+// synthFull returns n synthetic pairs in the OpenFWI layout (a two-layer
+// map and a gather with one event at a depth-dependent time).
+func synthFull(n int) (vel, seis []float32) {
+	vel, seis = make([]float32, n*FullVel), make([]float32, n*FullSeis)
+	for i := 0; i < n; i++ {
+		d := 15 + 7*i
+		for k := 0; k < FullVel; k++ {
+			vel[i*FullVel+k] = 2000
+			if k/openfwi.NX > d {
+				vel[i*FullVel+k] = 3000 + 50*float32(i)
+			}
+		}
+		for k := 0; k < FullSeis; k++ {
+			tt, x := (k%(openfwi.NT*openfwi.Receivers))/openfwi.Receivers, k%openfwi.Receivers
+			arr := 10*d + 2*x
+			seis[i*FullSeis+k] = float32(5 * math.Exp(-float64((tt-arr)*(tt-arr))/80) * math.Cos(float64(tt-arr)/3))
+		}
+	}
+	return vel, seis
+}
+
+// TestNative70Training trains a tiny native70 joint autoencoder (and a
+// one-in-two-out one with input noise) and a diffusion model on it, and
+// generates pairs in the native70 layout; pairs of another geometry are
+// refused with an error, not a panic.
+func TestNative70Training(t *testing.T) {
+	ctx := context.Background()
+	c, _ := CodecFor("curvevel-a")
+	n70 := c
+	n70.Geom = Native70()
+	fullV, fullS := synthFull(6)
+	pairs := PairsFromFull(n70, fullV, fullS)
+	dir := t.TempDir()
+	ae := filepath.Join(dir, "ae")
+	if _, err := TrainVQAE(ctx, tinyNative70(vqae.Joint), pairs, TrainOptions{Out: ae, Steps: 3, Seed: 1, SampleEvery: 3}); err != nil {
+		t.Fatal(err)
+	}
+	one := tinyNative70(vqae.OneInTwoOut)
+	one.Train.InputNoise = 0.1
+	if _, err := TrainVQAE(ctx, one, pairs, TrainOptions{Out: filepath.Join(dir, "one"), Steps: 2, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TrainVQAE(ctx, tinyNative70(vqae.Joint), synthPairs(4, 1, 0), TrainOptions{Out: filepath.Join(dir, "x"), Steps: 1}); err == nil || !strings.Contains(err.Error(), "geometry") {
+		t.Fatalf("native70 config on resized64 pairs: err = %v", err)
+	}
+	aePath := filepath.Join(ae, modelFile)
+	m, codec, err := LoadVQAE(aePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if codec.G() != Native70() {
+		t.Fatalf("loaded codec geometry %+v", codec.G())
+	}
+	diff := filepath.Join(dir, "diff")
+	if _, err := TrainDiffusion(ctx, tinyDiffusion(), aePath, pairs, TrainOptions{Out: diff, Steps: 2, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TrainDiffusion(ctx, tinyDiffusion(), aePath, synthPairs(4, 1, 0), TrainOptions{Out: filepath.Join(dir, "d2"), Steps: 1}); err == nil || !strings.Contains(err.Error(), "geometry") {
+		t.Fatalf("native70 autoencoder on resized64 pairs: err = %v", err)
+	}
+	dm, _, gc, err := LoadDiffusion(diff, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vel, seis, err := Generate(ctx, dm, m, 2, GenerateOptions{Method: "ddim", Steps: 3, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vel) != 2*70*70 || len(seis) != 2*5*256*70 || gc.G() != Native70() {
+		t.Fatalf("generated %d velocity and %d seismic values with geometry %s", len(vel), len(seis), gc.G().Name)
+	}
+	fv, fs := make([]float32, 2*FullVel), make([]float32, 2*FullSeis)
+	ToOpenFWI(gc, vel, seis, fv, fs)
+	// Inversion through the one-in-two-out native70 model.
+	om, oc, err := LoadVQAE(filepath.Join(dir, "one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, s := synthFull(2)
+	res, err := Invert(ctx, om, oc, s, nil, InvertOptions{Noise: 0.05, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Vel) != 2*FullVel || len(res.Seis) != 2*FullSeis {
+		t.Fatalf("inversion returned %d/%d values", len(res.Vel), len(res.Seis))
 	}
 }

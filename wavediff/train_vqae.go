@@ -14,16 +14,28 @@ import (
 	"genfwi/tensor"
 )
 
-// CheckVQAEConfig checks that an autoencoder config reads the pipeline's
-// model resolution: velocity 1×64×64 and seismic 5×256×64.
+// CheckVQAEConfig checks that an autoencoder config reads the model
+// resolution of its geometry (vqae.Config.Geometry): velocity 1×64×64 and
+// seismic 5×256×64 for resized64, 1×70×70 and 5×256×70 for native70.
 func CheckVQAEConfig(c *vqae.Config) error {
-	if b := c.Velocity; b != nil && (b.InChannels != 1 || b.Resolution != [2]int{VelH, VelW}) {
-		return fmt.Errorf("vqae config %q: velocity branch must read 1×%d×%d, has %d×%v", c.Name, VelH, VelW, b.InChannels, b.Resolution)
+	_, err := GeometryOf(c)
+	return err
+}
+
+// GeometryOf returns the geometry an autoencoder config names, after
+// checking that its branches read that geometry's model resolution.
+func GeometryOf(c *vqae.Config) (Geometry, error) {
+	g, err := GeometryNamed(c.Geometry)
+	if err != nil {
+		return Geometry{}, fmt.Errorf("vqae config %q: %w", c.Name, err)
 	}
-	if b := c.Seismic; b != nil && (b.InChannels != Shots || b.Resolution != [2]int{SeisT, SeisR}) {
-		return fmt.Errorf("vqae config %q: seismic branch must read %d×%d×%d (the pipeline's model resolution), has %d×%v", c.Name, Shots, SeisT, SeisR, b.InChannels, b.Resolution)
+	if b := c.Velocity; b != nil && (b.InChannels != 1 || b.In() != [2]int{g.VelH, g.VelW}) {
+		return Geometry{}, fmt.Errorf("vqae config %q: velocity branch must read 1×%d×%d (geometry %s), reads %d×%v", c.Name, g.VelH, g.VelW, g.Name, b.InChannels, b.In())
 	}
-	return nil
+	if b := c.Seismic; b != nil && (b.InChannels != Shots || b.In() != [2]int{g.SeisT, g.SeisR}) {
+		return Geometry{}, fmt.Errorf("vqae config %q: seismic branch must read %d×%d×%d (geometry %s), reads %d×%v", c.Name, Shots, g.SeisT, g.SeisR, g.Name, b.InChannels, b.In())
+	}
+	return g, nil
 }
 
 // vqaeInputs decodes a batch into the tensors the mode needs (nil otherwise).
@@ -62,8 +74,12 @@ type codeStatsJSON struct {
 // figures. See runTraining for checkpoints and resumption. It returns the
 // run summary, whose Extra holds the final codebook usage and perplexity.
 func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptions) (*TrainSummary, error) {
-	if err := CheckVQAEConfig(cfg); err != nil {
+	g, err := GeometryOf(cfg)
+	if err != nil {
 		return nil, err
+	}
+	if pg := pairs.Codec.G(); pg != g {
+		return nil, fmt.Errorf("vqae config %q reads geometry %s, the training pairs are %s", cfg.Name, g.Name, pg.Name)
 	}
 	m, err := vqae.New(*cfg)
 	if err != nil {
@@ -94,8 +110,8 @@ func TrainVQAE(ctx context.Context, cfg *vqae.Config, pairs *Pairs, o TrainOptio
 	}
 	stats := vqae.NewCodeStats(cfg.NEmbed)
 	reinit := 0
-	vel := tensor.New(tc.BatchSize, 1, VelH, VelW)
-	seis := tensor.New(tc.BatchSize, Shots, SeisT, SeisR)
+	vel := tensor.New(append([]int{tc.BatchSize}, g.VelShape()...)...)
+	seis := tensor.New(append([]int{tc.BatchSize}, g.SeisShape()...)...)
 	mode := cfg.Mode
 	if mode == "" {
 		mode = vqae.Joint
@@ -191,25 +207,37 @@ type inputNoise struct {
 }
 
 func newInputNoise(codec Codec, batch int) *inputNoise {
-	return &inputNoise{codec: codec, out: tensor.New(batch, Shots, SeisT, SeisR),
-		full: make([]float32, FullSeis), small: make([]float32, SeisLen)}
+	return &inputNoise{codec: codec, out: tensor.New(append([]int{batch}, codec.G().SeisShape()...)...),
+		full: make([]float32, FullSeis), small: make([]float32, codec.SeisLen())}
 }
 
-// add returns s (n normalised model-resolution samples) plus, per sample,
-// Gaussian noise of standard deviation σ ~ U[0, maxSigma] drawn at the
-// OpenFWI resolution and resized as the data are (the resize is linear, so
-// this equals resizing noisy full-resolution data, as Invert does). The
-// result lives in a buffer reused by the next call.
+// add returns s (n normalised model-resolution samples) with, per sample,
+// Gaussian noise of standard deviation σ ~ U[0, maxSigma] added at the
+// OpenFWI resolution in the normalised units, as Invert adds it. For
+// resized64 the resize is linear, so the noise is drawn at full resolution
+// and resized alone. For native70 the resampling runs on raw amplitudes
+// and is not linear in the normalised values: the sample is brought to
+// full resolution (the round trip costs relative L2 0.001), noised and
+// converted back. The result lives in a buffer reused by the next call.
 func (z *inputNoise) add(s *tensor.Tensor, maxSigma float64, rng *rand.Rand) *tensor.Tensor {
-	n := s.Shape[0]
+	n, sl := s.Shape[0], z.codec.SeisLen()
 	out := &tensor.Tensor{Data: z.out.Data[:len(s.Data)], Shape: s.Shape}
+	cubic := z.codec.G().Cubic
 	for i := 0; i < n; i++ {
 		sigma := maxSigma * rng.Float64()
+		src, dst := s.Data[i*sl:(i+1)*sl], out.Data[i*sl:(i+1)*sl]
+		if cubic {
+			z.codec.SeismicNormFromModel(z.full, src)
+			for k := range z.full {
+				z.full[k] += float32(sigma * rng.NormFloat64())
+			}
+			z.codec.SeismicNormToModel(dst, z.full)
+			continue
+		}
 		for k := range z.full {
 			z.full[k] = float32(sigma * rng.NormFloat64())
 		}
 		z.codec.SeismicNormToModel(z.small, z.full)
-		src, dst := s.Data[i*SeisLen:(i+1)*SeisLen], out.Data[i*SeisLen:(i+1)*SeisLen]
 		for k := range dst {
 			dst[k] = src[k] + z.small[k]
 		}
@@ -230,8 +258,8 @@ func initOutputBiases(m *vqae.Model, pairs *Pairs) error {
 		get         func(dst []float32, i int)
 		standardize func(mean []float32, std float64) error
 	}{
-		{"seismic", m.Cfg.Seismic, m.SeisDec, SeisLen, pairs.Seismic, m.SetSeismicStandardization},
-		{"velocity", m.Cfg.Velocity, m.VelDec, VelLen, pairs.Velocity, m.SetVelocityStandardization},
+		{"seismic", m.Cfg.Seismic, m.SeisDec, pairs.Codec.SeisLen(), pairs.Seismic, m.SetSeismicStandardization},
+		{"velocity", m.Cfg.Velocity, m.VelDec, pairs.Codec.VelLen(), pairs.Velocity, m.SetVelocityStandardization},
 	} {
 		if b.cfg == nil || !(b.cfg.Standardize || (b.dec != nil && b.dec.OutBias != nil)) {
 			continue
@@ -277,7 +305,8 @@ func encodeNoGrad(m *vqae.Model, pairs *Pairs, idx []int) (tp *autograd.Tape, h 
 	if mode == "" {
 		mode = vqae.Joint
 	}
-	seis, vel = vqaeInputs(mode, pairs, idx, tensor.New(len(idx), 1, VelH, VelW), tensor.New(len(idx), Shots, SeisT, SeisR))
+	g := pairs.Codec.G()
+	seis, vel = vqaeInputs(mode, pairs, idx, tensor.New(append([]int{len(idx)}, g.VelShape()...)...), tensor.New(append([]int{len(idx)}, g.SeisShape()...)...))
 	tp = autograd.NewTape()
 	tp.NoGrad = true
 	var sIn, vIn *autograd.Var
@@ -330,13 +359,14 @@ func ReconstructionFigure(m *vqae.Model, pairs *Pairs, idx []int, path string) e
 		sh, vh = m.Decode(tp, h)
 	}
 	var panels []figures.Panel
+	vl, sl := pairs.Codec.VelLen(), pairs.Codec.SeisLen()
 	for j := range idx {
 		var ts, tv, rs, rv []float32
 		if sh != nil {
-			ts, rs = seis.Data[j*SeisLen:(j+1)*SeisLen], sh.Value.Data[j*SeisLen:(j+1)*SeisLen]
+			ts, rs = seis.Data[j*sl:(j+1)*sl], sh.Value.Data[j*sl:(j+1)*sl]
 		}
 		if vh != nil {
-			tv, rv = vel.Data[j*VelLen:(j+1)*VelLen], vh.Value.Data[j*VelLen:(j+1)*VelLen]
+			tv, rv = vel.Data[j*vl:(j+1)*vl], vh.Value.Data[j*vl:(j+1)*vl]
 		}
 		panels = append(panels, ModelPairPanels(pairs.Codec, fmt.Sprintf("#%d true", idx[j]), tv, ts)...)
 		panels = append(panels, ModelPairPanels(pairs.Codec, fmt.Sprintf("#%d recon", idx[j]), rv, rs)...)

@@ -15,18 +15,19 @@ import (
 )
 
 type sampleOptions struct {
-	Model   string
-	VQAE    string
-	N       int
-	Out     string
-	Sampler string
-	Steps   int
-	Eta     float64
-	ClipX0  float64
-	Seed    uint64
-	Real    string
-	Gallery int
-	JSON    bool
+	Model    string
+	VQAE     string
+	N        int
+	Out      string
+	Sampler  string
+	Steps    int
+	Eta      float64
+	ClipX0   float64
+	Seed     uint64
+	Real     string
+	RealMaps int
+	Gallery  int
+	JSON     bool
 	// AnyVQAE allows a --vqae other than the recorded autoencoder.
 	AnyVQAE bool
 }
@@ -42,7 +43,8 @@ func (o *sampleOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.Eta, "eta", 0, "DDIM η (0 = deterministic)")
 	fs.Float64Var(&o.ClipX0, "clip-x0", 0, "clamp the sampler's x0-prediction to ±this many latent standard deviations (0 = off)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "sampling seed")
-	fs.StringVar(&o.Real, "real", "", "velocity file of real maps drawn beside the generated ones in the gallery (their seismic is simulated); default: none")
+	fs.StringVar(&o.Real, "real", "", "velocity files of real maps (comma list): the first file's are drawn beside the generated ones in the gallery (their seismic is simulated); all are the interface-sharpness reference; default: none")
+	fs.IntVar(&o.RealMaps, "real-maps", 64, "maps of each --real file in the interface-sharpness reference")
 	fs.IntVar(&o.Gallery, "gallery", 6, "pairs shown in the gallery")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
 }
@@ -60,9 +62,15 @@ simulator's physical units (resized from the model resolution and
 de-normalised), plus DIR/gallery.png (generated pairs, with real ones beside
 them if --real is given) and DIR/sample.json.
 
+With --real, sample.json also compares the interface sharpness of the
+generated maps (the mean of each map's largest 2 % vertical jumps
+|v(z+1) − v(z)|, m/s) with that of the real maps, raw and after the round trip
+through the model's grid (resized64 resizes 70×70 → 64×64 → 70×70 and halves
+the sharpest interfaces; native70 keeps them).
+
 Examples:
   genfwi sample --model runs/diff --n 64 --out out/gen
-  genfwi sample --model weights/wavediffusion-cpu/diffusion --n 8 --sampler ddpm --out out/gen --real ../shared/data/openfwi/CurveVel_A/model/model1.npy
+  genfwi sample --model weights/wavediffusion-cpu/diffusion --n 64 --out out/gen --real $D/CurveVel_A/model/model11.npy,$D/FlatVel_A/model/model11.npy
 `,
 		Flags: optionsFlags("sample", runSample),
 	}
@@ -111,8 +119,15 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	if o.ClipX0 < 0 {
 		return cli.Usagef("--clip-x0 must be ≥ 0, got %g", o.ClipX0)
 	}
-	if err := checkOutputs(inDir("--out", o.Out, "velocity.npy", "seismic.npy", "gallery.png", "sample.json"),
-		[]fileArg{{"--real", o.Real}, modelFileArg("--model", o.Model), modelFileArg("--vqae", o.VQAE)}); err != nil {
+	if o.RealMaps < 1 {
+		return cli.Usagef("--real-maps must be >= 1, got %d", o.RealMaps)
+	}
+	reals := splitList(o.Real)
+	ins := []fileArg{modelFileArg("--model", o.Model), modelFileArg("--vqae", o.VQAE)}
+	for _, r := range reals {
+		ins = append(ins, fileArg{"--real", r})
+	}
+	if err := checkOutputs(inDir("--out", o.Out, "velocity.npy", "seismic.npy", "gallery.png", "sample.json"), ins); err != nil {
 		return err
 	}
 	dm, ae, codec, err := loadDiffusion(o.Model, o.VQAE, o.AnyVQAE)
@@ -121,7 +136,7 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 	}
 	r, err := experiments.Sample(ctx, experiments.SampleOptions{Diffusion: dm, AE: ae, Codec: codec, Model: o.Model, N: o.N,
 		Generate: wavediff.GenerateOptions{Method: o.Sampler, Steps: o.Steps, Eta: o.Eta, ClipX0: o.ClipX0, Seed: o.Seed},
-		Gallery:  o.Gallery, Real: o.Real, Out: o.Out, Bar: progressBars(env)})
+		Gallery:  o.Gallery, Real: reals, RealMaps: o.RealMaps, Out: o.Out, Bar: progressBars(env)})
 	if err != nil {
 		return inputError(err)
 	}
@@ -129,5 +144,9 @@ func runSample(ctx context.Context, env *cli.Env, o *sampleOptions) error {
 		return cli.WriteJSON(env.Stdout, r)
 	}
 	fmt.Fprintf(env.Stdout, "%d pairs (%s) in %.1f s → %s, %s, %s\n", r.N, r.Sampler, r.Seconds, r.Velocity, r.Seismic, r.Gallery)
+	if s := r.Sharpness; s != nil {
+		fmt.Fprintf(env.Stdout, "interface sharpness (top 2 %% vertical jumps): generated %.0f m/s; real %.0f m/s, through the model's grid %.0f m/s (generated/grid %.2f)\n",
+			s.Generated, s.RealMean, s.PipelineMean, s.Ratio)
+	}
 	return nil
 }

@@ -36,6 +36,7 @@ type trainOptions struct {
 	Workers         int
 	Batch           int
 	LR              float64
+	Geometry        string
 	JSON            bool
 }
 
@@ -56,6 +57,7 @@ func (o *trainOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", 0, "simulation goroutines when building the pair cache (0 = GOMAXPROCS)")
 	fs.IntVar(&o.Batch, "batch", 16, "fd-proxy: batch size")
 	fs.Float64Var(&o.LR, "lr", 1e-3, "fd-proxy: peak learning rate")
+	fs.StringVar(&o.Geometry, "geometry", "resized64", "pairs: model resolution of the cache, resized64 or native70 (train vqae/diffusion take it from the autoencoder's config, fd-proxy always reads resized64)")
 	fs.BoolVar(&o.JSON, "json", false, "print the training summary as one JSON object on the last stdout line")
 }
 
@@ -71,8 +73,9 @@ The training pairs come from the TRAINING split of the real OpenFWI maps
 (--datasets, files 1–10 of the shipped subset; the test files 11–12 are never
 read), with seismic simulated by the OpenFWI-exact wave preset (or read from a
 dataset built by "genfwi dataset build" when --data points at one). They are
-cached at model resolution (velocity 64×64, seismic 5×256×64, float16) in
---pairs, so later runs reuse them.
+cached at the model resolution of the autoencoder's geometry (resized64:
+velocity 64×64, seismic 5×256×64; native70: 70×70 and 5×256×70), float16, in
+--pairs, so later runs reuse them; a cache of another geometry is rebuilt.
 
 Progress (loss, rate, ETA) goes to stderr. Checkpoints are written every
 --checkpoint-every steps, atomically; rerunning the same command after an
@@ -165,8 +168,9 @@ func runTrainExport(_ context.Context, env *cli.Env, o *trainOptions) error {
 	return nil
 }
 
-// trainPairs loads or builds the training pairs named by the options.
-func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions) (*wavediff.Pairs, error) {
+// trainPairs loads or builds the training pairs named by the options, at
+// the model resolution of geometry g.
+func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions, g wavediff.Geometry) (*wavediff.Pairs, error) {
 	ds := splitList(o.Datasets)
 	if len(ds) == 0 {
 		return nil, cli.Usagef("--datasets is empty")
@@ -180,13 +184,16 @@ func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions) (*wavediff.P
 		if o.PerDataset > 0 {
 			n = fmt.Sprint(o.PerDataset)
 		}
+		if g.Name != "resized64" {
+			n += "-" + g.Name
+		}
 		cache = filepath.Join(filepath.Dir(filepath.Clean(o.Out)), fmt.Sprintf("pairs-%s-%s.gfwd", strings.Join(ds, "+"), n))
 	}
 	if st, err := os.Stat(o.Data); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--data %s: not a directory of OpenFWI datasets", o.Data)
 	}
 	var bar *cli.Progress
-	p, built, err := wavediff.LoadOrBuildTrainPairs(ctx, wavediff.TrainConfig{Root: o.Data, Datasets: ds, PerDataset: o.PerDataset}, cache, o.Workers,
+	p, built, err := wavediff.LoadOrBuildTrainPairs(ctx, wavediff.TrainConfig{Root: o.Data, Datasets: ds, PerDataset: o.PerDataset, Geometry: g}, cache, o.Workers,
 		func(n int) { bar = cli.NewProgress(env, n, "simulating training pairs") },
 		func() { bar.Add(1) })
 	if bar != nil {
@@ -207,13 +214,17 @@ func runTrainPairs(ctx context.Context, env *cli.Env, o *trainOptions) error {
 	if o.Pairs == "" && o.Out == "" {
 		return cli.Usagef("train pairs needs --pairs FILE (or --out DIR for the default name)")
 	}
+	g, err := wavediff.GeometryNamed(o.Geometry)
+	if err != nil {
+		return cli.Usagef("--geometry: %v", err)
+	}
 	t0 := time.Now()
-	p, err := trainPairs(ctx, env, o)
+	p, err := trainPairs(ctx, env, o, g)
 	if err != nil {
 		return err
 	}
-	res := map[string]any{"pairs": p.N, "key": p.Key, "seconds": time.Since(t0).Seconds(), "file": o.Pairs,
-		"velocity_shape": []int{p.N, 1, wavediff.VelH, wavediff.VelW}, "seismic_shape": []int{p.N, wavediff.Shots, wavediff.SeisT, wavediff.SeisR}}
+	res := map[string]any{"pairs": p.N, "key": p.Key, "seconds": time.Since(t0).Seconds(), "file": o.Pairs, "geometry": g.Name,
+		"velocity_shape": append([]int{p.N}, g.VelShape()...), "seismic_shape": append([]int{p.N}, g.SeisShape()...)}
 	if o.JSON {
 		return cli.WriteJSON(env.Stdout, res)
 	}
@@ -245,12 +256,13 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 	var dc *diffusion.Config
 	var aePath string
 	var err error
+	g := wavediff.Resized64() // the FD-proxy network's grid
 	switch sub {
 	case "vqae":
 		if vc, err = trainConfig[vqae.Config](o.Config, "vqae", vqae.PresetNames(), vqae.Preset); err != nil {
 			return err
 		}
-		if err := wavediff.CheckVQAEConfig(vc); err != nil {
+		if g, err = wavediff.GeometryOf(vc); err != nil {
 			return cli.Usagef("--config: %v", err)
 		}
 	case "diffusion":
@@ -263,6 +275,11 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 		if aePath, err = wavediff.ModelPath(o.VQAE); err != nil {
 			return fmt.Errorf("--vqae: %w", err)
 		}
+		_, codec, err := wavediff.LoadVQAE(aePath)
+		if err != nil {
+			return fmt.Errorf("--vqae: %w", err)
+		}
+		g = codec.G()
 		// The diffusion run's checkpoints and final model would replace
 		// the autoencoder's own if both used one run directory.
 		if ost, err := os.Stat(o.Out); err == nil {
@@ -281,7 +298,7 @@ func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) er
 			return cli.Usagef("train fd-proxy needs --steps >= 1, --batch >= 1 and --lr > 0")
 		}
 	}
-	pairs, err := trainPairs(ctx, env, o)
+	pairs, err := trainPairs(ctx, env, o, g)
 	if err != nil {
 		return err
 	}

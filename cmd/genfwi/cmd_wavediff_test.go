@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,7 +89,12 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	dir := t.TempDir()
 	aeCfg, oneCfg, dCfg := filepath.Join(dir, "ae.json"), filepath.Join(dir, "one.json"), filepath.Join(dir, "d.json")
 	writeConfig(t, aeCfg, tinyAEConfig(vqae.Joint))
-	writeConfig(t, oneCfg, tinyAEConfig(vqae.OneInTwoOut))
+	// The one-in-two-out model reads the native70 grid (70 receivers, 70×70
+	// velocity through input adapters), the joint one resized64.
+	one := tinyAEConfig(vqae.OneInTwoOut)
+	one.Geometry = "native70"
+	one.Seismic.InputSize, one.Velocity.InputSize = [2]int{256, 70}, [2]int{70, 70}
+	writeConfig(t, oneCfg, one)
 	writeConfig(t, dCfg, &diffusion.Config{Name: "tiny",
 		Schedule: diffusion.ScheduleConfig{Timesteps: 20, LinearStart: 0.0015, LinearEnd: 0.0155, Kind: "linear"},
 		UNet: diffusion.UNetConfig{ImageSize: 16, InChannels: 4, OutChannels: 4, ModelChannels: 8, ChannelMult: []int{1, 2},
@@ -103,28 +109,32 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	if m := wdLastJSON(t, out); m["pairs"].(float64) != 4 || m["steps"].(float64) != 3 {
 		t.Fatalf("train vqae summary %v", m)
 	}
-	if code, _, errs := cliRun(append([]string{"train", "vqae", "--config", oneCfg, "--out", filepath.Join(dir, "one")}, common...)...); code != 0 {
+	common70 := append(slices.Clone(common[:len(common)-1]), filepath.Join(dir, "pairs70.gfwd"))
+	if code, _, errs := cliRun(append([]string{"train", "vqae", "--config", oneCfg, "--out", filepath.Join(dir, "one")}, common70...)...); code != 0 {
 		t.Fatalf("train vqae one-in: exit %d\n%s", code, errs)
 	}
 	if code, _, errs := cliRun(append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "ae"), "--out", filepath.Join(dir, "diff")}, common...)...); code != 0 {
 		t.Fatalf("train diffusion: exit %d\n%s", code, errs)
 	}
-	if code, _, errs := cliRun(append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "one"), "--out", filepath.Join(dir, "diff-one")}, common...)...); code != 0 {
+	if code, _, errs := cliRun(append([]string{"train", "diffusion", "--config", dCfg, "--vqae", filepath.Join(dir, "one"), "--out", filepath.Join(dir, "diff-one")}, common70...)...); code != 0 {
 		t.Fatalf("train diffusion one-in: exit %d\n%s", code, errs)
 	}
-	code, out, errs = cliRun("sample", "--model", filepath.Join(dir, "diff"), "--n", "3", "--steps", "4", "--out", filepath.Join(dir, "gen"), "--json")
+	real := filepath.Join(root, "CurveVel_A", "model", "model11.npy")
+	code, out, errs = cliRun("sample", "--model", filepath.Join(dir, "diff"), "--n", "3", "--steps", "4", "--out", filepath.Join(dir, "gen"), "--json",
+		"--real", real+","+filepath.Join(root, "FlatVel_A", "model", "model11.npy"), "--real-maps", "3", "--gallery", "2")
 	if code != 0 {
 		t.Fatalf("sample: exit %d\n%s", code, errs)
 	}
 	if m := wdLastJSON(t, out); m["n"].(float64) != 3 {
 		t.Fatalf("sample summary %v", m)
+	} else if s := m["interface_sharpness"].(map[string]any); len(s["real"].([]any)) != 2 || s["real_mean"].(float64) <= s["pipeline_mean"].(float64) || s["ratio_to_pipeline"].(float64) <= 0 {
+		t.Fatalf("interface sharpness %v: want two references, real maps sharper than after the resized64 round trip", s)
 	}
 	for _, f := range []string{"velocity.npy", "seismic.npy", "gallery.png"} {
 		if _, err := os.Stat(filepath.Join(dir, "gen", f)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	real := filepath.Join(root, "CurveVel_A", "model", "model11.npy")
 	code, out, errs = cliRun("eval", "pde-deviation", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
 		"--n", "2", "--points", "3", "--out", filepath.Join(dir, "pde"), "--json")
 	if code != 0 {
@@ -174,6 +184,9 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	}
 	if rs := wdLastJSON(t, out)["results"].([]any); len(rs) != 4 {
 		t.Fatalf("denoise results %v, want 2 levels × (autoencoder, diffusion)", rs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "den", "denoise.png")); err != nil {
+		t.Fatal(err)
 	}
 	// A diffusion model without its autoencoder is a clear error, not a panic.
 	if code, _, errs := cliRun("sample", "--model", filepath.Join(dir, "diff"), "--vqae", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "g2")); code != 1 || !strings.Contains(errs, "nope") {

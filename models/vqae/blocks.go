@@ -21,6 +21,12 @@ func conv(name string, rng *rand.Rand, cin, cout, k int, o autograd.Conv2dOpts) 
 	return nn.NewConv2d(name, rng, cin, cout, k, k, o, true)
 }
 
+// outLayer is a decoder's output layer: *nn.Conv2d or *nn.ConvTranspose2d.
+type outLayer interface {
+	Forward(x *autograd.Var) *autograd.Var
+	Params() []*nn.Param
+}
+
 func conv3(name string, rng *rand.Rand, cin, cout int) *nn.Conv2d {
 	return conv(name, rng, cin, cout, 3, autograd.Conv2dOpts{Pad: autograd.PadAll(1)})
 }
@@ -266,7 +272,8 @@ func newLevel(prefix string, rng *rand.Rand, c BranchConfig, n, blockIn, blockOu
 // validated branch config with PyTorch-default initialisation from rng.
 func NewEncoder(name string, rng *rand.Rand, c BranchConfig) *Encoder {
 	g := c.groups()
-	e := &Encoder{cfg: c, convIn: conv3(name+".conv_in", rng, c.InChannels, c.Ch)}
+	a := c.adapt()
+	e := &Encoder{cfg: c, convIn: nn.NewConv2d(name+".conv_in", rng, c.InChannels, c.Ch, 3+a[0], 3+a[1], autograd.Conv2dOpts{Pad: autograd.PadAll(1)}, true)}
 	h, w := c.Resolution[0], c.Resolution[1]
 	blockIn := c.Ch
 	for i, m := range c.ChMult {
@@ -283,7 +290,8 @@ func NewEncoder(name string, rng *rand.Rand, c BranchConfig) *Encoder {
 	e.normOut = nn.NewGroupNorm(name+".norm_out", g, blockIn, gnEps)
 	e.convOut = conv3(name+".conv_out", rng, blockIn, c.ZChannels)
 	if c.Standardize {
-		e.InMean = nn.NewParam(name+".in_mean", tensor.New(c.InChannels, c.Resolution[0], c.Resolution[1]))
+		in := c.In()
+		e.InMean = nn.NewParam(name+".in_mean", tensor.New(c.InChannels, in[0], in[1]))
 		sc := tensor.New(1)
 		sc.Data[0] = 1
 		e.InScale = nn.NewParam(name+".in_scale", sc)
@@ -306,9 +314,9 @@ func (e *Encoder) Params() []*nn.Param {
 }
 
 func (e *Encoder) forward(fc fwdCtx, x *autograd.Var) *autograd.Var {
-	s := x.Shape()
-	if len(s) != 4 || s[1] != e.cfg.InChannels || s[2] != e.cfg.Resolution[0] || s[3] != e.cfg.Resolution[1] {
-		panic(fmt.Sprintf("vqae: encoder input %v, want (N, %d, %d, %d)", s, e.cfg.InChannels, e.cfg.Resolution[0], e.cfg.Resolution[1]))
+	s, in := x.Shape(), e.cfg.In()
+	if len(s) != 4 || s[1] != e.cfg.InChannels || s[2] != in[0] || s[3] != in[1] {
+		panic(fmt.Sprintf("vqae: encoder input %v, want (N, %d, %d, %d)", s, e.cfg.InChannels, in[0], in[1]))
 	}
 	if e.InMean != nil { // constants: no gradient reaches μ or 1/σ
 		x = autograd.Sub(x, autograd.NewLeaf(e.InMean.Value(), false))
@@ -332,7 +340,9 @@ type Decoder struct {
 	mid     *mid
 	levels  []*level // in execution order (coarsest first)
 	normOut *nn.GroupNorm
-	convOut *nn.Conv2d
+	// convOut is a 3×3 convolution, or with BranchConfig.InputSize the
+	// transposed convolution that maps Resolution back to InputSize.
+	convOut outLayer
 	// PosEmbed (ZChannels, h, w) is added to the decoder input when
 	// BranchConfig.PosEmbed is set; OutBias (InChannels, H, W) is added to
 	// the output when BranchConfig.OutputBias is set. Both start at 0.
@@ -360,16 +370,24 @@ func NewDecoder(name string, rng *rand.Rand, c BranchConfig) *Decoder {
 		d.levels = append(d.levels, l)
 	}
 	d.normOut = nn.NewGroupNorm(name+".norm_out", g, blockIn, gnEps)
-	d.convOut = conv3(name+".conv_out", rng, blockIn, c.InChannels)
+	var outW, outB *nn.Param
+	if a := c.adapt(); a == [2]int{} {
+		cv := conv3(name+".conv_out", rng, blockIn, c.InChannels)
+		d.convOut, outW, outB = cv, cv.W, cv.B
+	} else {
+		ct := nn.NewConvTranspose2d(name+".conv_out", rng, blockIn, c.InChannels, 3+a[0], 3+a[1], autograd.Conv2dOpts{Pad: autograd.PadAll(1)}, true)
+		d.convOut, outW, outB = ct, ct.W, ct.B
+	}
 	if c.PosEmbed {
 		d.PosEmbed = nn.NewParam(name+".pos_embed", tensor.New(c.ZChannels, lat[0], lat[1]))
 	}
 	if c.OutputBias || c.Standardize {
-		d.OutBias = nn.NewParam(name+".out_bias", tensor.New(c.InChannels, c.Resolution[0], c.Resolution[1]))
+		in := c.In()
+		d.OutBias = nn.NewParam(name+".out_bias", tensor.New(c.InChannels, in[0], in[1]))
 	}
 	if c.Standardize { // the untrained decoder outputs exactly its bias (the mean image)
-		d.convOut.W.Value().Zero()
-		d.convOut.B.Value().Zero()
+		outW.Value().Zero()
+		outB.Value().Zero()
 	}
 	return d
 }

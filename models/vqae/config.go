@@ -54,9 +54,19 @@ type BranchConfig struct {
 	// InChannels is the number of input (and output) channels: 1 for
 	// velocity, the number of shots (5) for seismic data.
 	InChannels int `json:"in_channels"`
-	// Resolution is the input size [H, W] in pixels: [64, 64] for velocity,
-	// [T, 64] for seismic data (T = 256 CPU, 1024 paper).
+	// Resolution is the size [H, W] in pixels of the first level's feature
+	// maps: [64, 64] for velocity, [T, 64] for seismic data (T = 256 CPU,
+	// 1024 paper). It is also the input size unless InputSize is set.
 	Resolution [2]int `json:"resolution"`
+	// InputSize, when set, is the size of the data the branch reads and
+	// writes, larger than Resolution by d = InputSize − Resolution ≥ 0 per
+	// axis (e.g. [70, 70] for a velocity map at OpenFWI's native size on a
+	// [64, 64] network). conv_in then has kernel (3+d_h, 3+d_w) with padding
+	// 1, mapping the input onto Resolution, and the decoder's conv_out is
+	// the transposed convolution of the same shape, mapping back. Not in
+	// LDM or the paper: a learned resampling instead of resizing the data,
+	// which blurs interfaces and near-offset arrivals (docs/wavediffusion.md).
+	InputSize [2]int `json:"input_size,omitempty"`
 	// Ch is the base channel count; level i has Ch·ChMult[i] channels.
 	Ch int `json:"ch"`
 	// ChMult holds one channel multiplier per level.
@@ -111,6 +121,21 @@ func (b *BranchConfig) groups() int {
 	return b.NormGroups
 }
 
+// In returns the size of the data the branch reads and writes: InputSize,
+// or Resolution when InputSize is not set.
+func (b *BranchConfig) In() [2]int {
+	if b.InputSize == [2]int{} {
+		return b.Resolution
+	}
+	return b.InputSize
+}
+
+// adapt returns InputSize − Resolution per axis (0 without InputSize).
+func (b *BranchConfig) adapt() [2]int {
+	in := b.In()
+	return [2]int{in[0] - b.Resolution[0], in[1] - b.Resolution[1]}
+}
+
 // LatentSize returns the encoder output size [H, W]: Resolution divided by
 // the product of the Down factors.
 func (b *BranchConfig) LatentSize() [2]int {
@@ -143,6 +168,9 @@ func (b *BranchConfig) Validate(name string) error {
 		return fmt.Errorf("%s.dropout must be in [0, 1), got %g", name, b.Dropout)
 	case b.NormGroups < 0:
 		return fmt.Errorf("%s.norm_groups must be ≥ 0, got %d", name, b.NormGroups)
+	}
+	if a := b.adapt(); a[0] < 0 || a[1] < 0 || a[0] > 16 || a[1] > 16 {
+		return fmt.Errorf("%s.input_size %v must exceed resolution %v by 0…16 per axis", name, b.InputSize, b.Resolution)
 	}
 	h, w := b.Resolution[0], b.Resolution[1]
 	for i, d := range b.Down {
@@ -254,6 +282,13 @@ type Config struct {
 	// and cross-decoding terms (0 means 1).
 	AlignWeight float64 `json:"align_weight"`
 	CrossWeight float64 `json:"cross_weight"`
+	// Geometry names how the data pipeline (package wavediff) maps OpenFWI
+	// samples to the branches' input sizes: "" or "resized64" (velocity
+	// resized to 64×64, seismic to 256×64, bilinearly, as the paper's
+	// pipeline) or "native70" (velocity at its native 70×70, seismic 256×70:
+	// time resampled with cubic convolution, receivers kept). The model
+	// itself only records it; wavediff checks the input sizes against it.
+	Geometry string `json:"geometry,omitempty"`
 	// Seed seeds the weight initialisation.
 	Seed uint64 `json:"seed"`
 	// Train carries the preset's training hyper-parameters.

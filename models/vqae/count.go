@@ -42,6 +42,8 @@ func (c *Config) NumParams() int {
 // mirroring NewEncoder and NewDecoder.
 func (b *BranchConfig) numParams() (enc, dec int) {
 	conv := func(ci, co, k int) int { return co*ci*k*k + co }
+	a, in := b.adapt(), b.In()
+	inOut := func(ci, co int) int { return co*ci*(3+a[0])*(3+a[1]) + co } // conv_in, conv_out
 	gn := func(c int) int { return 2 * c }
 	res := func(ci, co int) int {
 		n := gn(ci) + conv(ci, co, 3) + gn(co) + conv(co, co, 3)
@@ -53,7 +55,7 @@ func (b *BranchConfig) numParams() (enc, dec int) {
 	attn := func(c int) int { return gn(c) + 4*conv(c, c, 1) }
 	mid := func(c int) int { return 2*res(c, c) + attn(c) }
 	h, w := b.Resolution[0], b.Resolution[1]
-	enc = conv(b.InChannels, b.Ch, 3)
+	enc = inOut(b.InChannels, b.Ch)
 	bi := b.Ch
 	for i, m := range b.ChMult {
 		bo := b.Ch * m
@@ -85,16 +87,16 @@ func (b *BranchConfig) numParams() (enc, dec int) {
 			h, w = h*b.Down[i-1][0], w*b.Down[i-1][1]
 		}
 	}
-	dec += gn(bi) + conv(bi, b.InChannels, 3)
+	dec += gn(bi) + inOut(bi, b.InChannels)
 	if b.PosEmbed {
 		lat := b.LatentSize()
 		dec += b.ZChannels * lat[0] * lat[1]
 	}
 	if b.OutputBias || b.Standardize {
-		dec += b.InChannels * b.Resolution[0] * b.Resolution[1]
+		dec += b.InChannels * in[0] * in[1]
 	}
 	if b.Standardize { // the encoder's μ and 1/σ
-		enc += b.InChannels*b.Resolution[0]*b.Resolution[1] + 1
+		enc += b.InChannels*in[0]*in[1] + 1
 	}
 	return enc, dec
 }

@@ -44,11 +44,14 @@ func TestPresetShapes(t *testing.T) {
 		tp := autograd.NewTape()
 		tp.NoGrad = true
 		var seis, vel *autograd.Var
+		var sIn, vIn [2]int
 		if c.Seismic != nil {
-			seis = tp.Const(tensor.Randn(rng, 1, 2, 5, 256, 64))
+			sIn = c.Seismic.In()
+			seis = tp.Const(tensor.Randn(rng, 1, 2, 5, sIn[0], sIn[1]))
 		}
 		if c.Velocity != nil {
-			vel = tp.Const(tensor.Randn(rng, 1, 2, 1, 64, 64))
+			vIn = c.Velocity.In()
+			vel = tp.Const(tensor.Randn(rng, 1, 2, 1, vIn[0], vIn[1]))
 		}
 		h := m.Encode(tp, seis, vel)
 		if !tensor.SameShape(h.Shape(), []int{2, 32, 16, 16}) {
@@ -58,10 +61,10 @@ func TestPresetShapes(t *testing.T) {
 		if m.Cfg.Mode.HasSeismicDecoder() != (s != nil) || m.Cfg.Mode.HasVelocityDecoder() != (v != nil) {
 			t.Fatalf("%s: decoders present: seismic %v velocity %v", name, s != nil, v != nil)
 		}
-		if s != nil && !tensor.SameShape(s.Shape(), []int{2, 5, 256, 64}) {
+		if s != nil && !tensor.SameShape(s.Shape(), []int{2, 5, sIn[0], sIn[1]}) {
 			t.Errorf("%s: seismic out %v", name, s.Shape())
 		}
-		if v != nil && !tensor.SameShape(v.Shape(), []int{2, 1, 64, 64}) {
+		if v != nil && !tensor.SameShape(v.Shape(), []int{2, 1, vIn[0], vIn[1]}) {
 			t.Errorf("%s: velocity out %v", name, v.Shape())
 		}
 	}
@@ -74,6 +77,16 @@ func TestNumParamsMatchesBuild(t *testing.T) {
 	var cs []Config
 	for _, mode := range []Mode{Joint, Aligned, OneInTwoOut, VelocityOnly, SeismicOnly} {
 		c := tinyModeConfig(mode)
+		cs = append(cs, c)
+		// The same with input adapters and standardisation on each branch.
+		for _, b := range []**BranchConfig{&c.Seismic, &c.Velocity} {
+			if *b != nil {
+				cp := **b
+				cp.InputSize = [2]int{cp.Resolution[0] + 2, cp.Resolution[1] + 3}
+				cp.Standardize = true
+				*b = &cp
+			}
+		}
 		cs = append(cs, c)
 	}
 	for _, c := range cs {
