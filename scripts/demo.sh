@@ -37,6 +37,9 @@ ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-200}
 PROXY_STEPS=${PROXY_STEPS:-200}
 T0=$SECONDS
 log() { echo "[demo $((SECONDS - T0))s] $*" >&2; }
+# geometry prints the model grid an autoencoder config names (resized64 when
+# it names none).
+geometry() { sed -n 's/.*"geometry": *"\([a-z0-9]*\)".*/\1/p' "$1" | grep . || echo resized64; }
 
 # The velocity maps: the real OpenFWI maps when present (the default), else
 # the generators' maps in the same layout (written once, kept for reruns).
@@ -56,11 +59,11 @@ fi
 # The short training runs in $OUT/runs resume after an interruption, but a
 # changed preset, changed weights or other velocity maps make them stale
 # (resuming would refuse the new config or pairs): start them afresh then.
-# The pairs cache checks its own key.
+# The pair caches (one per model grid) check their own keys.
 FP=$( (cat configs/vqae-cpu.json configs/vqae-cpu-one-in.json configs/diffusion-cpu.json "$W"/*/model.safetensors 2>/dev/null; echo "data $DATA generated $GENERATED") | sha256sum | cut -c1-16)
 if [ -d "$OUT/runs" ] && [ "$(cat "$OUT/runs/fingerprint" 2>/dev/null)" != "$FP" ]; then
   log "presets or weights changed since the last demo in $OUT: discarding its training runs"
-  find "$OUT/runs" -mindepth 1 -maxdepth 1 ! -name pairs.gfwd -exec rm -rf {} +
+  find "$OUT/runs" -mindepth 1 -maxdepth 1 ! -name 'pairs*.gfwd' -exec rm -rf {} +
 fi
 mkdir -p "$OUT/runs"
 echo "$FP" > "$OUT/runs/fingerprint"
@@ -71,12 +74,14 @@ for d in vqae diffusion vqae-one-in fd-proxy; do
 done
 SHORT_STAGES=""
 
-PAIRS=(--data "$DATA" --per-dataset "$PER_DATASET" --pairs "$OUT/runs/pairs.gfwd")
+# Each stage finds (or builds) the pair cache of its model grid in $OUT/runs
+# (train's default name: pairs-<datasets>-<n>[-<geometry>].gfwd).
+PAIRS=(--data "$DATA" --per-dataset "$PER_DATASET")
 if [ "$MODE" = short ]; then
   log "no committed weights in $W: training every stage briefly (results are from a SHORT run)"
   R=$OUT/runs
   mkdir -p "$R"
-  "$G" train pairs "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs-pairs.json"
+  "$G" train pairs "${PAIRS[@]}" --out "$R/pairs" --geometry "$(geometry configs/vqae-cpu.json)" --json | tail -n 1 > "$OUT/runs-pairs.json"
   "$G" train vqae --config configs/vqae-cpu.json --out "$R/vqae" --steps "$AE_STEPS" --sample-every "$AE_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae.json"
   "$G" train diffusion --config configs/diffusion-cpu.json --vqae "$R/vqae" --out "$R/diffusion" --steps "$DIFF_STEPS" --sample-every "$DIFF_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/diffusion.json"
   "$G" train vqae --config configs/vqae-cpu-one-in.json --out "$R/vqae-one-in" --steps "$ONEIN_STEPS" --sample-every "$ONEIN_STEPS" "${PAIRS[@]}" --json | tail -n 1 > "$R/vqae-one-in.json"
@@ -86,7 +91,7 @@ if [ "$MODE" = short ]; then
 else
   log "using the committed CPU-preset weights in $W"
   log "building the small training set (what the short run would train on)"
-  "$G" train pairs "${PAIRS[@]}" --json | tail -n 1 > "$OUT/runs-pairs.json"
+  "$G" train pairs "${PAIRS[@]}" --out "$OUT/runs/pairs" --geometry "$(geometry configs/vqae-cpu.json)" --json | tail -n 1 > "$OUT/runs-pairs.json"
   if [ ! -f "$W/diffusion-one-in/model.safetensors" ]; then
     # Not committed (25 MB budget): the one-in-two-out latent diffusion used
     # for denoising and refined inversion is trained briefly here.
@@ -102,7 +107,7 @@ echo "$SHORT_STAGES" > "$OUT/short-stages"
 
 log "sampling $N joint pairs"
 "$G" sample --model "$W/diffusion" --vqae "$W/vqae" --n "$N" --sampler ddim --steps 50 --out "$OUT/samples" \
-  --real "$DATA/CurveVel_A/model/model1.npy" --gallery 6 --json | tail -n 1 > "$OUT/samples.json"
+  --real "$DATA/CurveVel_A/model/model11.npy,$DATA/FlatVel_A/model/model11.npy" --gallery 6 --json | tail -n 1 > "$OUT/samples.json"
 
 log "PDE deviation along forward noising and reverse (DDPM) sampling"
 "$G" eval pde-deviation --model "$W/diffusion" --vqae "$W/vqae" --n "$N" --sampler ddpm --points 11 \

@@ -39,7 +39,11 @@ LOCK=/tmp/genfwi-heavy.lock
 go build -o bin/genfwi ./cmd/genfwi
 G=bin/genfwi
 mkdir -p "$RUNS" "$WEIGHTS"
-COMMON=(--per-dataset "$PER_DATASET" --pairs "$RUNS/pairs.gfwd" --checkpoint-every 100 --sample-every 200 --json)
+# Each stage finds (or builds) the pair cache of its model grid in $RUNS
+# (train's default name: pairs-<datasets>-<n>[-<geometry>].gfwd): the
+# autoencoders' grid (configs/vqae-cpu*.json) and the FD-proxy network's
+# resized64.
+COMMON=(--per-dataset "$PER_DATASET" --checkpoint-every 100 --sample-every 200 --json)
 
 stage() { # name, then the genfwi arguments
   local name=$1; shift
@@ -62,7 +66,7 @@ stage() { # name, then the genfwi arguments
 
 stage vqae       train vqae      --config configs/vqae-cpu.json        --out "$RUNS/vqae"      --steps "$AE_STEPS" "${COMMON[@]}"
 stage diffusion  train diffusion --config configs/diffusion-cpu.json   --vqae "$RUNS/vqae"     --out "$RUNS/diffusion" --steps "$DIFF_STEPS" "${COMMON[@]}"
-stage fd-proxy   train fd-proxy  --out "$RUNS/fd-proxy" --steps "$PROXY_STEPS" --per-dataset "$PER_DATASET" --pairs "$RUNS/pairs.gfwd" --json
+stage fd-proxy   train fd-proxy  --out "$RUNS/fd-proxy" --steps "$PROXY_STEPS" --per-dataset "$PER_DATASET" --json
 stage vqae-one-in train vqae     --config "$ONEIN_CONFIG" --out "$RUNS/vqae-one-in" --steps "$ONEIN_STEPS" "${COMMON[@]}"
 stage diffusion-one-in train diffusion --config configs/diffusion-cpu.json --vqae "$RUNS/vqae-one-in" --out "$RUNS/diffusion-one-in" --steps "$ONEIN_DIFF_STEPS" "${COMMON[@]}"
 if [ "$SEPARATE" = 1 ]; then

@@ -227,14 +227,20 @@ func TestPairsTrainOnlyAndCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Origin, p.Key = origins, PairsKey(c, "test", maps)
-	path := filepath.Join(t.TempDir(), "pairs.bin")
-	if err := WritePairs(path, p); err != nil {
-		t.Fatal(err)
+	// writeRead writes pairs to a new file and reads them back.
+	writeRead := func(p *Pairs) (*Pairs, string) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "pairs.bin")
+		if err := WritePairs(path, p); err != nil {
+			t.Fatal(err)
+		}
+		q, err := ReadPairs(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q, path
 	}
-	q, err := ReadPairs(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, path := writeRead(p)
 	if q.N != p.N || q.Key != p.Key || !slices.Equal(q.Vel, p.Vel) || !slices.Equal(q.Seis, p.Seis) || q.Origin[5] != p.Origin[5] || q.Codec != p.Codec {
 		t.Fatal("pair file round trip differs")
 	}
@@ -271,14 +277,7 @@ func TestPairsTrainOnlyAndCache(t *testing.T) {
 	if len(p70.Vel) != 6*70*70 || len(p70.Seis) != 6*5*256*70 {
 		t.Fatalf("native70 pairs hold %d velocity and %d seismic values", len(p70.Vel), len(p70.Seis))
 	}
-	path70 := filepath.Join(t.TempDir(), "pairs70.bin")
-	if err := WritePairs(path70, p70); err != nil {
-		t.Fatal(err)
-	}
-	q70, err := ReadPairs(path70)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q70, path70 := writeRead(p70)
 	if q70.Codec != n70 || !slices.Equal(q70.Seis, p70.Seis) {
 		t.Fatalf("native70 round trip: codec %+v, want %+v", q70.Codec.Geom, n70.Geom)
 	}

@@ -60,26 +60,22 @@ func Regrid(from, to Codec, vel, seis []float32) (v2, s2 []float32) {
 	if from.G() == to.G() {
 		return vel, seis
 	}
-	fvl, fsl, tvl, tsl := from.VelLen(), from.SeisLen(), to.VelLen(), to.SeisLen()
-	if vel != nil {
-		n := len(vel) / fvl
-		v2 = make([]float32, n*tvl)
-		full := make([]float32, FullVel)
-		for i := 0; i < n; i++ {
-			from.VelocityFromModel(full, vel[i*fvl:(i+1)*fvl])
-			to.VelocityToModel(v2[i*tvl:(i+1)*tvl], full)
+	// convert takes each sample of src (fl values) to the OpenFWI layout
+	// (full values) and from there to the target grid (tl values).
+	convert := func(src []float32, fl, tl, full int, back, forth func(dst, src []float32)) []float32 {
+		if src == nil {
+			return nil
 		}
-	}
-	if seis != nil {
-		n := len(seis) / fsl
-		s2 = make([]float32, n*tsl)
-		full := make([]float32, FullSeis)
+		n := len(src) / fl
+		out, buf := make([]float32, n*tl), make([]float32, full)
 		for i := 0; i < n; i++ {
-			from.SeismicFromModel(full, seis[i*fsl:(i+1)*fsl])
-			to.SeismicToModel(s2[i*tsl:(i+1)*tsl], full)
+			back(buf, src[i*fl:(i+1)*fl])
+			forth(out[i*tl:(i+1)*tl], buf)
 		}
+		return out
 	}
-	return v2, s2
+	return convert(vel, from.VelLen(), to.VelLen(), FullVel, from.VelocityFromModel, to.VelocityToModel),
+		convert(seis, from.SeisLen(), to.SeisLen(), FullSeis, from.SeismicFromModel, to.SeismicToModel)
 }
 
 // ModelArrays decodes all pairs to float32 model-resolution slices

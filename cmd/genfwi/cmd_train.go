@@ -188,6 +188,7 @@ func trainPairs(ctx context.Context, env *cli.Env, o *trainOptions, g wavediff.G
 			n += "-" + g.Name
 		}
 		cache = filepath.Join(filepath.Dir(filepath.Clean(o.Out)), fmt.Sprintf("pairs-%s-%s.gfwd", strings.Join(ds, "+"), n))
+		o.Pairs = cache // reported by train pairs
 	}
 	if st, err := os.Stat(o.Data); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--data %s: not a directory of OpenFWI datasets", o.Data)
