@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,11 +79,16 @@ func WriteReport(o ReportOptions) error {
 		w("\n(Times are of the last training session only when a stage was resumed.) These are far shorter runs than the paper's (1000 epochs on 24 000 pairs, 1000–2000 GPU hours): read every number below as a CPU-scale result.\n\n")
 	}
 	if p := read("runs-pairs.json"); p != nil {
-		w("## Training set\n\n%.0f pairs from the TRAINING maps of FlatVel-A and CurveVel-A (files 1–10; 11–12 are test), seismic simulated with the OpenFWI-exact preset, stored at model resolution (velocity 64×64, seismic 5×256×64, float16) in %.1f s.\n\n", num(p, "pairs"), num(p, "seconds"))
+		w("## Training set\n\n%.0f pairs from the TRAINING maps of FlatVel-A and CurveVel-A (files 1–10; 11–12 are test), seismic simulated with the OpenFWI-exact preset, stored at the autoencoder's model grid (%v: velocity %v, seismic %v per pair, float16) in %.1f s.\n\n",
+			num(p, "pairs"), p["geometry"], shapeOf(p, "velocity_shape"), shapeOf(p, "seismic_shape"), num(p, "seconds"))
 	}
 	if s := read("samples.json"); s != nil {
 		w("## Joint generation\n\n%.0f pairs sampled with %v (%.0f steps) in %.1f s; velocities %.0f–%.0f m/s. Written in the OpenFWI layout (`samples/velocity.npy` [N,1,70,70] m/s, `samples/seismic.npy` [N,5,1000,70]).\n\n![gallery](samples/gallery.png)\n\n",
 			num(s, "n"), s["sampler"], num(s, "steps"), num(s, "seconds"), num(s, "velocity_min"), num(s, "velocity_max"))
+		if sh, ok := s["interface_sharpness"].(map[string]any); ok {
+			w("Interface sharpness (mean of each map's largest 2 %% vertical jumps |v(z+1) − v(z)|): generated **%.0f m/s**; real test maps %.0f m/s raw, %.0f m/s after the round trip through the model's grid (generated / grid = %.2f).\n\n",
+				num(sh, "generated"), num(sh, "real_mean"), num(sh, "pipeline_mean"), num(sh, "ratio_to_pipeline"))
+		}
 	}
 	if p := read("pde.json"); p != nil {
 		w("## PDE deviation (paper Fig. 6 / Table 2)\n\nDeviation = MSE between the decoded seismic and the OpenFWI-exact re-simulation of the decoded velocity, in the normalised seismic space (and relative L2 in physical units). Level t: 0 = clean latent, T = pure noise.\n\n")
@@ -138,7 +144,7 @@ func WriteReport(o ReportOptions) error {
 			}
 			w("| %.3g | %s | %.4g | %.4g | %.4f | %.4f |\n", num(rr, "noise"), v, num(rr, "input_mse_norm"), num(rr, "seismic_vs_clean", "mse_norm"), num(rr, "velocity", "mae"), num(rr, "velocity", "ssim"))
 		}
-		w("\n![denoised σ=0.1](denoise/invert_noise0.1-diffusion.png)\n\n")
+		w("\nSample 0, middle shot, on one amplitude scale: clean, noisy, autoencoder only, diffusion (paper Fig. 16):\n\n![denoising](denoise/denoise.png)\n\n")
 	}
 	if md, err := os.ReadFile(filepath.Join(o.Dir, "fd", "fd_proxy.md")); err == nil {
 		w("## FD-proxy (paper Tables 1 and 4)\n\nFréchet distance on the 64 bottleneck features of genfwi's own FD-proxy autoencoders (trained on the training pairs) — **not** the Inception-v3 FID of the paper, so the numbers are not comparable with it. The real-vs-real line is the metric's floor at this sample size.\n\n%s\n", md)
@@ -162,4 +168,19 @@ func WriteReport(o ReportOptions) error {
 			num(ws, "pde_solves"), num(ws, "data_passes"), num(ws, "seconds"))
 	}
 	return wavediff.WriteFileAtomic(filepath.Join(o.Dir, "REPORT.md"), []byte(b.String()))
+}
+
+// shapeOf formats the per-sample part of a JSON shape [n, c, h, w] as
+// "c×h×w" ("?" when absent).
+func shapeOf(m map[string]any, key string) string {
+	xs, _ := m[key].([]any)
+	if len(xs) < 2 {
+		return "?"
+	}
+	var parts []string
+	for _, x := range xs[1:] {
+		f, _ := x.(float64)
+		parts = append(parts, strconv.Itoa(int(f)))
+	}
+	return strings.Join(parts, "×")
 }
