@@ -67,10 +67,7 @@ Example:
 				if err != nil {
 					return cli.Usagef("--config: %v", err)
 				}
-				if err := checkRunDir(out); err != nil {
-					return err
-				}
-				if err := checkOutputs(inDir("--out", out, experiments.WISERStudyFiles...), []fileArg{modelFileArg("--model", model), {"--vel", vel}}); err != nil {
+				if err := checkOutDir(out, experiments.WISERStudyFiles, modelFileArg("--model", model), fileArg{"--vel", vel}); err != nil {
 					return err
 				}
 				m, err := wise.LoadModel(model)

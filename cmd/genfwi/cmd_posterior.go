@@ -241,16 +241,13 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 }
 
 // checkOutputs refuses an --out that is not a directory and outputs that
-// cannot be written safely (checkOutputs) before anything is read.
+// cannot be written safely (checkOutDir) before anything is read.
 func (o *posteriorOptions) checkOutputs(kind, src string, names ...string) error {
-	if err := checkRunDir(o.Out); err != nil {
-		return err
-	}
 	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
 	if kind == "vel" {
 		ins = append(ins, fileArg{"--vel", src})
 	}
-	return checkOutputs(inDir("--out", o.Out, names...), ins)
+	return checkOutDir(o.Out, names, ins...)
 }
 
 // readCIGPair reads pair index of the CIG data set src for a model of data

@@ -75,6 +75,16 @@ func checkOutputs(outs, ins []fileArg) error {
 	return nil
 }
 
+// checkOutDir refuses, before anything is read, an --out directory that
+// exists and is not a directory (checkRunDir) and the files names inside it
+// that cannot be written safely (checkOutputs against the inputs ins).
+func checkOutDir(out string, names []string, ins ...fileArg) error {
+	if err := checkRunDir(out); err != nil {
+		return err
+	}
+	return checkOutputs(inDir("--out", out, names...), ins)
+}
+
 // modelFileArg resolves a model flag (run directory or .safetensors) to the
 // file it names, for checkOutputs; a path that does not resolve is kept as
 // given.
