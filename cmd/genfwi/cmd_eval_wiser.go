@@ -9,7 +9,6 @@ import (
 
 	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 	"genfwi/wiser"
 )
@@ -63,9 +62,9 @@ Example:
 				if err != nil {
 					return err
 				}
-				cfg, err := jsonconfig.Configure(config, "wiser", wiser.Preset, nil)
+				cfg, err := configFlag(config, "wiser", wiser.Preset, nil)
 				if err != nil {
-					return cli.Usagef("--config: %v", err)
+					return err
 				}
 				if err := checkOutDir(out, experiments.WISERStudyFiles, modelFileArg("--model", model), fileArg{"--vel", vel}); err != nil {
 					return err

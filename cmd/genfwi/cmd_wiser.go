@@ -8,7 +8,6 @@ import (
 
 	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 	"genfwi/wiser"
 )
@@ -29,7 +28,7 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if math.IsNaN(o.Perturb) || math.IsInf(o.Perturb, 0) || (o.SNRSet && (math.IsNaN(o.SNR) || math.IsInf(o.SNR, 0))) {
 		return cli.Usagef("--perturb and --snr must be finite numbers")
 	}
-	cfg, err := jsonconfig.Configure(o.Config, "wiser", wiser.Preset, func(c *wiser.Config) {
+	cfg, err := configFlag(o.Config, "wiser", wiser.Preset, func(c *wiser.Config) {
 		if o.Outer > 0 {
 			c.Outer = o.Outer
 		}
@@ -50,7 +49,7 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 		}
 	})
 	if err != nil {
-		return cli.Usagef("--config: %v", err)
+		return err
 	}
 	kind, src, err := posteriorObservation(o)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"genfwi/fwi/driver"
 	"genfwi/internal/atomicfile"
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
@@ -41,6 +42,18 @@ func readVelocityMap(flag, path string, k, nz, nx int) ([]float32, error) {
 		return nil, fmt.Errorf("%s %w", flag, err)
 	}
 	return m, nil
+}
+
+// configFlag reads the --config argument arg, a configuration of kind: a
+// file or one of preset, with override (if not nil) applied before its one
+// validation (jsonconfig.Configure). Any error is a usage error naming
+// --config, in every command that takes one.
+func configFlag[T any, P jsonconfig.Validator[T]](arg, kind string, preset func(name string) (*T, error), override func(*T)) (*T, error) {
+	c, err := jsonconfig.Configure[T, P](arg, kind, preset, override)
+	if err != nil {
+		return nil, cli.Usagef("--config: %v", err)
+	}
+	return c, nil
 }
 
 // fileArg is a file named on the command line: its flag and its path.

@@ -138,22 +138,19 @@ func (r *runFlags) override(epochs, checkpointEvery *int, seed *uint64, valFract
 	}
 }
 
-// configureRun resolves the --val and --config of a run on the shared
-// flags r: --val is parsed first (valFlag), then the configuration of kind
-// (a file or one of preset) is read with override applied before its one
-// validation (jsonconfig.Configure). override gets the held-out fraction of
-// --val (0 when --val is a data source) to pass on to r.override, with
-// the command's own overrides. It returns the checked configuration and the
-// validation source of --val ("" when --val is a fraction or absent); a bad
-// --val or --config is a usage error.
+// configureRun resolves a run's --val and --config: --val first (valFlag),
+// then the configuration of kind (configFlag), where override applies the
+// held-out fraction frac of --val (0 when --val names a data source; see
+// r.override) and the command's own flags before the one validation. It
+// returns the configuration and the data source of --val ("" when --val is
+// a fraction or absent); a bad --val or --config is a usage error.
 func configureRun[T any, P jsonconfig.Validator[T]](r *runFlags, kind string, preset func(name string) (*T, error), override func(c *T, frac float64)) (cfg *T, valSrc string, err error) {
 	frac, valSrc, err := valFlag(r.Val)
 	if err != nil {
 		return nil, "", err
 	}
-	cfg, err = jsonconfig.Configure[T, P](r.Config, kind, preset, func(c *T) { override(c, frac) })
-	if err != nil {
-		return nil, "", cli.Usagef("--config: %v", err)
+	if cfg, err = configFlag[T, P](r.Config, kind, preset, func(c *T) { override(c, frac) }); err != nil {
+		return nil, "", err
 	}
 	return cfg, valSrc, nil
 }
