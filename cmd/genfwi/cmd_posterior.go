@@ -186,16 +186,9 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if err != nil {
 		return err
 	}
-	kind, src, err := posteriorObservation(o)
+	kind, src, m, err := o.open(wise.PosteriorFiles...)
 	if err != nil {
 		return err
-	}
-	if err := o.checkOutputs(kind, src, wise.PosteriorFiles...); err != nil {
-		return err
-	}
-	m, err := wise.LoadModel(o.Model)
-	if err != nil {
-		return fmt.Errorf("--model: %w", err)
 	}
 	m.Config.Posterior.SummaryTrainMode = o.TrainMode
 	inf := m.Data
@@ -238,6 +231,23 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	}
 	fmt.Fprintln(env.Stdout)
 	return nil
+}
+
+// open resolves the observation (posteriorObservation), refuses unsafe
+// outputs (checkOutputs) and only then loads the --model, so that a bad
+// observation or --out costs no model load. outputs are the files the
+// method writes in --out.
+func (o *posteriorOptions) open(outputs ...string) (kind, src string, m *wise.Model, err error) {
+	if kind, src, err = posteriorObservation(o); err != nil {
+		return "", "", nil, err
+	}
+	if err := o.checkOutputs(kind, src, outputs...); err != nil {
+		return "", "", nil, err
+	}
+	if m, err = wise.LoadModel(o.Model); err != nil {
+		return "", "", nil, fmt.Errorf("--model: %w", err)
+	}
+	return kind, src, m, nil
 }
 
 // checkOutputs refuses an --out that is not a directory and outputs that

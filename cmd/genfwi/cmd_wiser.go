@@ -51,16 +51,9 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if err != nil {
 		return err
 	}
-	kind, src, err := posteriorObservation(o)
+	kind, src, m, err := o.open(append(append([]string{}, wise.PosteriorFiles...), experiments.WISERFiles()...)...)
 	if err != nil {
 		return err
-	}
-	if err := o.checkOutputs(kind, src, append(append([]string{}, wise.PosteriorFiles...), experiments.WISERFiles()...)...); err != nil {
-		return err
-	}
-	m, err := wise.LoadModel(o.Model)
-	if err != nil {
-		return fmt.Errorf("--model: %w", err)
 	}
 	inf := m.Data
 	var vel []float32
