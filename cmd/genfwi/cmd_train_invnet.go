@@ -129,21 +129,11 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	cfg, valSpec, err := configureRun(&o.runFlags, "invnet", invnet.Preset, func(c *invnet.Config, frac float64) {
 		t := &c.Train
 		o.override(&t.Epochs, &t.CheckpointEvery, &t.Seed, &t.ValFraction, frac)
-		if o.Steps >= 0 {
-			t.Steps = o.Steps
-		}
-		if o.ValEvery >= 0 {
-			t.ValEvery = o.ValEvery
-		}
-		if o.Batch > 0 {
-			t.Batch = o.Batch
-		}
-		if o.LR > 0 {
-			t.LR = o.LR
-		}
-		if o.InputNoise >= 0 {
-			t.InputNoise = o.InputNoise
-		}
+		setIfNonNegative(&t.Steps, o.Steps)
+		setIfNonNegative(&t.ValEvery, o.ValEvery)
+		setIfPositive(&t.Batch, o.Batch)
+		setIfPositive(&t.LR, o.LR)
+		setIfNonNegative(&t.InputNoise, o.InputNoise)
 		if o.Norm != "" {
 			t.Norm = splitList(o.Norm)
 		}

@@ -76,12 +76,8 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	cfg, valDir, err := configureRun(&o.runFlags, "wise", wise.Preset, func(c *wise.Config, frac float64) {
 		t := &c.Train
 		o.override(&t.Epochs, &t.CheckpointEvery, &t.Seed, &t.ValFraction, frac)
-		if o.ValSamples >= 0 {
-			t.ValSamples = o.ValSamples
-		}
-		if o.ValMaps >= 0 {
-			t.ValMaps = o.ValMaps
-		}
+		setIfNonNegative(&t.ValSamples, o.ValSamples)
+		setIfNonNegative(&t.ValMaps, o.ValMaps)
 		t.RTMOnly = t.RTMOnly || o.RTMOnly
 	})
 	if err != nil {

@@ -29,24 +29,14 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 		return cli.Usagef("--perturb and --snr must be finite numbers")
 	}
 	cfg, err := configFlag(o.Config, "wiser", wiser.Preset, func(c *wiser.Config) {
-		if o.Outer > 0 {
-			c.Outer = o.Outer
-		}
-		if o.Inner >= 0 {
-			c.Inner = o.Inner
-		}
+		setIfPositive(&c.Outer, o.Outer)
+		setIfNonNegative(&c.Inner, o.Inner)
 		if o.FWIOnly {
 			c.Inner = 0
 		}
-		if o.Particles > 0 {
-			c.Particles = o.Particles
-		}
-		if o.N > 0 {
-			c.PosteriorSamples = o.N
-		}
-		if o.Coupling >= 0 {
-			c.Coupling = o.Coupling
-		}
+		setIfPositive(&c.Particles, o.Particles)
+		setIfPositive(&c.PosteriorSamples, o.N)
+		setIfNonNegative(&c.Coupling, o.Coupling)
 	})
 	if err != nil {
 		return err

@@ -56,6 +56,23 @@ func configFlag[T any, P jsonconfig.Validator[T]](arg, kind string, preset func(
 	return c, nil
 }
 
+// setIfPositive sets *dst to the flag value v if v > 0: the override rule
+// of the flags whose default 0 means "the config's value".
+func setIfPositive[T int | float64](dst *T, v T) {
+	if v > 0 {
+		*dst = v
+	}
+}
+
+// setIfNonNegative sets *dst to the flag value v if v >= 0: the override
+// rule of the flags whose default -1 means "the config's value" (0 is a
+// value of its own).
+func setIfNonNegative[T int | float64](dst *T, v T) {
+	if v >= 0 {
+		*dst = v
+	}
+}
+
 // fileArg is a file named on the command line: its flag and its path.
 type fileArg struct{ Flag, Path string }
 

@@ -124,18 +124,12 @@ func (r *runFlags) add(fs *pflag.FlagSet, config, data, val, seed string) {
 // held-out fraction frac of --val (when > 0, see valFlag); flags left at
 // their defaults keep the config's values.
 func (r *runFlags) override(epochs, checkpointEvery *int, seed *uint64, valFraction *float64, frac float64) {
-	if r.Epochs > 0 {
-		*epochs = r.Epochs
-	}
-	if r.CheckpointEvery >= 0 {
-		*checkpointEvery = r.CheckpointEvery
-	}
+	setIfPositive(epochs, r.Epochs)
+	setIfNonNegative(checkpointEvery, r.CheckpointEvery)
 	if r.Seed >= 0 {
 		*seed = uint64(r.Seed)
 	}
-	if frac > 0 {
-		*valFraction = frac
-	}
+	setIfPositive(valFraction, frac)
 }
 
 // configureRun resolves a run's --val and --config: --val first (valFlag),
