@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"genfwi/internal/cli"
-	"genfwi/npy"
 )
 
 // cliRun runs one genfwi command line in-process.
@@ -144,9 +143,7 @@ func TestFlagsAnywhere(t *testing.T) {
 	for i := range v {
 		v[i] = 2000
 	}
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{1, 1, 70, 70}, v); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, model, []int{1, 1, 70, 70}, v)
 	code, out, errs := cliRun("simulate", "-model", model, "-samples", "0:1", "-json")
 	if code != 0 {
 		t.Fatalf("single-dash simulate: exit %d\n%s", code, errs)

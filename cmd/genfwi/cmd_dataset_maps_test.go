@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,11 +16,7 @@ func TestDatasetMapsFallback(t *testing.T) {
 	if got := strings.TrimSpace(out); got != gen {
 		t.Fatalf("selected %q, want %q", got, gen)
 	}
-	for _, f := range []string{"GENERATED.json", "FlatVel_A/model/model1.npy", "CurveVel_A/model/model12.npy"} {
-		if _, err := os.Stat(filepath.Join(gen, f)); err != nil {
-			t.Error(err)
-		}
-	}
+	wantFiles(t, gen, "GENERATED.json", "FlatVel_A/model/model1.npy", "CurveVel_A/model/model12.npy")
 	code, out := runCLI(t, "dataset", "maps", "--prefer", gen, "--out", filepath.Join(dir, "other"), "--per-file", "3", "--json")
 	var c struct {
 		Root      string `json:"root"`

@@ -58,11 +58,7 @@ func TestDatasetBuildVerifyGallery(t *testing.T) {
 		t.Errorf("build result %+v", res)
 	}
 	// Fault naming: vel{L}_1_{k} with L cycling through 2, 3, 4.
-	for _, f := range []string{"vel2_1_0.npy", "seis2_1_0.npy", "vel3_1_0.npy", "seis3_1_0.npy", "manifest.json"} {
-		if _, err := os.Stat(filepath.Join(dir, "FlatFault_A", f)); err != nil {
-			t.Error(err)
-		}
-	}
+	wantFiles(t, filepath.Join(dir, "FlatFault_A"), "vel2_1_0.npy", "seis2_1_0.npy", "vel3_1_0.npy", "seis3_1_0.npy", "manifest.json")
 	code, out := runCLI(t, "dataset", "verify", "--json", dir)
 	var v struct {
 		OK bool `json:"ok"`

@@ -48,10 +48,7 @@ Example:
 				if n < 0 || samples < 2 {
 					return cli.Usagef("--n must be >= 0 and --samples >= 2")
 				}
-				if err := checkRunDir(out); err != nil {
-					return err
-				}
-				if err := checkOutputs(inDir("--out", out, "calibration.csv", "calibration.png"), []fileArg{modelFileArg("--model", model)}); err != nil {
+				if err := checkOutDir(out, []string{"calibration.csv", "calibration.png"}, modelFileArg("--model", model)); err != nil {
 					return err
 				}
 				m, err := wise.LoadModel(model)

@@ -9,7 +9,6 @@ import (
 
 	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 	"genfwi/wiser"
 )
@@ -63,14 +62,11 @@ Example:
 				if err != nil {
 					return err
 				}
-				cfg, err := jsonconfig.Configure(config, "wiser", wiser.Preset, nil)
+				cfg, err := configFlag(config, "wiser", wiser.Preset, nil)
 				if err != nil {
-					return cli.Usagef("--config: %v", err)
-				}
-				if err := checkRunDir(out); err != nil {
 					return err
 				}
-				if err := checkOutputs(inDir("--out", out, experiments.WISERStudyFiles...), []fileArg{modelFileArg("--model", model), {"--vel", vel}}); err != nil {
+				if err := checkOutDir(out, experiments.WISERStudyFiles, modelFileArg("--model", model), fileArg{"--vel", vel}); err != nil {
 					return err
 				}
 				m, err := wise.LoadModel(model)

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,21 +36,14 @@ func TestFWICommandRunsAndResumes(t *testing.T) {
 		Start   struct{ RMSE float64 }
 		Result  struct{ RMSE float64 }
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatalf("last stdout line is not JSON: %q", stdout.String())
-	}
+	lastJSON(t, stdout.String(), &res)
 	if res.Samples != 1 || res.Solves < 4 || !(res.Start.RMSE > 0) {
 		t.Errorf("summary %+v: want 1 sample, ≥ 4 solves, the start's error", res)
 	}
 	if !strings.Contains(stderr.String(), "iter 2/2") {
 		t.Errorf("no per-iteration progress on stderr: %q", stderr.String())
 	}
-	for _, f := range driver.SampleFiles() {
-		if _, err := os.Stat(filepath.Join(out, "sample_0", f)); err != nil {
-			t.Errorf("missing output: %v", err)
-		}
-	}
+	wantFiles(t, filepath.Join(out, "sample_0"), driver.SampleFiles()...)
 	// Other flags on the same --out: refused, naming --fresh (the resume
 	// itself is fwi/driver's TestRunResumes).
 	o2 := *o

@@ -174,6 +174,22 @@ func readMaps(flag, path string, lo, hi int) ([]float32, error) {
 	return m, nil
 }
 
+// readInputs reads what every invert method inverts: the --samples of the
+// seismic file --data and, with --true, the true maps of those samples.
+func (o *inferOptions) readInputs() (experiments.Inputs, error) {
+	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
+	if err != nil {
+		return experiments.Inputs{}, err
+	}
+	in := experiments.Inputs{Seis: seis, First: lo, N: hi - lo}
+	if o.True != "" {
+		if in.Truth, err = readMaps("--true", o.True, lo, hi); err != nil {
+			return experiments.Inputs{}, err
+		}
+	}
+	return in, nil
+}
+
 func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float64, denoise bool) error {
 	if o.Model == "" || o.Data == "" || o.Out == "" {
 		return cli.Usagef("--model, --data and --out are required")
@@ -195,18 +211,13 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	}
 	// Every input is read and checked before a model is loaded or a file
 	// written.
-	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
+	in, err := o.readInputs()
 	if err != nil {
 		return err
 	}
-	var truth, vin []float32
-	if o.True != "" {
-		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
-			return err
-		}
-	}
+	lo, hi := in.First, in.First+in.N
 	if o.Velocity != "" {
-		if vin, err = readMaps("--velocity", o.Velocity, lo, hi); err != nil {
+		if in.Velocity, err = readMaps("--velocity", o.Velocity, lo, hi); err != nil {
 			return err
 		}
 	}
@@ -234,8 +245,7 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 	w := &experiments.WaveDiffusionInversion{AE: ae, Codec: codec, Diffusion: dm, TStar: o.TStar, Sampler: o.Sampler, Steps: o.Steps,
 		Sigmas: sigmas, Seed: o.Seed, Denoise: denoise}
 	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "t_star": o.TStar}
-	results, err := w.Run(ctx, experiments.Inputs{Seis: seis, Truth: truth, Velocity: vin, First: lo, N: hi - lo},
-		experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary})
+	results, err := w.Run(ctx, in, experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary})
 	if err != nil {
 		return err
 	}

@@ -27,15 +27,9 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 		[]fileArg{{"--data", o.Data}, {"--true", o.True}, modelArg}); err != nil {
 		return err
 	}
-	seis, lo, hi, err := readSeismic(o.Data, o.Samples)
+	in, err := o.readInputs()
 	if err != nil {
 		return err
-	}
-	var truth []float32
-	if o.True != "" {
-		if truth, err = readMaps("--true", o.True, lo, hi); err != nil {
-			return err
-		}
 	}
 	m, err := invnet.LoadModel(o.Model)
 	if err != nil {
@@ -49,9 +43,8 @@ func runInvertInvnet(ctx context.Context, env *cli.Env, o *inferOptions, sigma f
 		return cli.Usagef("--method %s, but --model %s was trained as %s (use --method %s)", o.Method, o.Model, method, method)
 	}
 	summary := map[string]any{"method": method, "model": o.Model, "config": m.Config.Name, "params": m.Net.NumParams(),
-		"trained_on": m.Data, "step": m.Step, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi)}
-	res, err := experiments.InvNetInversion(ctx, m, sigma, o.Seed, experiments.Inputs{Seis: seis, Truth: truth, First: lo, N: hi - lo},
-		experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary}, progressBars(env))
+		"trained_on": m.Data, "step": m.Step, "data": o.Data, "samples": fmt.Sprintf("%d:%d", in.First, in.First+in.N)}
+	res, err := experiments.InvNetInversion(ctx, m, sigma, o.Seed, in, experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary}, progressBars(env))
 	if err != nil {
 		return err
 	}

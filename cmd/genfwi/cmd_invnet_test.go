@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -48,16 +47,8 @@ func TestTrainInvertInvnet(t *testing.T) {
 	if res.N != 3 || len(res.Results) != 1 || res.Results[0].Velocity == nil || res.Results[0].VelocityMS == nil {
 		t.Fatalf("invert summary %+v", res)
 	}
-	for _, f := range []string{"velocity.npy", "invert.png", "invert.json"} {
-		if _, err := os.Stat(filepath.Join(inv, f)); err != nil {
-			t.Error(err)
-		}
-	}
-	for _, c := range []struct {
-		args []string
-		code int
-		want string
-	}{
+	wantFiles(t, inv, "velocity.npy", "invert.png", "invert.json")
+	checkExits(t, []exitCase{
 		{[]string{"train", "invnet", "--config", cfg, "--out", run}, 2, "needs --config, --data and --out"},
 		{[]string{"train", "invnet", "--config", "gpu", "--data", ds, "--out", run}, 2, "unknown invnet preset"},
 		{[]string{"train", "invnet", "--config", cfg, "--data", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "r2")}, 1, "nope"},
@@ -67,12 +58,7 @@ func TestTrainInvertInvnet(t *testing.T) {
 		{[]string{"invert", "--method", "invnet", "--model", ds, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", inv}, 1, "not an InversionNet run directory"},
 		{[]string{"invert", "--method", "invnet", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "model", "model1.npy"), "--out", inv}, 1, "shape"},
 		{[]string{"invert", "--method", "velocitygan", "--model", run, "--data", filepath.Join(ds, "CurveVel_A", "data", "data1.npy"), "--out", filepath.Join(dir, "inv-gan")}, 2, "was trained as invnet"},
-	} {
-		code, _, stderr := cliRun(c.args...)
-		if code != c.code || !strings.Contains(stderr, c.want) {
-			t.Errorf("genfwi %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
-		}
-	}
+	})
 
 	// VelocityGAN from the command line: the same tiny generator trained
 	// against a narrow critic, inverted with --method velocitygan.
@@ -128,18 +114,9 @@ func TestTrainInvertInvnet(t *testing.T) {
 	if len(bs.Rows) != 2 || bs.Rows[0].Model != "invnet" || bs.Rows[1].Model != "velocitygan" || bs.Rows[0].Paper == nil || len(bs.Figures) != 2 {
 		t.Errorf("eval baselines: %+v", bs)
 	}
-	for _, c := range []struct {
-		args []string
-		code int
-		want string
-	}{
+	checkExits(t, []exitCase{
 		{[]string{"eval", "baselines"}, 2, "needs --root"},
 		{[]string{"eval", "baselines", "--root", ds}, 1, "no finished evaluation"},
 		{[]string{"eval", "baselines", "--root", study, "--figures", "-1"}, 2, "--figures"},
-	} {
-		code, _, stderr := cliRun(c.args...)
-		if code != c.code || !strings.Contains(stderr, c.want) {
-			t.Errorf("genfwi %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
-		}
-	}
+	})
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"genfwi/internal/cli"
-	"genfwi/npy"
 )
 
 func TestPlotModelsAndGather(t *testing.T) {
@@ -20,18 +18,16 @@ func TestPlotModelsAndGather(t *testing.T) {
 	for i := range v {
 		v[i] = float32(1500 + 10*i)
 	}
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{3, 1, 8, 6}, v); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, model, []int{3, 1, 8, 6}, v)
 	var out bytes.Buffer
 	o := &plotOptions{Model: model, Samples: "1:3", Out: filepath.Join(dir, "figs"), DX: 10, DT: 1e-3, VMin: 1500, VMax: 4500, Cols: 2, JSON: true}
 	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, o); err != nil {
 		t.Fatal(err)
 	}
 	var res struct{ Files []string }
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || len(res.Files) != 2 {
-		t.Fatalf("JSON %q: %v, want 2 files", out.String(), err)
+	lastJSON(t, out.String(), &res)
+	if len(res.Files) != 2 {
+		t.Fatalf("JSON %q: want 2 files", out.String())
 	}
 	for _, f := range append(res.Files, filepath.Join(dir, "figs", "model_2.png")) {
 		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
@@ -44,9 +40,7 @@ func TestPlotModelsAndGather(t *testing.T) {
 	}
 
 	data := filepath.Join(dir, "d.npy")
-	if err := npy.WriteFileFloat32(data, npy.Float32, []int{1, 2, 50, 6}, make([]float32, 600)); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, data, []int{1, 2, 50, 6}, make([]float32, 600))
 	g := &plotOptions{Data: data, Shot: 1, Out: filepath.Join(dir, "g.png"), DX: 10, DT: 1e-3}
 	if err := runPlot(context.Background(), &cli.Env{Stdout: &out, Stderr: &out}, g); err != nil {
 		t.Fatal(err)

@@ -186,16 +186,9 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	if err != nil {
 		return err
 	}
-	kind, src, err := posteriorObservation(o)
+	kind, src, m, err := o.open(wise.PosteriorFiles...)
 	if err != nil {
 		return err
-	}
-	if err := o.checkOutputs(kind, src, wise.PosteriorFiles...); err != nil {
-		return err
-	}
-	m, err := wise.LoadModel(o.Model)
-	if err != nil {
-		return fmt.Errorf("--model: %w", err)
 	}
 	m.Config.Posterior.SummaryTrainMode = o.TrainMode
 	inf := m.Data
@@ -240,17 +233,31 @@ func runPosterior(ctx context.Context, env *cli.Env, o *posteriorOptions) error 
 	return nil
 }
 
-// checkOutputs refuses an --out that is not a directory and outputs that
-// cannot be written safely (checkOutputs) before anything is read.
-func (o *posteriorOptions) checkOutputs(kind, src string, names ...string) error {
-	if err := checkRunDir(o.Out); err != nil {
-		return err
+// open resolves the observation (posteriorObservation), refuses unsafe
+// outputs (checkOutputs) and only then loads the --model, so that a bad
+// observation or --out costs no model load. outputs are the files the
+// method writes in --out.
+func (o *posteriorOptions) open(outputs ...string) (kind, src string, m *wise.Model, err error) {
+	if kind, src, err = posteriorObservation(o); err != nil {
+		return "", "", nil, err
 	}
+	if err := o.checkOutputs(kind, src, outputs...); err != nil {
+		return "", "", nil, err
+	}
+	if m, err = wise.LoadModel(o.Model); err != nil {
+		return "", "", nil, fmt.Errorf("--model: %w", err)
+	}
+	return kind, src, m, nil
+}
+
+// checkOutputs refuses an --out that is not a directory and outputs that
+// cannot be written safely (checkOutDir) before anything is read.
+func (o *posteriorOptions) checkOutputs(kind, src string, names ...string) error {
 	ins := []fileArg{modelFileArg("--model", o.Model), {"--truth", o.Truth}}
 	if kind == "vel" {
 		ins = append(ins, fileArg{"--vel", src})
 	}
-	return checkOutputs(inDir("--out", o.Out, names...), ins)
+	return checkOutDir(o.Out, names, ins...)
 }
 
 // readCIGPair reads pair index of the CIG data set src for a model of data

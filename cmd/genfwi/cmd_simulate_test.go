@@ -1,23 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"genfwi/npy"
 	"genfwi/wave"
 )
-
-// runSimulateArgs runs "genfwi simulate ARGS" in-process and returns its
-// exit status.
-func runSimulateArgs(args []string, stdout, stderr io.Writer) int {
-	return run(context.Background(), append([]string{"simulate"}, args...), stdout, stderr)
-}
 
 // TestSimulateCommand runs "genfwi simulate" on two 70×70 maps, checks the
 // JSON summary and that the output file holds exactly what OpenFWIForward
@@ -33,20 +23,14 @@ func TestSimulateCommand(t *testing.T) {
 		}
 	}
 	model := filepath.Join(dir, "m.npy")
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{3, 1, 70, 70}, v); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, model, []int{3, 1, 70, 70}, v)
 	out := filepath.Join(dir, "d.npy")
-	var stdout, stderr bytes.Buffer
-	code := runSimulateArgs([]string{"--model", model, "--samples", "1:3", "--out", out, "--json", "--compare", "flatvel-a"}, &stdout, &stderr)
+	code, stdout, stderr := cliRun("simulate", "--model", model, "--samples", "1:3", "--out", out, "--json", "--compare", "flatvel-a")
 	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var res map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatalf("last stdout line is not JSON: %q", stdout.String())
-	}
+	lastJSON(t, stdout, &res)
 	if res["samples"].(float64) != 2 || !(res["data_max"].(float64) > 0) || res["ref_data_max"].(float64) != 52.77 {
 		t.Errorf("summary %v", res)
 	}
@@ -76,32 +60,18 @@ func TestSimulateErrors(t *testing.T) {
 	}
 	v[75] = 0
 	model := filepath.Join(dir, "bad.npy")
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{1, 1, 70, 70}, v); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, model, []int{1, 1, 70, 70}, v)
 	small := filepath.Join(dir, "small.npy")
-	if err := npy.WriteFileFloat32(small, npy.Float32, []int{1, 1, 2, 2}, []float32{1, 2, 3, 4}); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		args []string
-		code int
-		want string
-	}{
-		{nil, 2, "--model is required"},
-		{[]string{"--model", model, "--samples", "3:9"}, 2, "--samples"},
-		{[]string{"--model", model}, 1, "(z=1, x=5) is 0 m/s"},
-		{[]string{"--model", small}, 1, "needs 70×70 maps"},
-		{[]string{"--model", small, "--preset", "custom", "--order", "6"}, 2, "Order must be 2, 4 or 8"},
-		{[]string{"--model", filepath.Join(dir, "none.npy")}, 1, "--model"},
-		{[]string{"--model", model, "--compare", "nope"}, 2, "unknown dataset"},
-	} {
-		var stdout, stderr bytes.Buffer
-		code := runSimulateArgs(c.args, &stdout, &stderr)
-		if code != c.code || !strings.Contains(stderr.String(), c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr.String(), c.code, c.want)
-		}
-	}
+	writeNPY(t, small, []int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
+	checkExits(t, []exitCase{
+		{[]string{"simulate"}, 2, "--model is required"},
+		{[]string{"simulate", "--model", model, "--samples", "3:9"}, 2, "--samples"},
+		{[]string{"simulate", "--model", model}, 1, "(z=1, x=5) is 0 m/s"},
+		{[]string{"simulate", "--model", small}, 1, "needs 70×70 maps"},
+		{[]string{"simulate", "--model", small, "--preset", "custom", "--order", "6"}, 2, "Order must be 2, 4 or 8"},
+		{[]string{"simulate", "--model", filepath.Join(dir, "none.npy")}, 1, "--model"},
+		{[]string{"simulate", "--model", model, "--compare", "nope"}, 2, "unknown dataset"},
+	})
 }
 
 // TestSimulateCustom runs a small custom geometry end to end.
@@ -112,15 +82,12 @@ func TestSimulateCustom(t *testing.T) {
 		v[i] = 2500
 	}
 	model := filepath.Join(dir, "m.npy")
-	if err := npy.WriteFileFloat32(model, npy.Float32, []int{30, 40}, v); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, model, []int{30, 40}, v)
 	out := filepath.Join(dir, "d.npy")
-	var stdout, stderr bytes.Buffer
-	code := runSimulateArgs([]string{"--model", model, "--preset", "custom", "--dx", "12.5", "--dt", "2e-3",
-		"--nt", "200", "--order", "8", "--boundary", "devito", "--nbc", "20", "--src-x", "3", "--freq", "10", "--wavelet", "ricker", "--out", out}, &stdout, &stderr)
+	code, _, stderr := cliRun("simulate", "--model", model, "--preset", "custom", "--dx", "12.5", "--dt", "2e-3",
+		"--nt", "200", "--order", "8", "--boundary", "devito", "--nbc", "20", "--src-x", "3", "--freq", "10", "--wavelet", "ricker", "--out", out)
 	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	_, shape, err := npy.ReadFileFloat32(out)
 	if err != nil {

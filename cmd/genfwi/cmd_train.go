@@ -234,16 +234,12 @@ func runTrainPairs(ctx context.Context, env *cli.Env, o *trainOptions) error {
 }
 
 // trainConfig is "train vqae"'s and "train diffusion"'s --config: a file or
-// one of presets, validated once by jsonconfig.Configure.
+// one of presets, validated once (configFlag).
 func trainConfig[T any, P jsonconfig.Validator[T]](arg, kind string, presets []string, preset func(string) (*T, error)) (*T, error) {
 	if arg == "" {
 		return nil, cli.Usagef("--config is required (a config file or a preset: %s)", strings.Join(presets, ", "))
 	}
-	c, err := jsonconfig.Configure[T, P](arg, kind, preset, nil)
-	if err != nil {
-		return nil, cli.Usagef("--config: %v", err)
-	}
-	return c, nil
+	return configFlag[T, P](arg, kind, preset, nil)
 }
 
 func runTrain(ctx context.Context, env *cli.Env, sub string, o *trainOptions) error {

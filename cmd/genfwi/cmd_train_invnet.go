@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
-	"genfwi/internal/jsonconfig"
 	"genfwi/models/invnet"
 	"genfwi/upfwi"
 )
@@ -127,34 +126,20 @@ func runTrainInvnet(ctx context.Context, env *cli.Env, o *trainInvnetOptions) er
 	if o.Epochs < 0 || o.Steps < -1 || o.ValEvery < -1 || o.Batch < 0 || o.LR < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 || (o.InputNoise < 0 && o.InputNoise != -1) {
 		return cli.Usagef("--epochs, --batch, --lr, --stop-after and --input-noise must be >= 0, --checkpoint-every >= 0")
 	}
-	frac, valSpec, err := valFlag(o.Val)
-	if err != nil {
-		return err
-	}
-	cfg, err := jsonconfig.Configure(o.Config, "invnet", invnet.Preset, func(c *invnet.Config) {
+	cfg, valSpec, err := configureRun(&o.runFlags, "invnet", invnet.Preset, func(c *invnet.Config, frac float64) {
 		t := &c.Train
 		o.override(&t.Epochs, &t.CheckpointEvery, &t.Seed, &t.ValFraction, frac)
-		if o.Steps >= 0 {
-			t.Steps = o.Steps
-		}
-		if o.ValEvery >= 0 {
-			t.ValEvery = o.ValEvery
-		}
-		if o.Batch > 0 {
-			t.Batch = o.Batch
-		}
-		if o.LR > 0 {
-			t.LR = o.LR
-		}
-		if o.InputNoise >= 0 {
-			t.InputNoise = o.InputNoise
-		}
+		setIfNonNegative(&t.Steps, o.Steps)
+		setIfNonNegative(&t.ValEvery, o.ValEvery)
+		setIfPositive(&t.Batch, o.Batch)
+		setIfPositive(&t.LR, o.LR)
+		setIfNonNegative(&t.InputNoise, o.InputNoise)
 		if o.Norm != "" {
 			t.Norm = splitList(o.Norm)
 		}
 	})
 	if err != nil {
-		return cli.Usagef("--config: %v", err)
+		return err
 	}
 	if o.UPFWIOnly && cfg.Train.Method != "upfwi" {
 		return cli.Usagef("--config: train upfwi needs train.method \"upfwi\" (preset upfwi-cpu), %s has %q", o.Config, cfg.Train.Method)

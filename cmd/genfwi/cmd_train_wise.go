@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
-	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 )
 
@@ -74,23 +73,15 @@ func runTrainWise(ctx context.Context, env *cli.Env, o *trainWiseOptions) error 
 	if o.Epochs < 0 || o.StopAfter < 0 || o.CheckpointEvery < -1 {
 		return cli.Usagef("--epochs and --stop-after must be >= 0, --checkpoint-every >= 0")
 	}
-	frac, valDir, err := valFlag(o.Val)
-	if err != nil {
-		return err
-	}
-	cfg, err := jsonconfig.Configure(o.Config, "wise", wise.Preset, func(c *wise.Config) {
+	cfg, valDir, err := configureRun(&o.runFlags, "wise", wise.Preset, func(c *wise.Config, frac float64) {
 		t := &c.Train
 		o.override(&t.Epochs, &t.CheckpointEvery, &t.Seed, &t.ValFraction, frac)
-		if o.ValSamples >= 0 {
-			t.ValSamples = o.ValSamples
-		}
-		if o.ValMaps >= 0 {
-			t.ValMaps = o.ValMaps
-		}
+		setIfNonNegative(&t.ValSamples, o.ValSamples)
+		setIfNonNegative(&t.ValMaps, o.ValMaps)
 		t.RTMOnly = t.RTMOnly || o.RTMOnly
 	})
 	if err != nil {
-		return cli.Usagef("--config: %v", err)
+		return err
 	}
 	if sameDir(o.Out, o.Data) {
 		return fmt.Errorf("--out %s is the training data directory --data: use another --out", o.Out)

@@ -157,11 +157,7 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	if ps := m["points"].([]any); len(ps) != 4 || ps[0].(map[string]any)["gaussian_l1"].(float64) <= 0 {
 		t.Fatalf("eps-error points: %v", m)
 	}
-	for _, f := range []string{"eps_error.csv", "eps_error.png", "eps_error.json"} {
-		if _, err := os.Stat(filepath.Join(dir, "eps", f)); err != nil {
-			t.Errorf("eval eps-error: %v", err)
-		}
-	}
+	wantFiles(t, filepath.Join(dir, "eps"), "eps_error.csv", "eps_error.png", "eps_error.json")
 	// Invert 2 simulated test samples, with noise and diffusion refinement.
 	seis := filepath.Join(dir, "seis11.npy")
 	if code, _, errs := cliRun("simulate", "--model", real, "--samples", "0:2", "--out", seis); code != 0 {

@@ -48,12 +48,8 @@ func writeTinyCIG(t *testing.T, dir string, n int, seed uint64) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := npy.WriteFileFloat32(filepath.Join(dir, "vel.npy"), npy.Float32, []int{n, 1, nz, nx}, vel); err != nil {
-		t.Fatal(err)
-	}
-	if err := npy.WriteFileFloat32(filepath.Join(dir, "cig.npy"), npy.Float32, []int{n, nh, nz, nx}, g); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, filepath.Join(dir, "vel.npy"), []int{n, 1, nz, nx}, vel)
+	writeNPY(t, filepath.Join(dir, "cig.npy"), []int{n, nh, nz, nx}, g)
 	sc := cig.DefaultSurveyConfig()
 	sc.Nz, sc.Nx, sc.Shots, sc.Receivers, sc.T, sc.Dt, sc.NB, sc.Offsets = nz, nx, 2, nx, 0.25, 0.001, 10, []int{-1, 0, 1}
 	m := cig.Manifest{Meta: cig.Meta{Format: cig.Format, Nz: nz, Nx: nx, H: 10, Offsets: sc.Offsets, Shots: 2, Receivers: nx,
@@ -97,15 +93,11 @@ func TestWiseCommands(t *testing.T) {
 		t.Fatalf("train wise: exit %d\n%s\n%s", code, out, errs)
 	}
 	var sum map[string]any
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum["pairs"].(float64) != 16 || sum["val_pairs"].(float64) != 4 {
-		t.Fatalf("train wise JSON: %v %s", err, out)
+	lastJSON(t, out, &sum)
+	if sum["pairs"].(float64) != 16 || sum["val_pairs"].(float64) != 4 {
+		t.Fatalf("train wise JSON: %s", out)
 	}
-	for _, f := range []string{"model.safetensors", "val.csv", "val.png", "loss.csv"} {
-		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
-			t.Error(err)
-		}
-	}
+	wantFiles(t, run, "model.safetensors", "val.csv", "val.png", "loss.csv")
 	// Rerunning a finished run resumes at its end and changes nothing.
 	if code, out, errs := cliRun("train", "wise", "--config", cfg, "--data", data, "--out", run); code != 0 {
 		t.Fatalf("rerun: exit %d\n%s\n%s", code, out, errs)
@@ -117,9 +109,9 @@ func TestWiseCommands(t *testing.T) {
 		t.Fatalf("posterior --cig: exit %d\n%s\n%s", code, out, errs)
 	}
 	var rep map[string]any
-	lines = strings.Split(strings.TrimSpace(out), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil || rep["samples"].(float64) != 6 || rep["scores"] == nil {
-		t.Fatalf("posterior JSON: %v %s", err, out)
+	lastJSON(t, out, &rep)
+	if rep["samples"].(float64) != 6 || rep["scores"] == nil {
+		t.Fatalf("posterior JSON: %s", out)
 	}
 	_, shape, err := npy.ReadFileFloat32(filepath.Join(post, "samples.npy"))
 	if err != nil || shape[0] != 6 || shape[2] != 16 {
@@ -137,7 +129,7 @@ func TestWiseCommands(t *testing.T) {
 		for i := range v {
 			v[i] = 2000 + float32(i%(32*32)/32)*40
 		}
-		npy.WriteFileFloat32(vf, npy.Float32, []int{2, 1, 32, 32}, v)
+		writeNPY(t, vf, []int{2, 1, 32, 32}, v)
 		code, out, errs = cliRun("posterior", "--model", run, "--vel", vf, "--index", "1", "--n", "4", "--out", filepath.Join(dir, "postv"), "--json")
 		if code != 0 {
 			t.Fatalf("posterior --vel: exit %d\n%s\n%s", code, out, errs)
@@ -153,9 +145,9 @@ func TestWiseCommands(t *testing.T) {
 		t.Fatalf("posterior --method wiser: exit %d\n%s\n%s", code, out, errs)
 	}
 	var ws map[string]any
-	lines = strings.Split(strings.TrimSpace(out), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &ws); err != nil || ws["pde_solves"].(float64) != 2*2*3 || ws["wise"] == nil || ws["wiser"] == nil {
-		t.Fatalf("wiser JSON: %v %s", err, out)
+	lastJSON(t, out, &ws)
+	if ws["pde_solves"].(float64) != 2*2*3 || ws["wise"] == nil || ws["wiser"] == nil {
+		t.Fatalf("wiser JSON: %s", out)
 	}
 	if w := ws["w1_wiser_ms"].([]any); len(w) != 2 {
 		t.Errorf("wiser JSON W1: %v", w)
@@ -178,13 +170,9 @@ func TestWiseCommands(t *testing.T) {
 	if bl, ok := ws["fwi_baseline"].(map[string]any); !ok || bl["pde_solves"].(float64) < 12 || bl["ssim"] == nil {
 		t.Errorf("wiser JSON fwi_baseline: %v", ws["fwi_baseline"])
 	}
-	for _, f := range []string{"samples.npy", "cm.npy", "particles.npy", "history.csv", "wiser.json", "curves_misfit.png", "curves_inner.png",
+	wantFiles(t, wdir, "samples.npy", "cm.npy", "particles.npy", "history.csv", "wiser.json", "curves_misfit.png", "curves_inner.png",
 		"curves_ssim.png", "posterior_maps.png", "wise_initial/cm.npy", "wise_initial/posterior_maps.png",
-		"image.npy", "image.png", "fwi_baseline.npy", "fwi_baseline.png"} {
-		if _, err := os.Stat(filepath.Join(wdir, f)); err != nil {
-			t.Error(err)
-		}
-	}
+		"image.npy", "image.png", "fwi_baseline.npy", "fwi_baseline.png")
 	// --n 5: both posteriors from 5 fresh draws; the 2 particles apart.
 	for f, n := range map[string]int{"samples.npy": 5, "wise_initial/samples.npy": 5, "particles.npy": 2} {
 		if _, shape, err := npy.ReadFileFloat32(filepath.Join(wdir, f)); err != nil || shape[0] != n {
@@ -206,7 +194,7 @@ func TestWiseCommands(t *testing.T) {
 		for i := range v {
 			v[i] = 2200 + float32(i%(16*16)/16)*60 + float32(i/(16*16))*100
 		}
-		npy.WriteFileFloat32(vf, npy.Float32, []int{2, 1, 16, 16}, v)
+		writeNPY(t, vf, []int{2, 1, 16, 16}, v)
 		wcfg := filepath.Join(dir, "wiser-tiny.json")
 		os.WriteFile(wcfg, []byte(`{"particles": 2, "outer": 2, "inner": 2, "lr": 0.004, "clip_norm": 3, "misfit_weight": 1e13,
 			"lambda": 0, "tau": 5e-5, "crop_gradient": true, "vmin": 1500, "vmax": 4500, "shots_per_particle": 1,
@@ -238,9 +226,9 @@ func TestWiseCommands(t *testing.T) {
 				GainFWI *float64 `json:"ssim_gain_fwi_only"`
 			} `json:"budget"`
 		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &st); err != nil || len(st.Maps) != 2 || st.Run != 4 || st.Read != 0 {
-			t.Fatalf("eval wiser JSON: %v %s", err, out)
+		lastJSON(t, out, &st)
+		if len(st.Maps) != 2 || st.Run != 4 || st.Read != 0 {
+			t.Fatalf("eval wiser JSON: %s", out)
 		}
 		// The curve's last point is the mean of the maps' final gains.
 		var gain float64
@@ -258,20 +246,18 @@ func TestWiseCommands(t *testing.T) {
 			st.Budget[1].GainFWI == nil || st.SSIMUp != up || st.Both > up {
 			t.Errorf("eval wiser: budget %+v, gain %g, ssim up %d (want %d)", st.Budget, gain, st.SSIMUp, up)
 		}
-		for _, f := range []string{"study.csv", "study.md", "budget.csv", "budget_ssim.png", "budget_rmse.png", "study.json", "map-0/wiser.json", "map-1-fwionly/truth.npy"} {
-			if _, err := os.Stat(filepath.Join(study, f)); err != nil {
-				t.Error(err)
-			}
-		}
+		wantFiles(t, study, "study.csv", "study.md", "budget.csv", "budget_ssim.png", "budget_rmse.png", "study.json", "map-0/wiser.json", "map-1-fwionly/truth.npy")
 		if b, err := os.ReadFile(filepath.Join(study, "study.csv")); err != nil || strings.Count(string(b), "\n") != 3 {
 			t.Errorf("study.csv: %v\n%s", err, b)
 		}
 		// A second call reads the finished maps and gives the same table.
 		before, _ := os.ReadFile(filepath.Join(study, "study.csv"))
-		code, out, errs = cliRun(args...)
-		lines = strings.Split(strings.TrimSpace(out), "\n")
-		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &st) != nil || st.Run != 0 || st.Read != 4 {
+		if code, out, errs = cliRun(args...); code != 0 {
 			t.Fatalf("eval wiser resume: exit %d\n%s\n%s", code, out, errs)
+		}
+		lastJSON(t, out, &st)
+		if st.Run != 0 || st.Read != 4 {
+			t.Fatalf("eval wiser resume: %s", out)
 		}
 		if after, _ := os.ReadFile(filepath.Join(study, "study.csv")); !bytes.Equal(before, after) {
 			t.Errorf("eval wiser resume changed study.csv:\n%s\n%s", before, after)
@@ -292,43 +278,29 @@ func TestWiseCommands(t *testing.T) {
 	if !strings.Contains(out, `"coverage_90"`) {
 		t.Fatalf("calibration JSON: %s", out)
 	}
-	for _, f := range []string{"calibration.csv", "calibration.png"} {
-		if _, err := os.Stat(filepath.Join(calib, f)); err != nil {
-			t.Error(err)
-		}
-	}
+	wantFiles(t, calib, "calibration.csv", "calibration.png")
 
 	// Bad inputs: clear errors, right exit codes, nothing overwritten.
 	file := filepath.Join(dir, "afile")
 	os.WriteFile(file, []byte("x"), 0o644)
-	bad := []struct {
-		code int
-		want string
-		args []string
-	}{
-		{2, "--config", []string{"train", "wise", "--data", data, "--out", run}},
-		{2, "--config", []string{"train", "wise", "--config", "nosuch", "--data", data, "--out", run}},
-		{1, "manifest.json", []string{"train", "wise", "--config", cfg, "--data", dir, "--out", filepath.Join(dir, "r2")}},
-		{1, "not a directory", []string{"train", "wise", "--config", cfg, "--data", data, "--out", file}},
-		{2, "fraction", []string{"train", "wise", "--config", cfg, "--data", data, "--val", "1.5", "--out", filepath.Join(dir, "r3")}},
-		{2, "exactly one", []string{"posterior", "--model", run, "--out", post}},
-		{2, "exactly one", []string{"posterior", "--model", run, "--cig", data, "--vel", file, "--out", post}},
-		{2, "want wise or wiser", []string{"posterior", "--method", "wisest", "--model", run, "--cig", data, "--out", post}},
-		{2, "--config", []string{"posterior", "--method", "wiser", "--config", "nosuch", "--model", run, "--cig", data, "--out", post}},
-		{2, "finite", []string{"posterior", "--method", "wiser", "--snr", "NaN", "--model", run, "--cig", data, "--out", post}},
-		{1, "nosuch", []string{"posterior", "--model", filepath.Join(dir, "nosuch"), "--cig", data, "--out", post}},
-		{2, "holds 20 pairs", []string{"posterior", "--model", run, "--cig", data, "--index", "20", "--out", post}},
-		{1, "not a directory", []string{"posterior", "--model", run, "--cig", data, "--out", file}},
-		{1, "npy", []string{"posterior", "--model", run, "--vel", file, "--out", filepath.Join(dir, "p4")}},
-		{1, "--model", []string{"eval", "calibration", "--model", data, "--data", data, "--out", calib}},
-		{2, "--samples", []string{"eval", "calibration", "--model", run, "--data", data, "--samples", "1", "--out", calib}},
-	}
-	for _, b := range bad {
-		code, out, errs := cliRun(b.args...)
-		if code != b.code || !strings.Contains(out+errs, b.want) {
-			t.Errorf("%v: exit %d, want %d with %q\n%s%s", b.args, code, b.code, b.want, out, errs)
-		}
-	}
+	checkExits(t, []exitCase{
+		{[]string{"train", "wise", "--data", data, "--out", run}, 2, "--config"},
+		{[]string{"train", "wise", "--config", "nosuch", "--data", data, "--out", run}, 2, "--config"},
+		{[]string{"train", "wise", "--config", cfg, "--data", dir, "--out", filepath.Join(dir, "r2")}, 1, "manifest.json"},
+		{[]string{"train", "wise", "--config", cfg, "--data", data, "--out", file}, 1, "not a directory"},
+		{[]string{"train", "wise", "--config", cfg, "--data", data, "--val", "1.5", "--out", filepath.Join(dir, "r3")}, 2, "fraction"},
+		{[]string{"posterior", "--model", run, "--out", post}, 2, "exactly one"},
+		{[]string{"posterior", "--model", run, "--cig", data, "--vel", file, "--out", post}, 2, "exactly one"},
+		{[]string{"posterior", "--method", "wisest", "--model", run, "--cig", data, "--out", post}, 2, "want wise or wiser"},
+		{[]string{"posterior", "--method", "wiser", "--config", "nosuch", "--model", run, "--cig", data, "--out", post}, 2, "--config"},
+		{[]string{"posterior", "--method", "wiser", "--snr", "NaN", "--model", run, "--cig", data, "--out", post}, 2, "finite"},
+		{[]string{"posterior", "--model", filepath.Join(dir, "nosuch"), "--cig", data, "--out", post}, 1, "nosuch"},
+		{[]string{"posterior", "--model", run, "--cig", data, "--index", "20", "--out", post}, 2, "holds 20 pairs"},
+		{[]string{"posterior", "--model", run, "--cig", data, "--out", file}, 1, "not a directory"},
+		{[]string{"posterior", "--model", run, "--vel", file, "--out", filepath.Join(dir, "p4")}, 1, "npy"},
+		{[]string{"eval", "calibration", "--model", data, "--data", data, "--out", calib}, 1, "--model"},
+		{[]string{"eval", "calibration", "--model", run, "--data", data, "--samples", "1", "--out", calib}, 2, "--samples"},
+	})
 	// --out refusing to overwrite an input.
 	code, _, errs = cliRun("posterior", "--model", run, "--truth", filepath.Join(post, "cm.npy"), "--cig", data, "--out", post)
 	if code != 1 || !strings.Contains(errs, "same file") {

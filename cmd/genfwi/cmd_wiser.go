@@ -8,7 +8,6 @@ import (
 
 	"genfwi/experiments"
 	"genfwi/internal/cli"
-	"genfwi/internal/jsonconfig"
 	"genfwi/wise"
 	"genfwi/wiser"
 )
@@ -29,39 +28,22 @@ func runWISER(ctx context.Context, env *cli.Env, o *posteriorOptions) error {
 	if math.IsNaN(o.Perturb) || math.IsInf(o.Perturb, 0) || (o.SNRSet && (math.IsNaN(o.SNR) || math.IsInf(o.SNR, 0))) {
 		return cli.Usagef("--perturb and --snr must be finite numbers")
 	}
-	cfg, err := jsonconfig.Configure(o.Config, "wiser", wiser.Preset, func(c *wiser.Config) {
-		if o.Outer > 0 {
-			c.Outer = o.Outer
-		}
-		if o.Inner >= 0 {
-			c.Inner = o.Inner
-		}
+	cfg, err := configFlag(o.Config, "wiser", wiser.Preset, func(c *wiser.Config) {
+		setIfPositive(&c.Outer, o.Outer)
+		setIfNonNegative(&c.Inner, o.Inner)
 		if o.FWIOnly {
 			c.Inner = 0
 		}
-		if o.Particles > 0 {
-			c.Particles = o.Particles
-		}
-		if o.N > 0 {
-			c.PosteriorSamples = o.N
-		}
-		if o.Coupling >= 0 {
-			c.Coupling = o.Coupling
-		}
+		setIfPositive(&c.Particles, o.Particles)
+		setIfPositive(&c.PosteriorSamples, o.N)
+		setIfNonNegative(&c.Coupling, o.Coupling)
 	})
 	if err != nil {
-		return cli.Usagef("--config: %v", err)
-	}
-	kind, src, err := posteriorObservation(o)
-	if err != nil {
 		return err
 	}
-	if err := o.checkOutputs(kind, src, append(append([]string{}, wise.PosteriorFiles...), experiments.WISERFiles()...)...); err != nil {
-		return err
-	}
-	m, err := wise.LoadModel(o.Model)
+	kind, src, m, err := o.open(append(append([]string{}, wise.PosteriorFiles...), experiments.WISERFiles()...)...)
 	if err != nil {
-		return fmt.Errorf("--model: %w", err)
+		return err
 	}
 	inf := m.Data
 	var vel []float32

@@ -11,6 +11,7 @@ import (
 	"genfwi/fwi/driver"
 	"genfwi/internal/atomicfile"
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/openfwi"
 	"genfwi/wavediff"
 )
@@ -43,6 +44,35 @@ func readVelocityMap(flag, path string, k, nz, nx int) ([]float32, error) {
 	return m, nil
 }
 
+// configFlag reads the --config argument arg, a configuration of kind: a
+// file or one of preset, with override (if not nil) applied before its one
+// validation (jsonconfig.Configure). Any error is a usage error naming
+// --config, in every command that takes one.
+func configFlag[T any, P jsonconfig.Validator[T]](arg, kind string, preset func(name string) (*T, error), override func(*T)) (*T, error) {
+	c, err := jsonconfig.Configure[T, P](arg, kind, preset, override)
+	if err != nil {
+		return nil, cli.Usagef("--config: %v", err)
+	}
+	return c, nil
+}
+
+// setIfPositive sets *dst to the flag value v if v > 0: the override rule
+// of the flags whose default 0 means "the config's value".
+func setIfPositive[T int | float64](dst *T, v T) {
+	if v > 0 {
+		*dst = v
+	}
+}
+
+// setIfNonNegative sets *dst to the flag value v if v >= 0: the override
+// rule of the flags whose default -1 means "the config's value" (0 is a
+// value of its own).
+func setIfNonNegative[T int | float64](dst *T, v T) {
+	if v >= 0 {
+		*dst = v
+	}
+}
+
 // fileArg is a file named on the command line: its flag and its path.
 type fileArg struct{ Flag, Path string }
 
@@ -73,6 +103,16 @@ func checkOutputs(outs, ins []fileArg) error {
 		}
 	}
 	return nil
+}
+
+// checkOutDir refuses, before anything is read, an --out directory that
+// exists and is not a directory (checkRunDir) and the files names inside it
+// that cannot be written safely (checkOutputs against the inputs ins).
+func checkOutDir(out string, names []string, ins ...fileArg) error {
+	if err := checkRunDir(out); err != nil {
+		return err
+	}
+	return checkOutputs(inDir("--out", out, names...), ins)
 }
 
 // modelFileArg resolves a model flag (run directory or .safetensors) to the

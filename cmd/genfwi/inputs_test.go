@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"testing"
 
-	"genfwi/npy"
 	"genfwi/wave"
 )
 
@@ -20,9 +19,7 @@ func writeMaps(t *testing.T, dir, name string, n int) string {
 		v[i] = 2500
 	}
 	p := filepath.Join(dir, name)
-	if err := npy.WriteFileFloat32(p, npy.Float32, []int{n, 1, 70, 70}, v); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, p, []int{n, 1, 70, 70}, v)
 	return p
 }
 
@@ -39,13 +36,9 @@ func noPanic(t *testing.T, args []string, stderr string) {
 func TestEmptyArrayInputs(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.npy")
-	if err := npy.WriteFileFloat32(empty, npy.Float32, []int{0, 1, 70, 70}, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, empty, []int{0, 1, 70, 70}, nil)
 	emptyData := filepath.Join(dir, "empty-data.npy")
-	if err := npy.WriteFileFloat32(emptyData, npy.Float32, []int{0, 5, 1000, 70}, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, emptyData, []int{0, 5, 1000, 70}, nil)
 	out := filepath.Join(dir, "out.npy")
 	for _, args := range [][]string{
 		{"simulate", "--model", empty, "--out", out},
@@ -126,7 +119,7 @@ func TestOutRefusesNonRegularAndInputs(t *testing.T) {
 	}
 	// An --init taken from the same run directory's output is an input too.
 	os.MkdirAll(filepath.Join(dir, "run", "sample_0"), 0o755)
-	npy.WriteFileFloat32(filepath.Join(dir, "run", "sample_0", "inverted.npy"), npy.Float32, []int{1, 1, 70, 70}, make([]float32, 4900))
+	writeNPY(t, filepath.Join(dir, "run", "sample_0", "inverted.npy"), []int{1, 1, 70, 70}, make([]float32, 4900))
 	if dev := filepath.Join(dir, "null.npy"); syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|3) == nil {
 		cases = append(cases, struct {
 			args []string
@@ -161,9 +154,7 @@ func writeSeismicWithNaN(t *testing.T, dir string, n, bad int) string {
 	d := make([]float32, n*wave.OpenFWISample)
 	d[bad*wave.OpenFWISample+1*1000*70+2*70+3] = float32(math.NaN())
 	p := filepath.Join(dir, "nan.npy")
-	if err := npy.WriteFileFloat32(p, npy.Float32, []int{n, 5, 1000, 70}, d); err != nil {
-		t.Fatal(err)
-	}
+	writeNPY(t, p, []int{n, 5, 1000, 70}, d)
 	return p
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"genfwi/internal/cli"
+	"genfwi/internal/jsonconfig"
 	"genfwi/internal/rundir"
 )
 
@@ -123,18 +124,29 @@ func (r *runFlags) add(fs *pflag.FlagSet, config, data, val, seed string) {
 // held-out fraction frac of --val (when > 0, see valFlag); flags left at
 // their defaults keep the config's values.
 func (r *runFlags) override(epochs, checkpointEvery *int, seed *uint64, valFraction *float64, frac float64) {
-	if r.Epochs > 0 {
-		*epochs = r.Epochs
-	}
-	if r.CheckpointEvery >= 0 {
-		*checkpointEvery = r.CheckpointEvery
-	}
+	setIfPositive(epochs, r.Epochs)
+	setIfNonNegative(checkpointEvery, r.CheckpointEvery)
 	if r.Seed >= 0 {
 		*seed = uint64(r.Seed)
 	}
-	if frac > 0 {
-		*valFraction = frac
+	setIfPositive(valFraction, frac)
+}
+
+// configureRun resolves a run's --val and --config: --val first (valFlag),
+// then the configuration of kind (configFlag), where override applies the
+// held-out fraction frac of --val (0 when --val names a data source; see
+// r.override) and the command's own flags before the one validation. It
+// returns the configuration and the data source of --val ("" when --val is
+// a fraction or absent); a bad --val or --config is a usage error.
+func configureRun[T any, P jsonconfig.Validator[T]](r *runFlags, kind string, preset func(name string) (*T, error), override func(c *T, frac float64)) (cfg *T, valSrc string, err error) {
+	frac, valSrc, err := valFlag(r.Val)
+	if err != nil {
+		return nil, "", err
 	}
+	if cfg, err = configFlag[T, P](r.Config, kind, preset, func(c *T) { override(c, frac) }); err != nil {
+		return nil, "", err
+	}
+	return cfg, valSrc, nil
 }
 
 // check refuses a run without --config, --data or --out (cmd names the
