@@ -7,14 +7,15 @@
 #
 # Environment (defaults reproduce the committed weights):
 #   PER_DATASET   maps per dataset from the TRAINING split of FlatVel-A and CurveVel-A (500)
-#   AE_STEPS      joint dual-autoencoder steps (2400, configs/vqae-cpu.json)
-#   DIFF_STEPS    joint latent-diffusion steps (12000; the committed run is 6000 steps resumed to 12000)
+#   AE_STEPS      joint dual-autoencoder steps (4000, configs/vqae-cpu.json: the joint seismic branch
+#                 learns slowly at first and was still improving fast at 2400)
+#   DIFF_STEPS    joint latent-diffusion steps (10000)
 #   ONEIN_CONFIG  one-in-two-out autoencoder config (configs/vqae-cpu-one-in.json: the current preset, trained
 #                 as a denoising autoencoder with input_noise 0.1)
-#   ONEIN_STEPS   one-in-two-out autoencoder steps (1000)
+#   ONEIN_STEPS   one-in-two-out autoencoder steps (2500)
 #   ONEIN_DIFF_STEPS  latent diffusion on the one-in-two-out latents (denoising, refined inversion) (1500)
 #   PROXY_STEPS   FD-proxy network steps (400)
-#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (2400, 6000: the joint models' session-3 lengths);
+#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (4000: the joint autoencoder's length, 5000);
 #                 SEPARATE=0 skips them
 #   RUNS          run directory (runs/pretrain)
 #   LOCKED=1      the caller holds /tmp/genfwi-heavy.lock for the whole script
@@ -23,14 +24,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PER_DATASET=${PER_DATASET:-500}
-AE_STEPS=${AE_STEPS:-2400}
-DIFF_STEPS=${DIFF_STEPS:-12000}
+AE_STEPS=${AE_STEPS:-4000}
+DIFF_STEPS=${DIFF_STEPS:-10000}
 ONEIN_CONFIG=${ONEIN_CONFIG:-configs/vqae-cpu-one-in.json}
-ONEIN_STEPS=${ONEIN_STEPS:-1000}
+ONEIN_STEPS=${ONEIN_STEPS:-2500}
 ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-1500}
 PROXY_STEPS=${PROXY_STEPS:-400}
-SEP_AE_STEPS=${SEP_AE_STEPS:-2400}
-SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-6000}
+SEP_AE_STEPS=${SEP_AE_STEPS:-4000}
+SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-5000}
 SEPARATE=${SEPARATE:-1}
 RUNS=${RUNS:-runs/pretrain}
 WEIGHTS=${WEIGHTS:-weights/wavediffusion-cpu}

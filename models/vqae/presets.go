@@ -14,8 +14,11 @@ import "genfwi/models/preset"
 //
 // "cpu" keeps the architecture (same block types, attention at 16×16, the
 // same time-only-then-isotropic downsampling) with a 256-sample time axis,
-// fewer levels and channels, one residual block per level and a 1024-code
-// codebook. Channels grow as the maps shrink so that every level costs
+// fewer levels and channels, one residual block per level and the paper's
+// 8192-code codebook, on the native70 grid: 70×70 velocity and 256×70
+// gathers enter and leave through learned 70 ↔ 64 layers (InputSize)
+// instead of being resized (the resize alone cost real gathers 0.16
+// relative L2 and halved velocity interfaces; docs/wavediffusion.md). Channels grow as the maps shrink so that every level costs
 // about the same: seismic 8,16,16,32,64 channels at 256×64, 128×64, 64×64,
 // 32×32, 16×16; velocity 16,32,64 at 64×64, 32×32, 16×16 — about 2.2
 // GFLOP per pair forward (docs/wavediffusion-models.md has the measured
@@ -35,13 +38,16 @@ func paperSeismic() *BranchConfig {
 		NumResBlocks: 3, AttnResolutions: []int{16}, ZChannels: 32}
 }
 
+// The cpu branches read the native70 grid (wavediff): 70×70 velocity maps
+// and 256×70 gathers, mapped onto their 64-wide first level by the
+// InputSize adapters.
 func cpuVelocity() *BranchConfig {
-	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 16, ChMult: []int{1, 2, 4},
+	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, InputSize: [2]int{70, 70}, Ch: 16, ChMult: []int{1, 2, 4},
 		Down: [][2]int{{2, 2}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{16}, ZChannels: 16, NormGroups: 8}
 }
 
 func cpuSeismic() *BranchConfig {
-	return &BranchConfig{InChannels: 5, Resolution: [2]int{256, 64}, Ch: 8, ChMult: []int{1, 2, 2, 4, 8},
+	return &BranchConfig{InChannels: 5, Resolution: [2]int{256, 64}, InputSize: [2]int{256, 70}, Ch: 8, ChMult: []int{1, 2, 2, 4, 8},
 		Down: [][2]int{{2, 1}, {2, 1}, {2, 2}, {2, 2}}, NumResBlocks: 1, AttnResolutions: []int{16}, ZChannels: 16, NormGroups: 8,
 		Standardize: true}
 }
@@ -63,8 +69,8 @@ var presets = preset.Table[Config]{
 			EmbedDim: 32, NEmbed: 8192, Beta: 0.25, VQLoss: "legacy", Seed: 1, Train: paperTrain()}
 	},
 	"cpu": func() *Config {
-		return &Config{Name: "cpu", Mode: Joint, Seismic: cpuSeismic(), Velocity: cpuVelocity(),
-			EmbedDim: 32, NEmbed: 1024, Beta: 0.25, VQLoss: "legacy", L2Weight: 10, Seed: 1, Train: cpuTrain()}
+		return &Config{Name: "cpu", Mode: Joint, Seismic: cpuSeismic(), Velocity: cpuVelocity(), Geometry: "native70",
+			EmbedDim: 32, NEmbed: 8192, Beta: 0.25, VQLoss: "legacy", L2Weight: 10, Seed: 1, Train: cpuTrain()}
 	},
 }
 
