@@ -10,7 +10,7 @@ import (
 
 // presetParams are the presets' parameter counts (docs/wavediffusion-models.md).
 var presetParams = map[string]int{
-	"cpu": 1710239, "cpu-aligned": 1710271, "cpu-one-in": 1429919, "cpu-seismic": 966126, "cpu-velocity": 776913,
+	"cpu": 1958719, "cpu-aligned": 1958751, "cpu-one-in": 1677247, "cpu-seismic": 1212302, "cpu-velocity": 1008593,
 	"paper": 707487910, "paper-aligned": 707487942, "paper-one-in": 654010118, "paper-seismic": 583408869,
 	"paper-velocity": 124341217,
 }
