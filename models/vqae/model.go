@@ -155,6 +155,19 @@ func (m *Model) encodeParts(seis, vel *autograd.Var) (hs, hv, joint *autograd.Va
 	panic("vqae: unknown mode " + string(m.Cfg.Mode))
 }
 
+// encodeRouted is the Joint encoding for EncoderGrad "own": the latent h
+// (for the VQ loss and the code), and two copies of equal value whose
+// gradients reach only one encoder each — hS through the seismic encoder
+// (velocity features held constant), hV through the velocity encoder.
+func (m *Model) encodeRouted(seis, vel *autograd.Var) (h, hS, hV *autograd.Var) {
+	fc := m.fc()
+	zs, zv := m.SeisEnc.forward(fc, seis), m.VelEnc.forward(fc, vel)
+	h = m.QuantConv.Forward(autograd.Concat(1, zs, zv))
+	hS = m.QuantConv.Forward(autograd.Concat(1, zs, autograd.StopGrad(zv)))
+	hV = m.QuantConv.Forward(autograd.Concat(1, autograd.StopGrad(zs), zv))
+	return h, hS, hV
+}
+
 // Encode returns the pre-quantisation latent h (N, D, 16, 16), the target
 // of the latent diffusion (LDM's VQModelInterface.encode). Inputs the mode
 // does not use may be nil; in Joint mode both are required, in Aligned mode
@@ -258,8 +271,17 @@ func (m *Model) LossWithInput(tp *autograd.Tape, seisIn, seis, vel *autograd.Var
 		}
 		return autograd.Add(a, b)
 	}
-	recon := func(zq *autograd.Var, seisT, velT *autograd.Var) (l *autograd.Var) {
-		sh, vh := m.DecodeQuantized(tp, zq)
+	// recon decodes zqS with the seismic decoder and zqV with the velocity
+	// decoder (the same code; two graphs only with EncoderGrad "own").
+	recon := func(zqS, zqV *autograd.Var, seisT, velT *autograd.Var) (l *autograd.Var) {
+		fc := m.fc()
+		var sh, vh *autograd.Var
+		if m.SeisDec != nil {
+			sh = m.SeisDec.forward(fc, m.SeisPostQuant.Forward(zqS))
+		}
+		if m.VelDec != nil {
+			vh = m.VelDec.forward(fc, m.VelPostQuant.Forward(zqV))
+		}
 		if sh != nil {
 			var t *autograd.Var
 			t, p.L1Seis, p.L2Seis = rec(sh, seisT, ws)
@@ -278,13 +300,24 @@ func (m *Model) LossWithInput(tp *autograd.Tape, seisIn, seis, vel *autograd.Var
 		if c.Mode == OneInTwoOut {
 			encV = nil
 		}
-		h := m.Encode(tp, encS, encV)
+		var h, hS, hV *autograd.Var
+		if c.EncoderGrad == "own" && c.mode() == Joint {
+			h, hS, hV = m.encodeRouted(encS, encV)
+		} else {
+			h = m.Encode(tp, encS, encV)
+			hS, hV = h, h
+		}
 		if m.SkipQuant {
-			total = recon(h, seis, vel)
+			total = recon(hS, hV, seis, vel)
 			p.H = h.Value
 		} else {
 			q := m.Quant.Quantize(h)
-			total = autograd.Add(recon(q.Zq, seis, vel), q.Loss)
+			zqS, zqV := q.Zq, q.Zq
+			if hS != h { // the straight-through copy of the code on each gradient route
+				zqS = autograd.Add(hS, autograd.StopGrad(autograd.Sub(q.Zq, hS)))
+				zqV = autograd.Add(hV, autograd.StopGrad(autograd.Sub(q.Zq, hV)))
+			}
+			total = autograd.Add(recon(zqS, zqV, seis, vel), q.Loss)
 			p.VQ = float64(q.Loss.Item())
 			p.Indices, p.H = q.Indices, h.Value
 		}

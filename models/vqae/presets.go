@@ -25,7 +25,8 @@ import "genfwi/models/preset"
 // step times). Not in the paper, and needed at this scale (measured,
 // docs/wavediffusion.md): the seismic branch is standardised, the loss adds
 // 10·MSE to the L1 terms, and the first 400 steps train without the VQ
-// layer (vq_warmup), at lr 1e-3.
+// layer (vq_warmup), at lr 1e-3, and each encoder of the joint model learns
+// from its own modality's reconstruction only (encoder_grad "own").
 
 func paperVelocity() *BranchConfig {
 	return &BranchConfig{InChannels: 1, Resolution: [2]int{64, 64}, Ch: 128, ChMult: []int{1, 2, 2, 4, 4},
@@ -70,7 +71,7 @@ var presets = preset.Table[Config]{
 	},
 	"cpu": func() *Config {
 		return &Config{Name: "cpu", Mode: Joint, Seismic: cpuSeismic(), Velocity: cpuVelocity(), Geometry: "native70",
-			EmbedDim: 32, NEmbed: 8192, Beta: 0.25, VQLoss: "legacy", L2Weight: 10, Seed: 1, Train: cpuTrain()}
+			EmbedDim: 32, NEmbed: 8192, Beta: 0.25, VQLoss: "legacy", L2Weight: 10, EncoderGrad: "own", Seed: 1, Train: cpuTrain()}
 	},
 }
 
@@ -85,6 +86,7 @@ func init() {
 			presets[b+"-"+v.suffix] = func() *Config {
 				c := mk()
 				c.Name, c.Mode = b+"-"+v.suffix, v.mode
+				c.EncoderGrad = "" // a joint-mode option
 				switch v.mode {
 				case OneInTwoOut:
 					// The CPU preset trains the seismic encoder as a denoising

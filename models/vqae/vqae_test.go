@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -588,5 +589,79 @@ func TestLossWithInput(t *testing.T) {
 		if ln.Item() == la.Item() || ln.Item() == lo.Item() {
 			t.Errorf("%s: a different encoder input gave loss %g (Loss(s) %g, Loss(input) %g)", mode, ln.Item(), la.Item(), lo.Item())
 		}
+	}
+}
+
+// TestEncoderGradOwn: with encoder_grad "own" the loss has the same value
+// as the paper's; each encoder's gradient is that of its own modality's
+// reconstruction (and the VQ loss) alone — the same model with the other
+// modality's loss weighted by 1e-9 — while the decoders', quant_conv's and
+// the codebook's gradients are the full ones. With and without the VQ
+// layer.
+func TestEncoderGradOwn(t *testing.T) {
+	seisT, velT := tinyBatch()
+	grads := func(c Config, skip bool) (float64, map[string][]float32) {
+		m, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.SkipQuant = skip
+		tp := autograd.NewTape()
+		m.Arena.ZeroGrad()
+		l, _ := m.Loss(tp, tp.Const(seisT), tp.Const(velT))
+		autograd.Backward(l)
+		g := map[string][]float32{}
+		for _, p := range m.Arena.Params {
+			g[p.Name] = slices.Clone(p.Grad().Data)
+		}
+		return float64(l.Item()), g
+	}
+	for _, skip := range []bool{true, false} {
+		plain := tinyConfig(Joint)
+		own := plain
+		own.EncoderGrad = "own"
+		lp, gp := grads(plain, skip)
+		lo, gOwn := grads(own, skip)
+		if math.Abs(lp-lo) > 1e-6*math.Abs(lp) {
+			t.Fatalf("skipQuant %v: loss %g with encoder_grad own, %g without", skip, lo, lp)
+		}
+		seisOnly, velOnly := plain, plain
+		seisOnly.VelWeight, velOnly.SeisWeight = 1e-9, 1e-9
+		_, gs := grads(seisOnly, skip)
+		_, gv := grads(velOnly, skip)
+		near := func(a, b []float32) bool {
+			var d, n float64
+			for i := range a {
+				d += math.Abs(float64(a[i] - b[i]))
+				n += math.Abs(float64(b[i]))
+			}
+			return d <= 1e-4*n+1e-9
+		}
+		differs := 0
+		for name, g := range gOwn {
+			var want []float32
+			switch {
+			case strings.HasPrefix(name, "seismic.encoder."):
+				want = gs[name]
+			case strings.HasPrefix(name, "velocity.encoder."):
+				want = gv[name]
+			default:
+				want = gp[name]
+			}
+			if !near(g, want) {
+				t.Errorf("skipQuant %v: %s: gradient differs from its own-modality reference", skip, name)
+			}
+			if !near(g, gp[name]) {
+				differs++
+			}
+		}
+		if differs == 0 {
+			t.Errorf("skipQuant %v: encoder_grad own changed no gradient", skip)
+		}
+	}
+	bad := tinyConfig(OneInTwoOut)
+	bad.EncoderGrad = "own"
+	if err := bad.Validate(); err == nil {
+		t.Error("encoder_grad own accepted outside joint mode")
 	}
 }
