@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"genfwi/metrics"
 	"genfwi/wavediff"
 )
 
@@ -25,24 +26,28 @@ type PDEOptions struct {
 // PDEResult is the headline of PDEDeviation, also written to
 // Out/pde_deviation.json.
 type PDEResult struct {
-	Forward             []wavediff.CurvePoint `json:"forward"`
-	Reverse             []wavediff.CurvePoint `json:"reverse"`
-	Floors              wavediff.Floors       `json:"floors"`
-	ReverseTOver0       float64               `json:"reverse_T_over_0"`
-	ReverseTOver0RelL2  float64               `json:"reverse_T_over_0_rel_l2"`
-	ReverseMonotoneFrac float64               `json:"reverse_monotone_frac"`
-	ForwardMonotoneFrac float64               `json:"forward_monotone_frac"`
-	ForwardTOver0       float64               `json:"forward_T_over_0"`
-	ReverseFinalMSENorm float64               `json:"reverse_final_mse_norm"`
-	ReverseFinalRelL2   float64               `json:"reverse_final_rel_l2"`
-	NGenerated          int                   `json:"n_generated"`
-	NReal               int                   `json:"n_real"`
-	Sampler             string                `json:"sampler"`
-	X0                  bool                  `json:"x0"`
-	ClipX0              float64               `json:"clip_x0"`
-	Seconds             float64               `json:"seconds"`
-	CSV                 string                `json:"csv"`
-	PNG                 string                `json:"png"`
+	Forward []wavediff.CurvePoint `json:"forward"`
+	Reverse []wavediff.CurvePoint `json:"reverse"`
+	Floors  wavediff.Floors       `json:"floors"`
+	// Reconstruction compares the autoencoder's reconstructions of the
+	// real pairs with the pairs themselves (not with the re-simulation,
+	// as Floors.Autoencoder does), in the OpenFWI layout.
+	Reconstruction      Reconstruction `json:"reconstruction"`
+	ReverseTOver0       float64        `json:"reverse_T_over_0"`
+	ReverseTOver0RelL2  float64        `json:"reverse_T_over_0_rel_l2"`
+	ReverseMonotoneFrac float64        `json:"reverse_monotone_frac"`
+	ForwardMonotoneFrac float64        `json:"forward_monotone_frac"`
+	ForwardTOver0       float64        `json:"forward_T_over_0"`
+	ReverseFinalMSENorm float64        `json:"reverse_final_mse_norm"`
+	ReverseFinalRelL2   float64        `json:"reverse_final_rel_l2"`
+	NGenerated          int            `json:"n_generated"`
+	NReal               int            `json:"n_real"`
+	Sampler             string         `json:"sampler"`
+	X0                  bool           `json:"x0"`
+	ClipX0              float64        `json:"clip_x0"`
+	Seconds             float64        `json:"seconds"`
+	CSV                 string         `json:"csv"`
+	PNG                 string         `json:"png"`
 }
 
 // MonotoneFraction is the fraction of consecutive points whose mean
@@ -59,6 +64,31 @@ func MonotoneFraction(ps []wavediff.CurvePoint, increasing bool) float64 {
 		}
 	}
 	return float64(ok) / float64(len(ps)-1)
+}
+
+// Reconstruction is how well an autoencoder reproduces real pairs: the
+// seismic (normalised MSE/MAE, relative L2 in physical units) and the
+// velocity (OpenFWI's normalised MAE/RMSE and SSIM, and in m/s), each
+// against the true pair in the OpenFWI layout.
+type Reconstruction struct {
+	Seismic    wavediff.SeismicScores `json:"seismic"`
+	Velocity   metrics.Scores         `json:"velocity"`
+	VelocityMS metrics.Scores         `json:"velocity_ms"`
+}
+
+// reconstruct encodes and decodes the real pairs of s with its (joint)
+// autoencoder.
+func reconstruct(ctx context.Context, s *Setup) (*Reconstruction, error) {
+	r, err := wavediff.Invert(ctx, s.AE, s.Codec, s.Seis, s.Vels, wavediff.InvertOptions{})
+	if err != nil {
+		return nil, err
+	}
+	rec := &Reconstruction{}
+	if r.Seis != nil {
+		rec.Seismic = wavediff.CompareSeismic(s.Codec, s.Seis, r.Seis)
+	}
+	rec.Velocity, rec.VelocityMS = wavediff.VelocityScores(s.Vels, r.Vel)
+	return rec, nil
 }
 
 // PDEDeviation re-simulates each decoded velocity with the OpenFWI-exact
@@ -82,6 +112,10 @@ func PDEDeviation(ctx context.Context, s *Setup, o PDEOptions) (*PDEResult, erro
 		return nil, err
 	}
 	fl.Autoencoder = fwd[0].Stats
+	rec, err := reconstruct(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	co.Figure = filepath.Join(o.Out, "process_reverse.png")
 	rev, gv, gs, err := wavediff.ReverseCurve(ctx, s.Diffusion, s.AE, s.Codec, o.N, co)
 	if err != nil {
@@ -97,7 +131,7 @@ func PDEDeviation(ctx context.Context, s *Setup, o PDEOptions) (*PDEResult, erro
 		return nil, err
 	}
 	first, last := rev[0].Stats.MeanMSENorm, rev[len(rev)-1].Stats.MeanMSENorm
-	res := &PDEResult{Forward: fwd, Reverse: rev, Floors: fl,
+	res := &PDEResult{Forward: fwd, Reverse: rev, Floors: fl, Reconstruction: *rec,
 		ReverseTOver0:       first / last,
 		ReverseTOver0RelL2:  rev[0].Stats.MeanRelL2 / rev[len(rev)-1].Stats.MeanRelL2,
 		ReverseMonotoneFrac: MonotoneFraction(rev, false),

@@ -102,6 +102,8 @@ func WriteReport(o ReportOptions) error {
 		}
 		w("\nFloors: real pairs %.3g (0 by construction), real pairs at model resolution (resize only) %.4g, autoencoder reconstruction %.4g (MSE_norm).\n\n",
 			num(p, "floors", "real", "mean_mse_norm"), num(p, "floors", "resize", "mean_mse_norm"), num(p, "floors", "autoencoder", "mean_mse_norm"))
+		w("Autoencoder reconstruction of the real test pairs against the pairs themselves: seismic relative L2 **%.3f** (MSE_norm %.4g), velocity MAE %.4f / SSIM %.4f.\n\n",
+			num(p, "reconstruction", "seismic", "rel_l2"), num(p, "reconstruction", "seismic", "mse_norm"), num(p, "reconstruction", "velocity", "mae"), num(p, "reconstruction", "velocity", "ssim"))
 		ratio := num(p, "reverse_T_over_0")
 		verdict := "meets"
 		if ratio < 5 {

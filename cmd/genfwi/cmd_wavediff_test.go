@@ -148,6 +148,9 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	if len(m["reverse"].([]any)) != 3 || len(m["forward"].([]any)) != 3 {
 		t.Fatalf("curve points: %v", m)
 	}
+	if r := m["reconstruction"].(map[string]any); r["seismic"].(map[string]any)["rel_l2"].(float64) <= 0 || r["velocity"].(map[string]any)["ssim"].(float64) <= 0 {
+		t.Fatalf("autoencoder reconstruction scores %v", r)
+	}
 	code, out, errs = cliRun("eval", "eps-error", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
 		"--points", "4", "--out", filepath.Join(dir, "eps"), "--json")
 	if code != 0 {
