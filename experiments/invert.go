@@ -72,6 +72,9 @@ type WaveDiffusionInversion struct {
 	TStar     int
 	Sampler   string
 	Steps     int
+	// Draws > 1 averages that many diffusion refinements (the posterior
+	// mean; wavediff.InvertOptions.Draws).
+	Draws int
 	// Sigmas are the noise levels added to the normalised seismic; Seed
 	// seeds the noise.
 	Sigmas []float64
@@ -110,7 +113,7 @@ func (w *WaveDiffusionInversion) Run(ctx context.Context, in Inputs, out Output)
 		for _, d := range variants {
 			t0 := time.Now()
 			r, err := wavediff.Invert(ctx, w.AE, w.Codec, in.Seis, in.Velocity, wavediff.InvertOptions{Noise: sig, Seed: w.Seed, Diffusion: d,
-				TStar: w.TStar, Method: w.Sampler, Steps: w.Steps})
+				TStar: w.TStar, Method: w.Sampler, Steps: w.Steps, Draws: w.Draws})
 			if err != nil {
 				return nil, err
 			}

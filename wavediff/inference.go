@@ -28,6 +28,11 @@ type InvertOptions struct {
 	TStar     int
 	Method    string
 	Steps     int
+	// Draws > 1 runs the refinement Draws times from the same encoded
+	// latent with independent diffusion noise and returns the mean of the
+	// decoded outputs (a Monte Carlo estimate of the posterior mean, which
+	// one draw only samples; 0 or 1 = one draw).
+	Draws int
 }
 
 // InvertResult holds the outputs of Invert in the OpenFWI layout.
@@ -111,23 +116,55 @@ func Invert(ctx context.Context, ae *vqae.Model, codec Codec, seis, vels []float
 		hb := ae.Encode(tp, tp.Const(st), vIn)
 		copy(h.Data[lo*per:hi*per], hb.Value.Data)
 	}
-	if o.Diffusion != nil {
+	var vel, sm []float32
+	if o.Diffusion == nil {
 		var err error
-		drng := rand.New(rand.NewPCG(o.Seed, 0x73646564))
-		h, err = o.Diffusion.Denoise(ctx, h, o.TStar, diffusion.SampleOptions{Method: o.Method, Steps: o.Steps, RNG: drng}, nil)
-		if err != nil {
+		if vel, sm, err = Decode(ctx, ae, h); err != nil {
 			return nil, err
 		}
-	}
-	vel, sm, err := Decode(ctx, ae, h)
-	if err != nil {
-		return nil, err
+	} else {
+		drng := rand.New(rand.NewPCG(o.Seed, 0x73646564))
+		draws := max(o.Draws, 1)
+		for k := 0; k < draws; k++ {
+			hk, err := o.Diffusion.Denoise(ctx, h, o.TStar, diffusion.SampleOptions{Method: o.Method, Steps: o.Steps, RNG: drng}, nil)
+			if err != nil {
+				return nil, err
+			}
+			vk, sk, err := Decode(ctx, ae, hk)
+			if err != nil {
+				return nil, err
+			}
+			if k == 0 {
+				vel, sm = vk, sk
+				continue
+			}
+			accumulate(vel, vk)
+			accumulate(sm, sk)
+		}
+		if draws > 1 {
+			scaleAll(vel, 1/float32(draws))
+			scaleAll(sm, 1/float32(draws))
+		}
 	}
 	if vel == nil {
 		return nil, fmt.Errorf("wavediff: the %s autoencoder has no velocity decoder", mode)
 	}
 	ToOpenFWI(codec, vel, sm, res.Vel, res.Seis)
 	return res, nil
+}
+
+// accumulate adds src to dst element-wise (both nil is a no-op).
+func accumulate(dst, src []float32) {
+	for i, x := range src {
+		dst[i] += x
+	}
+}
+
+// scaleAll multiplies every element of x by s.
+func scaleAll(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
 }
 
 // SeismicScores compares reconstructed seismic with the clean truth (both

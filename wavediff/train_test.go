@@ -458,6 +458,46 @@ func TestNative70Training(t *testing.T) {
 	}
 	fv, fs := make([]float32, 2*FullVel), make([]float32, 2*FullSeis)
 	ToOpenFWI(gc, vel, seis, fv, fs)
+	// Draws averages independent refinements of one encoded latent: equal
+	// to decoding three Denoise calls on one RNG stream and averaging.
+	vIn, sIn := synthFull(2)
+	three, err := Invert(ctx, m, codec, sIn, vIn, InvertOptions{Diffusion: dm, TStar: 20, Method: "ddim", Steps: 10, Seed: 4, Draws: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Invert(ctx, m, codec, sIn, vIn, InvertOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := encodeFull(t, m, codec, sIn, vIn)
+	drng := rand.New(rand.NewPCG(4, 0x73646564))
+	mv, ms := make([]float32, 2*codec.VelLen()), make([]float32, 2*codec.SeisLen())
+	for range 3 {
+		hk, err := dm.Denoise(ctx, h, 20, diffusion.SampleOptions{Method: "ddim", Steps: 10, RNG: drng}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vk, sk, _ := Decode(ctx, m, hk)
+		accumulate(mv, vk)
+		accumulate(ms, sk)
+	}
+	scaleAll(mv, 1.0/3)
+	scaleAll(ms, 1.0/3)
+	wv, ws := make([]float32, 2*FullVel), make([]float32, 2*FullSeis)
+	ToOpenFWI(codec, mv, ms, wv, ws)
+	if e := math.Max(maxAbs(three.Vel, wv)/1000, maxAbs(three.Seis, ws)); e > 1e-4 {
+		t.Fatalf("Draws 3 differs from the mean of three refinements by %g", e)
+	}
+	single, err := Invert(ctx, m, codec, sIn, vIn, InvertOptions{Diffusion: dm, TStar: 20, Method: "ddim", Steps: 10, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbs(three.Seis, single.Seis); d < 100*1e-4 {
+		t.Fatalf("one draw and the mean of three differ by only %g: the check above cannot tell them apart", d)
+	}
+	if maxAbs(three.Vel, plain.Vel) == 0 {
+		t.Fatal("the refined inversion equals the autoencoder's")
+	}
 	// Inversion through the one-in-two-out native70 model.
 	om, oc, err := LoadVQAE(filepath.Join(dir, "one"))
 	if err != nil {
@@ -471,4 +511,15 @@ func TestNative70Training(t *testing.T) {
 	if len(res.Vel) != 2*FullVel || len(res.Seis) != 2*FullSeis {
 		t.Fatalf("inversion returned %d/%d values", len(res.Vel), len(res.Seis))
 	}
+}
+
+// encodeFull encodes pairs in the OpenFWI layout with a joint autoencoder.
+func encodeFull(t *testing.T, m *vqae.Model, codec Codec, seis, vels []float32) *tensor.Tensor {
+	t.Helper()
+	p := PairsFromFull(codec, vels, seis)
+	h, err := EncodeLatents(context.Background(), m, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -30,6 +30,7 @@ type inferOptions struct {
 	TStar     int
 	Sampler   string
 	Steps     int
+	Draws     int
 	Seed      uint64
 	Figures   int
 	JSON      bool
@@ -54,6 +55,7 @@ func (o *inferOptions) addFlags(fs *pflag.FlagSet, denoise bool) {
 	fs.IntVar(&o.TStar, "t-star", 200, "diffusion refinement: timestep the latent is noised to")
 	fs.StringVar(&o.Sampler, "sampler", "ddim", "diffusion refinement: ddpm or ddim")
 	fs.IntVar(&o.Steps, "steps", 50, "diffusion refinement: DDIM steps (over the full T)")
+	fs.IntVar(&o.Draws, "draws", 1, "diffusion refinement: average this many refinements with independent noise (the posterior mean; 1 = one sample)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the noise and the diffusion")
 	fs.IntVar(&o.Figures, "figures", 4, "samples drawn in the comparison figure")
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON summary object as the last stdout line")
@@ -201,6 +203,9 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 		if o.TStar < 1 {
 			return cli.Usagef("--t-star must be >= 1, got %d", o.TStar)
 		}
+		if o.Draws < 1 {
+			return cli.Usagef("--draws must be >= 1, got %d", o.Draws)
+		}
 	}
 	if denoise && o.Diffusion == "" {
 		return cli.Usagef("denoise needs --diffusion (the latent diffusion model that does the denoising)")
@@ -242,9 +247,9 @@ func runInfer(ctx context.Context, env *cli.Env, o *inferOptions, sigmas []float
 			return cli.Usagef("--t-star %d exceeds the model's T = %d", o.TStar, dm.Sched.T)
 		}
 	}
-	w := &experiments.WaveDiffusionInversion{AE: ae, Codec: codec, Diffusion: dm, TStar: o.TStar, Sampler: o.Sampler, Steps: o.Steps,
+	w := &experiments.WaveDiffusionInversion{AE: ae, Codec: codec, Diffusion: dm, TStar: o.TStar, Sampler: o.Sampler, Steps: o.Steps, Draws: o.Draws,
 		Sigmas: sigmas, Seed: o.Seed, Denoise: denoise}
-	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "t_star": o.TStar}
+	summary := map[string]any{"model": o.Model, "diffusion": o.Diffusion, "data": o.Data, "samples": fmt.Sprintf("%d:%d", lo, hi), "t_star": o.TStar, "draws": o.Draws}
 	results, err := w.Run(ctx, in, experiments.Output{Dir: o.Out, Figures: o.Figures, Describe: summary})
 	if err != nil {
 		return err
