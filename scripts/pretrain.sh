@@ -15,8 +15,9 @@
 #   ONEIN_STEPS   one-in-two-out autoencoder steps (2500)
 #   ONEIN_DIFF_STEPS  latent diffusion on the one-in-two-out latents (denoising, refined inversion) (1500)
 #   PROXY_STEPS   FD-proxy network steps (400)
-#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models (4000: the joint autoencoder's length, 5000);
-#                 SEPARATE=0 skips them
+#   SEP_AE_STEPS, SEP_DIFF_STEPS  separate single-modality models, as long as the joint ones (4000, 10000):
+#                 the joint-vs-separate comparison at equal training budgets per model; not committed, so
+#                 outside the committed weights' 5-hour budget; SEPARATE=0 skips them
 #   RUNS          run directory (runs/pretrain)
 #   LOCKED=1      the caller holds /tmp/genfwi-heavy.lock for the whole script
 #                 (flock /tmp/genfwi-heavy.lock env LOCKED=1 bash scripts/pretrain.sh)
@@ -31,7 +32,7 @@ ONEIN_STEPS=${ONEIN_STEPS:-2500}
 ONEIN_DIFF_STEPS=${ONEIN_DIFF_STEPS:-1500}
 PROXY_STEPS=${PROXY_STEPS:-400}
 SEP_AE_STEPS=${SEP_AE_STEPS:-4000}
-SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-5000}
+SEP_DIFF_STEPS=${SEP_DIFF_STEPS:-10000}
 SEPARATE=${SEPARATE:-1}
 RUNS=${RUNS:-runs/pretrain}
 WEIGHTS=${WEIGHTS:-weights/wavediffusion-cpu}
