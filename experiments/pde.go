@@ -2,10 +2,12 @@ package experiments
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"time"
 
 	"genfwi/metrics"
+	"genfwi/models/vqae"
 	"genfwi/wavediff"
 )
 
@@ -79,16 +81,69 @@ type Reconstruction struct {
 // reconstruct encodes and decodes the real pairs of s with its (joint)
 // autoencoder.
 func reconstruct(ctx context.Context, s *Setup) (*Reconstruction, error) {
-	r, err := wavediff.Invert(ctx, s.AE, s.Codec, s.Seis, s.Vels, wavediff.InvertOptions{})
+	return Reconstruct(ctx, s.AE, s.Codec, s.Vels, s.Seis)
+}
+
+// Reconstruct encodes and decodes real pairs in the OpenFWI layout (vels
+// n×4900 m/s, seis n×350000) with an autoencoder that has a seismic encoder
+// (a joint one also reads the velocities; a one-in-two-out one inverts
+// them) and scores both outputs against the pairs.
+func Reconstruct(ctx context.Context, ae *vqae.Model, codec wavediff.Codec, vels, seis []float32) (*Reconstruction, error) {
+	var vin []float32
+	if mode := ae.Cfg.Mode; mode == "" || mode.HasVelocityEncoder() {
+		vin = vels
+	}
+	r, err := wavediff.Invert(ctx, ae, codec, seis, vin, wavediff.InvertOptions{})
 	if err != nil {
 		return nil, err
 	}
 	rec := &Reconstruction{}
 	if r.Seis != nil {
-		rec.Seismic = wavediff.CompareSeismic(s.Codec, s.Seis, r.Seis)
+		rec.Seismic = wavediff.CompareSeismic(codec, seis, r.Seis)
 	}
-	rec.Velocity, rec.VelocityMS = wavediff.VelocityScores(s.Vels, r.Vel)
+	rec.Velocity, rec.VelocityMS = wavediff.VelocityScores(vels, r.Vel)
 	return rec, nil
+}
+
+// AutoencoderResult is autoencoder.json of AutoencoderEval.
+type AutoencoderResult struct {
+	Model    string `json:"model"`
+	Geometry string `json:"geometry"`
+	Mode     string `json:"mode"`
+	N        int    `json:"n"`
+	// Reconstruction scores the outputs against the real pairs; GridFloor
+	// is what the round trip through the model's grid alone costs the
+	// seismic (no network).
+	Reconstruction Reconstruction         `json:"reconstruction"`
+	GridFloor      wavediff.SeismicScores `json:"grid_floor"`
+	Seconds        float64                `json:"seconds"`
+}
+
+// AutoencoderEval scores an autoencoder's reconstruction of real pairs
+// (OpenFWI layout) and the floor of its grid, and writes
+// out/autoencoder.json.
+func AutoencoderEval(ctx context.Context, ae *vqae.Model, codec wavediff.Codec, model string, vels, seis []float32, out string) (*AutoencoderResult, error) {
+	t0 := time.Now()
+	rec, err := Reconstruct(ctx, ae, codec, vels, seis)
+	if err != nil {
+		return nil, err
+	}
+	n := len(vels) / wavediff.FullVel
+	rt, small := make([]float32, len(seis)), make([]float32, codec.SeisLen())
+	for i := 0; i < n; i++ {
+		codec.SeismicToModel(small, seis[i*wavediff.FullSeis:(i+1)*wavediff.FullSeis])
+		codec.SeismicFromModel(rt[i*wavediff.FullSeis:(i+1)*wavediff.FullSeis], small)
+	}
+	mode := ae.Cfg.Mode
+	if mode == "" {
+		mode = vqae.Joint
+	}
+	res := &AutoencoderResult{Model: model, Geometry: codec.G().Name, Mode: string(mode), N: n, Reconstruction: *rec,
+		GridFloor: wavediff.CompareSeismic(codec, seis, rt), Seconds: time.Since(t0).Seconds()}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	return res, wavediff.WriteJSON(filepath.Join(out, "autoencoder.json"), res)
 }
 
 // PDEDeviation re-simulates each decoded velocity with the OpenFWI-exact

@@ -30,6 +30,10 @@ log "PDE deviation along forward noising and reverse DDPM sampling; autoencoder 
 "$G" eval pde-deviation --model "$W/diffusion" --vqae "$W/vqae" --n 16 --sampler ddpm --points 11 \
   --real "$CV,$FV" --samples 0:8 --out "$OUT/pde" --json | json pde
 
+log "autoencoder reconstruction of 32 + 32 test pairs (joint and one-in-two-out)"
+"$G" eval autoencoder --model "$W/vqae" --real "$CV,$FV" --samples 0:32 --out "$OUT/ae-joint" --json | json ae-joint
+"$G" eval autoencoder --model "$W/vqae-one-in" --real "$CV,$FV" --samples 0:32 --out "$OUT/ae-one-in" --json | json ae-one-in
+
 log "64 generated pairs; interface sharpness against 64 + 64 test maps"
 "$G" sample --model "$W/diffusion" --vqae "$W/vqae" --n 64 --out "$OUT/sample" --real "$CV,$FV" --real-maps 64 --json | json sample
 

@@ -101,6 +101,7 @@ they are to real ones.
 Examples:
   genfwi eval pde-deviation --model runs/diff --out out/pde --json
   genfwi eval eps-error --model runs/diff --out out/eps --json
+  genfwi eval autoencoder --model runs/vqae --out out/ae --json
   genfwi eval fd-proxy --proxy runs/fd-proxy --model runs/diff --separate-velocity runs/diff-vel --separate-seismic runs/diff-seis --out out/fd`,
 		Subcommands: []*cli.Command{
 			evalCommand("pde-deviation", "eval pde-deviation --model DIR --out DIR [--n 16] [--sampler ddpm|ddim] [--x0] [--json]",
@@ -150,6 +151,7 @@ Example:
 					}
 					return runEvalFD(ctx, env, o)
 				}),
+			evalAutoencoderCommand(),
 			evalReportCommand(),
 			evalCalibrationCommand(),
 			evalWISERCommand(),

@@ -151,6 +151,19 @@ func TestWaveDiffusionPipelineCLI(t *testing.T) {
 	if r := m["reconstruction"].(map[string]any); r["seismic"].(map[string]any)["rel_l2"].(float64) <= 0 || r["velocity"].(map[string]any)["ssim"].(float64) <= 0 {
 		t.Fatalf("autoencoder reconstruction scores %v", r)
 	}
+	for _, ae := range []string{"ae", "one"} { // joint (resized64) and one-in-two-out (native70)
+		code, out, errs = cliRun("eval", "autoencoder", "--model", filepath.Join(dir, ae), "--real", real, "--samples", "0:2",
+			"--out", filepath.Join(dir, "eval-"+ae), "--json")
+		if code != 0 {
+			t.Fatalf("eval autoencoder %s: exit %d\n%s", ae, code, errs)
+		}
+		m := wdLastJSON(t, out)
+		rec := m["reconstruction"].(map[string]any)
+		floor := m["grid_floor"].(map[string]any)["rel_l2"].(float64)
+		if m["n"].(float64) != 2 || rec["seismic"].(map[string]any)["rel_l2"].(float64) <= floor || floor <= 0 {
+			t.Fatalf("eval autoencoder %s: %v", ae, m)
+		}
+	}
 	code, out, errs = cliRun("eval", "eps-error", "--model", filepath.Join(dir, "diff"), "--real", real, "--samples", "0:2",
 		"--points", "4", "--out", filepath.Join(dir, "eps"), "--json")
 	if code != 0 {
