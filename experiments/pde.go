@@ -90,7 +90,7 @@ func reconstruct(ctx context.Context, s *Setup) (*Reconstruction, error) {
 // them) and scores both outputs against the pairs.
 func Reconstruct(ctx context.Context, ae *vqae.Model, codec wavediff.Codec, vels, seis []float32) (*Reconstruction, error) {
 	var vin []float32
-	if mode := ae.Cfg.Mode; mode == "" || mode.HasVelocityEncoder() {
+	if ae.Cfg.Mode.HasVelocityEncoder() { // "" (joint) included
 		vin = vels
 	}
 	r, err := wavediff.Invert(ctx, ae, codec, seis, vin, wavediff.InvertOptions{})

@@ -70,16 +70,7 @@ func MeasureSharpness(gen []float32, real []string, maps int, codec wavediff.Cod
 	s := &Sharpness{Generated: metrics.MeanInterfaceSharpness(gen, openfwi.NZ, openfwi.NX, SharpnessFrac)}
 	model := make([]float32, codec.VelLen())
 	for _, path := range real {
-		f, err := openfwi.OpenVelocity(path)
-		if err != nil {
-			return nil, err
-		}
-		if err := f.Require(openfwi.NZ, openfwi.NX, "the interface-sharpness reference"); err != nil {
-			f.Close()
-			return nil, err
-		}
-		v, err := f.Maps(0, min(maps, f.N))
-		f.Close()
+		v, err := realMaps(path, 0, maps, "the interface-sharpness reference")
 		if err != nil {
 			return nil, err
 		}

@@ -25,25 +25,31 @@ import (
 // RealPairs reads maps lo:hi (hi clipped to the file) of an OpenFWI-size
 // velocity file and simulates their seismic with the OpenFWI-exact preset.
 func RealPairs(ctx context.Context, path string, lo, hi int, bar progress.Start) (vels, seis []float32, err error) {
-	f, err := openfwi.OpenVelocity(path)
-	if err != nil {
+	if vels, err = realMaps(path, lo, hi, "the OpenFWI forward model"); err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
-	if err := f.Require(openfwi.NZ, openfwi.NX, "the OpenFWI forward model"); err != nil {
-		return nil, nil, err
-	}
-	hi = min(hi, f.N)
-	if lo >= hi {
-		return nil, nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, f.N, lo, hi)
-	}
-	if vels, err = f.Maps(lo, hi); err != nil {
-		return nil, nil, err
-	}
-	b := bar.Bar(hi-lo, "simulating real pairs")
+	b := bar.Bar(len(vels)/openfwi.ModelLen, "simulating real pairs")
 	defer b.Finish()
 	seis, err = wavediff.SimulateMaps(ctx, vels, 0, func() { b.Add(1) })
 	return vels, seis, err
+}
+
+// realMaps reads the 70×70 maps lo:hi of a velocity file (hi clipped to its
+// length); use names what needs that grid in the error.
+func realMaps(path string, lo, hi int, use string) ([]float32, error) {
+	f, err := openfwi.OpenVelocity(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := f.Require(openfwi.NZ, openfwi.NX, use); err != nil {
+		return nil, err
+	}
+	hi = min(hi, f.N)
+	if lo >= hi {
+		return nil, fmt.Errorf("%s has %d maps, range %d:%d is empty", path, f.N, lo, hi)
+	}
+	return f.Maps(lo, hi)
 }
 
 // SetupOptions name what every evaluation starts from.

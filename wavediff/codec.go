@@ -131,14 +131,9 @@ func CodecFor(datasets ...string) (Codec, error) {
 // v' = 2(v−LabelMin)/(LabelMax−LabelMin) − 1, then (resized64) a bilinear
 // resize to 64×64. dst has VelLen() elements, src FullVel.
 func (c Codec) VelocityToModel(dst, src []float32) {
-	g := c.G()
-	if g.VelH == openfwi.NZ && g.VelW == openfwi.NX {
-		c.Norm.Label(dst, src)
-		return
-	}
 	var tmp [FullVel]float32
 	c.Norm.Label(tmp[:], src)
-	openfwi.ResizeBilinear(dst, g.VelH, g.VelW, tmp[:], openfwi.NZ, openfwi.NX)
+	c.VelocityNormToModel(dst, tmp[:])
 }
 
 // VelocityFromModel maps a normalised model-resolution map back to 70×70

@@ -199,12 +199,18 @@ func (m *Model) Decode(tp *autograd.Tape, h *autograd.Var) (seisHat, velHat *aut
 // DecodeQuantized decodes an already quantised latent zq without
 // quantising again (post_quant_conv, then each decoder).
 func (m *Model) DecodeQuantized(tp *autograd.Tape, zq *autograd.Var) (seisHat, velHat *autograd.Var) {
+	return m.decodeRoutes(zq, zq)
+}
+
+// decodeRoutes decodes zqS with the seismic decoder and zqV with the
+// velocity decoder: one code, two graphs with EncoderGrad "own".
+func (m *Model) decodeRoutes(zqS, zqV *autograd.Var) (seisHat, velHat *autograd.Var) {
 	fc := m.fc()
 	if m.SeisDec != nil {
-		seisHat = m.SeisDec.forward(fc, m.SeisPostQuant.Forward(zq))
+		seisHat = m.SeisDec.forward(fc, m.SeisPostQuant.Forward(zqS))
 	}
 	if m.VelDec != nil {
-		velHat = m.VelDec.forward(fc, m.VelPostQuant.Forward(zq))
+		velHat = m.VelDec.forward(fc, m.VelPostQuant.Forward(zqV))
 	}
 	return seisHat, velHat
 }
@@ -271,17 +277,8 @@ func (m *Model) LossWithInput(tp *autograd.Tape, seisIn, seis, vel *autograd.Var
 		}
 		return autograd.Add(a, b)
 	}
-	// recon decodes zqS with the seismic decoder and zqV with the velocity
-	// decoder (the same code; two graphs only with EncoderGrad "own").
 	recon := func(zqS, zqV *autograd.Var, seisT, velT *autograd.Var) (l *autograd.Var) {
-		fc := m.fc()
-		var sh, vh *autograd.Var
-		if m.SeisDec != nil {
-			sh = m.SeisDec.forward(fc, m.SeisPostQuant.Forward(zqS))
-		}
-		if m.VelDec != nil {
-			vh = m.VelDec.forward(fc, m.VelPostQuant.Forward(zqV))
-		}
+		sh, vh := m.decodeRoutes(zqS, zqV)
 		if sh != nil {
 			var t *autograd.Var
 			t, p.L1Seis, p.L2Seis = rec(sh, seisT, ws)
