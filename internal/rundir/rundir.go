@@ -189,6 +189,38 @@ func LoadState(path string, step int, state *nn.TrainState, numParams int) error
 	return nil
 }
 
+// CheckMeta refuses to resume from the checkpoint whose model file is path
+// when its metadata meta records another configuration (meta[cfgKey] !=
+// cfg) or other training data (meta[dataKey] != data) than the run's:
+// carrying on would silently mix two different runs in one directory.
+func CheckMeta(path string, meta map[string]string, cfgKey, cfg, dataKey, data string) error {
+	if meta[cfgKey] != cfg {
+		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)
+	}
+	if meta[dataKey] != data {
+		return fmt.Errorf("resuming from %s: the run directory was trained on other data (%s)", path, meta[dataKey])
+	}
+	return nil
+}
+
+// LoadProgress reads the training state (see LoadState) and the required
+// history (see ReadHistory) of the checkpoint whose model file is path into
+// state and hist, and checks that the history's per-step losses, which
+// loss points at inside hist, cover exactly the step steps done: an
+// epoch-based trainer's curves and validation means index them by step.
+func LoadProgress(path string, step int, state *nn.TrainState, numParams int, hist any, loss *[]float64) error {
+	if err := LoadState(path, step, state, numParams); err != nil {
+		return err
+	}
+	if err := ReadHistory(path, hist, true); err != nil {
+		return err
+	}
+	if len(*loss) != step {
+		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(*loss), step)
+	}
+	return nil
+}
+
 // ReadHistory decodes the history.json of the checkpoint whose model file is
 // path into v. An unreadable (e.g. missing) file is an error only when
 // required: wavediff's runs tolerate it, wise and invnet need it to resume
