@@ -176,6 +176,21 @@ func WriteCheckpoint(out string, c Checkpoint) error {
 	return nil
 }
 
+// SaveFinal writes the final model of a finished run, out/ModelFile, with
+// save and returns its path for the run's summary. A run that StopAfter
+// stopped (stopped) is not finished: it writes nothing and returns "", its
+// weights living on in the checkpoint a later run resumes from.
+func SaveFinal(out string, stopped bool, save func(path string) error) (string, error) {
+	if stopped {
+		return "", nil
+	}
+	final := filepath.Join(out, ModelFile)
+	if err := save(final); err != nil {
+		return "", fmt.Errorf("writing final model: %w", err)
+	}
+	return final, nil
+}
+
 // LoadState reads the training state of the checkpoint whose model file is
 // path (as returned by Latest with step) into state, for a model of
 // numParams parameters, and checks that it is at step.

@@ -378,12 +378,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	sum.Finish(start, res, hist.Loss, spe)
 	sum.History = hist.Val
 	sum.Val, sum.Best = rundir.LastAndBest(hist.Val, func(a, b ValPoint) bool { return a.MAE < b.MAE })
-	if !res.Stopped {
-		final := filepath.Join(o.Out, ModelFile)
-		if err := model.save(final, meta(res.Last)); err != nil {
-			return nil, fmt.Errorf("writing final model: %w", err)
-		}
-		sum.Model = final
+	if sum.Model, err = rundir.SaveFinal(o.Out, res.Stopped, func(path string) error { return model.save(path, meta(res.Last)) }); err != nil {
+		return nil, err
 	}
 	return sum, rundir.WriteJSON(filepath.Join(o.Out, "train.json"), sum)
 }
