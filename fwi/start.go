@@ -3,6 +3,8 @@ package fwi
 import (
 	"fmt"
 	"math"
+
+	"genfwi/openfwi/gen"
 )
 
 // GaussianKernel returns the normalised 1-D Gaussian g[k] ∝ exp(−(k−h)²/(2σ²)),
@@ -17,20 +19,11 @@ func GaussianKernel(sigma float64) []float64 {
 // caller (length 2h+1), for smoothers that follow another convention (e.g.
 // h = ⌈3σ⌉). It panics if sigma <= 0 or h < 0.
 func GaussianKernelWidth(sigma float64, h int) []float64 {
+	// Checked here too so that a bad argument panics with fwi's message.
 	if !(sigma > 0) || h < 0 {
 		panic("fwi: Gaussian sigma must be positive and the half-width non-negative")
 	}
-	g := make([]float64, 2*h+1)
-	s := 0.0
-	for k := range g {
-		d := float64(k - h)
-		g[k] = math.Exp(-d * d / (2 * sigma * sigma))
-		s += g[k]
-	}
-	for k := range g {
-		g[k] /= s
-	}
-	return g
+	return gen.GaussianKernel(sigma, h)
 }
 
 // Smooth writes to dst the separable Gaussian smoothing (standard deviation

@@ -286,19 +286,16 @@ func runTraining(ctx context.Context, o TrainOptions, job *trainJob, sum *TrainS
 	if len(hist) > 0 {
 		sum.InitialLoss = hist[0].Loss
 	}
-	if !stopped {
-		final := filepath.Join(o.Out, modelFile)
-		var err error
+	model, err := rundir.SaveFinal(o.Out, stopped, func(path string) error {
 		if job.finalSave != nil {
-			err = job.finalSave(final)
-		} else {
-			err = job.save(final, meta(last))
+			return job.finalSave(path)
 		}
-		if err != nil {
-			return fmt.Errorf("writing final model: %w", err)
-		}
-		sum.Model = final
+		return job.save(path, meta(last))
+	})
+	if err != nil {
+		return err
 	}
+	sum.Model = model
 	return writeJSONAtomic(filepath.Join(o.Out, "train.json"), sum)
 }
 

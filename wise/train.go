@@ -300,12 +300,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	sum.Finish(start, res, hist.Loss, spe)
 	sum.History = hist.Val
 	sum.Val, sum.Best = rundir.LastAndBest(hist.Val, func(a, b ValPoint) bool { return a.SSIM > b.SSIM })
-	if !res.Stopped {
-		final := filepath.Join(o.Out, ModelFile)
-		if err := net.Save(final, meta(res.Last)); err != nil {
-			return nil, fmt.Errorf("writing final model: %w", err)
-		}
-		sum.Model = final
+	if sum.Model, err = rundir.SaveFinal(o.Out, res.Stopped, func(path string) error { return net.Save(path, meta(res.Last)) }); err != nil {
+		return nil, err
 	}
 	return sum, rundir.WriteJSON(filepath.Join(o.Out, "train.json"), sum)
 }
@@ -317,24 +313,12 @@ func resume(path string, step int, net *flow.Network, state *nn.TrainState, hist
 	if err != nil {
 		return fmt.Errorf("resuming from %s: %w", path, err)
 	}
-	if meta[metaConfig] != cfgJSON {
-		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)
-	}
-	if meta[metaData] != infJSON {
-		return fmt.Errorf("resuming from %s: the run directory was trained on other data (%s)", path, meta[metaData])
+	if err := rundir.CheckMeta(path, meta, metaConfig, cfgJSON, metaData, infJSON); err != nil {
+		return err
 	}
 	if _, err := nn.LoadModel(path, net.Arena, net.Summary.Buffers()); err != nil {
 		return fmt.Errorf("resuming from %s: %w", path, err)
 	}
 	net.Flow.SetInitialized(meta["actnorm_initialized"] != "false")
-	if err := rundir.LoadState(path, step, state, net.Arena.NumParams()); err != nil {
-		return err
-	}
-	if err := rundir.ReadHistory(path, hist, true); err != nil {
-		return err
-	}
-	if len(hist.Loss) != step {
-		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(hist.Loss), step)
-	}
-	return nil
+	return rundir.LoadProgress(path, step, state, net.Arena.NumParams(), hist, &hist.Loss)
 }

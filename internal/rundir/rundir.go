@@ -176,6 +176,21 @@ func WriteCheckpoint(out string, c Checkpoint) error {
 	return nil
 }
 
+// SaveFinal writes the final model of a finished run, out/ModelFile, with
+// save and returns its path for the run's summary. A run that StopAfter
+// stopped (stopped) is not finished: it writes nothing and returns "", its
+// weights living on in the checkpoint a later run resumes from.
+func SaveFinal(out string, stopped bool, save func(path string) error) (string, error) {
+	if stopped {
+		return "", nil
+	}
+	final := filepath.Join(out, ModelFile)
+	if err := save(final); err != nil {
+		return "", fmt.Errorf("writing final model: %w", err)
+	}
+	return final, nil
+}
+
 // LoadState reads the training state of the checkpoint whose model file is
 // path (as returned by Latest with step) into state, for a model of
 // numParams parameters, and checks that it is at step.
@@ -185,6 +200,38 @@ func LoadState(path string, step int, state *nn.TrainState, numParams int) error
 	}
 	if state.Step != step {
 		return fmt.Errorf("resuming from %s: state is at step %d, %s says %d", path, state.Step, PointerFile, step)
+	}
+	return nil
+}
+
+// CheckMeta refuses to resume from the checkpoint whose model file is path
+// when its metadata meta records another configuration (meta[cfgKey] !=
+// cfg) or other training data (meta[dataKey] != data) than the run's:
+// carrying on would silently mix two different runs in one directory.
+func CheckMeta(path string, meta map[string]string, cfgKey, cfg, dataKey, data string) error {
+	if meta[cfgKey] != cfg {
+		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)
+	}
+	if meta[dataKey] != data {
+		return fmt.Errorf("resuming from %s: the run directory was trained on other data (%s)", path, meta[dataKey])
+	}
+	return nil
+}
+
+// LoadProgress reads the training state (see LoadState) and the required
+// history (see ReadHistory) of the checkpoint whose model file is path into
+// state and hist, and checks that the history's per-step losses, which
+// loss points at inside hist, cover exactly the step steps done: an
+// epoch-based trainer's curves and validation means index them by step.
+func LoadProgress(path string, step int, state *nn.TrainState, numParams int, hist any, loss *[]float64) error {
+	if err := LoadState(path, step, state, numParams); err != nil {
+		return err
+	}
+	if err := ReadHistory(path, hist, true); err != nil {
+		return err
+	}
+	if len(*loss) != step {
+		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(*loss), step)
 	}
 	return nil
 }

@@ -71,3 +71,59 @@ func TestCheckpointPointerAndResolution(t *testing.T) {
 		t.Fatalf("ModelPath with a final model = %s, %v", p, err)
 	}
 }
+
+// TestResumeChecksAndFinalModel covers the steps the trainers share around
+// a checkpoint: refusing a foreign one, loading state and history, and
+// writing the final model only for a run that was not stopped.
+func TestResumeChecksAndFinalModel(t *testing.T) {
+	meta := map[string]string{"cfg": "A", "data": "D"}
+	if err := CheckMeta("p", meta, "cfg", "A", "data", "D"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckMeta("p", meta, "cfg", "B", "data", "D"); err == nil || !strings.Contains(err.Error(), "another configuration") {
+		t.Fatalf("CheckMeta with another config: %v", err)
+	}
+	if err := CheckMeta("p", meta, "cfg", "A", "data", "E"); err == nil || !strings.Contains(err.Error(), "other data (D)") {
+		t.Fatalf("CheckMeta with other data: %v", err)
+	}
+
+	out := t.TempDir()
+	type history struct {
+		Loss []float64 `json:"loss"`
+	}
+	state := &nn.TrainState{Opt: nn.NewAdam()}
+	if err := WriteCheckpoint(out, Checkpoint{Step: 2, State: state, History: history{Loss: []float64{3, 2}},
+		Save: func(path string) error { return os.WriteFile(path, nil, 0o644) }}); err != nil {
+		t.Fatal(err)
+	}
+	path, step, err := Latest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h history
+	if err := LoadProgress(path, step, &nn.TrainState{Opt: nn.NewAdam()}, 0, &h, &h.Loss); err != nil || len(h.Loss) != 2 {
+		t.Fatalf("LoadProgress = %v, %v", h, err)
+	}
+	if err := WriteCheckpoint(out, Checkpoint{Step: 3, State: state, History: history{Loss: []float64{3, 2}},
+		Save: func(path string) error { return os.WriteFile(path, nil, 0o644) }}); err != nil {
+		t.Fatal(err)
+	}
+	path, step, _ = Latest(out)
+	h = history{}
+	if err := LoadProgress(path, step, &nn.TrainState{Opt: nn.NewAdam()}, 0, &h, &h.Loss); err == nil || !strings.Contains(err.Error(), "history has 2 steps, checkpoint is at step 3") {
+		t.Fatalf("LoadProgress with a short history: %v", err)
+	}
+
+	saved := 0
+	save := func(path string) error { saved++; return os.WriteFile(path, nil, 0o644) }
+	if p, err := SaveFinal(out, true, save); p != "" || err != nil || saved != 0 {
+		t.Fatalf("SaveFinal of a stopped run = %q, %v (saved %d)", p, err, saved)
+	}
+	if p, err := SaveFinal(out, false, save); p != filepath.Join(out, ModelFile) || err != nil || saved != 1 {
+		t.Fatalf("SaveFinal = %q, %v (saved %d)", p, err, saved)
+	}
+	if _, err := SaveFinal(out, false, func(string) error { return fs.ErrPermission }); err == nil ||
+		!errors.Is(err, fs.ErrPermission) || !strings.HasPrefix(err.Error(), "writing final model: ") {
+		t.Fatalf("SaveFinal with a failing save: %v", err)
+	}
+}

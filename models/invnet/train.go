@@ -378,12 +378,8 @@ func Train(ctx context.Context, o TrainOptions) (*TrainSummary, error) {
 	sum.Finish(start, res, hist.Loss, spe)
 	sum.History = hist.Val
 	sum.Val, sum.Best = rundir.LastAndBest(hist.Val, func(a, b ValPoint) bool { return a.MAE < b.MAE })
-	if !res.Stopped {
-		final := filepath.Join(o.Out, ModelFile)
-		if err := model.save(final, meta(res.Last)); err != nil {
-			return nil, fmt.Errorf("writing final model: %w", err)
-		}
-		sum.Model = final
+	if sum.Model, err = rundir.SaveFinal(o.Out, res.Stopped, func(path string) error { return model.save(path, meta(res.Last)) }); err != nil {
+		return nil, err
 	}
 	return sum, rundir.WriteJSON(filepath.Join(o.Out, "train.json"), sum)
 }
@@ -412,25 +408,13 @@ func resume(path string, step int, m *Model, state *nn.TrainState, hist *history
 	if err != nil {
 		return fmt.Errorf("resuming: %w", err)
 	}
-	if meta[metaConfig] != cfgJSON {
-		return fmt.Errorf("resuming from %s: the run directory was trained with another configuration (use a new --out, or the same config and flags)", path)
-	}
-	if meta[metaData] != m.Data {
-		return fmt.Errorf("resuming from %s: the run directory was trained on other data (%s)", path, meta[metaData])
+	if err := rundir.CheckMeta(path, meta, metaConfig, cfgJSON, metaData, m.Data); err != nil {
+		return err
 	}
 	if _, err := nn.LoadModel(path, m.Net.Arena, m.Net.Buffers()); err != nil {
 		return fmt.Errorf("resuming from %s: %w", path, err)
 	}
-	if err := rundir.LoadState(path, step, state, m.Net.Arena.NumParams()); err != nil {
-		return err
-	}
-	if err := rundir.ReadHistory(path, hist, true); err != nil {
-		return err
-	}
-	if len(hist.Loss) != step {
-		return fmt.Errorf("resuming from %s: history has %d steps, checkpoint is at step %d", path, len(hist.Loss), step)
-	}
-	return nil
+	return rundir.LoadProgress(path, step, state, m.Net.Arena.NumParams(), hist, &hist.Loss)
 }
 
 // valSet holds the validation inputs (normalised, decimated) and true maps

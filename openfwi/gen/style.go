@@ -137,6 +137,29 @@ func blur(m []float64, nz, nx int, sz, sx float64) {
 	conv1(m, tmp, nx, nz, sz, nx) // along columns
 }
 
+// GaussianKernel returns the normalised 1-D Gaussian g[k] ∝ exp(−(k−h)²/(2σ²)),
+// k = 0…2h, of standard deviation sigma cells and half-width h (length
+// 2h+1). It is the kernel of the Style maps' blur (h = ⌈3σ⌉) and, through
+// fwi.GaussianKernelWidth, of the FWI smoothers, which sit above this package
+// and so borrow it rather than keep a copy. It allocates. It panics if
+// sigma <= 0 or h < 0.
+func GaussianKernel(sigma float64, h int) []float64 {
+	if !(sigma > 0) || h < 0 {
+		panic("gen: Gaussian sigma must be positive and the half-width non-negative")
+	}
+	g := make([]float64, 2*h+1)
+	s := 0.0
+	for k := range g {
+		d := float64(k - h)
+		g[k] = math.Exp(-d * d / (2 * sigma * sigma))
+		s += g[k]
+	}
+	for k := range g {
+		g[k] /= s
+	}
+	return g
+}
+
 // conv1 convolves lines of length n (stride step between elements, lines
 // starting at multiples of the other stride) with a Gaussian of σ s.
 func conv1(dst, src []float64, lines, n int, s float64, step int) {
@@ -145,16 +168,7 @@ func conv1(dst, src []float64, lines, n int, s float64, step int) {
 		return
 	}
 	r := int(math.Ceil(3 * s))
-	k := make([]float64, 2*r+1)
-	sum := 0.0
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * s * s))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
+	k := GaussianKernel(s, r)
 	lineStride := 1
 	if step == 1 {
 		lineStride = n
