@@ -10,9 +10,15 @@ import (
 
 // Band is one stage of the frequency continuation: outer iterations up to
 // and including Until use a low-pass with cut-off Hz (0 = full band).
+// Shots and Tau, when set, replace the configuration's ShotsPerParticle and
+// Tau in this band: a later band can average its one-step gradients over
+// more shots (less single-source footprint in the particles) or take
+// smaller steps without changing the earlier bands.
 type Band struct {
 	Until int     `json:"until"`
 	Hz    float64 `json:"hz"`
+	Shots int     `json:"shots,omitempty"`
+	Tau   float64 `json:"tau,omitempty"`
 }
 
 // Config holds WISER's hyper-parameters. Velocities are in m/s; the FWI step
@@ -92,7 +98,7 @@ func Preset(name string) (*Config, error) {
 		Particles: 16, Outer: 160, Inner: 128, LR: 4e-3, ClipNorm: 3,
 		MisfitWeight: 1e13, Lambda: 0, Tau: 5e-5, VMin: 1500, VMax: 4500,
 		ShotsPerParticle: 1, FilterOrder: 4, CropGradient: true,
-		Bands:       []Band{{50, 4}, {80, 6}, {120, 10}, {160, 0}},
+		Bands:       []Band{{Until: 50, Hz: 4}, {Until: 80, Hz: 6}, {Until: 120, Hz: 10}, {Until: 160, Hz: 0}},
 		MisfitEvery: 20, Seed: 123,
 	}
 	switch name {
@@ -101,7 +107,7 @@ func Preset(name string) (*Config, error) {
 		base.Lambda, base.LR = 10, 4e-4
 	case "cpu", "cpu-ood", "cpu-ood-short":
 		base.Particles, base.Outer, base.Inner = 8, 40, 16
-		base.Bands = []Band{{12, 4}, {20, 6}, {30, 10}, {40, 0}}
+		base.Bands = []Band{{Until: 12, Hz: 4}, {Until: 20, Hz: 6}, {Until: 30, Hz: 10}, {Until: 40, Hz: 0}}
 		base.MisfitEvery = 5
 		if name != "cpu" {
 			// Half the paper's FWI step: tuned on six out-of-distribution
@@ -118,7 +124,7 @@ func Preset(name string) (*Config, error) {
 			// (8 data passes) raised SSIM on 6 of the same six training
 			// maps (mean +0.0052) and lowered the full-band misfit on 5.
 			base.Outer, base.MisfitEvery = 16, 4
-			base.Bands = []Band{{12, 4}, {16, 0}}
+			base.Bands = []Band{{Until: 12, Hz: 4}, {Until: 16, Hz: 0}}
 		}
 	default:
 		return nil, fmt.Errorf("wiser: unknown preset %q (paper, paper-ood, cpu, cpu-ood, cpu-ood-short)", name)
@@ -191,6 +197,12 @@ func (c *Config) Validate() error {
 		if b.Hz < 0 || math.IsNaN(b.Hz) {
 			return fmt.Errorf("wiser: bands[%d].hz must be >= 0, got %g", i, b.Hz)
 		}
+		if b.Shots < 0 {
+			return fmt.Errorf("wiser: bands[%d].shots must be >= 0 (0: shots_per_particle), got %d", i, b.Shots)
+		}
+		if b.Tau < 0 || math.IsNaN(b.Tau) || math.IsInf(b.Tau, 0) {
+			return fmt.Errorf("wiser: bands[%d].tau must be >= 0 and finite (0: tau), got %g", i, b.Tau)
+		}
 		if i > 0 && b.Until <= c.Bands[i-1].Until {
 			return fmt.Errorf("wiser: bands must have increasing until, got %d after %d", b.Until, c.Bands[i-1].Until)
 		}
@@ -201,10 +213,31 @@ func (c *Config) Validate() error {
 // Cutoff returns the low-pass cut-off (Hz, 0 = full band) of outer
 // iteration e (1-based).
 func (c *Config) Cutoff(e int) float64 {
+	return c.band(e).Hz
+}
+
+// Step returns the FWI step τ and the shots per particle of outer
+// iteration e (1-based): its band's values where set, else Tau and
+// ShotsPerParticle.
+func (c *Config) Step(e int) (tau float64, shots int) {
+	b := c.band(e)
+	tau, shots = c.Tau, c.ShotsPerParticle
+	if b.Tau > 0 {
+		tau = b.Tau
+	}
+	if b.Shots > 0 {
+		shots = b.Shots
+	}
+	return tau, shots
+}
+
+// band returns the band of outer iteration e; past the last band (or
+// without bands) the full band with the configuration's defaults.
+func (c *Config) band(e int) Band {
 	for _, b := range c.Bands {
 		if e <= b.Until {
-			return b.Hz
+			return b
 		}
 	}
-	return 0
+	return Band{}
 }

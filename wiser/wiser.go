@@ -302,6 +302,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return res, err
 		}
 		fc := cfg.Cutoff(e)
+		tau, nshots := cfg.Step(e)
 		ob, err := objective(fc)
 		if err != nil {
 			return res, err
@@ -309,7 +310,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		// (1) one FWI step per particle on squared slowness
 		shots := make([][]int, M)
 		for i := range shots {
-			shots[i] = fwi.RandomShots(shotRNG, sc.Shots, cfg.ShotsPerParticle)
+			shots[i] = fwi.RandomShots(shotRNG, sc.Shots, nshots)
 			if shots[i] == nil { // all shots
 				shots[i] = allShots(sc.Shots)
 			}
@@ -337,7 +338,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				continue
 			}
 			for j := range m[i] {
-				step := cfg.Tau * float64(g[j]) / gmax * depth[j/nx]
+				step := tau * float64(g[j]) / gmax * depth[j/nx]
 				m[i][j] = math.Min(math.Max(m[i][j]-step, mLo), mHi)
 				v[i][j] = float32(1000 / math.Sqrt(m[i][j]))
 			}

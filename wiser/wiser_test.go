@@ -78,7 +78,7 @@ func tinySetup(t *testing.T) (*wise.Model, *cig.Survey, *cig.Obs, []float32, []f
 func tinyConfig(inner int) Config {
 	c, _ := Preset("cpu")
 	c.Particles, c.Outer, c.Inner = 3, 4, inner
-	c.Bands = []Band{{2, 10}, {4, 0}}
+	c.Bands = []Band{{Until: 2, Hz: 10}, {Until: 4, Hz: 0}}
 	c.MisfitEvery = 2
 	return *c
 }
@@ -231,12 +231,46 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("vmax = vmin accepted")
 	}
 	bad = *c
-	bad.Bands = []Band{{10, 4}, {5, 6}}
+	bad.Bands = []Band{{Until: 10, Hz: 4}, {Until: 5, Hz: 6}}
 	if bad.Validate() == nil {
 		t.Error("decreasing bands accepted")
 	}
 	if _, err := Preset("nope"); err == nil {
 		t.Error("unknown preset accepted")
+	}
+}
+
+// TestBandShotsAndStep: a band's shots and τ replace the defaults in that
+// band only, and its iterations cost 2·M·shots solves.
+func TestBandShotsAndStep(t *testing.T) {
+	c := tinyConfig(0)
+	c.Bands = []Band{{Until: 2, Hz: 10}, {Until: 4, Hz: 0, Shots: 2, Tau: 1e-5}}
+	if tau, n := c.Step(2); tau != c.Tau || n != c.ShotsPerParticle {
+		t.Errorf("band 1 step (%g, %d), want the defaults (%g, %d)", tau, n, c.Tau, c.ShotsPerParticle)
+	}
+	if tau, n := c.Step(3); tau != 1e-5 || n != 2 {
+		t.Errorf("band 2 step (%g, %d), want (1e-5, 2)", tau, n)
+	}
+	if tau, n := c.Step(9); tau != c.Tau || n != c.ShotsPerParticle {
+		t.Errorf("past the last band (%g, %d), want the defaults", tau, n)
+	}
+	m, sv, obs, g, truth := tinySetup(t)
+	res, err := Run(context.Background(), Options{Model: m, Config: c, Survey: sv, Obs: obs, Gather: g, Truth: truth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{6, 12, 24, 36} // 2·3·1 per iteration, then 2·3·2
+	for k, it := range res.History {
+		if it.Solves != want[k] {
+			t.Errorf("iteration %d: %d PDE solves, want %d", it.Outer, it.Solves, want[k])
+		}
+	}
+	for _, b := range []Band{{Until: 4, Hz: 0, Shots: -1}, {Until: 4, Hz: 0, Tau: -1e-5}, {Until: 4, Hz: 0, Tau: math.NaN()}} {
+		bad := c
+		bad.Bands = []Band{b}
+		if bad.Validate() == nil {
+			t.Errorf("band %+v accepted", b)
+		}
 	}
 }
 
