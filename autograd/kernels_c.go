@@ -597,7 +597,6 @@ func siluBackKernel(dx, dy, s, y []float32) {
 	C.silu_bwd(fp(dx), fp(dy), fp(s), fp(y), C.long(len(dx)))
 }
 
-// sigmoidKernel writes s = σ(x).
 // binRowKernel is binRow for add, sub, mul and div rows with unit or zero
 // strides (see bin_row); it reports false for the other cases, which the Go
 // loop handles.
